@@ -1,0 +1,105 @@
+# MapReduce in C. Plain GNU make; everything is built under build/.
+#
+#   make              programs and apps
+#   make test         unit tests (Check) and the black-box job tests
+#   make run          a word count job over sample inputs
+#   make SANITIZE=1   the same, built with AddressSanitizer and UBSan in build/san
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -Wall -Wextra
+PROTOC_C ?= protoc-c
+
+ifeq ($(SANITIZE),1)
+B	:= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+B	:= build
+SANFLAGS :=
+endif
+
+GEN	:= $(B)/gen
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I$(GEN) -Iproto -Icommon -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS	 = -lprotobuf-c -lev -lutf8proc -ldl -lm
+CHECK_LIBS = -lcheck -lsubunit -lm -lrt -lpthread
+# The SDK functions (mr_*) are exported from the programs that load plugins.
+EXPORT_SDK = -Wl,--dynamic-list=common/sdk.syms
+
+COMMON_SRC := $(wildcard common/*.c)
+COORD_SRC  := $(filter-out coordinator/main.c,$(wildcard coordinator/*.c))
+WORKER_SRC := $(filter-out worker/main.c worker/sequential.c,$(wildcard worker/*.c))
+APPS	   := $(patsubst apps/%.c,%,$(wildcard apps/*.c))
+CHECKS	   := $(patsubst test/%.c,%,$(wildcard test/check_*.c))
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+PB_OBJ	   := $(B)/obj/gen/mr.pb-c.o
+COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(PB_OBJ)
+COORD_OBJ  := $(call obj,$(COORD_SRC))
+WORKER_OBJ := $(call obj,$(WORKER_SRC))
+
+PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential
+APP_SO	:= $(patsubst %,$(B)/apps/%.so,$(APPS))
+CHECK_BIN := $(patsubst %,$(B)/test/%,$(CHECKS))
+TOOLS	:= $(B)/gencorpus
+
+.PHONY: all test check run clean deps
+all: $(PROGS) $(APP_SO) $(TOOLS)
+
+# Missing Debian packages are installed once (see scripts/install-deps).
+DEPS_STAMP := build/.deps-ok
+$(DEPS_STAMP): scripts/install-deps
+	@scripts/install-deps
+	@mkdir -p $(@D) && touch $@
+deps: $(DEPS_STAMP)
+
+$(GEN)/mr.pb-c.c $(GEN)/mr.pb-c.h: proto/mr.proto | $(DEPS_STAMP)
+	@mkdir -p $(GEN)
+	$(PROTOC_C) --proto_path=proto --c_out=$(GEN) proto/mr.proto
+
+$(PB_OBJ): $(GEN)/mr.pb-c.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/obj/%.o: %.c $(GEN)/mr.pb-c.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/mrcoordinator: $(B)/obj/coordinator/main.o $(COORD_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(B)/mrworker: $(B)/obj/worker/main.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
+	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
+
+$(B)/mrsequential: $(B)/obj/worker/sequential.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
+	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
+
+# Plugins see only the public SDK header.
+$(B)/apps/%.so: apps/%.c common/mapreduce.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -Icommon $< -o $@
+
+$(B)/gencorpus: scripts/gencorpus.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+$(B)/test/%: $(B)/obj/test/%.o $(COORD_OBJ) $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) $(CHECK_LIBS) -o $@
+
+# Test fixtures: shared objects that are not valid plugins.
+FIXTURES := $(B)/test/fixtures/notplugin.so $(B)/test/fixtures/oldabi.so
+$(B)/test/fixtures/%.so: test/fixtures/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -Icommon $< -o $@
+
+test check: all $(CHECK_BIN) $(FIXTURES)
+	@BUILD=$(B) scripts/run-tests
+
+run: all
+	@BUILD=$(B) scripts/run-job
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

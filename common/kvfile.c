@@ -1,0 +1,368 @@
+/*
+ * kvfile.c - writing and reading intermediate record files (see kvfile.h).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+#include "kvfile.h"
+#include "log.h"
+#include "safefile.h"
+
+#define KVFILE_CHUNK (64 * 1024)
+#define KVFILE_TRAILER (1 + 8 + 4)
+
+struct kvwriter {
+	struct safefile	*file;
+	uint32_t	 crc;
+	uint64_t	 count;
+	uint8_t		*buf;
+	size_t		 used;
+};
+
+struct kvreader {
+	int		 fd;
+	char		*path;
+	uint64_t	 size;		/* of the file, bounds every length */
+	uint64_t	 pos;		/* file offset of buf[off] */
+	uint8_t		*buf;
+	size_t		 cap, off, len;
+	size_t		 crcdone;	/* buf[0..crcdone) already checksummed */
+	uint32_t	 crc;
+	uint64_t	 count;
+	int		 state;		/* 0 reading, 1 at verified end, -1 failed */
+};
+
+static size_t
+kvfile_put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)v | 0x80;
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Decodes a varint from p[0..n). Returns its length, 0 if incomplete, -1 if bad. */
+static int
+kvfile_get_varint(const uint8_t *p, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (size_t i = 0; i < n && i < 10; i++) {
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if ((p[i] & 0x80) == 0) {
+			*v = x;
+			return (int)i + 1;
+		}
+	}
+	return n >= 10 ? -1 : 0;
+}
+
+static void
+kvfile_put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t
+kvfile_get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Hands the buffered bytes to the file, checksumming them on the way. */
+static int
+kvwriter_flush(struct kvwriter *w, struct err *e)
+{
+	w->crc = crc32c(w->crc, w->buf, w->used);
+	if (safefile_write(w->file, w->buf, w->used, e) == -1)
+		return -1;
+	w->used = 0;
+	return 0;
+}
+
+static int
+kvwriter_put(struct kvwriter *w, const void *p, size_t n, struct err *e)
+{
+	if (w->used + n > KVFILE_CHUNK) {
+		if (kvwriter_flush(w, e) == -1)
+			return -1;
+		if (n > KVFILE_CHUNK) {
+			w->crc = crc32c(w->crc, p, n);
+			return safefile_write(w->file, p, n, e);
+		}
+	}
+	memcpy(w->buf + w->used, p, n);
+	w->used += n;
+	return 0;
+}
+
+struct kvwriter *
+kvwriter_open(const char *path, struct err *e)
+{
+	struct kvwriter *w;
+
+	w = xcalloc(1, sizeof *w);
+	w->file = safefile_open(path, e);
+	if (w->file == NULL) {
+		free(w);
+		return NULL;
+	}
+	w->buf = xmalloc(KVFILE_CHUNK);
+	memcpy(w->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN);
+	w->used = KVFILE_MAGIC_LEN;
+	return w;
+}
+
+int
+kvwriter_add(struct kvwriter *w, const void *key, size_t keylen,
+    const void *value, size_t valuelen, struct err *e)
+{
+	uint8_t hdr[20];
+	size_t n;
+
+	n = kvfile_put_varint(hdr, (uint64_t)keylen + 1);
+	n += kvfile_put_varint(hdr + n, valuelen);
+	if (w->used + n + keylen + valuelen <= KVFILE_CHUNK) {
+		/* The common case: one copy into the buffer. */
+		uint8_t *p = w->buf + w->used;
+
+		memcpy(p, hdr, n);
+		memcpy(p + n, key, keylen);
+		memcpy(p + n + keylen, value, valuelen);
+		w->used += n + keylen + valuelen;
+	} else if (kvwriter_put(w, hdr, n, e) == -1 ||
+	    kvwriter_put(w, key, keylen, e) == -1 ||
+	    kvwriter_put(w, value, valuelen, e) == -1)
+		return -1;
+	w->count++;
+	return 0;
+}
+
+uint64_t
+kvwriter_count(const struct kvwriter *w)
+{
+	return w->count;
+}
+
+int
+kvwriter_commit(struct kvwriter *w, uint64_t *bytes, struct err *e)
+{
+	uint8_t trailer[KVFILE_TRAILER];
+	int rc = -1;
+
+	trailer[0] = 0;
+	kvfile_put_le(trailer + 1, w->count, 8);
+	if (kvwriter_put(w, trailer, 9, e) == -1 || kvwriter_flush(w, e) == -1)
+		goto out;
+	kvfile_put_le(trailer, w->crc, 4);
+	if (safefile_write(w->file, trailer, 4, e) == -1)
+		goto out;
+	if (bytes != NULL)
+		*bytes = safefile_size(w->file);
+	rc = safefile_commit(w->file, e);
+	w->file = NULL;
+out:
+	kvwriter_abort(w);
+	return rc;
+}
+
+void
+kvwriter_abort(struct kvwriter *w)
+{
+	if (w == NULL)
+		return;
+	safefile_abort(w->file);
+	free(w->buf);
+	free(w);
+}
+
+struct kvreader *
+kvreader_open(const char *path, struct err *e)
+{
+	struct kvreader *r;
+	struct stat st;
+
+	r = xcalloc(1, sizeof *r);
+	r->path = xstrdup(path);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd == -1) {
+		err_sys(e, "%s", path);
+		goto fail;
+	}
+	if (fstat(r->fd, &st) == -1) {
+		err_sys(e, "%s: stat", path);
+		goto fail;
+	}
+	r->size = st.st_size;
+	if (r->size < KVFILE_MAGIC_LEN + KVFILE_TRAILER) {
+		err_set(e, "%s: truncated (%llu bytes)", path,
+		    (unsigned long long)r->size);
+		goto fail;
+	}
+	r->cap = KVFILE_CHUNK;
+	r->buf = xmalloc(r->cap);
+	return r;
+fail:
+	kvreader_close(r);
+	return NULL;
+}
+
+/*
+ * Makes at least `need` unread bytes available in the buffer, reading more
+ * of the file. Returns 0, or -1 when the file ends first or read fails.
+ */
+static int
+kvreader_fill(struct kvreader *r, size_t need, struct err *e)
+{
+	if (r->len - r->off >= need)
+		return 0;
+	/* Checksum what is consumed before it moves out of the buffer. */
+	r->crc = crc32c(r->crc, r->buf + r->crcdone, r->off - r->crcdone);
+	memmove(r->buf, r->buf + r->off, r->len - r->off);
+	r->len -= r->off;
+	r->pos += r->off;
+	r->off = r->crcdone = 0;
+	if (need > r->cap) {
+		r->cap = need;
+		r->buf = xrealloc(r->buf, r->cap);
+	}
+	while (r->len < need) {
+		ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_sys(e, "%s: read", r->path);
+			return -1;
+		}
+		if (n == 0) {
+			err_set(e, "%s: truncated at byte %llu", r->path,
+			    (unsigned long long)(r->pos + r->len));
+			return -1;
+		}
+		r->len += n;
+	}
+	return 0;
+}
+
+/* Checks the trailer once the end marker was read. */
+static int
+kvreader_finish(struct kvreader *r, struct err *e)
+{
+	uint64_t count;
+	uint32_t crc, want;
+
+	if (kvreader_fill(r, 12, e) == -1)
+		return -1;
+	count = kvfile_get_le(r->buf + r->off, 8);
+	r->off += 8;
+	crc = crc32c(r->crc, r->buf + r->crcdone, r->off - r->crcdone);
+	want = (uint32_t)kvfile_get_le(r->buf + r->off, 4);
+	r->off += 4;
+	if (crc != want) {
+		err_set(e, "%s: checksum mismatch", r->path);
+		return -1;
+	}
+	if (count != r->count) {
+		err_set(e, "%s: %llu records, trailer says %llu", r->path,
+		    (unsigned long long)r->count, (unsigned long long)count);
+		return -1;
+	}
+	if (r->pos + r->off != r->size) {
+		err_set(e, "%s: data after the trailer", r->path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+kvreader_next(struct kvreader *r, const char **key, size_t *keylen,
+    const char **value, size_t *valuelen, struct err *e)
+{
+	uint64_t klen, vlen, left;
+	int a, b;
+
+	if (r->state != 0) {
+		if (r->state == -1)
+			err_set(e, "%s: read after an error", r->path);
+		return r->state == 1 ? 0 : -1;
+	}
+	if (r->pos == 0 && r->off == 0) {
+		if (kvreader_fill(r, KVFILE_MAGIC_LEN, e) == -1)
+			goto fail;
+		if (memcmp(r->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN) != 0) {
+			err_set(e, "%s: not an intermediate file", r->path);
+			goto fail;
+		}
+		r->off = KVFILE_MAGIC_LEN;
+	}
+	/* Both varints fit in 20 bytes; the trailer guarantees 12 after them. */
+	left = r->size - (r->pos + r->off);
+	if (kvreader_fill(r, left < 20 ? left : 20, e) == -1)
+		goto fail;
+	a = kvfile_get_varint(r->buf + r->off, r->len - r->off, &klen);
+	if (a <= 0)
+		goto corrupt;
+	if (klen == 0) {
+		r->off += a;
+		if (kvreader_finish(r, e) == -1)
+			goto fail;
+		r->state = 1;
+		return 0;
+	}
+	klen--;
+	b = kvfile_get_varint(r->buf + r->off + a, r->len - r->off - a, &vlen);
+	if (b <= 0)
+		goto corrupt;
+	left -= a + b;
+	if (klen > left || vlen > left - klen || left - klen - vlen < KVFILE_TRAILER)
+		goto corrupt;
+	if (kvreader_fill(r, a + b + klen + vlen, e) == -1)
+		goto fail;
+	*key = (const char *)r->buf + r->off + a + b;
+	*keylen = klen;
+	*value = *key + klen;
+	*valuelen = vlen;
+	r->off += a + b + klen + vlen;
+	r->count++;
+	return 1;
+corrupt:
+	err_set(e, "%s: corrupted record at byte %llu", r->path,
+	    (unsigned long long)(r->pos + r->off));
+fail:
+	r->state = -1;
+	return -1;
+}
+
+const char *
+kvreader_path(const struct kvreader *r)
+{
+	return r->path;
+}
+
+void
+kvreader_close(struct kvreader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fd != -1)
+		close(r->fd);
+	free(r->buf);
+	free(r->path);
+	free(r);
+}

@@ -1,0 +1,64 @@
+/*
+ * kvfile.h - intermediate files: sorted key/value records with a checksum.
+ *
+ * Format (all integers little-endian, lengths as LEB128 varints):
+ *
+ *	"MRKV" 0x01 0x00 0x00 0x00		magic and format version
+ *	record*:  varint(keylen + 1) varint(valuelen) key value
+ *	0x00					end of records
+ *	u64 record count
+ *	u32 CRC-32C of every byte before it
+ *
+ * The reader verifies the trailer when it reaches the end, so a truncated
+ * or corrupted file is reported (kvreader_next() returns -1) and never read
+ * as valid. Records are not required to be sorted by this module; the map
+ * side writes them sorted by key and merge.h relies on it.
+ */
+#ifndef MR_KVFILE_H
+#define MR_KVFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define KVFILE_MAGIC "MRKV\1\0\0\0"
+#define KVFILE_MAGIC_LEN 8
+
+struct kvwriter;
+struct kvreader;
+
+/* Starts writing `path` (through a temporary file, see safefile.h). */
+struct kvwriter	*kvwriter_open(const char *path, struct err *e);
+
+/* Appends one record. Returns 0 or -1. */
+int	kvwriter_add(struct kvwriter *w, const void *key, size_t keylen,
+	    const void *value, size_t valuelen, struct err *e);
+
+/* Records written so far. */
+uint64_t kvwriter_count(const struct kvwriter *w);
+
+/* Writes the trailer and renames the file into place; frees w. Sets *bytes when not NULL. */
+int	kvwriter_commit(struct kvwriter *w, uint64_t *bytes, struct err *e);
+
+/* Discards the file; frees w. NULL is fine. */
+void	kvwriter_abort(struct kvwriter *w);
+
+/* Opens an intermediate file for reading. NULL and e set on failure. */
+struct kvreader	*kvreader_open(const char *path, struct err *e);
+
+/*
+ * Reads the next record. Returns 1 with the pointers set (valid until the
+ * next call), 0 at a verified end of file, -1 with e set when the file is
+ * truncated, corrupted or unreadable.
+ */
+int	kvreader_next(struct kvreader *r, const char **key, size_t *keylen,
+	    const char **value, size_t *valuelen, struct err *e);
+
+/* Name the reader was opened with. */
+const char *kvreader_path(const struct kvreader *r);
+
+/* Closes the file; NULL is fine. */
+void	kvreader_close(struct kvreader *r);
+
+#endif

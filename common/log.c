@@ -1,0 +1,136 @@
+/*
+ * log.c - messages on stderr and allocation helpers that die on out of memory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *log_name = "mapreduce";
+static int log_level = 1;
+
+void
+log_init(const char *progname)
+{
+	const char *slash = strrchr(progname, '/');
+
+	log_name = slash != NULL ? slash + 1 : progname;
+}
+
+const char *
+log_progname(void)
+{
+	return log_name;
+}
+
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+/* One write per message so lines from concurrent processes do not interleave. */
+static void
+log_vprint(const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int n, saved = errno;
+
+	n = snprintf(buf, sizeof buf, "%s: ", log_name);
+	if (n < 0 || (size_t)n >= sizeof buf)
+		n = 0;
+	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	n = strlen(buf);
+	if ((size_t)n < sizeof buf - 1)
+		buf[n++] = '\n';
+	else
+		buf[sizeof buf - 2] = '\n', n = sizeof buf - 1;
+	fwrite(buf, 1, n, stderr);
+	errno = saved;
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < 1)
+		return;
+	va_start(ap, fmt);
+	log_vprint(fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < 2)
+		return;
+	va_start(ap, fmt);
+	log_vprint(fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size != 0 ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory allocating %zu bytes", size);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n != 0 ? n : 1, size != 0 ? size : 1);
+
+	if (p == NULL)
+		fatal("out of memory allocating %zu x %zu bytes", n, size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size != 0 ? size : 1);
+	if (p == NULL)
+		fatal("out of memory allocating %zu bytes", size);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		fatal("out of memory");
+	return p;
+}

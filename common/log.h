@@ -1,0 +1,40 @@
+/*
+ * log.h - messages on stderr, prefixed by the program's name.
+ *
+ * Every program calls log_init() first with its name; messages then read
+ * "mrworker: cannot open wc.so: No such file or directory".
+ */
+#ifndef MR_LOG_H
+#define MR_LOG_H
+
+#include <stdarg.h>
+
+/* Sets the prefix of every message (usually the program name). */
+void	log_init(const char *progname);
+
+/* The prefix given to log_init(). */
+const char *log_progname(void);
+
+/* Sets verbosity: 0 quiet (errors only), 1 normal, 2 verbose (debug). */
+void	log_set_level(int level);
+
+/* A message for the user. */
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A message only shown with log level 2. */
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An error message; always shown. */
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints the message and exits with status 1 (start-up failures, out of memory). */
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/* malloc / realloc / strdup that never return NULL: out of memory is fatal. */
+void	*xmalloc(size_t size);
+void	*xcalloc(size_t n, size_t size);
+void	*xrealloc(void *p, size_t size);
+char	*xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * mapreduce.h - the plugin interface (SDK) for MapReduce applications.
+ *
+ * An application is a shared object that exports one descriptor named
+ * `mr_app`, most easily with the MR_APP() macro:
+ *
+ *	#include <mapreduce.h>
+ *
+ *	static int wc_map(mr_emitter *out, const char *name,
+ *	    const char *data, size_t len)
+ *	{
+ *		const char *word;
+ *		size_t pos = 0, wlen;
+ *
+ *		while (mr_next_word(data, len, &pos, &word, &wlen))
+ *			if (mr_emit(out, word, wlen, "1", 1) == -1)
+ *				return -1;
+ *		return 0;
+ *	}
+ *
+ *	static int wc_reduce(mr_emitter *out, const char *key, size_t keylen,
+ *	    mr_values *values)
+ *	{
+ *		const char *v;
+ *		size_t vlen;
+ *		unsigned long long n = 0;
+ *
+ *		while (mr_values_next(values, &v, &vlen) == 1)
+ *			n++;
+ *		return mr_emit_u64(out, key, keylen, n);
+ *	}
+ *
+ *	MR_APP("wc", wc_map, wc_reduce, NULL);
+ *
+ * Build it with `cc -shared -fPIC -I<this folder> wc.c -o wc.so`. The mr_*
+ * functions below are provided by the program that loads the plugin
+ * (mrworker, mrsequential), so the plugin links against nothing.
+ *
+ * Keys and values are byte strings (any bytes, NUL included) given as a
+ * pointer and a length. Pointers handed to a callback are valid only until
+ * the callback returns or, for values, until the next mr_values_next().
+ * Callbacks return 0 on success and -1 on failure; a failure fails the task,
+ * which the coordinator then gives to another worker.
+ */
+#ifndef MAPREDUCE_H
+#define MAPREDUCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Interface version; a plugin built for another version is refused. */
+#define MR_ABI_VERSION 1
+
+/* Name of the descriptor symbol the loader looks up. */
+#define MR_APP_SYMBOL "mr_app"
+
+/* Where map, combine and reduce send their key/value records (opaque). */
+typedef struct mr_emitter mr_emitter;
+
+/* The values of one key, read one at a time (opaque). */
+typedef struct mr_values mr_values;
+
+/*
+ * map: called once per input with the input's name exactly as given on the
+ * coordinator's command line (NUL-terminated) and its whole contents
+ * (`len` bytes, not NUL-terminated, may contain NUL bytes).
+ */
+typedef int (*mr_map_fn)(mr_emitter *out, const char *name,
+    const char *data, size_t len);
+
+/*
+ * reduce: called once per distinct key, in key order (bytewise), with an
+ * iterator over all the values emitted for that key. `key` is also
+ * NUL-terminated for convenience. What it emits becomes lines
+ * "key value\n" of mr-out-Y.
+ *
+ * combine (optional) has the same shape; it runs on the map side over the
+ * values of one key from one map task and emits records that replace them,
+ * so reduce must accept its output as values (wc: partial counts).
+ */
+typedef int (*mr_reduce_fn)(mr_emitter *out, const char *key, size_t keylen,
+    mr_values *values);
+
+struct mr_app {
+	uint32_t	 abi_version;	/* MR_ABI_VERSION */
+	const char	*name;		/* short name, for messages */
+	mr_map_fn	 map;
+	mr_reduce_fn	 reduce;
+	mr_reduce_fn	 combine;	/* NULL when the app has none */
+};
+
+/* Defines the exported descriptor of an application. */
+#define MR_APP(appname, mapfn, reducefn, combinefn)			\
+	const struct mr_app mr_app = {					\
+		MR_ABI_VERSION, (appname), (mapfn), (reducefn), (combinefn) \
+	}
+
+/*
+ * Emits one record. Returns 0, or -1 when the record cannot be stored (for
+ * example a write error); the callback should then return -1.
+ */
+int	mr_emit(mr_emitter *out, const void *key, size_t keylen,
+	    const void *value, size_t valuelen);
+
+/* Emits a record whose value is the decimal text of `n`. */
+int	mr_emit_u64(mr_emitter *out, const void *key, size_t keylen,
+	    uint64_t n);
+
+/*
+ * Reads the next value of the current key into *value / *len. Returns 1 when
+ * a value was read, 0 when there are no more, -1 on an error reading the
+ * intermediate data (the task fails whatever the callback returns).
+ */
+int	mr_values_next(mr_values *values, const char **value, size_t *len);
+
+/*
+ * Parses a value holding decimal digits only (as written by mr_emit_u64).
+ * Returns 0, or -1 when it is empty, holds anything else, or overflows.
+ */
+int	mr_parse_u64(const char *value, size_t len, uint64_t *n);
+
+/*
+ * Finds the next word in data[*pos .. len): a maximal run of UTF-8 encoded
+ * Unicode letters (general categories Lu, Ll, Lt, Lm, Lo), as Go's
+ * unicode.IsLetter; every other byte, including invalid UTF-8, separates
+ * words. Sets *word / *wordlen, advances *pos past it and returns 1; returns
+ * 0 when no word is left.
+ */
+int	mr_next_word(const char *data, size_t len, size_t *pos,
+	    const char **word, size_t *wordlen);
+
+#endif

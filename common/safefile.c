@@ -1,0 +1,174 @@
+/*
+ * safefile.c - temp file, write, fsync, close, rename (see safefile.h).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "safefile.h"
+
+#define SAFEFILE_BUF (128 * 1024)
+
+struct safefile {
+	int	 fd;
+	char	*path;		/* final name */
+	char	*tmp;		/* temporary name */
+	uint8_t	*buf;
+	size_t	 used;
+	uint64_t size;
+};
+
+/* The mode an ordinary new file would get; mkostemp() always makes 0600. */
+static mode_t
+safefile_mode(void)
+{
+	static mode_t mode = (mode_t)-1;
+
+	if (mode == (mode_t)-1) {
+		mode_t mask = umask(0);
+
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	return mode;
+}
+
+static void
+safefile_free(struct safefile *f)
+{
+	free(f->buf);
+	free(f->tmp);
+	free(f->path);
+	free(f);
+}
+
+struct safefile *
+safefile_open(const char *path, struct err *e)
+{
+	struct safefile *f;
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash != NULL ? (int)(slash - path + 1) : 0;
+	size_t tmplen = strlen(path) + sizeof SAFEFILE_PREFIX + 8;
+
+	f = xcalloc(1, sizeof *f);
+	f->path = xstrdup(path);
+	f->tmp = xmalloc(tmplen);
+	snprintf(f->tmp, tmplen, "%.*s%s%s-XXXXXX", dirlen, path,
+	    SAFEFILE_PREFIX, path + dirlen);
+	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	if (f->fd == -1) {
+		err_sys(e, "%s: cannot create a temporary file", path);
+		safefile_free(f);
+		return NULL;
+	}
+	if (fchmod(f->fd, safefile_mode()) == -1) {
+		err_sys(e, "%s: chmod", f->tmp);
+		safefile_abort(f);
+		return NULL;
+	}
+	f->buf = xmalloc(SAFEFILE_BUF);
+	return f;
+}
+
+/* Writes all of p to the file descriptor. */
+static int
+safefile_write_fd(struct safefile *f, const uint8_t *p, size_t n,
+    struct err *e)
+{
+	while (n > 0) {
+		ssize_t w = write(f->fd, p, n);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1) {
+			err_sys(e, "%s: write", f->path);
+			return -1;
+		}
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+static int
+safefile_flush(struct safefile *f, struct err *e)
+{
+	int rc = safefile_write_fd(f, f->buf, f->used, e);
+
+	f->used = 0;
+	return rc;
+}
+
+int
+safefile_write(struct safefile *f, const void *p, size_t n, struct err *e)
+{
+	if (n == 0)
+		return 0;
+	f->size += n;
+	if (f->used + n <= SAFEFILE_BUF) {
+		memcpy(f->buf + f->used, p, n);
+		f->used += n;
+		return 0;
+	}
+	if (safefile_flush(f, e) == -1)
+		return -1;
+	if (n >= SAFEFILE_BUF)
+		return safefile_write_fd(f, p, n, e);
+	memcpy(f->buf, p, n);
+	f->used = n;
+	return 0;
+}
+
+uint64_t
+safefile_size(const struct safefile *f)
+{
+	return f->size;
+}
+
+int
+safefile_commit(struct safefile *f, struct err *e)
+{
+	int fd;
+
+	if (safefile_flush(f, e) == -1)
+		goto fail;
+	if (fsync(f->fd) == -1) {
+		err_sys(e, "%s: fsync", f->path);
+		goto fail;
+	}
+	fd = f->fd;
+	f->fd = -1;
+	if (close(fd) == -1) {
+		err_sys(e, "%s: close", f->path);
+		goto fail;
+	}
+	if (rename(f->tmp, f->path) == -1) {
+		err_sys(e, "%s: rename", f->path);
+		goto fail;
+	}
+	safefile_free(f);
+	return 0;
+fail:
+	safefile_abort(f);
+	return -1;
+}
+
+void
+safefile_abort(struct safefile *f)
+{
+	int saved = errno;
+
+	if (f == NULL)
+		return;
+	if (f->fd != -1)
+		close(f->fd);
+	unlink(f->tmp);
+	safefile_free(f);
+	errno = saved;
+}

@@ -1,0 +1,40 @@
+/*
+ * safefile.h - files that appear whole or not at all.
+ *
+ * safefile_open("dir/mr-out-3") creates a temporary file "dir/.mrtmp-mr-out-3-XXXXXX"
+ * in the same folder; writes are buffered; safefile_commit() flushes, fsyncs,
+ * closes (checking each step) and renames it over the final name.
+ * safefile_abort(), or a failed commit, unlinks the temporary file. A crash
+ * may leave a ".mrtmp-" file behind but never a partial final file; the
+ * coordinator removes leftovers when the job ends (SAFEFILE_PREFIX).
+ */
+#ifndef MR_SAFEFILE_H
+#define MR_SAFEFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Names of temporary files start with this. */
+#define SAFEFILE_PREFIX ".mrtmp-"
+
+struct safefile;
+
+/* Creates the temporary file for `path`. Returns NULL and sets e on failure. */
+struct safefile	*safefile_open(const char *path, struct err *e);
+
+/* Appends n bytes. Returns 0 or -1 (the file is then only good for abort). */
+int	safefile_write(struct safefile *f, const void *p, size_t n,
+	    struct err *e);
+
+/* Bytes written so far. */
+uint64_t safefile_size(const struct safefile *f);
+
+/* Makes the file final under its name and frees f, whatever the outcome. */
+int	safefile_commit(struct safefile *f, struct err *e);
+
+/* Removes the temporary file and frees f. NULL is fine. */
+void	safefile_abort(struct safefile *f);
+
+#endif

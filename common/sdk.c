@@ -1,0 +1,61 @@
+/*
+ * sdk.c - the mr_* functions plugins call (exported, see sdk.syms).
+ */
+#include <stdio.h>
+
+#include "sdk.h"
+#include "words.h"
+
+int
+mr_emit(mr_emitter *out, const void *key, size_t keylen, const void *value,
+    size_t valuelen)
+{
+	return out->emit(out->ctx, key, keylen, value, valuelen);
+}
+
+int
+mr_emit_u64(mr_emitter *out, const void *key, size_t keylen, uint64_t n)
+{
+	char buf[24];
+	int len = snprintf(buf, sizeof buf, "%llu", (unsigned long long)n);
+
+	return out->emit(out->ctx, key, keylen, buf, (size_t)len);
+}
+
+int
+mr_values_next(mr_values *values, const char **value, size_t *len)
+{
+	int rc;
+
+	if (values->failed)
+		return -1;
+	rc = values->next(values->ctx, value, len);
+	if (rc == -1)
+		values->failed = 1;
+	return rc;
+}
+
+int
+mr_parse_u64(const char *value, size_t len, uint64_t *n)
+{
+	uint64_t x = 0;
+
+	if (len == 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned char)value[i] - '0';
+
+		if (d > 9 || x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*n = x;
+	return 0;
+}
+
+int
+mr_next_word(const char *data, size_t len, size_t *pos, const char **word,
+    size_t *wordlen)
+{
+	return words_next(data, len, pos, word, wordlen);
+}

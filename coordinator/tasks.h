@@ -1,0 +1,102 @@
+/*
+ * tasks.h - the job's task state machine, free of any I/O.
+ *
+ * A job is nmap map tasks (one per input) then nreduce reduce tasks. Each
+ * hand-out of a task is an attempt with its own id and deadline. The first
+ * attempt reported done wins; a task whose current attempt times out, is
+ * lost with its worker or fails goes back to the queue. Reduce tasks are
+ * handed out only once every map task is done; a reduce task that finds a
+ * map output missing or corrupt sends that map task back to the queue.
+ * Times are seconds on any monotonic clock, passed in by the caller.
+ */
+#ifndef MR_TASKS_H
+#define MR_TASKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum task_kind {
+	TASK_MAP,
+	TASK_REDUCE
+};
+
+enum tasks_phase {
+	PHASE_MAP,		/* some map task is not done */
+	PHASE_REDUCE,		/* maps done, some reduce task is not */
+	PHASE_DONE,		/* every output is final */
+	PHASE_FAILED		/* a task failed too often */
+};
+
+/* What tasks_report_*() made of a report. */
+enum tasks_verdict {
+	VERDICT_ACCEPTED,	/* changed the job's state */
+	VERDICT_STALE,		/* late or duplicate: harmless, ignored */
+	VERDICT_INVALID		/* the worker was never given that attempt */
+};
+
+/* A task handed to a worker. */
+struct lease {
+	uint64_t	 attempt;
+	enum task_kind	 kind;
+	uint32_t	 id;		/* map task X or reduce partition Y */
+	const char	*input;		/* map: the input name */
+	uint32_t	 nmap;
+	uint32_t	 nreduce;
+};
+
+struct tasks_counts {
+	uint32_t	 idle, running, done;
+	uint64_t	 timeouts, lost, failures;	/* re-executions and why */
+};
+
+struct tasks;
+
+/*
+ * A job over `ninputs` inputs (names are copied) and `nreduce` partitions.
+ * A task's attempt expires `timeout` seconds after it starts; a task whose
+ * attempts fail (reported failures, not timeouts or crashes) `max_failures`
+ * times fails the job.
+ */
+struct tasks	*tasks_new(char *const *inputs, uint32_t ninputs,
+		    uint32_t nreduce, double timeout, uint32_t max_failures);
+void		 tasks_free(struct tasks *t);
+
+/*
+ * Hands a task to `worker`. Returns 1 with *l filled, 0 when nothing is free
+ * now (the worker should wait), -1 when the job is over (done or failed).
+ */
+int	tasks_lease(struct tasks *t, uint32_t worker, double now,
+	    struct lease *l);
+
+/* `worker` reports `attempt` done. */
+enum tasks_verdict tasks_report_done(struct tasks *t, uint32_t worker,
+	    uint64_t attempt, double now);
+
+/*
+ * `worker` reports `attempt` failed; bad_maps lists map tasks whose output
+ * was missing or corrupt, to be run again.
+ */
+enum tasks_verdict tasks_report_failed(struct tasks *t, uint32_t worker,
+	    uint64_t attempt, const uint32_t *bad_maps, size_t nbad,
+	    double now);
+
+/* The worker holding `attempt` is gone: its task is queued again at once. */
+void	tasks_lost(struct tasks *t, uint64_t attempt, double now);
+
+/*
+ * Queues again every task whose current attempt passed its deadline.
+ * Returns the time of the next deadline to check, or 0 when none.
+ */
+double	tasks_expire(struct tasks *t, double now);
+
+enum tasks_phase tasks_phase(const struct tasks *t);
+
+/* Why the job failed, when tasks_phase() is PHASE_FAILED. */
+const char *tasks_failure(const struct tasks *t);
+
+void	tasks_counts(const struct tasks *t, struct tasks_counts *c);
+
+uint32_t tasks_nmap(const struct tasks *t);
+uint32_t tasks_nreduce(const struct tasks *t);
+
+#endif

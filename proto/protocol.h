@@ -1,0 +1,21 @@
+/*
+ * protocol.h - framing constants of the coordinator <-> worker protocol.
+ *
+ * A frame is MR_FRAME_HEADER bytes holding the payload length as a 32-bit
+ * big-endian integer, then that many bytes of a packed mr.Envelope
+ * (proto/mr.proto). A receiver checks the length against MR_FRAME_MAX
+ * before allocating anything and drops a peer that exceeds it.
+ */
+#ifndef MR_PROTOCOL_H
+#define MR_PROTOCOL_H
+
+/* Bumped on any incompatible change to mr.proto or to the framing. */
+#define MR_PROTOCOL_VERSION 1
+
+/* Size of the length prefix. */
+#define MR_FRAME_HEADER 4
+
+/* Largest payload accepted, in bytes. Worker messages are a few hundred bytes. */
+#define MR_FRAME_MAX (1024 * 1024)
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * input.c - mmap of input files, so map reads them without copies.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "input.h"
+
+int
+input_map(const char *path, const char **data, size_t *len, struct err *e)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1) {
+		err_sys(e, "%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		err_sys(e, "%s: stat", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_size > 0) {
+		p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			err_sys(e, "%s: mmap", path);
+			goto fail;
+		}
+		madvise(p, st.st_size, MADV_SEQUENTIAL);
+		*data = p;
+		*len = st.st_size;
+	}
+	close(fd);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+void
+input_unmap(const char *data, size_t len)
+{
+	if (len > 0)
+		munmap((void *)data, len);
+}

@@ -1,0 +1,264 @@
+/*
+ * main.c - mrworker: asks the coordinator for tasks and runs them.
+ *
+ * A worker does one thing at a time, so it talks to the coordinator with
+ * blocking calls: ask, wait for a task (or for the job to end), run it,
+ * report, ask again.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connect.h"
+#include "frame.h"
+#include "log.h"
+#include "plugin.h"
+#include "sockpath.h"
+#include "task.h"
+#include "version.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: mrworker [--socket PATH] [--wait SECONDS] [-q | -v] PLUGIN\n"
+"\n"
+"Joins the job of the coordinator listening on the socket and runs map and\n"
+"reduce tasks with the application in PLUGIN (a shared object such as\n"
+"build/apps/wc.so) until the coordinator says the job is done.\n"
+"\n"
+"  -s, --socket PATH     coordinator's socket (default: $MR_SOCKET, else\n"
+"                        /tmp/mr-<uid>.sock)\n"
+"  -w, --wait SECONDS    how long to wait for the coordinator to come up\n"
+"                        (default 5)\n"
+"  -q, --quiet           errors only\n"
+"  -v, --verbose         log every task\n"
+"  -h, --help            this text\n"
+"  -V, --version         the version\n"
+"\n"
+"Environment: MR_SOCKET  default socket path.\n"
+"Exit status: 0 when the job is done, 1 on an error (bad plugin, no\n"
+"coordinator, connection lost), 2 on a usage error.\n");
+}
+
+/*
+ * After a failed send, the coordinator may have said goodbye before it
+ * closed: a Shutdown waiting in the socket means the job ended normally.
+ */
+static void
+worker_lost(int fd, const char *why)
+{
+	Mr__Envelope *env = NULL;
+	struct err e;
+
+	if (frame_recv(fd, &env, &e) == 1 &&
+	    env->msg_case == MR__ENVELOPE__MSG_TASK &&
+	    env->task->kind_case == MR__TASK__KIND_SHUTDOWN) {
+		frame_free(env);
+		log_debug("job done");
+		exit(0);
+	}
+	frame_free(env);
+	fatal("lost the coordinator: %s", why);
+}
+
+static void
+worker_send(int fd, const Mr__Envelope *env)
+{
+	struct err e;
+
+	if (frame_send(fd, env, &e) == -1)
+		worker_lost(fd, e.msg);
+}
+
+static Mr__Envelope *
+worker_recv(int fd)
+{
+	Mr__Envelope *env;
+	struct err e;
+	int rc;
+
+	rc = frame_recv(fd, &env, &e);
+	if (rc == 0)
+		fatal("lost the coordinator: connection closed");
+	if (rc == -1)
+		fatal("lost the coordinator: %s", e.msg);
+	return env;
+}
+
+/* Hello / Welcome; moves into the job folder so that names resolve. */
+static void
+worker_join(int fd)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT, *reply;
+	Mr__Hello hello = MR__HELLO__INIT;
+	Mr__Welcome *w;
+
+	hello.version = MR_PROTOCOL_VERSION;
+	hello.pid = getpid();
+	env.msg_case = MR__ENVELOPE__MSG_HELLO;
+	env.hello = &hello;
+	worker_send(fd, &env);
+	reply = worker_recv(fd);
+	if (reply->msg_case != MR__ENVELOPE__MSG_WELCOME)
+		fatal("coordinator answered hello with message %d",
+		    (int)reply->msg_case);
+	w = reply->welcome;
+	if (w->version != MR_PROTOCOL_VERSION)
+		fatal("coordinator speaks protocol version %u, this worker %u",
+		    w->version, MR_PROTOCOL_VERSION);
+	if (w->job_dir == NULL || *w->job_dir == '\0' || chdir(w->job_dir) == -1)
+		fatal("cannot enter the job folder %s: %s",
+		    w->job_dir != NULL ? w->job_dir : "", strerror(errno));
+	log_debug("joined as worker %u in %s", w->worker_id, w->job_dir);
+	frame_free(reply);
+}
+
+/* Runs one task and sends its report. */
+static void
+worker_run(int fd, const struct mr_app *app, const Mr__Task *task)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__TaskDone done = MR__TASK_DONE__INIT;
+	Mr__TaskFailed failed = MR__TASK_FAILED__INIT;
+	struct task_result res = { 0, NULL, 0 };
+	struct err e;
+	int rc;
+
+	if (task->kind_case == MR__TASK__KIND_MAP) {
+		log_debug("attempt %llu: map task %u (%s)",
+		    (unsigned long long)task->attempt, task->map->id,
+		    task->map->input);
+		rc = maptask_run(app, task->map->id, task->map->input,
+		    task->map->n_reduce, &res, &e);
+	} else {
+		log_debug("attempt %llu: reduce task %u",
+		    (unsigned long long)task->attempt,
+		    task->reduce->partition);
+		rc = reducetask_run(app, task->reduce->partition,
+		    task->reduce->n_map, &res, &e);
+	}
+	if (rc == 0) {
+		done.attempt = task->attempt;
+		done.bytes_out = res.bytes_out;
+		env.msg_case = MR__ENVELOPE__MSG_DONE;
+		env.done = &done;
+	} else {
+		log_warn("attempt %llu failed: %s",
+		    (unsigned long long)task->attempt, e.msg);
+		failed.attempt = task->attempt;
+		failed.error = e.msg;
+		failed.bad_maps = res.bad_maps;
+		failed.n_bad_maps = res.nbad;
+		env.msg_case = MR__ENVELOPE__MSG_FAILED;
+		env.failed = &failed;
+	}
+	worker_send(fd, &env);
+	task_result_clear(&res);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	Mr__Envelope req = MR__ENVELOPE__INIT, *env;
+	Mr__TaskRequest request = MR__TASK_REQUEST__INIT;
+	struct sockaddr_un addr;
+	struct plugin *plugin;
+	struct err e;
+	const char *sock = NULL;
+	double wait = 5;
+	char *end;
+	int ch, fd;
+
+	log_init("mrworker");
+	while ((ch = getopt_long(argc, argv, "s:w:qvhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			wait = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    !(wait >= 0 && wait <= 86400)) {
+				log_warn("--wait: expected seconds from 0 to "
+				    "86400, got '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'q':
+			log_set_level(0);
+			break;
+		case 'v':
+			log_set_level(2);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mrworker %s (protocol %d, plugin interface %d)\n",
+			    MR_VERSION, MR_PROTOCOL_VERSION, MR_ABI_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		log_warn(argc - optind == 0 ? "no plugin given" :
+		    "one plugin expected");
+		usage(stderr);
+		return 2;
+	}
+	plugin = plugin_load(argv[optind], &e);
+	if (plugin == NULL)
+		fatal("%s", e.msg);
+	if (sockpath_resolve(sock, &addr, &e) == -1) {
+		log_warn("%s", e.msg);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	fd = connect_wait(&addr, wait, &e);
+	if (fd == -1)
+		fatal("%s", e.msg);
+	worker_join(fd);
+
+	req.msg_case = MR__ENVELOPE__MSG_REQUEST;
+	req.request = &request;
+	for (;;) {
+		worker_send(fd, &req);
+		env = worker_recv(fd);
+		if (env->msg_case != MR__ENVELOPE__MSG_TASK)
+			fatal("coordinator sent message %d instead of a task",
+			    (int)env->msg_case);
+		switch (env->task->kind_case) {
+		case MR__TASK__KIND_SHUTDOWN:
+			frame_free(env);
+			close(fd);
+			plugin_close(plugin);
+			log_debug("job done");
+			return 0;
+		case MR__TASK__KIND_MAP:
+		case MR__TASK__KIND_REDUCE:
+			worker_run(fd, plugin_app(plugin), env->task);
+			break;
+		default:
+			fatal("coordinator sent a task of unknown kind %d",
+			    (int)env->task->kind_case);
+		}
+		frame_free(env);
+	}
+}
