@@ -23,14 +23,21 @@
  *	{
  *		const char *v;
  *		size_t vlen;
- *		unsigned long long n = 0;
+ *		uint64_t n, sum = 0;
  *
- *		while (mr_values_next(values, &v, &vlen) == 1)
- *			n++;
- *		return mr_emit_u64(out, key, keylen, n);
+ *		while (mr_values_next(values, &v, &vlen) == 1) {
+ *			if (mr_parse_u64(v, vlen, &n) == -1)
+ *				return -1;
+ *			sum += n;
+ *		}
+ *		return mr_emit_u64(out, key, keylen, sum);
  *	}
  *
- *	MR_APP("wc", wc_map, wc_reduce, NULL);
+ *	MR_APP("wc", wc_map, wc_reduce, wc_reduce);
+ *
+ * Because reduce sums counts rather than counting values, it also serves as
+ * the combiner, which adds up each map task's counts before they are
+ * written (apps/wc.c is this example, complete).
  *
  * Build it with `cc -shared -fPIC -I<this folder> wc.c -o wc.so`. The mr_*
  * functions below are provided by the program that loads the plugin
@@ -41,6 +48,12 @@
  * the callback returns or, for values, until the next mr_values_next().
  * Callbacks return 0 on success and -1 on failure; a failure fails the task,
  * which the coordinator then gives to another worker.
+ *
+ * Callbacks run one at a time, on one thread, in a worker process that may
+ * run many tasks. reduce need not read every value. An empty value has
+ * length 0 and a non-NULL pointer. Output should depend only on the input:
+ * a task may run more than once (after a timeout or a crash) and only one
+ * run's output is kept.
  */
 #ifndef MAPREDUCE_H
 #define MAPREDUCE_H
@@ -91,6 +104,8 @@ struct mr_app {
 
 /* Defines the exported descriptor of an application. */
 #define MR_APP(appname, mapfn, reducefn, combinefn)			\
+	extern const struct mr_app mr_app				\
+	    __attribute__((visibility("default")));			\
 	const struct mr_app mr_app = {					\
 		MR_ABI_VERSION, (appname), (mapfn), (reducefn), (combinefn) \
 	}

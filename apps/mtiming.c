@@ -1,0 +1,242 @@
+/*
+ * mtiming - tests that map tasks run in parallel: each map records when it
+ * started and how many workers were inside a map with it at that time.
+ * Output lines "times-PID t0 t1 ..." and "parallel-PID n0 n1 ...".
+ */
+#include <mapreduce.h>
+
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One value, copied. */
+struct mtiming_val {
+	char		*p;
+	size_t		 len;
+};
+
+/* All the values of a key. */
+struct mtiming_vals {
+	struct mtiming_val *v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+/* Sleeps the whole time even when a signal interrupts it. */
+static void
+mtiming_sleep_ms(long ms)
+{
+	struct timespec	ts, rem;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &rem) == -1 && errno == EINTR)
+		ts = rem;
+}
+
+/* Returns the pid of a marker named exactly prefix followed by digits, or -1. */
+static long
+mtiming_marker_pid(const char *name, const char *prefix)
+{
+	size_t	 plen = strlen(prefix);
+	long	 pid = 0;
+	int	 d;
+
+	if (strncmp(name, prefix, plen) != 0 || name[plen] == '\0')
+		return -1;
+	for (name += plen; *name != '\0'; name++) {
+		if (*name < '0' || *name > '9')
+			return -1;
+		d = *name - '0';
+		if (pid > (INT32_MAX - d) / 10)
+			return -1;
+		pid = pid * 10 + d;
+	}
+	return pid;
+}
+
+/*
+ * Counts the workers in this phase now, ourselves included: each leaves a
+ * marker file named after its pid for a second and counts the live pids.
+ */
+static int
+mtiming_nparallel(const char *phase, int *count)
+{
+	char		 prefix[64], mine[96];
+	DIR		*dir;
+	struct dirent	*de;
+	long		 pid;
+	int		 fd, n = 0;
+
+	snprintf(prefix, sizeof prefix, "mr-worker-%s-", phase);
+	snprintf(mine, sizeof mine, "%s%ld", prefix, (long)getpid());
+	if ((fd = open(mine, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0666)) == -1)
+		return -1;
+	if (write(fd, "x", 1) != 1) {
+		close(fd);
+		unlink(mine);
+		return -1;
+	}
+	close(fd);
+
+	if ((dir = opendir(".")) == NULL) {
+		unlink(mine);
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(dir)) == NULL)
+			break;
+		pid = mtiming_marker_pid(de->d_name, prefix);
+		if (pid > 0 && kill((pid_t)pid, 0) == 0)
+			n++;
+	}
+	if (errno != 0) {
+		closedir(dir);
+		unlink(mine);
+		return -1;
+	}
+	closedir(dir);
+
+	mtiming_sleep_ms(1000);
+
+	if (unlink(mine) == -1)
+		return -1;
+	*count = n;
+	return 0;
+}
+
+static void
+mtiming_vals_free(struct mtiming_vals *vals)
+{
+	size_t	i;
+
+	for (i = 0; i < vals->n; i++)
+		free(vals->v[i].p);
+	free(vals->v);
+}
+
+/* Copies every value, since each is valid only until the next one is read. */
+static int
+mtiming_vals_collect(mr_values *values, struct mtiming_vals *vals)
+{
+	struct mtiming_val	*nv;
+	const char		*v;
+	size_t			 len, cap;
+	char			*p;
+	int			 r;
+
+	vals->v = NULL;
+	vals->n = vals->cap = 0;
+	while ((r = mr_values_next(values, &v, &len)) == 1) {
+		if (vals->n == vals->cap) {
+			cap = vals->cap == 0 ? 16 : vals->cap * 2;
+			if (cap > SIZE_MAX / sizeof *nv)
+				return -1;
+			if ((nv = realloc(vals->v, cap * sizeof *nv)) == NULL)
+				return -1;
+			vals->v = nv;
+			vals->cap = cap;
+		}
+		if ((p = malloc(len == 0 ? 1 : len)) == NULL)
+			return -1;
+		if (len != 0)
+			memcpy(p, v, len);
+		vals->v[vals->n].p = p;
+		vals->v[vals->n].len = len;
+		vals->n++;
+	}
+	return r;
+}
+
+/* Orders bytewise with a prefix first, as Go's sort.Strings. */
+static int
+mtiming_cmp(const void *a, const void *b)
+{
+	const struct mtiming_val	*x = a, *y = b;
+	int				 r;
+
+	r = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+	if (r != 0)
+		return r;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Emits the sorted values joined by spaces, as Go's strings.Join(vv, " "). */
+static int
+mtiming_emit_joined(mr_emitter *out, const char *key, size_t keylen,
+    struct mtiming_vals *vals)
+{
+	size_t	 i, total = 0;
+	char	*buf, *p;
+	int	 r;
+
+	if (vals->n > 1)
+		qsort(vals->v, vals->n, sizeof *vals->v, mtiming_cmp);
+	for (i = 0; i < vals->n; i++) {
+		if (vals->v[i].len >= SIZE_MAX - total)
+			return -1;
+		total += vals->v[i].len + 1;
+	}
+	if ((buf = malloc(total == 0 ? 1 : total)) == NULL)
+		return -1;
+	p = buf;
+	for (i = 0; i < vals->n; i++) {
+		if (i != 0)
+			*p++ = ' ';
+		memcpy(p, vals->v[i].p, vals->v[i].len);
+		p += vals->v[i].len;
+	}
+	r = mr_emit(out, key, keylen, buf, (size_t)(p - buf));
+	free(buf);
+	return r;
+}
+
+static int
+mtiming_map(mr_emitter *out, const char *name, const char *data, size_t len)
+{
+	struct timespec	 t0;
+	char		 key[64], value[64];
+	long		 pid = (long)getpid();
+	int		 n, klen, vlen;
+
+	(void)name;
+	(void)data;
+	(void)len;
+	if (clock_gettime(CLOCK_REALTIME, &t0) == -1)
+		return -1;
+	if (mtiming_nparallel("map", &n) == -1)
+		return -1;
+
+	klen = snprintf(key, sizeof key, "times-%ld", pid);
+	vlen = snprintf(value, sizeof value, "%.1f",
+	    (double)t0.tv_sec + (double)t0.tv_nsec / 1000000000.0);
+	if (mr_emit(out, key, (size_t)klen, value, (size_t)vlen) == -1)
+		return -1;
+	klen = snprintf(key, sizeof key, "parallel-%ld", pid);
+	return mr_emit_u64(out, key, (size_t)klen, (uint64_t)n);
+}
+
+static int
+mtiming_reduce(mr_emitter *out, const char *key, size_t keylen,
+    mr_values *values)
+{
+	struct mtiming_vals	vals;
+	int			r = -1;
+
+	if (mtiming_vals_collect(values, &vals) == 0)
+		r = mtiming_emit_joined(out, key, keylen, &vals);
+	mtiming_vals_free(&vals);
+	return r;
+}
+
+MR_APP("mtiming", mtiming_map, mtiming_reduce, NULL);

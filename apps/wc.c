@@ -1,0 +1,39 @@
+/*
+ * wc - word count, the example application: counts how often each word (a
+ * run of letters) occurs across all the inputs. Output lines "word count".
+ */
+#include <mapreduce.h>
+
+static int
+wc_map(mr_emitter *out, const char *name, const char *data, size_t len)
+{
+	const char	*word;
+	size_t		 pos = 0, wlen;
+
+	(void)name;
+	while (mr_next_word(data, len, &pos, &word, &wlen))
+		if (mr_emit(out, word, wlen, "1", 1) == -1)
+			return -1;
+	return 0;
+}
+
+/* Sums counts, not values, so it also serves as combine and reads its sums. */
+static int
+wc_reduce(mr_emitter *out, const char *key, size_t keylen, mr_values *values)
+{
+	const char	*v;
+	size_t		 vlen;
+	uint64_t	 n, sum = 0;
+	int		 r;
+
+	while ((r = mr_values_next(values, &v, &vlen)) == 1) {
+		if (mr_parse_u64(v, vlen, &n) == -1 || n > UINT64_MAX - sum)
+			return -1;
+		sum += n;
+	}
+	if (r == -1)
+		return -1;
+	return mr_emit_u64(out, key, keylen, sum);
+}
+
+MR_APP("wc", wc_map, wc_reduce, wc_reduce);
