@@ -43,12 +43,19 @@ plugin_load(const char *path, struct err *e)
 	}
 	p = xcalloc(1, sizeof *p);
 	p->handle = dlopen(file, RTLD_NOW | RTLD_LOCAL);
-	free(file);
 	if (p->handle == NULL) {
 		why = dlerror();
-		err_set(e, "%s: cannot load: %s", path, why != NULL ? why : "?");
+		if (why == NULL)
+			why = "unknown error";
+		/* dlerror() usually starts with the file name already. */
+		if (strncmp(why, file, strlen(file)) == 0 &&
+		    strncmp(why + strlen(file), ": ", 2) == 0)
+			why += strlen(file) + 2;
+		err_set(e, "%s: cannot load: %s", path, why);
+		free(file);
 		goto fail;
 	}
+	free(file);
 	p->app = dlsym(p->handle, MR_APP_SYMBOL);
 	if (p->app == NULL) {
 		err_set(e, "%s: not a MapReduce plugin (no %s symbol)", path,

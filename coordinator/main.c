@@ -116,6 +116,7 @@ main(int argc, char **argv)
 	int ch, status;
 
 	log_init("mrcoordinator");
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "s:r:t:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -153,6 +154,8 @@ main(int argc, char **argv)
 			    MR_PROTOCOL_VERSION);
 			return 0;
 		default:
+			log_warn("bad option or missing argument: %s",
+			    argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}

@@ -184,6 +184,7 @@ main(int argc, char **argv)
 	int ch, fd;
 
 	log_init("mrworker");
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "s:w:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -213,6 +214,8 @@ main(int argc, char **argv)
 			    MR_VERSION, MR_PROTOCOL_VERSION, MR_ABI_VERSION);
 			return 0;
 		default:
+			log_warn("bad option or missing argument: %s",
+			    argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}

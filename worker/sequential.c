@@ -69,6 +69,7 @@ main(int argc, char **argv)
 	int ch;
 
 	log_init("mrsequential");
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -79,6 +80,8 @@ main(int argc, char **argv)
 			    MR_VERSION, MR_ABI_VERSION);
 			return 0;
 		default:
+			log_warn("bad option or missing argument: %s",
+			    argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}
