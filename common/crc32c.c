@@ -39,7 +39,7 @@ crc32c_soft(uint32_t crc, const uint8_t *p, size_t n)
 		uint64_t w;
 
 		memcpy(&w, p, 8);
-		w ^= crc;	/* little-endian hosts only reach here in order */
+		w ^= crc;	/* only built for little-endian hosts */
 		crc = crc32c_table[7][w & 0xff] ^
 		    crc32c_table[6][(w >> 8) & 0xff] ^
 		    crc32c_table[5][(w >> 16) & 0xff] ^
@@ -78,24 +78,30 @@ crc32c_hard(uint32_t crc, const uint8_t *p, size_t n)
 #endif
 
 uint32_t
+crc32c_portable(uint32_t crc, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	if (crc32c_ready == 0)
+		crc32c_init();
+	crc = ~crc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	crc = crc32c_soft(crc, b, n);
+#else
+	while (n-- > 0)
+		crc = (crc >> 8) ^ crc32c_table[0][(crc ^ *b++) & 0xff];
+#endif
+	return ~crc;
+}
+
+uint32_t
 crc32c(uint32_t crc, const void *p, size_t n)
 {
 	if (crc32c_ready == 0)
 		crc32c_init();
-	crc = ~crc;
 #if defined(__x86_64__)
 	if (crc32c_ready == 2)
-		return ~crc32c_hard(crc, p, n);
+		return ~crc32c_hard(~crc, p, n);
 #endif
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return ~crc32c_soft(crc, p, n);
-#else
-	{
-		const uint8_t *b = p;
-
-		while (n-- > 0)
-			crc = (crc >> 8) ^ crc32c_table[0][(crc ^ *b++) & 0xff];
-		return ~crc;
-	}
-#endif
+	return crc32c_portable(crc, p, n);
 }

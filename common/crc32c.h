@@ -13,4 +13,7 @@
 /* Extends crc (0 to start) over p[0..n). */
 uint32_t crc32c(uint32_t crc, const void *p, size_t n);
 
+/* The same with the table-driven code only, whatever the processor (tests). */
+uint32_t crc32c_portable(uint32_t crc, const void *p, size_t n);
+
 #endif

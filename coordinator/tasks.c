@@ -263,6 +263,10 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 	(void)now;
 	if (a == NULL)
 		return VERDICT_INVALID;
+	/* Refuse the whole report before anything changes. */
+	for (size_t j = 0; j < nbad; j++)
+		if (bad_maps[j] >= t->nmap)
+			return VERDICT_INVALID;
 	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED)
 		return VERDICT_STALE;
 	a->state = ATTEMPT_FAILED;
@@ -270,11 +274,8 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 	if (k->state == TASK_DONE || attempt < k->reset)
 		return VERDICT_STALE;
 	for (size_t j = 0; j < nbad; j++) {
-		struct task *m;
+		struct task *m = &t->task[bad_maps[j]];
 
-		if (bad_maps[j] >= t->nmap)
-			return VERDICT_INVALID;
-		m = &t->task[bad_maps[j]];
 		if (m->state != TASK_DONE)
 			continue;
 		/* Its output is gone: run it again before any reduce. */

@@ -487,7 +487,7 @@ START_TEST(test_send_recv)
 }
 END_TEST
 
-/* Writes the first n bytes of a valid frame, closes, and expects -1 from recv. */
+/* Sends n bytes of a valid frame, closes, and expects -1 from recv. */
 static void
 recv_cut(size_t n)
 {

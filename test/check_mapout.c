@@ -221,7 +221,8 @@ static const struct kv tricky[] = {
 	K("abcdefgh1"), K("abcdefgh"), K("abcdefgh0"), K("abcdefghij"),
 	K("abcdefg"), K(""), K("\0"), K("a\0b"), K("a"), K("a\0"),
 	K("abcdefgh\0"), K("b"), K("\xff"), K("abcdefgh\xff"), K("abcdefgh1"),
-	K(""), K("a"), K("abcdefgh"), K("\0\0\0\0\0\0\0\0\0"), K("\0\0\0\0\0\0\0\0"),
+	K(""), K("a"), K("abcdefgh"), K("\0\0\0\0\0\0\0\0\0"),
+	K("\0\0\0\0\0\0\0\0"),
 	K("abcdefgh\0\0"), K("abcdefgh\0"), K("\x80"), K("abcdefghij"),
 	K("abcdefgi"), K("abcdefgh\x01"), K("a"),
 };
@@ -513,7 +514,8 @@ START_TEST(test_write_combined)
 				    memcmp(k, keys[i], kl) == 0)
 					break;
 			ck_assert_int_lt(i, 3);
-			ck_assert_ptr_ne(prev, keys[i]);	/* one record per key */
+			/* One record per key. */
+			ck_assert_ptr_ne(prev, keys[i]);
 			prev = keys[i];
 			ck_assert_uint_eq(hash_partition(k, kl, 2), p);
 			snprintf(want, sizeof want, "%llu",
