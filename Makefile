@@ -88,7 +88,7 @@ $(B)/test/%: $(B)/obj/test/%.o $(COORD_OBJ) $(WORKER_OBJ) $(COMMON_OBJ) common/s
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) $(CHECK_LIBS) -o $@
 
 # Test fixtures: shared objects that are not valid plugins.
-FIXTURES := $(B)/test/fixtures/notplugin.so $(B)/test/fixtures/oldabi.so
+FIXTURES := $(patsubst test/fixtures/%.c,$(B)/test/fixtures/%.so,$(wildcard test/fixtures/*.c))
 $(B)/test/fixtures/%.so: test/fixtures/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -Icommon $< -o $@

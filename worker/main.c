@@ -25,7 +25,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrworker [--socket PATH] [--wait SECONDS] [-q | -v] PLUGIN\n"
+"usage: mrworker [--socket PATH] [--wait SECONDS] [--max-tasks N] [-q | -v]\n"
+"                PLUGIN\n"
 "\n"
 "Joins the job of the coordinator listening on the socket and runs map and\n"
 "reduce tasks with the application in PLUGIN (a shared object such as\n"
@@ -35,14 +36,15 @@ usage(FILE *f)
 "                        /tmp/mr-<uid>.sock)\n"
 "  -w, --wait SECONDS    how long to wait for the coordinator to come up\n"
 "                        (default 5)\n"
+"  -n, --max-tasks N     leave after running N tasks (default: no limit)\n"
 "  -q, --quiet           errors only\n"
 "  -v, --verbose         log every task\n"
 "  -h, --help            this text\n"
 "  -V, --version         the version\n"
 "\n"
 "Environment: MR_SOCKET  default socket path.\n"
-"Exit status: 0 when the job is done, 1 on an error (bad plugin, no\n"
-"coordinator, connection lost), 2 on a usage error.\n");
+"Exit status: 0 when the job is done or N tasks were run, 1 on an error\n"
+"(bad plugin, no coordinator, connection lost), 2 on a usage error.\n");
 }
 
 /*
@@ -167,6 +169,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "max-tasks", required_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -180,12 +183,13 @@ main(int argc, char **argv)
 	struct err e;
 	const char *sock = NULL;
 	double wait = 5;
+	unsigned long long max_tasks = 0, ntasks = 0;
 	char *end;
 	int ch, fd;
 
 	log_init("mrworker");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:w:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:w:n:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -197,6 +201,16 @@ main(int argc, char **argv)
 			    !(wait >= 0 && wait <= 86400)) {
 				log_warn("--wait: expected seconds from 0 to "
 				    "86400, got '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			errno = 0;
+			max_tasks = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    *optarg == '-' || max_tasks == 0) {
+				log_warn("--max-tasks: expected a positive "
+				    "number, got '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -241,7 +255,7 @@ main(int argc, char **argv)
 
 	req.msg_case = MR__ENVELOPE__MSG_REQUEST;
 	req.request = &request;
-	for (;;) {
+	while (max_tasks == 0 || ntasks < max_tasks) {
 		worker_send(fd, &req);
 		env = worker_recv(fd);
 		if (env->msg_case != MR__ENVELOPE__MSG_TASK)
@@ -257,6 +271,7 @@ main(int argc, char **argv)
 		case MR__TASK__KIND_MAP:
 		case MR__TASK__KIND_REDUCE:
 			worker_run(fd, plugin_app(plugin), env->task);
+			ntasks++;
 			break;
 		default:
 			fatal("coordinator sent a task of unknown kind %d",
@@ -264,4 +279,8 @@ main(int argc, char **argv)
 		}
 		frame_free(env);
 	}
+	log_debug("leaving after %llu tasks", ntasks);
+	close(fd);
+	plugin_close(plugin);
+	return 0;
 }
