@@ -27,7 +27,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
-"                     [-q | -v] FILE...\n"
+"                     [--max-connections N] [-q | -v] FILE...\n"
 "\n"
 "Runs one MapReduce job over the input FILEs: hands map tasks (one per\n"
 "input) and then N reduce tasks to mrworker processes connecting to the\n"
@@ -39,6 +39,8 @@ usage(FILE *f)
 "  -r, --reduces N           number of reduce partitions (default 10)\n"
 "  -t, --task-timeout SECS   hand a task to another worker when it is not\n"
 "                            done within SECS seconds (default 10)\n"
+"  -c, --max-connections N   connections served at once; more are refused\n"
+"                            (default 256)\n"
 "  -q, --quiet               errors only\n"
 "  -v, --verbose             log every task hand-out and report\n"
 "  -h, --help                this text\n"
@@ -100,6 +102,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "reduces", required_argument, NULL, 'r' },
 		{ "task-timeout", required_argument, NULL, 't' },
+		{ "max-connections", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -107,17 +110,18 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct server_config cfg;
+	struct server *s;
 	struct tasks *t;
 	struct err e;
 	const char *sock = NULL;
-	unsigned long nreduce = 10;
+	unsigned long nreduce = 10, maxconn = 256;
 	double timeout = 10;
 	char *end, cwd[PATH_MAX];
 	int ch, status;
 
 	log_init("mrcoordinator");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:r:t:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:r:t:c:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -126,6 +130,13 @@ main(int argc, char **argv)
 			if (parse_uint(optarg, 1, 100000, &nreduce) == -1) {
 				log_warn("--reduces: expected a number from 1 "
 				    "to 100000, got '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			if (parse_uint(optarg, 1, 100000, &maxconn) == -1) {
+				log_warn("--max-connections: expected a number "
+				    "from 1 to 100000, got '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -177,8 +188,18 @@ main(int argc, char **argv)
 		fatal("getcwd: %s", strerror(errno));
 	cfg.job_dir = cwd;
 
+	cfg.max_connections = maxconn;
+
 	t = tasks_new(argv, argc, nreduce, timeout, MAX_FAILURES);
-	status = server_run(&cfg, t);
+	s = server_new(&cfg, t);
+	if (server_listen(s, &e) == -1) {
+		log_warn("%s", e.msg);
+		server_free(s);
+		tasks_free(t);
+		return 1;
+	}
+	status = server_run(s);
+	server_free(s);
 	tasks_free(t);
 	return status;
 }

@@ -1,13 +1,11 @@
 /*
  * server.c - the coordinator's single-threaded libev loop.
  *
- * It owns the listening socket, one struct conn per worker, and the task
- * state (tasks.c). Every connection is non-blocking with a read buffer and
- * a write queue; whole frames are parsed in a loop and dispatched with one
- * switch. A worker that asks for work when none is free waits on its open
- * connection until a task frees up or the job ends. A connection found
- * misbehaving is marked dead and freed at the end of the callback that
- * noticed, never while something may still use it.
+ * It owns the listening socket, one peer per connected worker (its
+ * connection, conn.c, plus what the worker is doing), the timers, and the
+ * job's task state (tasks.c). Messages are dispatched with one switch. A
+ * worker that asks for work when none is free waits on its open connection
+ * until a task frees up or the job ends; nothing sleeps or polls.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -24,41 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ev.h>
-
-#include "frame.h"
+#include "conn.h"
 #include "log.h"
 #include "safefile.h"
 #include "server.h"
-
-/* How long the coordinator waits for its last words to reach the workers. */
-#define SERVER_LINGER 2.0
-
-enum conn_state {
-	CONN_HELLO,		/* waiting for Hello */
-	CONN_IDLE,		/* introduced, holds no task */
-	CONN_WAITING,		/* asked for a task, none free yet */
-	CONN_BUSY		/* running an attempt */
-};
-
-struct server;
-
-struct conn {
-	int			 fd;
-	ev_io			 rio, wio;
-	struct buf		 in, out;
-	struct server		*srv;
-	enum conn_state		 state;
-	uint32_t		 worker;	/* 0 before Hello */
-	int			 pid;
-	uint64_t		 attempt;	/* held while CONN_BUSY */
-	int			 dead;		/* free at the end of the callback */
-	int			 closing;	/* close once the queue is flushed */
-	TAILQ_ENTRY(conn)	 entry;
-	TAILQ_ENTRY(conn)	 wentry;	/* in srv->waiting */
-};
-
-TAILQ_HEAD(conn_list, conn);
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -67,25 +34,51 @@ TAILQ_HEAD(conn_list, conn);
 	    (var) = (tvar))
 #endif
 
+/* How long the coordinator waits for its last words to reach the workers. */
+#define SERVER_LINGER 2.0
+
+enum peer_state {
+	PEER_HELLO,		/* waiting for Hello */
+	PEER_IDLE,		/* introduced, holds no task */
+	PEER_WAITING,		/* asked for a task, none free yet */
+	PEER_BUSY		/* running an attempt */
+};
+
+struct peer {
+	struct conn		*conn;
+	struct server		*srv;
+	enum peer_state		 state;
+	uint32_t		 worker;	/* 0 before Hello */
+	int			 pid;
+	uint64_t		 attempt;	/* held while PEER_BUSY */
+	ev_timer		 hello_timer;
+	char			 name[48];	/* for log lines */
+	TAILQ_ENTRY(peer)	 entry;
+	TAILQ_ENTRY(peer)	 wentry;	/* in srv->waiting */
+};
+
+TAILQ_HEAD(peer_list, peer);
+
 struct server {
 	struct ev_loop		*loop;
 	const struct server_config *cfg;
 	struct tasks		*tasks;
-	int			 lfd;
+	int			 lfd;		/* -1 when not listening */
 	ev_io			 accept_io;
 	ev_timer		 deadline;	/* next task timeout */
 	ev_timer		 linger;	/* bounded wait at the end */
 	ev_signal		 sigint, sigterm;
-	struct conn_list	 conns;
-	struct conn_list	 waiting;
+	struct peer_list	 peers;
+	struct peer_list	 waiting;
+	unsigned		 npeers;
+	uint64_t		 refused;	/* connections over the limit */
+	double			 refused_logged;
 	uint32_t		 next_worker;
 	int			 finishing;
 	int			 status;
 	double			 started;
 };
 
-static void	conn_read_cb(struct ev_loop *, ev_io *, int);
-static void	conn_write_cb(struct ev_loop *, ev_io *, int);
 static void	server_serve(struct server *);
 
 /* Seconds on a monotonic clock: task deadlines must not follow the wall clock. */
@@ -98,307 +91,222 @@ server_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const char *
-conn_name(const struct conn *c)
-{
-	static char buf[64];
-
-	if (c->worker == 0)
-		snprintf(buf, sizeof buf, "connection %d", c->fd);
-	else
-		snprintf(buf, sizeof buf, "worker %u (pid %d)", c->worker,
-		    c->pid);
-	return buf;
-}
-
-/* Queues a frame; EV_WRITE is watched only while the queue is non-empty. */
 static int
-conn_send(struct conn *c, const Mr__Envelope *env)
-{
-	struct err e;
-
-	if (frame_pack(&c->out, env, &e) == -1) {
-		log_warn("%s: %s", conn_name(c), e.msg);
-		return -1;
-	}
-	if (!ev_is_active(&c->wio))
-		ev_io_start(c->srv->loop, &c->wio);
-	return 0;
-}
-
-static struct conn *
-conn_new(struct server *s, int fd)
-{
-	struct conn *c = xcalloc(1, sizeof *c);
-
-	c->fd = fd;
-	c->srv = s;
-	c->state = CONN_HELLO;
-	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
-	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
-	c->rio.data = c->wio.data = c;
-	ev_io_start(s->loop, &c->rio);
-	TAILQ_INSERT_TAIL(&s->conns, c, entry);
-	return c;
-}
-
-/* Tears a connection down; a task it held goes back to the queue at once. */
-static void
-conn_free(struct conn *c)
-{
-	struct server *s = c->srv;
-
-	if (c->state == CONN_WAITING)
-		TAILQ_REMOVE(&s->waiting, c, wentry);
-	if (c->state == CONN_BUSY && !s->finishing) {
-		log_info("%s lost while running attempt %llu; task requeued",
-		    conn_name(c), (unsigned long long)c->attempt);
-		tasks_lost(s->tasks, c->attempt, server_now());
-	} else if (c->worker != 0)
-		log_debug("%s left", conn_name(c));
-	ev_io_stop(s->loop, &c->rio);
-	ev_io_stop(s->loop, &c->wio);
-	close(c->fd);
-	TAILQ_REMOVE(&s->conns, c, entry);
-	buf_free(&c->in);
-	buf_free(&c->out);
-	free(c);
-	if (!s->finishing)
-		server_serve(s);
-	else if (TAILQ_EMPTY(&s->conns))
-		ev_break(s->loop, EVBREAK_ALL);
-}
-
-static int
-conn_on_hello(struct conn *c, const Mr__Hello *m)
+peer_on_hello(struct peer *p, const Mr__Hello *m)
 {
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__Welcome w = MR__WELCOME__INIT;
 
-	if (c->state != CONN_HELLO) {
-		log_warn("%s: second hello", conn_name(c));
+	if (p->state != PEER_HELLO) {
+		log_warn("%s: second hello", p->name);
 		return -1;
 	}
+	ev_timer_stop(p->srv->loop, &p->hello_timer);
 	w.version = MR_PROTOCOL_VERSION;
 	env.msg_case = MR__ENVELOPE__MSG_WELCOME;
 	env.welcome = &w;
 	if (m->version != MR_PROTOCOL_VERSION) {
 		/* Tell it our version so that it can say what is wrong. */
 		log_warn("%s: protocol version %u, expected %u; refused",
-		    conn_name(c), m->version, MR_PROTOCOL_VERSION);
-		conn_send(c, &env);
-		c->closing = 1;
+		    p->name, m->version, MR_PROTOCOL_VERSION);
+		conn_send(p->conn, &env);
+		conn_close_after_flush(p->conn);
 		return 0;
 	}
-	c->worker = ++c->srv->next_worker;
-	c->pid = m->pid;
-	c->state = CONN_IDLE;
-	w.worker_id = c->worker;
-	w.job_dir = (char *)c->srv->cfg->job_dir;
-	log_debug("%s joined", conn_name(c));
-	return conn_send(c, &env);
+	p->worker = ++p->srv->next_worker;
+	p->pid = m->pid;
+	p->state = PEER_IDLE;
+	snprintf(p->name, sizeof p->name, "worker %u (pid %d)", p->worker,
+	    p->pid);
+	w.worker_id = p->worker;
+	w.job_dir = (char *)p->srv->cfg->job_dir;
+	log_debug("%s joined", p->name);
+	return conn_send(p->conn, &env);
 }
 
 static int
-conn_on_request(struct conn *c)
+peer_on_request(struct peer *p)
 {
-	if (c->state != CONN_IDLE) {
-		log_warn("%s: task request %s", conn_name(c),
-		    c->state == CONN_HELLO ? "before hello" :
+	if (p->state != PEER_IDLE) {
+		log_warn("%s: task request %s", p->name,
+		    p->state == PEER_HELLO ? "before hello" :
 		    "while it already has or awaits a task");
 		return -1;
 	}
-	c->state = CONN_WAITING;
-	TAILQ_INSERT_TAIL(&c->srv->waiting, c, wentry);
+	p->state = PEER_WAITING;
+	TAILQ_INSERT_TAIL(&p->srv->waiting, p, wentry);
 	return 0;
 }
 
 /* Checks that a report is about the attempt this worker holds. */
 static int
-conn_check_report(struct conn *c, uint64_t attempt, const char *what)
+peer_check_report(struct peer *p, uint64_t attempt, const char *what)
 {
-	if (c->state != CONN_BUSY || attempt != c->attempt) {
+	if (p->state != PEER_BUSY || attempt != p->attempt) {
 		log_warn("%s: %s report for attempt %llu it does not hold",
-		    conn_name(c), what, (unsigned long long)attempt);
+		    p->name, what, (unsigned long long)attempt);
 		return -1;
 	}
 	return 0;
 }
 
 static int
-conn_on_done(struct conn *c, const Mr__TaskDone *m)
+peer_on_done(struct peer *p, const Mr__TaskDone *m)
 {
 	enum tasks_verdict v;
 
-	if (conn_check_report(c, m->attempt, "done") == -1)
+	if (peer_check_report(p, m->attempt, "done") == -1)
 		return -1;
-	v = tasks_report_done(c->srv->tasks, c->worker, m->attempt,
+	v = tasks_report_done(p->srv->tasks, p->worker, m->attempt,
 	    server_now());
 	if (v == VERDICT_INVALID)
 		return -1;
-	log_debug("%s: attempt %llu done%s", conn_name(c),
+	log_debug("%s: attempt %llu done%s", p->name,
 	    (unsigned long long)m->attempt,
 	    v == VERDICT_STALE ? " (already done by another)" : "");
-	c->state = CONN_IDLE;
-	c->attempt = 0;
+	p->state = PEER_IDLE;
+	p->attempt = 0;
 	return 0;
 }
 
 static int
-conn_on_failed(struct conn *c, const Mr__TaskFailed *m)
+peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 {
 	enum tasks_verdict v;
 
-	if (conn_check_report(c, m->attempt, "failure") == -1)
+	if (peer_check_report(p, m->attempt, "failure") == -1)
 		return -1;
-	v = tasks_report_failed(c->srv->tasks, c->worker, m->attempt,
+	v = tasks_report_failed(p->srv->tasks, p->worker, m->attempt,
 	    m->bad_maps, m->n_bad_maps, server_now());
 	if (v == VERDICT_INVALID) {
-		log_warn("%s: failure report names unknown map tasks",
-		    conn_name(c));
+		log_warn("%s: failure report names unknown map tasks", p->name);
 		return -1;
 	}
-	log_info("%s: attempt %llu failed: %s", conn_name(c),
+	log_info("%s: attempt %llu failed: %s", p->name,
 	    (unsigned long long)m->attempt,
 	    m->error != NULL && *m->error != '\0' ? m->error : "no reason given");
-	c->state = CONN_IDLE;
-	c->attempt = 0;
+	p->state = PEER_IDLE;
+	p->attempt = 0;
 	return 0;
 }
 
 /* One handler per message a worker may send; anything else is a violation. */
 static int
-conn_dispatch(struct conn *c, const Mr__Envelope *env)
+peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 {
+	struct peer *p = arg;
+
+	(void)c;
 	switch (env->msg_case) {
 	case MR__ENVELOPE__MSG_HELLO:
-		return conn_on_hello(c, env->hello);
+		return peer_on_hello(p, env->hello);
 	case MR__ENVELOPE__MSG_REQUEST:
-		return conn_on_request(c);
+		return peer_on_request(p);
 	case MR__ENVELOPE__MSG_DONE:
-		return conn_on_done(c, env->done);
+		return peer_on_done(p, env->done);
 	case MR__ENVELOPE__MSG_FAILED:
-		return conn_on_failed(c, env->failed);
+		return peer_on_failed(p, env->failed);
 	default:
-		log_warn("%s: unexpected message type %d", conn_name(c),
+		log_warn("%s: unexpected message type %d", p->name,
 		    (int)env->msg_case);
 		return -1;
 	}
 }
 
-/* Parses and dispatches every whole frame in the read buffer. */
-static int
-conn_parse(struct conn *c)
+static void
+peer_idle(void *arg)
 {
-	Mr__Envelope *env;
-	struct err e;
-	size_t used;
-	int rc;
+	struct peer *p = arg;
 
-	while (!c->closing) {
-		rc = frame_parse(buf_head(&c->in), buf_len(&c->in), &env, &used,
-		    &e);
-		if (rc == 0)
-			return 0;
-		if (rc == -1) {
-			log_warn("%s: %s; dropped", conn_name(c), e.msg);
-			return -1;
-		}
-		buf_consume(&c->in, used);
-		rc = conn_dispatch(c, env);
-		frame_free(env);
-		if (rc == -1) {
-			log_warn("%s: protocol violation; dropped",
-			    conn_name(c));
-			return -1;
-		}
-	}
-	return 0;
+	server_serve(p->srv);
 }
 
+/* The connection is gone; a task it held goes back to the queue at once. */
 static void
-conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+peer_closed(struct conn *c, void *arg)
 {
-	struct conn *c = w->data;
-	struct err e;
-	long need;
-	ssize_t n;
+	struct peer *p = arg;
+	struct server *s = p->srv;
+
+	(void)c;
+	if (p->state == PEER_WAITING)
+		TAILQ_REMOVE(&s->waiting, p, wentry);
+	if (p->state == PEER_BUSY && !s->finishing) {
+		log_info("%s lost while running attempt %llu; task requeued",
+		    p->name, (unsigned long long)p->attempt);
+		tasks_lost(s->tasks, p->attempt, server_now());
+	} else if (p->worker != 0)
+		log_debug("%s left", p->name);
+	ev_timer_stop(s->loop, &p->hello_timer);
+	TAILQ_REMOVE(&s->peers, p, entry);
+	s->npeers--;
+	free(p);
+	if (!s->finishing)
+		server_serve(s);
+	else if (TAILQ_EMPTY(&s->peers))
+		ev_break(s->loop, EVBREAK_ALL);
+}
+
+static const struct conn_handler peer_handler = {
+	peer_message, peer_idle, peer_closed
+};
+
+static void
+peer_hello_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct peer *p = w->data;
 
 	(void)loop;
 	(void)revents;
-	/* Grow the buffer only as far as the frame being read needs. */
-	need = frame_needed(buf_head(&c->in), buf_len(&c->in), &e);
-	if (need == -1) {
-		log_warn("%s: %s; dropped", conn_name(c), e.msg);
-		c->dead = 1;
-		goto out;
-	}
-	if ((size_t)need < buf_len(&c->in) + 4096)
-		need = buf_len(&c->in) + 4096;
-	if ((size_t)need > MR_FRAME_HEADER + MR_FRAME_MAX)
-		need = MR_FRAME_HEADER + MR_FRAME_MAX;
-	n = read(c->fd, buf_reserve(&c->in, need - buf_len(&c->in)),
-	    need - buf_len(&c->in));
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		log_warn("%s: read: %s", conn_name(c), strerror(errno));
-		c->dead = 1;
-		goto out;
-	}
-	if (n == 0) {
-		if (buf_len(&c->in) > 0)
-			log_warn("%s: closed in the middle of a frame",
-			    conn_name(c));
-		c->dead = 1;
-		goto out;
-	}
-	buf_commit(&c->in, n);
-	if (conn_parse(c) == -1)
-		c->dead = 1;
-out:
-	if (c->dead)
-		conn_free(c);
-	else
-		server_serve(c->srv);
+	log_warn("%s: no hello within %d s; dropped", p->name,
+	    MR_HELLO_TIMEOUT);
+	conn_drop(p->conn);
 }
 
-static void
-conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+int
+server_adopt(struct server *s, int fd)
 {
-	struct conn *c = w->data;
-	ssize_t n;
+	struct peer *p;
 
-	(void)revents;
-	while (buf_len(&c->out) > 0) {
-		n = send(c->fd, buf_head(&c->out), buf_len(&c->out),
-		    MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			log_debug("%s: write: %s", conn_name(c),
-			    strerror(errno));
-			c->dead = 1;
-			break;
+	if (s->npeers >= s->cfg->max_connections) {
+		s->refused++;
+		/* At most one line a second however hard it is hammered. */
+		if (server_now() - s->refused_logged >= 1) {
+			log_warn("connection limit (%u) reached; refused "
+			    "%llu connection(s) so far", s->cfg->max_connections,
+			    (unsigned long long)s->refused);
+			s->refused_logged = server_now();
 		}
-		buf_consume(&c->out, n);
+		close(fd);
+		return -1;
 	}
-	if (!c->dead) {
-		ev_io_stop(loop, &c->wio);
-		if (c->closing)
-			c->dead = 1;
-	}
-	if (c->dead)
-		conn_free(c);
+	p = xcalloc(1, sizeof *p);
+	p->srv = s;
+	p->state = PEER_HELLO;
+	snprintf(p->name, sizeof p->name, "connection %d", fd);
+	ev_timer_init(&p->hello_timer, peer_hello_timeout_cb,
+	    MR_HELLO_TIMEOUT, 0.);
+	p->hello_timer.data = p;
+	ev_timer_start(s->loop, &p->hello_timer);
+	TAILQ_INSERT_TAIL(&s->peers, p, entry);
+	s->npeers++;
+	p->conn = conn_new(s->loop, fd, &peer_handler, p);
+	return 0;
 }
 
 /* Arms the timer for the next task deadline after expiring overdue ones. */
 static void
 server_arm_deadline(struct server *s)
 {
+	struct tasks_counts before, after;
 	double now = server_now(), next;
 
+	tasks_counts(s->tasks, &before);
 	next = tasks_expire(s->tasks, now);
+	tasks_counts(s->tasks, &after);
+	if (after.timeouts > before.timeouts)
+		log_info("%llu task(s) timed out and were requeued",
+		    (unsigned long long)(after.timeouts - before.timeouts));
 	ev_timer_stop(s->loop, &s->deadline);
 	if (next > 0) {
 		ev_timer_set(&s->deadline, next - now + 0.001, 0.);
@@ -422,6 +330,19 @@ server_clean_job_dir(struct server *s)
 	closedir(d);
 }
 
+/* Stops accepting and removes the socket file. */
+static void
+server_unlisten(struct server *s)
+{
+	if (s->lfd == -1)
+		return;
+	ev_io_stop(s->loop, &s->accept_io);
+	close(s->lfd);
+	s->lfd = -1;
+	if (unlink(s->cfg->addr.sun_path) == -1 && errno != ENOENT)
+		log_warn("%s: %s", s->cfg->addr.sun_path, strerror(errno));
+}
+
 /*
  * The job is over: no new workers, Shutdown to everyone, then leave once
  * the queues are flushed or after SERVER_LINGER seconds.
@@ -432,13 +353,10 @@ server_finish(struct server *s)
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__Task task = MR__TASK__INIT;
 	Mr__Shutdown sd = MR__SHUTDOWN__INIT;
-	struct conn *c, *next;
+	struct peer *p, *next;
 
 	s->finishing = 1;
-	if (unlink(s->cfg->addr.sun_path) == -1 && errno != ENOENT)
-		log_warn("%s: %s", s->cfg->addr.sun_path, strerror(errno));
-	ev_io_stop(s->loop, &s->accept_io);
-	close(s->lfd);
+	server_unlisten(s);
 	ev_timer_stop(s->loop, &s->deadline);
 	server_clean_job_dir(s);
 
@@ -446,15 +364,14 @@ server_finish(struct server *s)
 	task.shutdown = &sd;
 	env.msg_case = MR__ENVELOPE__MSG_TASK;
 	env.task = &task;
-	TAILQ_FOREACH_SAFE(c, &s->conns, entry, next) {
-		if (c->state == CONN_WAITING)
-			TAILQ_REMOVE(&s->waiting, c, wentry);
-		c->state = CONN_IDLE;
-		c->closing = 1;
-		ev_io_stop(s->loop, &c->rio);
-		conn_send(c, &env);
+	TAILQ_FOREACH_SAFE(p, &s->peers, entry, next) {
+		if (p->state == PEER_WAITING)
+			TAILQ_REMOVE(&s->waiting, p, wentry);
+		p->state = PEER_IDLE;
+		conn_send(p->conn, &env);
+		conn_close_after_flush(p->conn);	/* may free p */
 	}
-	if (TAILQ_EMPTY(&s->conns)) {
+	if (TAILQ_EMPTY(&s->peers)) {
 		ev_break(s->loop, EVBREAK_ALL);
 		return;
 	}
@@ -469,17 +386,17 @@ server_serve(struct server *s)
 	Mr__Task task = MR__TASK__INIT;
 	Mr__MapTask mt = MR__MAP_TASK__INIT;
 	Mr__ReduceTask rt = MR__REDUCE_TASK__INIT;
-	struct conn *c;
+	struct peer *p;
 	struct lease l;
 	enum tasks_phase phase;
 
 	if (s->finishing)
 		return;
 	server_arm_deadline(s);
-	while ((c = TAILQ_FIRST(&s->waiting)) != NULL) {
-		if (tasks_lease(s->tasks, c->worker, server_now(), &l) != 1)
+	while ((p = TAILQ_FIRST(&s->waiting)) != NULL) {
+		if (tasks_lease(s->tasks, p->worker, server_now(), &l) != 1)
 			break;
-		TAILQ_REMOVE(&s->waiting, c, wentry);
+		TAILQ_REMOVE(&s->waiting, p, wentry);
 		task.attempt = l.attempt;
 		if (l.kind == TASK_MAP) {
 			mt.id = l.id;
@@ -495,12 +412,12 @@ server_serve(struct server *s)
 		}
 		env.msg_case = MR__ENVELOPE__MSG_TASK;
 		env.task = &task;
-		c->state = CONN_BUSY;
-		c->attempt = l.attempt;
-		log_debug("%s: attempt %llu: %s task %u", conn_name(c),
+		p->state = PEER_BUSY;
+		p->attempt = l.attempt;
+		log_debug("%s: attempt %llu: %s task %u", p->name,
 		    (unsigned long long)l.attempt,
 		    l.kind == TASK_MAP ? "map" : "reduce", l.id);
-		conn_send(c, &env);
+		conn_send(p->conn, &env);
 	}
 	if (!ev_is_active(&s->deadline))
 		server_arm_deadline(s);
@@ -528,7 +445,7 @@ server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	for (;;) {
+	while (s->lfd != -1) {
 		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno != EAGAIN && errno != EINTR &&
@@ -536,34 +453,30 @@ server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				log_warn("accept: %s", strerror(errno));
 			return;
 		}
-		/* Only processes of our own user may take part in the job. */
+		/* Only processes of our own user (or root) take part. */
 		len = sizeof cred;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
-		    (cred.uid != geteuid() && cred.uid != 0)) {
-			log_warn("refused a connection from uid %d",
-			    (int)cred.uid);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+			log_warn("connection %d: SO_PEERCRED: %s; refused", fd,
+			    strerror(errno));
 			close(fd);
 			continue;
 		}
-		conn_new(s, fd);
+		if (cred.uid != geteuid() && cred.uid != 0) {
+			log_warn("connection %d from uid %d (pid %d): not our "
+			    "user; refused", fd, (int)cred.uid, (int)cred.pid);
+			close(fd);
+			continue;
+		}
+		server_adopt(s, fd);
 	}
 }
 
 static void
 server_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct server *s = w->data;
-	struct tasks_counts before, after;
-
 	(void)loop;
 	(void)revents;
-	tasks_counts(s->tasks, &before);
-	server_arm_deadline(s);
-	tasks_counts(s->tasks, &after);
-	if (after.timeouts > before.timeouts)
-		log_info("%llu task(s) timed out and were requeued",
-		    (unsigned long long)(after.timeouts - before.timeouts));
-	server_serve(s);
+	server_serve(w->data);
 }
 
 static void
@@ -581,6 +494,10 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (s->finishing) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
 	log_warn("interrupted; job abandoned");
 	s->status = 1;
 	server_finish(s);
@@ -592,78 +509,123 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
  * nobody answers. A live coordinator's socket is never taken over.
  */
 static int
-server_listen(const struct sockaddr_un *addr)
+server_bind(const struct sockaddr_un *addr, struct err *e)
 {
 	struct sockaddr_un tmp;
-	int fd, probe;
+	int fd, probe, saved;
 
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe == -1)
-		fatal("socket: %s", strerror(errno));
-	if (connect(probe, (const struct sockaddr *)addr, sizeof *addr) == 0)
-		fatal("%s: another coordinator is running there",
+	if (probe == -1) {
+		err_sys(e, "socket");
+		return -1;
+	}
+	if (connect(probe, (const struct sockaddr *)addr, sizeof *addr) == 0) {
+		close(probe);
+		err_set(e, "%s: another coordinator is running there",
 		    addr->sun_path);
+		return -1;
+	}
 	close(probe);
 
 	tmp = *addr;
 	if (snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.%d",
-	    addr->sun_path, (int)getpid()) >= (int)sizeof tmp.sun_path)
-		fatal("socket path too long: %s", addr->sun_path);
+	    addr->sun_path, (int)getpid()) >= (int)sizeof tmp.sun_path) {
+		err_set(e, "%s: socket path too long", addr->sun_path);
+		return -1;
+	}
 	unlink(tmp.sun_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		fatal("socket: %s", strerror(errno));
-	if (bind(fd, (const struct sockaddr *)&tmp, sizeof tmp) == -1)
-		fatal("%s: bind: %s", tmp.sun_path, strerror(errno));
+	if (fd == -1) {
+		err_sys(e, "socket");
+		return -1;
+	}
+	if (bind(fd, (const struct sockaddr *)&tmp, sizeof tmp) == -1) {
+		err_sys(e, "%s: bind", tmp.sun_path);
+		close(fd);
+		return -1;
+	}
 	if (chmod(tmp.sun_path, 0600) == -1 || listen(fd, 128) == -1 ||
 	    rename(tmp.sun_path, addr->sun_path) == -1) {
-		int saved = errno;
-
+		saved = errno;
 		unlink(tmp.sun_path);
-		fatal("%s: %s", addr->sun_path, strerror(saved));
+		close(fd);
+		errno = saved;
+		err_sys(e, "%s", addr->sun_path);
+		return -1;
 	}
 	return fd;
 }
 
-int
-server_run(const struct server_config *cfg, struct tasks *t)
+struct server *
+server_new(const struct server_config *cfg, struct tasks *t)
 {
-	struct server s;
-	struct conn *c, *next;
+	struct server *s = xcalloc(1, sizeof *s);
 
-	memset(&s, 0, sizeof s);
-	s.cfg = cfg;
-	s.tasks = t;
-	s.status = 1;
-	s.started = server_now();
-	TAILQ_INIT(&s.conns);
-	TAILQ_INIT(&s.waiting);
-	signal(SIGPIPE, SIG_IGN);
-	s.loop = ev_default_loop(EVFLAG_AUTO);
-	if (s.loop == NULL)
+	s->cfg = cfg;
+	s->tasks = t;
+	s->lfd = -1;
+	s->status = 1;
+	s->started = server_now();
+	TAILQ_INIT(&s->peers);
+	TAILQ_INIT(&s->waiting);
+	s->loop = ev_loop_new(EVFLAG_AUTO);
+	if (s->loop == NULL)
 		fatal("cannot initialise the event loop");
-	s.lfd = server_listen(&cfg->addr);
+	ev_init(&s->deadline, server_deadline_cb);
+	ev_timer_init(&s->linger, server_linger_cb, SERVER_LINGER, 0.);
+	s->deadline.data = s->linger.data = s;
+	return s;
+}
 
-	ev_io_init(&s.accept_io, server_accept_cb, s.lfd, EV_READ);
-	ev_init(&s.deadline, server_deadline_cb);
-	ev_timer_init(&s.linger, server_linger_cb, SERVER_LINGER, 0.);
-	ev_signal_init(&s.sigint, server_signal_cb, SIGINT);
-	ev_signal_init(&s.sigterm, server_signal_cb, SIGTERM);
-	s.accept_io.data = s.deadline.data = s.linger.data = &s;
-	s.sigint.data = s.sigterm.data = &s;
-	ev_io_start(s.loop, &s.accept_io);
-	ev_signal_start(s.loop, &s.sigint);
-	ev_signal_start(s.loop, &s.sigterm);
+struct ev_loop *
+server_loop(const struct server *s)
+{
+	return s->loop;
+}
+
+int
+server_listen(struct server *s, struct err *e)
+{
+	s->lfd = server_bind(&s->cfg->addr, e);
+	if (s->lfd == -1)
+		return -1;
+	ev_io_init(&s->accept_io, server_accept_cb, s->lfd, EV_READ);
+	s->accept_io.data = s;
+	ev_io_start(s->loop, &s->accept_io);
+	return 0;
+}
+
+int
+server_run(struct server *s)
+{
+	ev_signal_init(&s->sigint, server_signal_cb, SIGINT);
+	ev_signal_init(&s->sigterm, server_signal_cb, SIGTERM);
+	s->sigint.data = s->sigterm.data = s;
+	ev_signal_start(s->loop, &s->sigint);
+	ev_signal_start(s->loop, &s->sigterm);
 	log_info("%u map tasks, %u reduce tasks; listening on %s",
-	    tasks_nmap(t), tasks_nreduce(t), cfg->addr.sun_path);
+	    tasks_nmap(s->tasks), tasks_nreduce(s->tasks),
+	    s->cfg->addr.sun_path);
+	server_serve(s);	/* an empty job is done at once */
+	ev_run(s->loop, 0);
+	ev_signal_stop(s->loop, &s->sigint);
+	ev_signal_stop(s->loop, &s->sigterm);
+	return s->status;
+}
 
-	server_serve(&s);	/* an empty job is done at once */
-	ev_run(s.loop, 0);
+void
+server_free(struct server *s)
+{
+	struct peer *p;
 
-	TAILQ_FOREACH_SAFE(c, &s.conns, entry, next) {
-		c->state = CONN_IDLE;
-		conn_free(c);
-	}
-	ev_loop_destroy(s.loop);
-	return s.status;
+	if (s == NULL)
+		return;
+	s->finishing = 1;
+	server_unlisten(s);
+	while ((p = TAILQ_FIRST(&s->peers)) != NULL)
+		conn_drop(p->conn);	/* frees p through peer_closed() */
+	ev_timer_stop(s->loop, &s->deadline);
+	ev_timer_stop(s->loop, &s->linger);
+	ev_loop_destroy(s->loop);
+	free(s);
 }

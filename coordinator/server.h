@@ -1,23 +1,54 @@
 /*
- * server.h - the coordinator's event loop: socket, connections, dispatch.
+ * server.h - the coordinator's event loop: socket, workers, dispatch.
+ *
+ *	s = server_new(&cfg, tasks);
+ *	if (server_listen(s, &e) == -1) ...
+ *	status = server_run(s);
+ *	server_free(s);
+ *
+ * server_adopt() and server_loop() let a test or a fuzzer attach a
+ * connected socket and drive the loop without a listening socket.
  */
 #ifndef MR_SERVER_H
 #define MR_SERVER_H
 
 #include <sys/un.h>
 
+#include <ev.h>
+
+#include "err.h"
 #include "tasks.h"
 
 struct server_config {
 	struct sockaddr_un	 addr;		/* where to listen */
 	const char		*job_dir;	/* absolute; sent to workers */
+	unsigned		 max_connections;
 };
 
+struct server;
+
+/* A server for the job in `t`; both stay owned by the caller. */
+struct server	*server_new(const struct server_config *cfg, struct tasks *t);
+
 /*
- * Listens on cfg->addr and runs the job in `t` until every task is done or
- * the job fails. Returns the exit status for the program: 0 when every
- * output is final, 1 otherwise. Start-up failures are fatal.
+ * Creates the socket at cfg->addr (mode 0600), unless a coordinator already
+ * answers there; a stale socket file is replaced. Returns 0 or -1 with e set.
  */
-int	server_run(const struct server_config *cfg, struct tasks *t);
+int	server_listen(struct server *s, struct err *e);
+
+/*
+ * Runs the job until every task is done, the job fails, or SIGINT/SIGTERM.
+ * Returns the program's exit status: 0 when every output is final, else 1.
+ */
+int	server_run(struct server *s);
+
+/* Serves a connected non-blocking socket as a worker. Returns -1 over the limit. */
+int	server_adopt(struct server *s, int fd);
+
+/* The event loop, for callers that drive it themselves. */
+struct ev_loop	*server_loop(const struct server *s);
+
+/* Closes every connection and the socket; frees s. NULL is fine. */
+void	server_free(struct server *s);
 
 #endif

@@ -18,4 +18,7 @@
 /* Largest payload accepted, in bytes. Worker messages are a few hundred bytes. */
 #define MR_FRAME_MAX (1024 * 1024)
 
+/* Seconds a new connection has to send Hello before it is dropped. */
+#define MR_HELLO_TIMEOUT 5
+
 #endif
