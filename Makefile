@@ -44,6 +44,8 @@ CHECK_BIN := $(patsubst %,$(B)/test/%,$(CHECKS))
 TOOLS	:= $(B)/gencorpus
 
 .PHONY: all test check run clean deps
+# Keep objects of test programs between runs.
+.SECONDARY:
 all: $(PROGS) $(APP_SO) $(TOOLS)
 
 # Missing Debian packages are installed once (see scripts/install-deps).
@@ -93,8 +95,15 @@ $(B)/test/fixtures/%.so: test/fixtures/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -Icommon $< -o $@
 
-test check: all $(CHECK_BIN) $(FIXTURES)
-	@BUILD=$(B) scripts/run-tests
+$(B)/test/hostile: $(B)/obj/test/hostile.o $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile)
+
+test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
+	@scripts/install-deps --test
+	@BUILD=$(B) SANITIZE=$(SANITIZE) scripts/run-tests
 
 run: all
 	@BUILD=$(B) scripts/run-job

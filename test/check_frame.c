@@ -674,7 +674,7 @@ START_TEST(test_buf_random_model)
 		seed = seed * 1103515245u + 12345u;
 		n = (seed >> 16) % 700;
 		if ((seed >> 8) % 3 != 0 && mlen + n <= sizeof model) {
-			uint8_t chunk[700];
+			uint8_t chunk[700] = { 0 };
 
 			for (size_t i = 0; i < n; i++)
 				chunk[i] = (uint8_t)(counter++ * 31 + 7);

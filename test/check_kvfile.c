@@ -18,6 +18,7 @@
 
 #include "crc32c.h"
 #include "kvfile.h"
+#include "log.h"
 #include "merge.h"
 #include "safefile.h"
 
@@ -411,8 +412,7 @@ START_TEST(test_appended)
 
 	write_records(f, small, NSMALL);
 	data = slurp(f, &n);
-	data = realloc(data, n + 1);
-	ck_assert_ptr_nonnull(data);
+	data = xrealloc(data, n + 1);
 	data[n] = 0;
 	write_file(t, data, n + 1);
 	ck_assert_int_eq(read_status(t, &e), -1);
@@ -421,8 +421,7 @@ START_TEST(test_appended)
 	/* A whole second file appended is still extra data. */
 	free(data);
 	data = slurp(f, &n);
-	data = realloc(data, 2 * n);
-	ck_assert_ptr_nonnull(data);
+	data = xrealloc(data, 2 * n);
 	memcpy(data + n, data, n);
 	write_file(t, data, 2 * n);
 	e.msg[0] = '\0';

@@ -514,6 +514,8 @@ START_TEST(test_write_combined)
 				    memcmp(k, keys[i], kl) == 0)
 					break;
 			ck_assert_int_lt(i, 3);
+			if (i == 3)
+				break;
 			/* One record per key. */
 			ck_assert_ptr_ne(prev, keys[i]);
 			prev = keys[i];
