@@ -191,6 +191,14 @@ indexer_emit_joined(mr_emitter *out, const char *key, size_t keylen,
 
 	if (vals->n > 1)
 		qsort(vals->v, vals->n, sizeof *vals->v, indexer_cmp);
+	/*
+	 * A large input is read by several map tasks (splits), each listing
+	 * the document once: keep one of each.
+	 */
+	for (i = 1, total = vals->n > 0; i < vals->n; i++)
+		if (indexer_cmp(&vals->v[i], &vals->v[total - 1]) != 0)
+			vals->v[total++] = vals->v[i];
+	vals->n = total;
 	clen = (size_t)snprintf(count, sizeof count, "%zu ", vals->n);
 	total = clen;
 	for (i = 0; i < vals->n; i++) {

@@ -14,7 +14,8 @@
 #include "log.h"
 #include "safefile.h"
 
-#define KVFILE_CHUNK (64 * 1024)
+/* Write buffer, and the read buffer of each stream (a merge holds many). */
+#define KVFILE_CHUNK (32 * 1024)
 #define KVFILE_TRAILER (1 + 8 + 4)
 
 struct kvwriter {
@@ -117,7 +118,7 @@ kvwriter_open(const char *path, struct err *e)
 	struct kvwriter *w;
 
 	w = xcalloc(1, sizeof *w);
-	w->file = safefile_open(path, e);
+	w->file = safefile_open(path, SAFEFILE_NOSYNC, e);
 	if (w->file == NULL) {
 		free(w);
 		return NULL;

@@ -28,7 +28,10 @@
 struct kvwriter;
 struct kvreader;
 
-/* Starts writing `path` (through a temporary file, see safefile.h). */
+/*
+ * Starts writing `path` (through a temporary file, see safefile.h; not
+ * fsynced: the checksum catches a file torn by a machine crash).
+ */
 struct kvwriter	*kvwriter_open(const char *path, struct err *e);
 
 /* Appends one record. Returns 0 or -1. */

@@ -22,6 +22,7 @@ struct safefile {
 	uint8_t	*buf;
 	size_t	 used;
 	uint64_t size;
+	int	 flags;
 };
 
 /* The mode an ordinary new file would get; mkostemp() always makes 0600. */
@@ -49,7 +50,7 @@ safefile_free(struct safefile *f)
 }
 
 struct safefile *
-safefile_open(const char *path, struct err *e)
+safefile_open(const char *path, int flags, struct err *e)
 {
 	struct safefile *f;
 	const char *slash = strrchr(path, '/');
@@ -58,6 +59,7 @@ safefile_open(const char *path, struct err *e)
 
 	f = xcalloc(1, sizeof *f);
 	f->path = xstrdup(path);
+	f->flags = flags;
 	f->tmp = xmalloc(tmplen);
 	snprintf(f->tmp, tmplen, "%.*s%s%s-XXXXXX", dirlen, path,
 	    SAFEFILE_PREFIX, path + dirlen);
@@ -138,7 +140,7 @@ safefile_commit(struct safefile *f, struct err *e)
 
 	if (safefile_flush(f, e) == -1)
 		goto fail;
-	if (fsync(f->fd) == -1) {
+	if (!(f->flags & SAFEFILE_NOSYNC) && fsync(f->fd) == -1) {
 		err_sys(e, "%s: fsync", f->path);
 		goto fail;
 	}

@@ -2,8 +2,9 @@
  * safefile.h - files that appear whole or not at all.
  *
  * safefile_open("dir/mr-out-3") creates a temporary file "dir/.mrtmp-mr-out-3-XXXXXX"
- * in the same folder; writes are buffered; safefile_commit() flushes, fsyncs,
- * closes (checking each step) and renames it over the final name.
+ * in the same folder; writes are buffered; safefile_commit() flushes, fsyncs
+ * (unless SAFEFILE_NOSYNC), closes (checking each step) and renames it over
+ * the final name.
  * safefile_abort(), or a failed commit, unlinks the temporary file. A crash
  * may leave a ".mrtmp-" file behind but never a partial final file; the
  * coordinator removes leftovers when the job ends (SAFEFILE_PREFIX).
@@ -21,8 +22,18 @@
 
 struct safefile;
 
-/* Creates the temporary file for `path`. Returns NULL and sets e on failure. */
-struct safefile	*safefile_open(const char *path, struct err *e);
+/*
+ * Skip the fsync at commit: for files that are checked on reading and can
+ * be made again (intermediate files carry a checksum; a torn one after a
+ * machine crash only means its map task runs again).
+ */
+#define SAFEFILE_NOSYNC 0x1
+
+/*
+ * Creates the temporary file for `path`; flags is 0 or SAFEFILE_NOSYNC.
+ * Returns NULL and sets e on failure.
+ */
+struct safefile	*safefile_open(const char *path, int flags, struct err *e);
 
 /* Appends n bytes. Returns 0 or -1 (the file is then only good for abort). */
 int	safefile_write(struct safefile *f, const void *p, size_t n,

@@ -1,8 +1,6 @@
 /*
  * sdk.c - the mr_* functions plugins call (exported, see sdk.syms).
  */
-#include <stdio.h>
-
 #include "sdk.h"
 #include "words.h"
 
@@ -16,10 +14,13 @@ mr_emit(mr_emitter *out, const void *key, size_t keylen, const void *value,
 int
 mr_emit_u64(mr_emitter *out, const void *key, size_t keylen, uint64_t n)
 {
-	char buf[24];
-	int len = snprintf(buf, sizeof buf, "%llu", (unsigned long long)n);
+	char buf[24], *p = buf + sizeof buf;
 
-	return out->emit(out->ctx, key, keylen, buf, (size_t)len);
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n != 0);
+	return out->emit(out->ctx, key, keylen, p, (size_t)(buf + sizeof buf - p));
 }
 
 int

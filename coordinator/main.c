@@ -19,6 +19,9 @@
 #include "tasks.h"
 #include "version.h"
 
+/* Inputs larger than this are cut into several map tasks (--split-size). */
+#define DEFAULT_SPLIT_SIZE ((uint64_t)16 << 20)
+
 /* Reported task failures (not crashes or timeouts) that fail the job. */
 #define MAX_FAILURES 4
 
@@ -27,7 +30,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
-"                     [--max-connections N] [-q | -v] FILE...\n"
+"                     [--split-size BYTES] [--max-connections N] [-q | -v]\n"
+"                     FILE...\n"
 "\n"
 "Runs one MapReduce job over the input FILEs: hands map tasks (one per\n"
 "input) and then N reduce tasks to mrworker processes connecting to the\n"
@@ -39,6 +43,9 @@ usage(FILE *f)
 "  -r, --reduces N           number of reduce partitions (default 10)\n"
 "  -t, --task-timeout SECS   hand a task to another worker when it is not\n"
 "                            done within SECS seconds (default 10)\n"
+"  -b, --split-size BYTES    cut inputs larger than this into several map\n"
+"                            tasks at line boundaries; K, M, G suffixes\n"
+"                            (default 16M)\n"
 "  -c, --max-connections N   connections served at once; more are refused\n"
 "                            (default 256)\n"
 "  -q, --quiet               errors only\n"
@@ -69,9 +76,12 @@ parse_uint(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
-/* Every input must be a readable regular file before anything starts. */
+/*
+ * Every input must be a readable regular file before anything starts. Fills
+ * sizes[i] with each file's size.
+ */
 static int
-check_inputs(char *const *files, int n)
+check_inputs(char *const *files, int n, uint64_t *sizes)
 {
 	struct stat st;
 	int fd, bad = 0;
@@ -89,10 +99,75 @@ check_inputs(char *const *files, int n)
 		} else if (!S_ISREG(st.st_mode)) {
 			log_warn("%s: not a regular file", files[i]);
 			bad = 1;
-		}
+		} else
+			sizes[i] = st.st_size;
 		close(fd);
 	}
 	return bad ? -1 : 0;
+}
+
+/*
+ * One map task per input, or per split of split_size bytes for a larger
+ * input, so that one big file keeps every worker busy.
+ */
+static struct tasks_input *
+split_inputs(char *const *files, int n, const uint64_t *sizes,
+    uint64_t split_size, uint32_t *ntasks)
+{
+	struct tasks_input *in = NULL;
+	size_t count = 0, cap = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t off = 0;
+
+		do {
+			if (count == cap) {
+				cap = cap != 0 ? cap * 2 : 64;
+				in = xrealloc(in, cap * sizeof *in);
+			}
+			in[count].name = files[i];
+			in[count].offset = off;
+			in[count].length = sizes[i] > split_size ? split_size : 0;
+			count++;
+			off += split_size;
+		} while (sizes[i] > split_size && off < sizes[i]);
+		if (count > UINT32_MAX / 2)
+			fatal("too many map tasks; use a larger --split-size");
+	}
+	*ntasks = count;
+	return in;
+}
+
+/* Parses a size in bytes with an optional K, M or G suffix (powers of 1024). */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	switch (*end) {
+	case 'k': case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		end++;
+		break;
+	}
+	if (errno != 0 || *end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
 }
 
 int
@@ -103,6 +178,7 @@ main(int argc, char **argv)
 		{ "reduces", required_argument, NULL, 'r' },
 		{ "task-timeout", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'c' },
+		{ "split-size", required_argument, NULL, 'b' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -112,6 +188,9 @@ main(int argc, char **argv)
 	struct server_config cfg;
 	struct server *s;
 	struct tasks *t;
+	struct tasks_input *inputs;
+	uint64_t split_size = DEFAULT_SPLIT_SIZE, *sizes;
+	uint32_t ntasks;
 	struct err e;
 	const char *sock = NULL;
 	unsigned long nreduce = 10, maxconn = 256;
@@ -121,7 +200,7 @@ main(int argc, char **argv)
 
 	log_init("mrcoordinator");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:r:t:c:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:r:t:c:b:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -130,6 +209,14 @@ main(int argc, char **argv)
 			if (parse_uint(optarg, 1, 100000, &nreduce) == -1) {
 				log_warn("--reduces: expected a number from 1 "
 				    "to 100000, got '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			if (parse_size(optarg, &split_size) == -1) {
+				log_warn("--split-size: expected a positive size "
+				    "in bytes (K, M, G suffixes), got '%s'",
+				    optarg);
 				return 2;
 			}
 			break;
@@ -178,7 +265,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (check_inputs(argv, argc) == -1)
+	sizes = xcalloc(argc, sizeof *sizes);
+	if (check_inputs(argv, argc, sizes) == -1)
 		return 1;
 	if (sockpath_resolve(sock, &cfg.addr, &e) == -1) {
 		log_warn("%s", e.msg);
@@ -190,7 +278,10 @@ main(int argc, char **argv)
 
 	cfg.max_connections = maxconn;
 
-	t = tasks_new(argv, argc, nreduce, timeout, MAX_FAILURES);
+	inputs = split_inputs(argv, argc, sizes, split_size, &ntasks);
+	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);
+	free(inputs);
+	free(sizes);
 	s = server_new(&cfg, t);
 	if (server_listen(s, &e) == -1) {
 		log_warn("%s", e.msg);

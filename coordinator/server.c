@@ -402,6 +402,8 @@ server_serve(struct server *s)
 			mt.id = l.id;
 			mt.input = (char *)l.input;
 			mt.n_reduce = l.nreduce;
+			mt.offset = l.offset;
+			mt.length = l.length;
 			task.kind_case = MR__TASK__KIND_MAP;
 			task.map = &mt;
 		} else {

@@ -33,6 +33,7 @@ struct task {
 	uint64_t	 reset;		/* attempts below this id are stale */
 	uint32_t	 failures;
 	char		*input;
+	uint64_t	 offset, length;
 };
 
 struct attempt {
@@ -88,8 +89,8 @@ queue_init(struct queue *q, size_t cap)
 }
 
 struct tasks *
-tasks_new(char *const *inputs, uint32_t ninputs, uint32_t nreduce,
-    double timeout, uint32_t max_failures)
+tasks_new_splits(const struct tasks_input *inputs, uint32_t ninputs,
+    uint32_t nreduce, double timeout, uint32_t max_failures)
 {
 	struct tasks *t = xcalloc(1, sizeof *t);
 
@@ -103,7 +104,9 @@ tasks_new(char *const *inputs, uint32_t ninputs, uint32_t nreduce,
 	for (uint32_t i = 0; i < ninputs; i++) {
 		t->task[i].kind = TASK_MAP;
 		t->task[i].id = i;
-		t->task[i].input = xstrdup(inputs[i]);
+		t->task[i].input = xstrdup(inputs[i].name);
+		t->task[i].offset = inputs[i].offset;
+		t->task[i].length = inputs[i].length;
 		queue_push(&t->idle_map, i);
 	}
 	for (uint32_t i = 0; i < nreduce; i++) {
@@ -111,6 +114,20 @@ tasks_new(char *const *inputs, uint32_t ninputs, uint32_t nreduce,
 		t->task[ninputs + i].id = i;
 		queue_push(&t->idle_reduce, ninputs + i);
 	}
+	return t;
+}
+
+struct tasks *
+tasks_new(char *const *inputs, uint32_t ninputs, uint32_t nreduce,
+    double timeout, uint32_t max_failures)
+{
+	struct tasks_input *in = xcalloc(ninputs, sizeof *in);
+	struct tasks *t;
+
+	for (uint32_t i = 0; i < ninputs; i++)
+		in[i].name = inputs[i];
+	t = tasks_new_splits(in, ninputs, nreduce, timeout, max_failures);
+	free(in);
 	return t;
 }
 
@@ -195,6 +212,8 @@ tasks_lease(struct tasks *t, uint32_t worker, double now, struct lease *l)
 	l->kind = k->kind;
 	l->id = k->id;
 	l->input = k->input;
+	l->offset = k->offset;
+	l->length = k->length;
 	l->nmap = t->nmap;
 	l->nreduce = t->nreduce;
 	return 1;

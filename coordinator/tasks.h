@@ -34,12 +34,21 @@ enum tasks_verdict {
 	VERDICT_INVALID		/* the worker was never given that attempt */
 };
 
+/* One map task's input: a whole file or a split of one. */
+struct tasks_input {
+	const char	*name;
+	uint64_t	 offset;
+	uint64_t	 length;	/* 0: to the end of the file */
+};
+
 /* A task handed to a worker. */
 struct lease {
 	uint64_t	 attempt;
 	enum task_kind	 kind;
 	uint32_t	 id;		/* map task X or reduce partition Y */
 	const char	*input;		/* map: the input name */
+	uint64_t	 offset;	/* map: the split */
+	uint64_t	 length;
 	uint32_t	 nmap;
 	uint32_t	 nreduce;
 };
@@ -59,6 +68,11 @@ struct tasks;
  */
 struct tasks	*tasks_new(char *const *inputs, uint32_t ninputs,
 		    uint32_t nreduce, double timeout, uint32_t max_failures);
+
+/* The same with one map task per element of `inputs` (splits of files). */
+struct tasks	*tasks_new_splits(const struct tasks_input *inputs,
+		    uint32_t ninputs, uint32_t nreduce, double timeout,
+		    uint32_t max_failures);
 void		 tasks_free(struct tasks *t);
 
 /*

@@ -29,7 +29,7 @@ set -u
 export LC_ALL=C
 
 PROG=${0##*/}
-ALL_TESTS=(wc indexer map-parallel reduce-parallel job-count early-exit crash special-wc special-indexer)
+ALL_TESTS=(wc indexer split map-parallel reduce-parallel job-count early-exit crash special-wc special-indexer)
 TIMEOUT=(timeout -k 2s 180s)
 NREDUCE=10	# the coordinator's default
 NINPUTS=8
@@ -191,6 +191,7 @@ setup_test() {
 	WAIT_PIDS=()
 	WORKER_RCS=()
 	COORD_PID=""
+	COORD_ARGS=()
 	rm -rf -- "$DIR" "$LOGS" "$T/$NAME.seq"
 	if ! mkdir -p -- "$DIR" "$LOGS" || ! cd -- "$DIR"; then
 		REASON="cannot create $DIR"
@@ -233,7 +234,8 @@ start_coordinator() {
 
 	rm -f "$LOGS/coordinator.rc"
 	(
-		"${TIMEOUT[@]}" "$COORD" --socket "$SOCK" "${INPUTS[@]}" \
+		"${TIMEOUT[@]}" "$COORD" --socket "$SOCK" \
+			${COORD_ARGS[@]+"${COORD_ARGS[@]}"} "${INPUTS[@]}" \
 			>>"$LOGS/coordinator.log" 2>&1
 		echo "$?" >"$LOGS/coordinator.rc"
 		if [ -n "$done_file" ]; then
@@ -480,6 +482,21 @@ t_indexer() {
 	output_test indexer 2
 }
 
+# Inputs cut into many map tasks (--split-size 64K, about seven per input,
+# at line boundaries): words must be neither lost, doubled nor cut in two,
+# and indexer must still list each document once.
+t_split() {
+	COORD_ARGS=(--split-size 64K)
+	output_test wc 2 || return 1
+	rm -f mr-* && rm -rf -- "$T/$NAME.seq"
+	output_test indexer 2 || return 1
+	if ! grep -q 'map tasks' "$LOGS/coordinator.log" ||
+	    ! grep -Eq '^mrcoordinator: ([5-9][0-9]|[1-9][0-9]{2,}) map tasks' "$LOGS/coordinator.log"; then
+		REASON="expected many map tasks with --split-size 64K: $(grep 'map tasks' "$LOGS/coordinator.log" | tail -n 1)"
+		return 1
+	fi
+}
+
 t_map_parallel() {
 	local nt
 
@@ -659,6 +676,7 @@ for t in "${SELECTED[@]}"; do
 	case $t in
 	wc) need+=("$SEQ" "$APPS/wc.so") ;;
 	indexer) need+=("$SEQ" "$APPS/indexer.so") ;;
+	split) need+=("$SEQ" "$APPS/wc.so" "$APPS/indexer.so") ;;
 	map-parallel) need+=("$APPS/mtiming.so") ;;
 	reduce-parallel) need+=("$APPS/rtiming.so") ;;
 	job-count) need+=("$APPS/jobcount.so") ;;

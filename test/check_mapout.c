@@ -46,6 +46,9 @@ rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 	return 0;
 }
 
+/* Memory given to reduce tasks: the default groups in a hash table, 0 merges. */
+static size_t reduce_memory = TASK_MEMORY_DEFAULT;
+
 static void
 root_setup(void)
 {
@@ -614,7 +617,7 @@ run_maps(const struct mr_app *app, uint32_t ninputs, uint32_t nreduce)
 		uint64_t sum = 0;
 
 		snprintf(in, sizeof in, "in-%u.txt", i);
-		if (maptask_run(app, i, in, nreduce, &res, &e) != 0)
+		if (maptask_run(app, &(struct task_spec){ .id = i, .input = in, .nreduce = nreduce, .memory = TASK_MEMORY_DEFAULT }, &res, &e) != 0)
 			ck_abort_msg("map %u: %s", i, e.msg);
 		for (uint32_t p = 0; p < nreduce; p++) {
 			snprintf(name, sizeof name, "mr-%u-%u", i, p);
@@ -678,7 +681,7 @@ START_TEST(test_wc_end_to_end)
 	write_input("in-1.txt", 2, 300, counts);
 	run_maps(app, 2, 3);
 	for (uint32_t p = 0; p < 3; p++) {
-		if (reducetask_run(app, p, 2, &res, &e) != 0)
+		if (reducetask_run(app, &(struct task_spec){ .id = p, .nmap = 2, .memory = reduce_memory }, &res, &e) != 0)
 			ck_abort_msg("reduce %u: %s", p, e.msg);
 		ck_assert_uint_eq(res.nbad, 0);
 		snprintf(name, sizeof name, "mr-out-%u", p);
@@ -708,7 +711,7 @@ START_TEST(test_wc_empty_input)
 	write_input("in-1.txt", 4, 50, counts);
 	run_maps(app, 2, 2);
 	for (uint32_t p = 0; p < 2; p++) {
-		ck_assert_int_eq(reducetask_run(app, p, 2, &res, &e), 0);
+		ck_assert_int_eq(reducetask_run(app, &(struct task_spec){ .id = p, .nmap = 2, .memory = reduce_memory }, &res, &e), 0);
 		task_result_clear(&res);
 		check_output(p, 2, counts, seen);
 	}
@@ -723,7 +726,7 @@ START_TEST(test_map_missing_input)
 	struct err e = { "" };
 	char names[256];
 
-	ck_assert_int_eq(maptask_run(plugin_app(pl), 0, "nosuch.txt", 2, &res,
+	ck_assert_int_eq(maptask_run(plugin_app(pl), &(struct task_spec){ .id = 0, .input = "nosuch.txt", .nreduce = 2, .memory = TASK_MEMORY_DEFAULT }, &res,
 	    &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "nosuch.txt"));
 	list_cwd(names, sizeof names);
@@ -731,7 +734,7 @@ START_TEST(test_map_missing_input)
 	/* A folder is no input either. */
 	ck_assert_int_eq(mkdir("adir", 0755), 0);
 	e.msg[0] = '\0';
-	ck_assert_int_eq(maptask_run(plugin_app(pl), 0, "adir", 2, &res, &e),
+	ck_assert_int_eq(maptask_run(plugin_app(pl), &(struct task_spec){ .id = 0, .input = "adir", .nreduce = 2, .memory = TASK_MEMORY_DEFAULT }, &res, &e),
 	    -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "adir"));
 	list_cwd(names, sizeof names);
@@ -773,7 +776,7 @@ START_TEST(test_map_fails)
 	char names[256];
 
 	write_input("in-0.txt", 9, 10, counts);
-	ck_assert_int_eq(maptask_run(&app, 0, "in-0.txt", 2, &res, &e), -1);
+	ck_assert_int_eq(maptask_run(&app, &(struct task_spec){ .id = 0, .input = "in-0.txt", .nreduce = 2, .memory = TASK_MEMORY_DEFAULT }, &res, &e), -1);
 	ck_assert_msg(strstr(e.msg, "badmap") != NULL, "message: %s", e.msg);
 	ck_assert_uint_eq(res.bytes_out, 0);
 	/* No intermediate file at all. */
@@ -792,7 +795,7 @@ expect_bad_maps(const struct mr_app *app, uint32_t part, uint32_t nmap,
 	struct err e = { "" };
 	char out[32];
 
-	ck_assert_int_eq(reducetask_run(app, part, nmap, &res, &e), -1);
+	ck_assert_int_eq(reducetask_run(app, &(struct task_spec){ .id = part, .nmap = nmap, .memory = reduce_memory }, &res, &e), -1);
 	ck_assert_msg(res.nbad == nbad, "%zu bad maps, want %zu (%s)",
 	    res.nbad, nbad, e.msg);
 	for (size_t i = 0; i < nbad; i++)
@@ -865,7 +868,7 @@ START_TEST(test_reduce_corrupt)
 	flip("mr-0-1", file_size("mr-0-1") / 2);
 	flip("mr-1-0", n - 1);
 	for (uint32_t p = 0; p < 2; p++) {
-		if (reducetask_run(app, p, 2, &res, &e) != 0)
+		if (reducetask_run(app, &(struct task_spec){ .id = p, .nmap = 2, .memory = reduce_memory }, &res, &e) != 0)
 			ck_abort_msg("reduce %u: %s", p, e.msg);
 		task_result_clear(&res);
 	}
@@ -999,7 +1002,7 @@ reduce_expect(mr_reduce_fn fn, const char *want)
 	struct err e = { "" };
 	char got[1024];
 
-	if (reducetask_run(&app, 4, 3, &res, &e) != 0)
+	if (reducetask_run(&app, &(struct task_spec){ .id = 4, .nmap = 3, .memory = reduce_memory }, &res, &e) != 0)
 		ck_abort_msg("reduce: %s", e.msg);
 	ck_assert_uint_eq(res.nbad, 0);
 	ck_assert_uint_eq(res.bytes_out, strlen(want));
@@ -1034,7 +1037,7 @@ START_TEST(test_reduce_no_maps)
 	struct err e = { "" };
 
 	/* Zero map tasks: an empty output, not an error. */
-	ck_assert_int_eq(reducetask_run(&app, 0, 0, &res, &e), 0);
+	ck_assert_int_eq(reducetask_run(&app, &(struct task_spec){ .id = 0, .nmap = 0, .memory = reduce_memory }, &res, &e), 0);
 	ck_assert_uint_eq(res.nbad, 0);
 	ck_assert_uint_eq(res.bytes_out, 0);
 	ck_assert_int_eq(file_size("mr-out-0"), 0);
@@ -1050,7 +1053,7 @@ START_TEST(test_reduce_fails)
 	struct err e = { "" };
 
 	write_three_maps();
-	ck_assert_int_eq(reducetask_run(&app, 4, 3, &res, &e), -1);
+	ck_assert_int_eq(reducetask_run(&app, &(struct task_spec){ .id = 4, .nmap = 3, .memory = reduce_memory }, &res, &e), -1);
 	ck_assert_uint_eq(res.nbad, 0);
 	ck_assert_msg(strstr(e.msg, "failapp") != NULL, "message: %s", e.msg);
 	ck_assert_int_eq(file_size("mr-out-4"), -1);
@@ -1058,6 +1061,20 @@ START_TEST(test_reduce_fails)
 	task_result_clear(&res);
 }
 END_TEST
+
+static void
+merge_setup(void)
+{
+	reduce_memory = 0;
+	setup();
+}
+
+static void
+merge_teardown(void)
+{
+	teardown();
+	reduce_memory = TASK_MEMORY_DEFAULT;
+}
 
 static Suite *
 mapout_suite(void)
@@ -1098,6 +1115,20 @@ mapout_suite(void)
 	tcase_add_test(tc, test_reduce_fails);
 	tcase_add_test(tc, test_reduce_no_maps);
 	tcase_add_test(tc, test_map_fails);
+	suite_add_tcase(s, tc);
+
+	/* The reduce tests again on the streaming merge path. */
+	tc = tcase_create("task-merge");
+	tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
+	tcase_add_checked_fixture(tc, merge_setup, merge_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_wc_end_to_end);
+	tcase_add_test(tc, test_reduce_missing);
+	tcase_add_test(tc, test_reduce_corrupt);
+	tcase_add_test(tc, test_reduce_values_order);
+	tcase_add_test(tc, test_reduce_partial_read);
+	tcase_add_test(tc, test_reduce_fails);
+	tcase_add_test(tc, test_reduce_no_maps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -49,6 +49,17 @@ fail:
 }
 
 void
+input_advise(const char *data, size_t len, size_t start, size_t end)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), from;
+
+	if (len == 0 || end <= start)
+		return;
+	from = start & ~(page - 1);
+	madvise((char *)data + from, end - from, MADV_WILLNEED);
+}
+
+void
 input_unmap(const char *data, size_t len)
 {
 	if (len > 0)

@@ -15,6 +15,9 @@
 int	input_map(const char *path, const char **data, size_t *len,
 	    struct err *e);
 
+/* Tells the kernel that data[start..end) is about to be read in order. */
+void	input_advise(const char *data, size_t len, size_t start, size_t end);
+
 /* Releases what input_map() returned. */
 void	input_unmap(const char *data, size_t len);
 

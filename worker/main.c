@@ -25,8 +25,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrworker [--socket PATH] [--wait SECONDS] [--max-tasks N] [-q | -v]\n"
-"                PLUGIN\n"
+"usage: mrworker [--socket PATH] [--wait SECONDS] [--max-tasks N]\n"
+"                [--memory MB] [-q | -v] PLUGIN\n"
 "\n"
 "Joins the job of the coordinator listening on the socket and runs map and\n"
 "reduce tasks with the application in PLUGIN (a shared object such as\n"
@@ -37,6 +37,9 @@ usage(FILE *f)
 "  -w, --wait SECONDS    how long to wait for the coordinator to come up\n"
 "                        (default 5)\n"
 "  -n, --max-tasks N     leave after running N tasks (default: no limit)\n"
+"  -m, --memory MB       memory a task keeps records in before it spills\n"
+"                        sorted runs to disk (map) or merges files instead\n"
+"                        of grouping them in memory (reduce) (default 32)\n"
 "  -q, --quiet           errors only\n"
 "  -v, --verbose         log every task\n"
 "  -h, --help            this text\n"
@@ -122,8 +125,10 @@ worker_join(int fd)
 
 /* Runs one task and sends its report. */
 static void
-worker_run(int fd, const struct mr_app *app, const Mr__Task *task)
+worker_run(int fd, const struct mr_app *app, size_t memory,
+    const Mr__Task *task)
 {
+	struct task_spec spec;
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__TaskDone done = MR__TASK_DONE__INIT;
 	Mr__TaskFailed failed = MR__TASK_FAILED__INIT;
@@ -135,14 +140,23 @@ worker_run(int fd, const struct mr_app *app, const Mr__Task *task)
 		log_debug("attempt %llu: map task %u (%s)",
 		    (unsigned long long)task->attempt, task->map->id,
 		    task->map->input);
-		rc = maptask_run(app, task->map->id, task->map->input,
-		    task->map->n_reduce, &res, &e);
+		memset(&spec, 0, sizeof spec);
+		spec.id = task->map->id;
+		spec.input = task->map->input;
+		spec.offset = task->map->offset;
+		spec.length = task->map->length;
+		spec.nreduce = task->map->n_reduce;
+		spec.memory = memory;
+		rc = maptask_run(app, &spec, &res, &e);
 	} else {
 		log_debug("attempt %llu: reduce task %u",
 		    (unsigned long long)task->attempt,
 		    task->reduce->partition);
-		rc = reducetask_run(app, task->reduce->partition,
-		    task->reduce->n_map, &res, &e);
+		memset(&spec, 0, sizeof spec);
+		spec.id = task->reduce->partition;
+		spec.nmap = task->reduce->n_map;
+		spec.memory = memory;
+		rc = reducetask_run(app, &spec, &res, &e);
 	}
 	if (rc == 0) {
 		done.attempt = task->attempt;
@@ -170,6 +184,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "max-tasks", required_argument, NULL, 'n' },
+		{ "memory", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -183,13 +198,14 @@ main(int argc, char **argv)
 	struct err e;
 	const char *sock = NULL;
 	double wait = 5;
-	unsigned long long max_tasks = 0, ntasks = 0;
+	unsigned long long max_tasks = 0, ntasks = 0, mb;
+	size_t memory = TASK_MEMORY_DEFAULT;
 	char *end;
 	int ch, fd;
 
 	log_init("mrworker");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:w:n:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:w:n:m:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -213,6 +229,17 @@ main(int argc, char **argv)
 				    "number, got '%s'", optarg);
 				return 2;
 			}
+			break;
+		case 'm':
+			errno = 0;
+			mb = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    *optarg == '-' || mb == 0 || mb > 1024 * 1024) {
+				log_warn("--memory: expected megabytes from 1 "
+				    "to 1048576, got '%s'", optarg);
+				return 2;
+			}
+			memory = (size_t)mb << 20;
 			break;
 		case 'q':
 			log_set_level(0);
@@ -270,7 +297,7 @@ main(int argc, char **argv)
 			return 0;
 		case MR__TASK__KIND_MAP:
 		case MR__TASK__KIND_REDUCE:
-			worker_run(fd, plugin_app(plugin), env->task);
+			worker_run(fd, plugin_app(plugin), memory, env->task);
 			ntasks++;
 			break;
 		default:

@@ -39,7 +39,7 @@ output_open(const char *path, struct err *e)
 {
 	struct output *o = xcalloc(1, sizeof *o);
 
-	o->file = safefile_open(path, e);
+	o->file = safefile_open(path, 0, e);
 	if (o->file == NULL) {
 		free(o);
 		return NULL;

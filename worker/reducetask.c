@@ -1,183 +1,177 @@
 /*
- * reducetask.c - one reduce task: k-way merge of mr-*-Y into mr-out-Y.
+ * reducetask.c - one reduce task: mr-*-Y into mr-out-Y.
  *
- * Records stream from the merge; reduce sees one key at a time through a
- * values iterator that pulls from the merge until the key changes, so a
- * partition never has to fit in memory.
+ * When the partition's intermediate files fit in the task's memory, their
+ * records are grouped by key in a hash table (worker/mapout.c) and only the
+ * distinct keys are sorted; otherwise they are streamed through a k-way
+ * merge (common/merge.c), one key at a time, so a partition never has to
+ * fit in memory. Never both.
  */
-#include <errno.h>
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups.h"
 #include "kvfile.h"
 #include "log.h"
+#include "mapout.h"
 #include "merge.h"
 #include "output.h"
 #include "sdk.h"
 #include "task.h"
 
-/* The key being reduced and the merge record that comes after it. */
-struct reducetask_group {
-	struct merge	*m;
-	char		*key;		/* copy, NUL-terminated */
-	size_t		 keylen, keycap;
-	const char	*value;		/* pending record: first of a group */
-	size_t		 valuelen;
-	const char	*nextkey;
-	size_t		 nextkeylen;
-	int		 pending;	/* a record is waiting */
-	int		 first;		/* pending value belongs to this group */
-	int		 ended;		/* no more values in this group */
-	int		 error;
-	struct err	 err;
+struct reducetask {
+	const struct mr_app	*app;
+	struct output		*out;
+	struct err		*e;
 };
 
+/* Calls reduce for one key; a failure is described in rt->e. */
 static int
-reducetask_values_next(void *ctx, const char **value, size_t *len)
+reducetask_reduce(void *arg, const char *key, size_t keylen,
+    mr_values *values)
 {
-	struct reducetask_group *g = ctx;
-	const char *k, *v;
-	size_t klen, vlen;
-	int rc;
+	struct reducetask *rt = arg;
 
-	if (g->error)
-		return -1;
-	if (g->ended)
-		return 0;
-	if (g->first) {
-		g->first = 0;
-		g->pending = 0;
-		*value = g->value;
-		*len = g->valuelen;
-		return 1;
-	}
-	rc = merge_next(g->m, &k, &klen, &v, &vlen, &g->err);
-	if (rc == -1) {
-		g->error = 1;
+	if (rt->app->reduce(output_emitter(rt->out), key, keylen, values) != 0 ||
+	    output_failed(rt->out, rt->e)) {
+		if (!output_failed(rt->out, rt->e))
+			err_set(rt->e, "reduce function of %s failed",
+			    rt->app->name);
 		return -1;
 	}
-	if (rc == 0) {
-		g->ended = 1;
-		return 0;
-	}
-	if (klen != g->keylen || (klen > 0 && memcmp(k, g->key, klen) != 0)) {
-		/* The next group starts here. */
-		g->ended = 1;
-		g->pending = 1;
-		g->nextkey = k;
-		g->nextkeylen = klen;
-		g->value = v;
-		g->valuelen = vlen;
-		return 0;
-	}
-	*value = v;
-	*len = vlen;
-	return 1;
+	return 0;
+}
+
+static void
+reducetask_bad(struct task_result *res, uint32_t map)
+{
+	res->bad_maps = xrealloc(res->bad_maps,
+	    (res->nbad + 1) * sizeof *res->bad_maps);
+	res->bad_maps[res->nbad++] = map;
 }
 
 /* Opens every map output of the partition; records which are missing. */
 static int
-reducetask_open(uint32_t partition, uint32_t nmap, struct kvreader **r,
-    struct task_result *res, struct err *e)
+reducetask_open(const struct task_spec *t, struct kvreader **r,
+    uint64_t *total, struct task_result *res, struct err *e)
 {
 	char name[64];
 	struct err oe;
+	struct stat st;
 
-	for (uint32_t x = 0; x < nmap; x++) {
-		snprintf(name, sizeof name, "mr-%u-%u", x, partition);
+	*total = 0;
+	for (uint32_t x = 0; x < t->nmap; x++) {
+		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
 		r[x] = kvreader_open(name, &oe);
 		if (r[x] == NULL) {
 			if (res->nbad == 0)
 				*e = oe;
-			res->bad_maps = xrealloc(res->bad_maps,
-			    (res->nbad + 1) * sizeof *res->bad_maps);
-			res->bad_maps[res->nbad++] = x;
-		}
+			reducetask_bad(res, x);
+		} else if (stat(name, &st) == 0)
+			*total += st.st_size;
 	}
 	if (res->nbad > 0) {
 		if (res->nbad > 1)
 			err_prefix(e, "%zu map outputs unusable, first", res->nbad);
-		for (uint32_t x = 0; x < nmap; x++)
+		for (uint32_t x = 0; x < t->nmap; x++)
 			kvreader_close(r[x]);
 		return -1;
 	}
 	return 0;
 }
 
-int
-reducetask_run(const struct mr_app *app, uint32_t partition, uint32_t nmap,
-    struct task_result *res, struct err *e)
+/* Groups every record in memory, then reduces key by key. */
+static int
+reducetask_hash(struct reducetask *rt, struct kvreader **r, uint32_t nmap,
+    struct task_result *res)
 {
-	struct reducetask_group g;
-	struct kvreader **r;
-	struct output *out = NULL;
-	mr_values values;
-	const char *v;
-	size_t vlen;
-	char name[64];
+	struct mapout *mo = mapout_new(1);
+	mr_emitter *em = mapout_emitter(mo);
+	const char *k, *v;
+	size_t klen, vlen;
+	int rc = -1, n;
+
+	for (uint32_t x = 0; x < nmap; x++) {
+		while ((n = kvreader_next(r[x], &k, &klen, &v, &vlen,
+		    rt->e)) == 1)
+			if (em->emit(em->ctx, k, klen, v, vlen) == -1) {
+				err_set(rt->e, "out of memory grouping keys");
+				goto out;
+			}
+		if (n == -1) {
+			reducetask_bad(res, x);
+			goto out;
+		}
+	}
+	mapout_sort(mo);
+	rc = mapout_foreach_group(mo, 0, reducetask_reduce, rt);
+out:
+	mapout_free(mo);
+	return rc;
+}
+
+/* Streams the k-way merge of the map outputs through reduce. */
+static int
+reducetask_merge(struct reducetask *rt, struct kvreader **r, uint32_t nmap,
+    struct task_result *res)
+{
+	struct merge *m = merge_new(r, nmap);
+	struct groups g;
+	mr_values *values;
+	const char *key;
+	size_t keylen;
 	int rc;
 
-	memset(&g, 0, sizeof g);
-	r = xcalloc(nmap, sizeof *r);
-	if (reducetask_open(partition, nmap, r, res, e) == -1) {
+	groups_init(&g, m);
+	while ((rc = groups_next(&g, &key, &keylen, &values)) == 1)
+		if (reducetask_reduce(rt, key, keylen, values) == -1 &&
+		    !groups_error(&g, rt->e)) {
+			rc = -1;
+			break;
+		}
+	if (groups_error(&g, rt->e)) {
+		/* The stream that failed names the map task to run again. */
+		reducetask_bad(res, (uint32_t)merge_stream(m));
+		rc = -1;
+	}
+	groups_free(&g);
+	merge_free(m);
+	return rc;
+}
+
+int
+reducetask_run(const struct mr_app *app, const struct task_spec *t,
+    struct task_result *res, struct err *e)
+{
+	struct reducetask rt = { app, NULL, e };
+	struct kvreader **r;
+	char name[64];
+	uint64_t total;
+	int rc;
+
+	r = xcalloc(t->nmap != 0 ? t->nmap : 1, sizeof *r);
+	if (reducetask_open(t, r, &total, res, e) == -1) {
 		free(r);
 		return -1;
 	}
-	g.m = merge_new(r, nmap);
+	snprintf(name, sizeof name, "mr-out-%u", t->id);
+	rt.out = output_open(name, e);
+	if (rt.out == NULL) {
+		for (uint32_t x = 0; x < t->nmap; x++)
+			kvreader_close(r[x]);
+		rc = -1;
+	} else if (total <= t->memory / 2) {
+		rc = reducetask_hash(&rt, r, t->nmap, res);
+		for (uint32_t x = 0; x < t->nmap; x++)
+			kvreader_close(r[x]);
+	} else
+		rc = reducetask_merge(&rt, r, t->nmap, res);	/* closes r */
 	free(r);
-	snprintf(name, sizeof name, "mr-out-%u", partition);
-	out = output_open(name, e);
-	if (out == NULL)
-		goto fail;
-
-	rc = merge_next(g.m, &g.nextkey, &g.nextkeylen, &g.value, &g.valuelen,
-	    &g.err);
-	g.pending = rc == 1;
-	g.error = rc == -1;
-	while (g.pending && !g.error) {
-		if (g.nextkeylen + 1 > g.keycap) {
-			g.keycap = (g.nextkeylen + 1) * 2;
-			g.key = xrealloc(g.key, g.keycap);
-		}
-		if (g.nextkeylen > 0)
-			memcpy(g.key, g.nextkey, g.nextkeylen);
-		g.key[g.nextkeylen] = '\0';
-		g.keylen = g.nextkeylen;
-		g.first = 1;
-		g.ended = 0;
-		values.next = reducetask_values_next;
-		values.ctx = &g;
-		values.failed = 0;
-		if (app->reduce(output_emitter(out), g.key, g.keylen,
-		    &values) != 0 && !g.error) {
-			if (output_failed(out, e))
-				goto fail;
-			err_set(e, "reduce function of %s failed", app->name);
-			goto fail;
-		}
-		/* Skip the values reduce did not read. */
-		while (!g.error && reducetask_values_next(&g, &v, &vlen) == 1)
-			;
-	}
-	if (g.error) {
-		/* The stream that failed names the map task to run again. */
-		*e = g.err;
-		res->bad_maps = xrealloc(res->bad_maps, sizeof *res->bad_maps);
-		res->bad_maps[0] = (uint32_t)merge_stream(g.m);
-		res->nbad = 1;
-		goto fail;
-	}
-	if (output_commit(out, &res->bytes_out, e) == -1) {
-		out = NULL;
-		goto fail;
-	}
-	merge_free(g.m);
-	free(g.key);
-	return 0;
-fail:
-	output_abort(out);
-	merge_free(g.m);
-	free(g.key);
+	if (rc == 0)
+		return output_commit(rt.out, &res->bytes_out, e);
+	output_abort(rt.out);
 	return -1;
 }

@@ -11,6 +11,20 @@
 #include "err.h"
 #include "mapreduce.h"
 
+/* Memory a task may hold records in, unless told otherwise (--memory). */
+#define TASK_MEMORY_DEFAULT ((size_t)32 << 20)
+
+/* What to run. */
+struct task_spec {
+	uint32_t	 id;		/* map task X, or reduce partition Y */
+	const char	*input;		/* map: input name as given */
+	uint64_t	 offset;	/* map: the split, in bytes ... */
+	uint64_t	 length;	/* ... 0 meaning to the end of the file */
+	uint32_t	 nreduce;	/* map: partitions to write */
+	uint32_t	 nmap;		/* reduce: map outputs to read */
+	size_t		 memory;	/* bytes of records held in memory */
+};
+
 /* What a task attempt produced, for its report. */
 struct task_result {
 	uint64_t	 bytes_out;	/* bytes of files written */
@@ -19,19 +33,22 @@ struct task_result {
 };
 
 /*
- * Map task `id` over `input`: writes mr-<id>-0 .. mr-<id>-(nreduce-1).
- * Returns 0, or -1 with e set.
+ * Map task: runs map over the lines of the input that start inside the
+ * split (a line crossing the split's end is read to its end; one starting
+ * before the split's start belongs to the previous split) and writes
+ * mr-X-0 .. mr-X-(nreduce-1). Returns 0, or -1 with e set.
  */
-int	maptask_run(const struct mr_app *app, uint32_t id, const char *input,
-	    uint32_t nreduce, struct task_result *res, struct err *e);
+int	maptask_run(const struct mr_app *app, const struct task_spec *t,
+	    struct task_result *res, struct err *e);
 
 /*
- * Reduce task for `partition`: merges mr-0-Y .. mr-(nmap-1)-Y into
- * mr-out-Y. Returns 0, or -1 with e set; when intermediate files are
+ * Reduce task: reads mr-0-Y .. mr-(nmap-1)-Y into mr-out-Y, grouping in a
+ * hash table when they fit in t->memory and by a streaming k-way merge
+ * otherwise. Returns 0, or -1 with e set; when intermediate files are
  * missing or corrupt, res->bad_maps names their map tasks.
  */
-int	reducetask_run(const struct mr_app *app, uint32_t partition,
-	    uint32_t nmap, struct task_result *res, struct err *e);
+int	reducetask_run(const struct mr_app *app, const struct task_spec *t,
+	    struct task_result *res, struct err *e);
 
 /* Frees what a result holds and zeroes it. */
 static inline void
