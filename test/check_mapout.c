@@ -1062,6 +1062,242 @@ START_TEST(test_reduce_fails)
 }
 END_TEST
 
+
+static int
+str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* A deterministic key of the test vocabulary: short, 8-byte and long ones. */
+static size_t
+vocab_key(uint32_t w, char *buf)
+{
+	static const char *stems[] = { "a", "ab", "abcdefgh", "abcdefghi",
+	    "a-much-longer-key-than-eight-bytes", "\xce\xbb\xcf\x8c", "" };
+	return (size_t)sprintf(buf, "%s%u", stems[w % 7], w / 7);
+}
+
+/* Reads every record of mr-<id>-<p> into one "key=value\n" text. */
+static char *
+dump_file(uint32_t id, uint32_t p)
+{
+	char name[32], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct kvreader *r;
+	struct err e = { "" };
+	const char *k, *v;
+	size_t kl, vl;
+	int rc;
+
+	snprintf(name, sizeof name, "mr-%u-%u", id, p);
+	r = kvreader_open(name, &e);
+	ck_assert_msg(r != NULL, "%s", e.msg);
+	while ((rc = kvreader_next(r, &k, &kl, &v, &vl, &e)) == 1) {
+		fwrite(k, 1, kl, f);
+		fputc('=', f);
+		fwrite(v, 1, vl, f);
+		fputc('\n', f);
+	}
+	ck_assert_msg(rc == 0, "%s", e.msg);
+	kvreader_close(r);
+	fclose(f);
+	return text;
+}
+
+/* A bounded output that spills many runs writes what an unbounded one does. */
+START_TEST(test_bounded_spills)
+{
+	struct mapout *a = mapout_new(3), *b = mapout_new_bounded(3, NULL,
+	    64 * 1024);
+	struct err e = { "" };
+	uint64_t bytes = 0;
+	uint32_t seed = 42;
+	char key[64], val[16];
+
+	for (int i = 0; i < 50000; i++) {
+		size_t kl;
+		int vl;
+
+		seed = seed * 1103515245u + 12345u;
+		kl = vocab_key((seed >> 8) % 3000, key);
+		vl = snprintf(val, sizeof val, "v%d", i);
+		ck_assert_int_eq(mr_emit(mapout_emitter(a), key, kl, val, vl), 0);
+		ck_assert_int_eq(mr_emit(mapout_emitter(b), key, kl, val, vl), 0);
+	}
+	ck_assert_uint_gt(mapout_spills(b), 5);
+	ck_assert_int_eq(mapout_write(a, 1, NULL, &bytes, &e), 0);
+	ck_assert_msg(mapout_write(b, 2, NULL, &bytes, &e) == 0, "%s", e.msg);
+	for (uint32_t p = 0; p < 3; p++) {
+		char *x = dump_file(1, p), *y = dump_file(2, p);
+
+		ck_assert_uint_gt(strlen(x), 0);
+		ck_assert_msg(strcmp(x, y) == 0, "partition %u differs", p);
+		free(x);
+		free(y);
+	}
+	mapout_free(a);
+	mapout_free(b);
+	ck_assert(no_temp_files());
+}
+END_TEST
+
+/*
+ * With a combiner, folding in blocks, values too large for a block, and
+ * spills all add up to the right sums.
+ */
+START_TEST(test_bounded_combine)
+{
+	static const size_t budgets[] = { 16 * 1024, 256 * 1024, SIZE_MAX };
+	uint64_t sums[600];
+
+	for (size_t t = 0; t < sizeof budgets / sizeof budgets[0]; t++) {
+		struct mapout *mo = mapout_new_bounded(2, sum_combine,
+		    budgets[t]);
+		struct err e = { "" };
+		uint64_t bytes = 0;
+		uint32_t seed = 7;
+		char key[64], val[64];
+		size_t found = 0;
+
+		memset(sums, 0, sizeof sums);
+		for (int i = 0; i < 40000; i++) {
+			uint32_t w;
+			size_t kl;
+			int vl;
+
+			seed = seed * 1103515245u + 12345u;
+			w = (seed >> 8) % 600;
+			kl = vocab_key(w, key);
+			/* Every 50th value is 40 digits: too large for a block. */
+			vl = snprintf(val, sizeof val, i % 50 == 0 ?
+			    "%040u" : "%u", (seed >> 20) % 5);
+			sums[w] += (seed >> 20) % 5;
+			ck_assert_int_eq(mr_emit(mapout_emitter(mo), key, kl,
+			    val, vl), 0);
+		}
+		ck_assert_msg(mapout_write(mo, (uint32_t)t, sum_combine,
+		    &bytes, &e) == 0, "%s", e.msg);
+		if (budgets[t] == 16 * 1024)
+			ck_assert_uint_gt(mapout_spills(mo), 0);
+		for (uint32_t p = 0; p < 2; p++) {
+			char *text = dump_file((uint32_t)t, p), *line, *save;
+
+			for (line = strtok_r(text, "\n", &save); line != NULL;
+			    line = strtok_r(NULL, "\n", &save)) {
+				char *eq = strrchr(line, '=');
+				uint32_t w;
+
+				ck_assert_ptr_nonnull(eq);
+				*eq = '\0';
+				for (w = 0; w < 600; w++) {
+					vocab_key(w, key);
+					if (strcmp(key, line) == 0)
+						break;
+				}
+				ck_assert_uint_lt(w, 600);
+				/* One record per key, holding the whole sum. */
+				ck_assert_uint_eq(strtoull(eq + 1, NULL, 10),
+				    sums[w]);
+				found++;
+			}
+			free(text);
+		}
+		ck_assert_uint_eq(found, 600);
+		mapout_free(mo);
+	}
+	ck_assert(no_temp_files());
+}
+END_TEST
+
+/* Emits every line (without its newline) as a key. */
+static int
+lines_map(mr_emitter *out, const char *name, const char *data, size_t len)
+{
+	size_t start = 0;
+
+	(void)name;
+	for (size_t i = 0; i <= len; i++)
+		if (i == len || data[i] == '\n') {
+			if (i > start || i < len)
+				if (mr_emit(out, data + start, i - start, "1",
+				    1) == -1)
+					return -1;
+			start = i + 1;
+		}
+	return 0;
+}
+
+/* Splits of any size see every line of the input exactly once. */
+START_TEST(test_split_lines)
+{
+	static const char text[] = "first line\nsecond\n\nfourth, longer line"
+	    "\nx\nlast line without newline";
+	static const size_t sizes[] = { 1, 2, 3, 5, 8, 13, 40, 1000 };
+	const struct mr_app app = { MR_ABI_VERSION, "lines", lines_map,
+	    sum_combine, NULL };
+	FILE *f = fopen("in.txt", "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+		char *all = NULL, *want = NULL;
+		size_t alllen = 0, wantlen = 0;
+		FILE *m = open_memstream(&all, &alllen);
+		FILE *w = open_memstream(&want, &wantlen);
+		uint32_t id = 0;
+
+		for (uint64_t off = 0; off < sizeof text - 1; off += sizes[t]) {
+			struct task_result res = { 0, NULL, 0 };
+			struct err e = { "" };
+			struct task_spec spec = { .id = id, .input = "in.txt",
+			    .offset = off, .length = sizes[t], .nreduce = 1,
+			    .memory = TASK_MEMORY_DEFAULT };
+			char *d;
+
+			ck_assert_msg(maptask_run(&app, &spec, &res, &e) == 0,
+			    "%s", e.msg);
+			d = dump_file(id, 0);
+			fputs(d, m);
+			free(d);
+			id++;
+		}
+		fclose(m);
+		/* Every line once, whichever split read it. */
+		for (const char *p = text; *p != '\0';) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+			fprintf(w, "%.*s=1\n", (int)n, p);
+			p += n + (nl != NULL);
+		}
+		fclose(w);
+		{
+			/* Order differs (splits), so compare sorted lines. */
+			char *a[64], *b[64], *sa, *sb;
+			size_t na = 0, nb = 0;
+
+			for (char *l = strtok_r(all, "\n", &sa); l != NULL && na < 64;
+			    l = strtok_r(NULL, "\n", &sa))
+				a[na++] = l;
+			for (char *l = strtok_r(want, "\n", &sb); l != NULL && nb < 64;
+			    l = strtok_r(NULL, "\n", &sb))
+				b[nb++] = l;
+			ck_assert_msg(na == nb, "split size %zu: %zu lines, "
+			    "want %zu", sizes[t], na, nb);
+			qsort(a, na, sizeof *a, str_cmp);
+			qsort(b, nb, sizeof *b, str_cmp);
+			for (size_t i = 0; i < na; i++)
+				ck_assert_str_eq(a[i], b[i]);
+		}
+		free(all);
+		free(want);
+	}
+}
+END_TEST
+
 static void
 merge_setup(void)
 {
@@ -1099,6 +1335,8 @@ mapout_suite(void)
 	tcase_add_test(tc, test_write_plain);
 	tcase_add_test(tc, test_write_combined);
 	tcase_add_test(tc, test_write_bad_combine);
+	tcase_add_test(tc, test_bounded_spills);
+	tcase_add_test(tc, test_bounded_combine);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("task");
@@ -1115,6 +1353,7 @@ mapout_suite(void)
 	tcase_add_test(tc, test_reduce_fails);
 	tcase_add_test(tc, test_reduce_no_maps);
 	tcase_add_test(tc, test_map_fails);
+	tcase_add_test(tc, test_split_lines);
 	suite_add_tcase(s, tc);
 
 	/* The reduce tests again on the streaming merge path. */

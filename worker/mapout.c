@@ -387,7 +387,8 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
 			mapout_table_grow(mo);
 		k = mapout_find(mo, key, keylen, h, prefix, &slot);
 		if (k != NULL) {
-			if (k->hasblock && k->blk + enc <= MAPOUT_BLOCK)
+			if (k->hasblock && k->head == 0 &&
+			    k->blk + enc <= MAPOUT_BLOCK)
 				need = 0;
 			else
 				need = 8 + enc;
@@ -427,7 +428,7 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
 		if (k->blk + enc > MAPOUT_BLOCK && k->blk > 0 &&
 		    mapout_fold(mo, k) == -1)
 			return -1;
-		if (k->blk + enc <= MAPOUT_BLOCK) {
+		if (k->head == 0 && k->blk + enc <= MAPOUT_BLOCK) {
 			mapout_block_add(mo, k, value, valuelen);
 			return 0;
 		}
