@@ -5,6 +5,8 @@
  * blocking calls: ask, wait for a task (or for the job to end), run it,
  * report, ask again.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -121,6 +123,21 @@ worker_join(int fd)
 		    w->job_dir != NULL ? w->job_dir : "", strerror(errno));
 	log_debug("joined as worker %u in %s", w->worker_id, w->job_dir);
 	frame_free(reply);
+}
+
+/*
+ * A reduce task merging the outputs of many map tasks holds one file open
+ * per map task: allow as many as the system lets us.
+ */
+static void
+worker_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /* Runs one task and sends its report. */
@@ -275,6 +292,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	worker_raise_nofile();
 	fd = connect_wait(&addr, wait, &e);
 	if (fd == -1)
 		fatal("%s", e.msg);

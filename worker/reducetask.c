@@ -53,54 +53,57 @@ reducetask_bad(struct task_result *res, uint32_t map)
 	res->bad_maps[res->nbad++] = map;
 }
 
-/* Opens every map output of the partition; records which are missing. */
+/*
+ * Checks that every map output of the partition is there and adds up their
+ * sizes; records which are missing.
+ */
 static int
-reducetask_open(const struct task_spec *t, struct kvreader **r,
-    uint64_t *total, struct task_result *res, struct err *e)
+reducetask_stat(const struct task_spec *t, uint64_t *total,
+    struct task_result *res, struct err *e)
 {
 	char name[64];
-	struct err oe;
 	struct stat st;
 
 	*total = 0;
 	for (uint32_t x = 0; x < t->nmap; x++) {
 		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
-		r[x] = kvreader_open(name, &oe);
-		if (r[x] == NULL) {
+		if (stat(name, &st) == -1) {
 			if (res->nbad == 0)
-				*e = oe;
+				err_sys(e, "%s", name);
 			reducetask_bad(res, x);
-		} else if (stat(name, &st) == 0)
+		} else
 			*total += st.st_size;
 	}
-	if (res->nbad > 0) {
-		if (res->nbad > 1)
-			err_prefix(e, "%zu map outputs unusable, first", res->nbad);
-		for (uint32_t x = 0; x < t->nmap; x++)
-			kvreader_close(r[x]);
-		return -1;
-	}
-	return 0;
+	if (res->nbad > 1)
+		err_prefix(e, "%zu map outputs missing, first", res->nbad);
+	return res->nbad > 0 ? -1 : 0;
 }
 
 /* Groups every record in memory, then reduces key by key. */
 static int
-reducetask_hash(struct reducetask *rt, struct kvreader **r, uint32_t nmap,
+reducetask_hash(struct reducetask *rt, const struct task_spec *t,
     struct task_result *res)
 {
 	struct mapout *mo = mapout_new(1);
 	mr_emitter *em = mapout_emitter(mo);
+	struct kvreader *r;
 	const char *k, *v;
 	size_t klen, vlen;
+	char name[64];
 	int rc = -1, n;
 
-	for (uint32_t x = 0; x < nmap; x++) {
-		while ((n = kvreader_next(r[x], &k, &klen, &v, &vlen,
+	/* One file open at a time, however many map tasks there were. */
+	for (uint32_t x = 0; x < t->nmap; x++) {
+		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
+		r = kvreader_open(name, rt->e);
+		if (r == NULL) {
+			reducetask_bad(res, x);
+			goto out;
+		}
+		while ((n = kvreader_next(r, &k, &klen, &v, &vlen,
 		    rt->e)) == 1)
-			if (em->emit(em->ctx, k, klen, v, vlen) == -1) {
-				err_set(rt->e, "out of memory grouping keys");
-				goto out;
-			}
+			em->emit(em->ctx, k, klen, v, vlen);
+		kvreader_close(r);
 		if (n == -1) {
 			reducetask_bad(res, x);
 			goto out;
@@ -115,16 +118,31 @@ out:
 
 /* Streams the k-way merge of the map outputs through reduce. */
 static int
-reducetask_merge(struct reducetask *rt, struct kvreader **r, uint32_t nmap,
+reducetask_merge(struct reducetask *rt, const struct task_spec *t,
     struct task_result *res)
 {
-	struct merge *m = merge_new(r, nmap);
+	struct kvreader **r = xcalloc(t->nmap != 0 ? t->nmap : 1, sizeof *r);
+	struct merge *m;
 	struct groups g;
 	mr_values *values;
 	const char *key;
+	char name[64];
 	size_t keylen;
 	int rc;
 
+	for (uint32_t x = 0; x < t->nmap; x++) {
+		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
+		r[x] = kvreader_open(name, rt->e);
+		if (r[x] == NULL) {
+			reducetask_bad(res, x);
+			while (x-- > 0)
+				kvreader_close(r[x]);
+			free(r);
+			return -1;
+		}
+	}
+	m = merge_new(r, t->nmap);
+	free(r);
 	groups_init(&g, m);
 	while ((rc = groups_next(&g, &key, &keylen, &values)) == 1)
 		if (reducetask_reduce(rt, key, keylen, values) == -1 &&
@@ -147,29 +165,20 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
     struct task_result *res, struct err *e)
 {
 	struct reducetask rt = { app, NULL, e };
-	struct kvreader **r;
 	char name[64];
 	uint64_t total;
 	int rc;
 
-	r = xcalloc(t->nmap != 0 ? t->nmap : 1, sizeof *r);
-	if (reducetask_open(t, r, &total, res, e) == -1) {
-		free(r);
+	if (reducetask_stat(t, &total, res, e) == -1)
 		return -1;
-	}
 	snprintf(name, sizeof name, "mr-out-%u", t->id);
 	rt.out = output_open(name, e);
-	if (rt.out == NULL) {
-		for (uint32_t x = 0; x < t->nmap; x++)
-			kvreader_close(r[x]);
-		rc = -1;
-	} else if (total <= t->memory / 2) {
-		rc = reducetask_hash(&rt, r, t->nmap, res);
-		for (uint32_t x = 0; x < t->nmap; x++)
-			kvreader_close(r[x]);
-	} else
-		rc = reducetask_merge(&rt, r, t->nmap, res);	/* closes r */
-	free(r);
+	if (rt.out == NULL)
+		return -1;
+	if (total <= t->memory / 2)
+		rc = reducetask_hash(&rt, t, res);
+	else
+		rc = reducetask_merge(&rt, t, res);
 	if (rc == 0)
 		return output_commit(rt.out, &res->bytes_out, e);
 	output_abort(rt.out);
