@@ -26,9 +26,9 @@ sockpath_resolve(const char *option, struct sockaddr_un *addr, struct err *e)
 	}
 	memset(addr, 0, sizeof *addr);
 	addr->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof addr->sun_path) {
-		err_set(e, "socket path too long (%zu bytes, at most %zu): %s",
-		    strlen(path), sizeof addr->sun_path - 1, path);
+	if (strlen(path) > SOCKPATH_MAX) {
+		err_set(e, "socket path too long (%zu bytes, at most %d): %s",
+		    strlen(path), SOCKPATH_MAX, path);
 		return -1;
 	}
 	strcpy(addr->sun_path, path);

@@ -21,6 +21,7 @@ struct conn {
 	struct buf		 in, out;
 	const struct conn_handler *h;
 	void			*arg;
+	size_t			 maxframe;
 	int			 busy;		/* inside one of our callbacks */
 	int			 dead;		/* free when the callback ends */
 	int			 closing;	/* close once flushed */
@@ -30,12 +31,13 @@ static void	conn_read_cb(struct ev_loop *, ev_io *, int);
 static void	conn_write_cb(struct ev_loop *, ev_io *, int);
 
 struct conn *
-conn_new(struct ev_loop *loop, int fd, const struct conn_handler *h,
-    void *arg)
+conn_new(struct ev_loop *loop, int fd, size_t maxframe,
+    const struct conn_handler *h, void *arg)
 {
 	struct conn *c = xcalloc(1, sizeof *c);
 
 	c->fd = fd;
+	c->maxframe = maxframe;
 	c->loop = loop;
 	c->h = h;
 	c->arg = arg;
@@ -76,7 +78,7 @@ conn_send(struct conn *c, const Mr__Envelope *env)
 	if (c->dead)
 		return -1;
 	if (frame_pack(&c->out, env, &e) == -1) {
-		log_warn("connection %d: %s", c->fd, e.msg);
+		log_warn("%s: %s", c->h->name(c->arg), e.msg);
 		return -1;
 	}
 	if (!ev_is_active(&c->wio))
@@ -120,7 +122,7 @@ conn_parse(struct conn *c)
 		if (rc == 0)
 			return;
 		if (rc == -1) {
-			log_warn("connection %d: %s; dropped", c->fd, e.msg);
+			log_warn("%s: %s; dropped", c->h->name(c->arg), e.msg);
 			c->dead = 1;
 			return;
 		}
@@ -128,8 +130,8 @@ conn_parse(struct conn *c)
 		rc = c->h->message(c, env, c->arg);
 		frame_free(env);
 		if (rc == -1) {
-			log_warn("connection %d: protocol violation; dropped",
-			    c->fd);
+			log_warn("%s: protocol violation; dropped",
+			    c->h->name(c->arg));
 			c->dead = 1;
 		}
 	}
@@ -148,20 +150,23 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	c->busy = 1;
 	/* Grow the buffer only as far as the frame being read needs. */
 	need = frame_needed(buf_head(&c->in), buf_len(&c->in), &e);
-	if (need == -1) {
-		log_warn("connection %d: %s; dropped", c->fd, e.msg);
+	if (need == -1 || (size_t)need > MR_FRAME_HEADER + c->maxframe) {
+		if (need != -1)
+			err_set(&e, "frame of %ld bytes exceeds the maximum of "
+			    "%zu", need - MR_FRAME_HEADER, c->maxframe);
+		log_warn("%s: %s; dropped", c->h->name(c->arg), e.msg);
 		c->dead = 1;
 		goto out;
 	}
 	if ((size_t)need < buf_len(&c->in) + CONN_READ_CHUNK)
 		need = buf_len(&c->in) + CONN_READ_CHUNK;
-	if (need > MR_FRAME_HEADER + MR_FRAME_MAX)
-		need = MR_FRAME_HEADER + MR_FRAME_MAX;
+	if ((size_t)need > MR_FRAME_HEADER + c->maxframe)
+		need = MR_FRAME_HEADER + c->maxframe;
 	n = read(c->fd, buf_reserve(&c->in, need - buf_len(&c->in)),
 	    need - buf_len(&c->in));
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EINTR) {
-			log_debug("connection %d: read: %s", c->fd,
+			log_debug("%s: read: %s", c->h->name(c->arg),
 			    strerror(errno));
 			c->dead = 1;
 		}
@@ -169,8 +174,8 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (n == 0) {
 		if (buf_len(&c->in) > 0)
-			log_warn("connection %d: closed in the middle of a "
-			    "frame", c->fd);
+			log_warn("%s: closed in the middle of a frame",
+			    c->h->name(c->arg));
 		c->dead = 1;
 		goto out;
 	}
@@ -201,7 +206,7 @@ conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				goto out;
-			log_debug("connection %d: write: %s", c->fd,
+			log_debug("%s: write: %s", c->h->name(c->arg),
 			    strerror(errno));
 			c->dead = 1;
 			goto out;

@@ -24,10 +24,15 @@ struct conn_handler {
 	void	(*idle)(void *arg);
 	/* The connection is going away; called once, just before it is freed. */
 	void	(*closed)(struct conn *c, void *arg);
+	/* How log lines name the peer. */
+	const char *(*name)(void *arg);
 };
 
-/* Takes over a connected non-blocking fd. */
-struct conn	*conn_new(struct ev_loop *loop, int fd,
+/*
+ * Takes over a connected non-blocking fd. A frame announcing more than
+ * `maxframe` bytes drops the connection before anything is allocated for it.
+ */
+struct conn	*conn_new(struct ev_loop *loop, int fd, size_t maxframe,
 		    const struct conn_handler *h, void *arg);
 
 /* Queues a message. Returns -1 when it cannot be framed (too large). */

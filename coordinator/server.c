@@ -247,8 +247,14 @@ peer_closed(struct conn *c, void *arg)
 		ev_break(s->loop, EVBREAK_ALL);
 }
 
+static const char *
+peer_name(void *arg)
+{
+	return ((struct peer *)arg)->name;
+}
+
 static const struct conn_handler peer_handler = {
-	peer_message, peer_idle, peer_closed
+	peer_message, peer_idle, peer_closed, peer_name
 };
 
 static void
@@ -269,9 +275,8 @@ server_adopt(struct server *s, int fd)
 	struct peer *p;
 
 	if (s->npeers >= s->cfg->max_connections) {
-		s->refused++;
 		/* At most one line a second however hard it is hammered. */
-		if (server_now() - s->refused_logged >= 1) {
+		if (s->refused++ == 0 || server_now() - s->refused_logged >= 1) {
 			log_warn("connection limit (%u) reached; refused "
 			    "%llu connection(s) so far", s->cfg->max_connections,
 			    (unsigned long long)s->refused);
@@ -290,7 +295,7 @@ server_adopt(struct server *s, int fd)
 	ev_timer_start(s->loop, &p->hello_timer);
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	s->npeers++;
-	p->conn = conn_new(s->loop, fd, &peer_handler, p);
+	p->conn = conn_new(s->loop, fd, MR_WORKER_FRAME_MAX, &peer_handler, p);
 	return 0;
 }
 
@@ -359,6 +364,10 @@ server_finish(struct server *s)
 	server_unlisten(s);
 	ev_timer_stop(s->loop, &s->deadline);
 	server_clean_job_dir(s);
+	if (s->refused > 0)
+		log_warn("%llu connection(s) refused in all: limit of %u "
+		    "reached", (unsigned long long)s->refused,
+		    s->cfg->max_connections);
 
 	task.kind_case = MR__TASK__KIND_SHUTDOWN;
 	task.shutdown = &sd;
@@ -514,8 +523,14 @@ static int
 server_bind(const struct sockaddr_un *addr, struct err *e)
 {
 	struct sockaddr_un tmp;
+	struct stat st;
 	int fd, probe, saved;
 
+	/* Only ever replace a socket, never a file that happens to be there. */
+	if (lstat(addr->sun_path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		err_set(e, "%s: exists and is not a socket", addr->sun_path);
+		return -1;
+	}
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (probe == -1) {
 		err_sys(e, "socket");

@@ -15,8 +15,15 @@
 /* Size of the length prefix. */
 #define MR_FRAME_HEADER 4
 
-/* Largest payload accepted, in bytes. Worker messages are a few hundred bytes. */
+/* Largest payload of any frame, in bytes. */
 #define MR_FRAME_MAX (1024 * 1024)
+
+/*
+ * Largest payload the coordinator accepts from a worker: worker messages are
+ * a few hundred bytes (a failure report listing every map task of a large
+ * job stays well below), so a connection never holds more than this.
+ */
+#define MR_WORKER_FRAME_MAX (64 * 1024)
 
 /* Seconds a new connection has to send Hello before it is dropped. */
 #define MR_HELLO_TIMEOUT 5
