@@ -13,7 +13,7 @@
 #include "log.h"
 #include "safefile.h"
 
-#define SAFEFILE_BUF (128 * 1024)
+#define SAFEFILE_BUF (64 * 1024)	/* under malloc's mmap threshold */
 
 struct safefile {
 	int	 fd;
