@@ -33,11 +33,12 @@
  *		return mr_emit_u64(out, key, keylen, sum);
  *	}
  *
- *	MR_APP("wc", wc_map, wc_reduce, wc_reduce);
+ *	MR_APP("wc", wc_map, wc_reduce, mr_combine_sum);
  *
- * Because reduce sums counts rather than counting values, it also serves as
- * the combiner, which adds up each map task's counts before they are
- * written (apps/wc.c is this example, complete).
+ * The combiner adds up each map task's counts before they are written;
+ * mr_combine_sum is the SDK's own, which the framework runs natively.
+ * Because reduce sums counts rather than counting values, it accepts those
+ * partial counts (apps/wc.c is this example, complete).
  *
  * Build it with `cc -shared -fPIC -I<this folder> wc.c -o wc.so`. The mr_*
  * functions below are provided by the program that loads the plugin
@@ -133,6 +134,16 @@ int	mr_values_next(mr_values *values, const char **value, size_t *len);
  * Returns 0, or -1 when it is empty, holds anything else, or overflows.
  */
 int	mr_parse_u64(const char *value, size_t len, uint64_t *n);
+
+/*
+ * A ready combiner for values that are decimal counts: emits the key once
+ * with the sum of its values (it fails on a value that is not a decimal
+ * number, or when the sum overflows 64 bits). Name it as an application's
+ * combine and the framework adds counts natively as they are emitted, with
+ * no call into the plugin per record.
+ */
+int	mr_combine_sum(mr_emitter *out, const char *key, size_t keylen,
+	    mr_values *values);
 
 /*
  * Finds the next word in data[*pos .. len): a maximal run of UTF-8 encoded

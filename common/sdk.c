@@ -60,3 +60,22 @@ mr_next_word(const char *data, size_t len, size_t *pos, const char **word,
 {
 	return words_next(data, len, pos, word, wordlen);
 }
+
+int
+mr_combine_sum(mr_emitter *out, const char *key, size_t keylen,
+    mr_values *values)
+{
+	const char *v;
+	size_t vlen;
+	uint64_t n, sum = 0;
+	int rc;
+
+	while ((rc = mr_values_next(values, &v, &vlen)) == 1) {
+		if (mr_parse_u64(v, vlen, &n) == -1 || n > UINT64_MAX - sum)
+			return -1;
+		sum += n;
+	}
+	if (rc == -1)
+		return -1;
+	return mr_emit_u64(out, key, keylen, sum);
+}

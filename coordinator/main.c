@@ -87,7 +87,8 @@ check_inputs(char *const *files, int n, uint64_t *sizes)
 	int fd, bad = 0;
 
 	for (int i = 0; i < n; i++) {
-		fd = open(files[i], O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO must be refused, not waited on. */
+		fd = open(files[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd == -1) {
 			log_warn("%s: %s", files[i], strerror(errno));
 			bad = 1;
@@ -265,12 +266,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	sizes = xcalloc(argc, sizeof *sizes);
-	if (check_inputs(argv, argc, sizes) == -1)
-		return 1;
 	if (sockpath_resolve(sock, &cfg.addr, &e) == -1) {
 		log_warn("%s", e.msg);
 		return 2;
+	}
+	sizes = xcalloc(argc, sizeof *sizes);
+	if (check_inputs(argv, argc, sizes) == -1) {
+		free(sizes);
+		return 1;
 	}
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		fatal("getcwd: %s", strerror(errno));

@@ -1149,12 +1149,14 @@ END_TEST
  */
 START_TEST(test_bounded_combine)
 {
-	static const size_t budgets[] = { 16 * 1024, 256 * 1024, SIZE_MAX };
+	static const size_t budgets[] = { 16 * 1024, 256 * 1024, SIZE_MAX,
+	    16 * 1024, 256 * 1024, SIZE_MAX };
 	uint64_t sums[600];
 
 	for (size_t t = 0; t < sizeof budgets / sizeof budgets[0]; t++) {
-		struct mapout *mo = mapout_new_bounded(2, sum_combine,
-		    budgets[t]);
+		/* The plugin's own combiner, then the SDK's native sum. */
+		mr_reduce_fn fn = t < 3 ? sum_combine : mr_combine_sum;
+		struct mapout *mo = mapout_new_bounded(2, fn, budgets[t]);
 		struct err e = { "" };
 		uint64_t bytes = 0;
 		uint32_t seed = 7;
@@ -1177,8 +1179,8 @@ START_TEST(test_bounded_combine)
 			ck_assert_int_eq(mr_emit(mapout_emitter(mo), key, kl,
 			    val, vl), 0);
 		}
-		ck_assert_msg(mapout_write(mo, (uint32_t)t, sum_combine,
-		    &bytes, &e) == 0, "%s", e.msg);
+		ck_assert_msg(mapout_write(mo, (uint32_t)t, fn, &bytes, &e) == 0,
+		    "%s", e.msg);
 		if (budgets[t] == 16 * 1024)
 			ck_assert_uint_gt(mapout_spills(mo), 0);
 		for (uint32_t p = 0; p < 2; p++) {
@@ -1208,6 +1210,27 @@ START_TEST(test_bounded_combine)
 		mapout_free(mo);
 	}
 	ck_assert(no_temp_files());
+}
+END_TEST
+
+/* The native sum refuses a value that is not a decimal number. */
+START_TEST(test_sum_rejects_text)
+{
+	struct mapout *mo = mapout_new_bounded(1, mr_combine_sum, SIZE_MAX);
+	struct err e = { "" };
+
+	ck_assert_int_eq(mr_emit(mapout_emitter(mo), "k", 1, "12", 2), 0);
+	ck_assert_int_eq(mr_emit(mapout_emitter(mo), "k", 1, "x", 1), -1);
+	ck_assert_int_eq(mapout_error(mo, &e), 1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "decimal"));
+	mapout_free(mo);
+	mo = mapout_new_bounded(1, mr_combine_sum, SIZE_MAX);
+	ck_assert_int_eq(mr_emit(mapout_emitter(mo), "k", 1,
+	    "18446744073709551615", 20), 0);
+	ck_assert_int_eq(mr_emit(mapout_emitter(mo), "k", 1, "1", 1), -1);
+	ck_assert_int_eq(mapout_error(mo, &e), 1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "overflow"));
+	mapout_free(mo);
 }
 END_TEST
 
@@ -1337,6 +1360,7 @@ mapout_suite(void)
 	tcase_add_test(tc, test_write_bad_combine);
 	tcase_add_test(tc, test_bounded_spills);
 	tcase_add_test(tc, test_bounded_combine);
+	tcase_add_test(tc, test_sum_rejects_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("task");

@@ -18,7 +18,8 @@ input_map(const char *path, const char **data, size_t *len, struct err *e)
 
 	*data = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
 		err_sys(e, "%s", path);
 		return -1;

@@ -1,18 +1,24 @@
 /*
  * mapout.c - map output grouped by key in a hash table, sorted at the end.
  *
- * Keys and values live in one arena: a key as its bytes and a NUL, a value
- * as a node of a chain (offset of the next node, varint length, bytes).
- * Each distinct key has a small fixed record with its partition, the first
- * eight key bytes big-endian (so sorting and lookups rarely touch the
- * arena) and its values. Only distinct keys are ever sorted, which for text
- * is a small fraction of the records.
+ * Keys and values live in one arena. A key is a record at an 8-byte
+ * boundary: its index in the keys array, its length, its bytes and a NUL;
+ * with a combiner, a state byte and a block of MAPOUT_BLOCK bytes follow,
+ * where the key's small values go (varint length, bytes, ...) and are
+ * folded by the combiner in place when the block fills. Other values are
+ * nodes of a chain (offset of the next node, varint length, bytes).
  *
- * With a combiner, a key's small values go to a block of MAPOUT_BLOCK bytes
- * right after the key (varint length, bytes, ...); a full block is folded
- * by the combiner in place, so a frequent key costs a few bytes and its
- * values stay in one cache line. A value too large for the block moves the
- * key to a chain, folded every MAPOUT_BATCH values.
+ * With the SDK's own summing combiner (mr_combine_sum), a key's record ends
+ * in a 64-bit sum instead, and emitting a decimal value just adds it: no
+ * call into the plugin at all.
+ *
+ * The hash table holds, per key, its hash and length and where its record
+ * is, in 8 bytes: a lookup reads one slot and the record, whose key bytes,
+ * state and block share a cache line or two for a word, so the common emit
+ * (one more small value for a known key) touches little memory. Each distinct key also
+ * has an entry in the keys array (partition, chain, ...) for the slow paths
+ * and for sorting; only distinct keys are ever sorted, which for text is a
+ * small fraction of the records.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,23 +40,31 @@
 #define MAPOUT_BATCH 32
 
 /* Bytes of a key's block of small values (with a combiner). */
-#define MAPOUT_BLOCK 32
+#define MAPOUT_BLOCK 56
+
+/* The block's state byte: bytes used, and whether values also chain. */
+#define MAPOUT_CHAINED 0x80
+#define MAPOUT_USED 0x7f
 
 struct mapout_key {
 	uint64_t	 prefix;	/* first 8 key bytes, big-endian, 0-padded */
-	uint64_t	 keyoff;	/* key bytes in the arena, NUL after */
+	uint64_t	 rec;		/* arena offset of the key's record */
 	uint64_t	 head, tail;	/* value chain, arena offsets (0: none) */
 	uint32_t	 keylen;
 	uint32_t	 part;
 	uint32_t	 nvalues;	/* in the chain */
-	uint16_t	 blk;		/* bytes used in the block */
-	uint8_t		 hasblock;	/* the block follows the key's NUL */
-	uint8_t		 pad;
+};
+
+struct mapout_slot {
+	uint32_t	 lenhash;	/* hash, low byte replaced by min(len, 255) */
+	uint32_t	 rec8;		/* record offset / 8; 0: empty slot */
 };
 
 struct mapout {
 	uint32_t	 nparts;
-	mr_reduce_fn	 combine;	/* folds chains as they grow, or NULL */
+	mr_reduce_fn	 combine;	/* folds values as they come, or NULL */
+	int		 blocks;	/* records have a state byte and a block */
+	int		 sum;		/* records end in a sum (mr_combine_sum) */
 	size_t		 budget;	/* SIZE_MAX when unbounded */
 
 	char		*arena;		/* offset 0 unused: 0 means "none" */
@@ -58,7 +72,7 @@ struct mapout {
 
 	struct mapout_key *keys;
 	size_t		 nkeys, capkeys;
-	uint64_t	*table;		/* hash << 32 | (key index + 1); 0 empty */
+	struct mapout_slot *table;
 	size_t		 tablesize;	/* power of two */
 	int		 sorted;	/* keys sorted: the table is stale */
 
@@ -75,11 +89,13 @@ struct mapout {
 	size_t		 nscratch, capscratch;
 };
 
-/* Walks one key's block, then its chain, for mr_values_next(). */
+/* Walks one key's sum, or its block then its chain, for mr_values_next(). */
 struct mapout_iter {
 	const char	*arena;
 	const uint8_t	*b, *bend;	/* block values not yet read */
 	uint64_t	 at;		/* next chain node */
+	char		 num[24];	/* the sum as text */
+	int		 numlen;	/* > 0 while the sum is unread */
 };
 
 static unsigned mapout_ids;
@@ -104,15 +120,42 @@ mapout_prefix(const char *key, size_t len)
 static uint32_t
 mapout_hash(const char *key, size_t len, uint64_t prefix)
 {
-	uint64_t h = (prefix ^ len) * 0xff51afd7ed558ccdull, w;
+	uint64_t h = prefix ^ (len * 0x9e3779b97f4a7c15ull), w;
 
 	for (size_t i = 8; i < len; i += 8) {
 		w = 0;
 		memcpy(&w, key + i, len - i < 8 ? len - i : 8);
-		h = (h ^ (h >> 32) ^ w) * 0xc4ceb9fe1a85ec53ull;
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
-	h ^= h >> 29;
-	return (uint32_t)(h >> 32) | 1;	/* never 0 */
+	/* Every bit of the result depends on every bit of the key. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/* Key bytes of a record. */
+static inline char *
+mapout_key_bytes(const struct mapout *mo, uint64_t rec)
+{
+	return mo->arena + rec + 8;
+}
+
+/* The block's state byte of a record (with a combiner only). */
+static inline uint8_t *
+mapout_block_state(const struct mapout *mo, uint64_t rec, size_t keylen)
+{
+	return (uint8_t *)mo->arena + rec + 8 + keylen + 1;
+}
+
+/* The running sum of a record (mr_combine_sum only). */
+static inline char *
+mapout_sum(const struct mapout *mo, uint64_t rec, size_t keylen)
+{
+	return mo->arena + ((rec + 8 + keylen + 1 + 7) & ~(uint64_t)7);
 }
 
 /* Bytes of memory in use, as counted against the budget. */
@@ -127,17 +170,22 @@ static void
 mapout_table_grow(struct mapout *mo)
 {
 	size_t size = mo->tablesize != 0 ? mo->tablesize * 2 : 1024;
-	uint64_t *t = xcalloc(size, sizeof *t);
+	struct mapout_slot *t = xcalloc(size, sizeof *t);
 
 	for (size_t i = 0; i < mo->tablesize; i++) {
-		uint64_t s = mo->table[i];
+		const struct mapout_slot *sl = &mo->table[i];
+		const char *rec = mo->arena + (uint64_t)sl->rec8 * 8;
+		uint32_t keylen;
 		size_t j;
 
-		if (s == 0)
+		if (sl->rec8 == 0)
 			continue;
-		for (j = (s >> 32) & (size - 1); t[j] != 0; j = (j + 1) & (size - 1))
-			;
-		t[j] = s;
+		memcpy(&keylen, rec + 4, 4);
+		j = mapout_hash(rec + 8, keylen,
+		    mapout_prefix(rec + 8, keylen)) & (size - 1);
+		while (t[j].rec8 != 0)
+			j = (j + 1) & (size - 1);
+		t[j] = *sl;
 	}
 	free(mo->table);
 	mo->table = t;
@@ -195,6 +243,8 @@ mapout_append(struct mapout *mo, struct mapout_key *k, const void *value,
 		k->head = off;
 	k->tail = off;
 	k->nvalues++;
+	if (mo->blocks)
+		*mapout_block_state(mo, k->rec, k->keylen) |= MAPOUT_CHAINED;
 }
 
 static int
@@ -205,6 +255,12 @@ mapout_iter_next(void *ctx, const char **value, size_t *len)
 	uint64_t next, v = 0;
 	int shift = 0;
 
+	if (it->numlen > 0) {
+		*value = it->num;
+		*len = (size_t)it->numlen;
+		it->numlen = 0;
+		return 1;
+	}
 	if (it->b < it->bend) {
 		p = it->b;
 		do {
@@ -231,24 +287,39 @@ mapout_iter_next(void *ctx, const char **value, size_t *len)
 	return 1;
 }
 
-/* Starts an iterator over key k's values. */
+/* Starts an iterator over key k's values: its block, then its chain. */
 static void
 mapout_iter_init(struct mapout_iter *it, const struct mapout *mo,
     const struct mapout_key *k)
 {
 	it->arena = mo->arena;
-	it->b = (const uint8_t *)mo->arena + k->keyoff + k->keylen + 1;
-	it->bend = it->b + k->blk;
+	it->b = it->bend = NULL;
+	it->numlen = 0;
+	if (mo->sum) {
+		uint64_t n;
+		char *p = it->num + sizeof it->num;
+
+		memcpy(&n, mapout_sum(mo, k->rec, k->keylen), 8);
+		do {
+			*--p = (char)('0' + n % 10);
+			n /= 10;
+		} while (n != 0);
+		it->numlen = (int)(it->num + sizeof it->num - p);
+		memmove(it->num, p, (size_t)it->numlen);
+	} else if (mo->blocks) {
+		const uint8_t *st = mapout_block_state(mo, k->rec, k->keylen);
+
+		it->b = st + 1;
+		it->bend = it->b + (*st & MAPOUT_USED);
+	}
 	it->at = k->head;
 }
 
-/* Appends a value to key k's block; the caller checked it fits. */
-static void
-mapout_block_add(struct mapout *mo, struct mapout_key *k, const void *value,
-    size_t len)
+/* Appends a value to a block; the caller checked that it fits. */
+static inline void
+mapout_block_add(uint8_t *st, const void *value, size_t len)
 {
-	uint8_t *p = (uint8_t *)mo->arena + k->keyoff + k->keylen + 1 + k->blk;
-	uint8_t *start = p;
+	uint8_t *p = st + 1 + (*st & MAPOUT_USED), *start = p;
 	uint64_t v = len;
 
 	while (v >= 0x80) {
@@ -258,10 +329,10 @@ mapout_block_add(struct mapout *mo, struct mapout_key *k, const void *value,
 	*p++ = (uint8_t)v;
 	if (len > 0)
 		memcpy(p, value, len);
-	k->blk += (uint16_t)(p - start + len);
+	*st += (uint8_t)(p - start + len);
 }
 
-/* Collects what the combiner emits while a chain is folded. */
+/* Collects what the combiner emits while a key's values are folded. */
 static int
 mapout_scratch_emit(void *ctx, const void *key, size_t keylen,
     const void *value, size_t valuelen)
@@ -270,8 +341,8 @@ mapout_scratch_emit(void *ctx, const void *key, size_t keylen,
 	const struct mapout_key *k = mo->folding;
 
 	/* Another key would land in the wrong place. */
-	if (keylen != k->keylen ||
-	    (keylen > 0 && memcmp(key, mo->arena + k->keyoff, keylen) != 0)) {
+	if (keylen != k->keylen || (keylen > 0 &&
+	    memcmp(key, mapout_key_bytes(mo, k->rec), keylen) != 0)) {
 		err_set(&mo->err, "combine emitted a key it was not given");
 		mo->failed = 1;
 		return -1;
@@ -299,13 +370,14 @@ mapout_fold(struct mapout *mo, struct mapout_key *k)
 	struct mapout_iter it;
 	mr_values values = { mapout_iter_next, &it, 0 };
 	size_t blockneed = 0, need = 0, off = 0;
+	uint8_t *st;
 
 	buf_consume(&mo->scratch, buf_len(&mo->scratch));
 	mo->nscratch = 0;
 	mo->folding = k;
 	mapout_iter_init(&it, mo, k);
-	if (mo->combine(&out, mo->arena + k->keyoff, k->keylen, &values) != 0 ||
-	    mo->failed) {
+	if (mo->combine(&out, mapout_key_bytes(mo, k->rec), k->keylen,
+	    &values) != 0 || mo->failed) {
 		if (!mo->failed)
 			err_set(&mo->err, "combine failed on a key of %u bytes",
 			    k->keylen);
@@ -318,26 +390,20 @@ mapout_fold(struct mapout *mo, struct mapout_key *k)
 		need += 8 + mapout_varint_len(mo->scratchlen[i]) +
 		    mo->scratchlen[i];
 	}
-	if (k->hasblock && blockneed <= MAPOUT_BLOCK) {
-		k->blk = 0;
-		k->head = k->tail = 0;
-		k->nvalues = 0;
-		for (size_t i = 0; i < mo->nscratch; i++) {
-			mapout_block_add(mo, k, buf_head(&mo->scratch) + off,
-			    mo->scratchlen[i]);
-			off += mo->scratchlen[i];
-		}
+	if (blockneed > MAPOUT_BLOCK && mapout_memory(mo) + need > mo->budget)
 		return 0;
-	}
-	if (mapout_memory(mo) + need > mo->budget)
-		return 0;
-	mapout_arena_reserve(mo, need);
-	k->blk = 0;
+	mapout_arena_reserve(mo, blockneed > MAPOUT_BLOCK ? need : 0);
+	st = mapout_block_state(mo, k->rec, k->keylen);
+	*st = 0;
 	k->head = k->tail = 0;
 	k->nvalues = 0;
 	for (size_t i = 0; i < mo->nscratch; i++) {
-		mapout_append(mo, k, buf_head(&mo->scratch) + off,
-		    mo->scratchlen[i]);
+		if (blockneed <= MAPOUT_BLOCK)
+			mapout_block_add(st, buf_head(&mo->scratch) + off,
+			    mo->scratchlen[i]);
+		else
+			mapout_append(mo, k, buf_head(&mo->scratch) + off,
+			    mo->scratchlen[i]);
 		off += mo->scratchlen[i];
 	}
 	return 0;
@@ -345,24 +411,127 @@ mapout_fold(struct mapout *mo, struct mapout_key *k)
 
 static int	mapout_spill(struct mapout *);
 
-/* Finds key's record, or the empty table slot where it belongs (-1). */
-static struct mapout_key *
+/* Finds a key's slot, or the empty slot where it belongs (returns NULL). */
+static inline struct mapout_slot *
 mapout_find(struct mapout *mo, const char *key, size_t keylen, uint32_t h,
-    uint64_t prefix, size_t *slot)
+    uint64_t prefix, struct mapout_slot **empty)
+{
+	uint32_t lh = (h & ~0xffu) | (keylen < 255 ? (uint32_t)keylen : 255);
+	size_t i, mask = mo->tablesize - 1;
+	struct mapout_slot *sl;
+	const char *rec;
+	uint32_t len;
+
+	for (i = h & mask;; i = (i + 1) & mask) {
+		sl = &mo->table[i];
+		if (sl->rec8 == 0)
+			break;
+		if (sl->lenhash != lh)
+			continue;
+		rec = mo->arena + (uint64_t)sl->rec8 * 8;
+		memcpy(&len, rec + 4, 4);
+		if (len != keylen || mapout_prefix(rec + 8, keylen) != prefix)
+			continue;
+		if (keylen <= 8 ||
+		    memcmp(rec + 16, key + 8, keylen - 8) == 0)
+			return sl;
+	}
+	*empty = sl;
+	return NULL;
+}
+
+/* Adds a key: its record in the arena (room was checked), its entry. */
+static struct mapout_key *
+mapout_add_key(struct mapout *mo, struct mapout_slot *sl, const char *key,
+    size_t keylen, uint32_t h, uint64_t prefix)
 {
 	struct mapout_key *k;
-	size_t i, mask = mo->tablesize - 1;
+	uint32_t idx = (uint32_t)mo->nkeys, len = (uint32_t)keylen;
+	char *rec;
 
-	for (i = h & mask; mo->table[i] != 0; i = (i + 1) & mask) {
-		if ((uint32_t)(mo->table[i] >> 32) != h)
-			continue;
-		k = &mo->keys[(mo->table[i] & 0xffffffffu) - 1];
-		if (k->keylen == keylen && k->prefix == prefix && (keylen <= 8 ||
-		    memcmp(mo->arena + k->keyoff + 8, key + 8, keylen - 8) == 0))
-			return k;
+	if (mo->nkeys == mo->capkeys) {
+		mo->capkeys = mo->capkeys != 0 ? mo->capkeys * 2 : 1024;
+		mo->keys = xrealloc(mo->keys, mo->capkeys * sizeof *mo->keys);
 	}
-	*slot = i;
-	return NULL;
+	mo->used = (mo->used + 7) & ~(size_t)7;
+	k = &mo->keys[mo->nkeys++];
+	memset(k, 0, sizeof *k);
+	k->prefix = prefix;
+	k->rec = mo->used;
+	k->keylen = len;
+	k->part = hash_partition(key, keylen, mo->nparts);
+	rec = mo->arena + mo->used;
+	memcpy(rec, &idx, 4);
+	memcpy(rec + 4, &len, 4);
+	if (keylen > 0)
+		memcpy(rec + 8, key, keylen);
+	rec[8 + keylen] = '\0';
+	mo->used += 8 + keylen + 1;
+	if (mo->blocks) {
+		mo->arena[mo->used] = 0;
+		mo->used += 1 + MAPOUT_BLOCK;
+	} else if (mo->sum) {
+		mo->used = (mo->used + 7) & ~(size_t)7;
+		memset(mo->arena + mo->used, 0, 8);
+		mo->used += 8;
+	}
+	sl->lenhash = (h & ~0xffu) | (keylen < 255 ? len : 255);
+	sl->rec8 = (uint32_t)(k->rec / 8);
+	return k;
+}
+
+/* Arena bytes a new key takes, besides its first value. */
+static inline size_t
+mapout_key_size(const struct mapout *mo, size_t keylen)
+{
+	return 7 + 8 + keylen + 1 + (mo->blocks ? 1 + MAPOUT_BLOCK : 0) +
+	    (mo->sum ? 7 + 8 : 0);
+}
+
+static int	mapout_emit(void *, const void *, size_t, const void *, size_t);
+
+/* Adds a decimal value to a key's sum (mr_combine_sum), adding the key if new. */
+static int
+mapout_add_sum(struct mapout *mo, struct mapout_slot *sl,
+    struct mapout_slot *empty, const char *key, size_t keylen, uint32_t h,
+    uint64_t prefix, const char *value, size_t valuelen)
+{
+	struct mapout_key *k;
+	uint64_t n, sum;
+	char *p;
+	size_t need;
+
+	if (valuelen == 1 && (unsigned)(value[0] - '0') < 10)
+		n = (uint64_t)(value[0] - '0');
+	else if (mr_parse_u64(value, valuelen, &n) == -1) {
+		err_set(&mo->err, "mr_combine_sum: a value of %zu bytes is "
+		    "not a decimal number", valuelen);
+		mo->failed = 1;
+		return -1;
+	}
+	if (sl == NULL) {
+		need = mapout_key_size(mo, keylen) + sizeof *k +
+		    2 * sizeof *mo->table;
+		if (mapout_memory(mo) + need > mo->budget && mo->nkeys > 0) {
+			if (mapout_spill(mo) == -1)
+				return -1;
+			return mapout_emit(mo, key, keylen, value, valuelen);
+		}
+		mapout_arena_reserve(mo, need);
+		k = mapout_add_key(mo, empty, key, keylen, h, prefix);
+		p = mapout_sum(mo, k->rec, keylen);
+	} else
+		p = mapout_sum(mo, (uint64_t)sl->rec8 * 8, keylen);
+	memcpy(&sum, p, 8);
+	if (n > UINT64_MAX - sum) {
+		err_set(&mo->err, "mr_combine_sum: the sum overflows");
+		mo->failed = 1;
+		return -1;
+	}
+	sum += n;
+	memcpy(p, &sum, 8);
+	mo->count++;
+	return 0;
 }
 
 static int
@@ -370,73 +539,67 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
     size_t valuelen)
 {
 	struct mapout *mo = ctx;
+	struct mapout_slot *sl, *empty = NULL;
 	struct mapout_key *k;
 	uint64_t prefix;
-	uint32_t h;
-	size_t slot = 0, need, enc;
-	int block;
+	uint32_t h, idx;
+	size_t need, enc = mapout_varint_len(valuelen) + valuelen;
+	uint8_t *st;
 
 	if (mo->failed || mo->sorted || keylen > UINT32_MAX)
 		return -1;
 	prefix = mapout_prefix(key, keylen);
 	h = mapout_hash(key, keylen, prefix);
-	block = mo->combine != NULL;
-	enc = mapout_varint_len(valuelen) + valuelen;
-	for (;;) {
-		if ((mo->nkeys + 1) * 2 > mo->tablesize)
-			mapout_table_grow(mo);
-		k = mapout_find(mo, key, keylen, h, prefix, &slot);
-		if (k != NULL) {
-			if (k->hasblock && k->head == 0 &&
-			    k->blk + enc <= MAPOUT_BLOCK)
-				need = 0;
-			else
-				need = 8 + enc;
-		} else
-			need = keylen + 1 + (block ? MAPOUT_BLOCK : 0) +
-			    (block && enc <= MAPOUT_BLOCK ? 0 : 8 + enc) +
-			    sizeof *k + 2 * sizeof *mo->table;
-		if (need == 0 || mapout_memory(mo) + need <= mo->budget ||
-		    mo->nkeys == 0)
-			break;
+	if ((mo->nkeys + 1) * 2 > mo->tablesize)
+		mapout_table_grow(mo);
+	sl = mapout_find(mo, key, keylen, h, prefix, &empty);
+	if (mo->sum)
+		return mapout_add_sum(mo, sl, empty, key, keylen, h, prefix,
+		    value, valuelen);
+	if (sl != NULL && mo->blocks) {
+		/* The common case: one more small value for a known key. */
+		st = mapout_block_state(mo, (uint64_t)sl->rec8 * 8, keylen);
+		if (!(*st & MAPOUT_CHAINED) &&
+		    (*st & MAPOUT_USED) + enc <= MAPOUT_BLOCK) {
+			mapout_block_add(st, value, valuelen);
+			mo->count++;
+			return 0;
+		}
+	}
+	need = 8 + 8 + enc + (sl == NULL ? mapout_key_size(mo, keylen) +
+	    sizeof *k + 2 * sizeof *mo->table : 0);
+	if (mapout_memory(mo) + need > mo->budget && mo->nkeys > 0) {
 		/* Full: write what is held as a run and start again. */
 		if (mapout_spill(mo) == -1)
 			return -1;
+		return mapout_emit(ctx, key, keylen, value, valuelen);
 	}
 	mapout_arena_reserve(mo, need);
-	if (k == NULL) {
-		if (mo->nkeys == mo->capkeys) {
-			mo->capkeys = mo->capkeys != 0 ? mo->capkeys * 2 : 1024;
-			mo->keys = xrealloc(mo->keys,
-			    mo->capkeys * sizeof *mo->keys);
-		}
-		k = &mo->keys[mo->nkeys];
-		memset(k, 0, sizeof *k);
-		k->prefix = prefix;
-		k->keyoff = mo->used;
-		k->keylen = keylen;
-		k->part = hash_partition(key, keylen, mo->nparts);
-		k->hasblock = block;
-		if (keylen > 0)
-			memcpy(mo->arena + mo->used, key, keylen);
-		mo->arena[mo->used + keylen] = '\0';
-		mo->used += keylen + 1 + (block ? MAPOUT_BLOCK : 0);
-		mo->table[slot] = (uint64_t)h << 32 | ++mo->nkeys;
+	if (sl == NULL)
+		k = mapout_add_key(mo, empty, key, keylen, h, prefix);
+	else {
+		memcpy(&idx, mo->arena + (uint64_t)sl->rec8 * 8, 4);
+		k = &mo->keys[idx];
 	}
 	mo->count++;
-	if (k->hasblock && k->head == 0) {
-		if (k->blk + enc > MAPOUT_BLOCK && k->blk > 0 &&
-		    mapout_fold(mo, k) == -1)
-			return -1;
-		if (k->head == 0 && k->blk + enc <= MAPOUT_BLOCK) {
-			mapout_block_add(mo, k, value, valuelen);
-			return 0;
+	if (mo->blocks) {
+		st = mapout_block_state(mo, k->rec, keylen);
+		if (!(*st & MAPOUT_CHAINED)) {
+			/* The block is full: fold it, then try again. */
+			if ((*st & MAPOUT_USED) > 0 && mapout_fold(mo, k) == -1)
+				return -1;
+			st = mapout_block_state(mo, k->rec, keylen);
+			if (!(*st & MAPOUT_CHAINED) &&
+			    (*st & MAPOUT_USED) + enc <= MAPOUT_BLOCK) {
+				mapout_block_add(st, value, valuelen);
+				return 0;
+			}
+			/* Too large for the block: values go to a chain. */
+			mapout_arena_reserve(mo, 8 + enc);
 		}
-		/* Too large for the block: this key's values go to a chain. */
-		mapout_arena_reserve(mo, 8 + enc);
 	}
 	mapout_append(mo, k, value, valuelen);
-	if (mo->combine != NULL && k->nvalues >= MAPOUT_BATCH)
+	if (mo->blocks && k->nvalues >= MAPOUT_BATCH)
 		return mapout_fold(mo, k);
 	return 0;
 }
@@ -448,6 +611,8 @@ mapout_alloc(uint32_t nparts, mr_reduce_fn combine, size_t budget)
 
 	mo->nparts = nparts;
 	mo->combine = combine;
+	mo->sum = combine == mr_combine_sum;
+	mo->blocks = combine != NULL && !mo->sum;
 	mo->budget = budget;
 	mapout_arena_reserve(mo, 8);
 	mo->used = 8;		/* offset 0 means "no node" */
@@ -512,8 +677,8 @@ mapout_cmp(const void *x, const void *y)
 		return a->prefix < b->prefix ? -1 : 1;
 	n = a->keylen < b->keylen ? a->keylen : b->keylen;
 	if (n > 8) {
-		c = memcmp(mapout_sort_arena + a->keyoff + 8,
-		    mapout_sort_arena + b->keyoff + 8, n - 8);
+		c = memcmp(mapout_sort_arena + a->rec + 16,
+		    mapout_sort_arena + b->rec + 16, n - 8);
 		if (c != 0)
 			return c;
 	}
@@ -549,7 +714,8 @@ mapout_foreach_group(struct mapout *mo, uint32_t part, mapout_group_fn fn,
 		values.next = mapout_iter_next;
 		values.ctx = &it;
 		values.failed = 0;
-		if (fn(arg, mo->arena + k->keyoff, k->keylen, &values) == -1)
+		if (fn(arg, mapout_key_bytes(mo, k->rec), k->keylen,
+		    &values) == -1)
 			return -1;
 	}
 	return 0;

@@ -1,0 +1,1176 @@
+#!/usr/bin/env bash
+#
+# test-faults.sh - black-box fault tests of mrcoordinator and mrworker:
+# workers killed or stopped in the middle of a task, write errors on
+# intermediate and output files, a corrupt or missing intermediate file, a
+# plugin that crashes, and bad command lines.
+#
+# usage: scripts/test-faults.sh [TEST...]
+#
+# Runs the named tests (default: all, in the order below) on a corpus made by
+# gencorpus, and prints one line per test, "PASS: NAME (SECONDSs)" followed by
+# what it measured, or "FAIL: NAME: REASON", then "N passed, M failed". Exits
+# 0 iff none failed. It builds nothing: run `make` and `make test` (or make
+# BUILD/test/fixtures/{slow,segv,failwrite,notplugin,oldabi}.so) first.
+#
+# Environment:
+#   BUILD=DIR  folder of the programs, relative to the repository root or
+#              absolute (default build; e.g. BUILD=build/san)
+#   KEEP=1     keep the temporary folder (job folders, logs) for a look
+#
+# Each test runs in a fresh folder $T/NAME with its own socket $T/NAME/mr.sock,
+# where $T is a new temporary folder, removed at the end; program output goes
+# to $T/logs/NAME/. Every process runs under `timeout -k 2s 120s` (the
+# command-line checks, whose programs must exit at once, under 5 s), and
+# every process still running after a test, or when the script ends, is
+# killed.
+#
+# The coordinator always runs with -v, so that its log shows every hand-out
+# ("worker N (pid P): attempt A: map task X"); delays are measured by polling
+# that log every 20 ms.
+#
+# In a sanitized build (BUILD=build/san, made with SANITIZE=1, fixtures
+# included): the write-error tests preload libasan before the failwrite shim
+# (AddressSanitizer insists on coming first; they are skipped, saying so, if
+# ldd cannot find it), plugin-crash runs its workers with handle_segv=0 so
+# that the fault kills them as in a normal build, and a test whose logs hold
+# a sanitizer report (a leak, a runtime error) fails.
+
+set -u
+export LC_ALL=C
+
+PROG=${0##*/}
+ALL_TESTS=(kill-worker stop-worker write-error-output write-error-intermediate
+	corrupt-intermediate missing-intermediate plugin-crash bad-command-lines)
+TIMEOUT=(timeout -k 2s 120s)
+SHORT_TIMEOUT=(timeout -k 2s 5s)
+NINPUTS=4
+INPUT_BYTES=100000
+
+usage() {
+	printf 'usage: %s [TEST...]\ntests: %s\n' "$PROG" "${ALL_TESTS[*]}"
+}
+
+die() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+
+ROOT=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P) ||
+	die "cannot find the repository root"
+BUILD=${BUILD:-build}
+case $BUILD in
+/*) BIN=$BUILD ;;
+*) BIN=$ROOT/$BUILD ;;
+esac
+COORD=$BIN/mrcoordinator
+WORKER=$BIN/mrworker
+SEQ=$BIN/mrsequential
+GENCORPUS=$BIN/gencorpus
+APPS=$BIN/apps
+FIX=$BIN/test/fixtures
+
+# A crashing plugin must not leave core files in the job folder.
+ulimit -c 0 2>/dev/null
+
+# ---------------------------------------------------------------------------
+# Processes. Every process a test starts is a descendant of this shell; the
+# cleanup finds them all in /proc (so it needs neither ps nor pgrep) and
+# kills them.
+
+declare -A KIDS_OF	# parent pid -> " pid pid ..."
+TREE=()			# descendants of this shell
+
+# Fills KIDS_OF from /proc/PID/stat ("pid (comm) state ppid ...").
+scan_procs() {
+	local f line rest
+
+	KIDS_OF=()
+	for f in /proc/[0-9]*/stat; do
+		{ read -r line <"$f"; } 2>/dev/null || continue
+		rest=${line##*) }	# comm may hold spaces and parentheses
+		rest=${rest#* }
+		KIDS_OF[${rest%% *}]+=" ${line%% *}"
+	done
+}
+
+# Sets TREE to every descendant of this shell.
+collect_tree() {
+	local queue=() kids=() p
+
+	scan_procs
+	TREE=()
+	read -ra queue <<<"${KIDS_OF[$$]-}"
+	while [ "${#queue[@]}" -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		TREE+=("$p")
+		read -ra kids <<<"${KIDS_OF[$p]-}"
+		queue+=(${kids[@]+"${kids[@]}"})
+	done
+}
+
+# True when process $1 is a descendant of this shell (so ours to signal).
+is_ours() {
+	local p
+
+	collect_tree
+	for p in ${TREE[@]+"${TREE[@]}"}; do
+		[ "$p" = "$1" ] && return 0
+	done
+	return 1
+}
+
+# True while process $1 exists and is not a zombie.
+is_alive() {
+	local line
+
+	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+	line=${line##*) }
+	[ "${line%% *}" != Z ]
+}
+
+# Prints the state letter of process $1 (R, S, T, Z...), nothing if gone.
+proc_state() {
+	local line
+
+	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 0
+	line=${line##*) }
+	printf '%s' "${line%% *}"
+}
+
+# Kills every descendant of this shell, then reaps all its children.
+kill_all() {
+	local prev="" p i alive
+
+	collect_tree
+	# Stop the whole tree first, until no new process shows up.
+	while [ "${#TREE[@]}" -gt 0 ] && [ "${TREE[*]}" != "$prev" ]; do
+		prev=${TREE[*]}
+		kill -STOP "${TREE[@]}" 2>/dev/null
+		collect_tree
+	done
+	if [ "${#TREE[@]}" -gt 0 ]; then
+		kill -TERM "${TREE[@]}" 2>/dev/null
+		kill -CONT "${TREE[@]}" 2>/dev/null
+		for ((i = 0; i < 30; i++)); do
+			alive=0
+			for p in "${TREE[@]}"; do
+				if is_alive "$p"; then
+					alive=1
+					break
+				fi
+			done
+			[ "$alive" -eq 1 ] || break
+			sleep 0.1
+		done
+		kill -KILL "${TREE[@]}" 2>/dev/null
+	fi
+	wait 2>/dev/null
+}
+
+T=""
+on_exit() {
+	local rc=$?
+
+	trap - EXIT INT TERM
+	kill_all
+	if [ -n "$T" ] && [ -d "$T" ]; then
+		cd / || :
+		chmod -R u+rwX -- "$T" 2>/dev/null
+		if [ "${KEEP:-0}" = 1 ]; then
+			printf '%s: kept %s\n' "$PROG" "$T" >&2
+		else
+			rm -rf -- "$T"
+		fi
+	fi
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------
+# Clock. NOW is the time in microseconds (bash's EPOCHREALTIME, else date).
+
+NOW=0
+now() {
+	local t
+
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		t=$EPOCHREALTIME
+	else
+		t=$(date +%s.%N)
+		t=${t:0:$((${#t} - 3))}
+	fi
+	NOW=$((10#${t%.*} * 1000000 + 10#${t#*.}))
+}
+
+# Prints a duration in microseconds as seconds with one decimal.
+secs() {
+	local ds=$((($1 + 50000) / 100000))
+
+	printf '%d.%d' $((ds / 10)) $((ds % 10))
+}
+
+# Prints a duration in microseconds as whole milliseconds.
+msecs() {
+	printf '%d' $((($1 + 500) / 1000))
+}
+
+# Calls "$@" every 20 ms until it succeeds or $1 seconds pass; sets SEEN to
+# the time it first succeeded.
+SEEN=0
+poll() {
+	local limit=$(($1 * 1000000)) start
+
+	shift
+	now
+	start=$NOW
+	while :; do
+		if "$@"; then
+			now
+			SEEN=$NOW
+			return 0
+		fi
+		now
+		[ $((NOW - start)) -lt "$limit" ] || return 1
+		sleep 0.02
+	done
+}
+
+# Sleeps until the time $1 (microseconds), if it is still ahead.
+sleep_until() {
+	local left
+
+	now
+	left=$(($1 - NOW))
+	[ "$left" -gt 0 ] || return 0
+	sleep "$((left / 1000000)).$(printf '%06d' $((left % 1000000)))"
+}
+
+# ---------------------------------------------------------------------------
+# Test steps. Each returns 0, or sets REASON and returns 1.
+
+NAME=""		# current test
+DIR=""		# its job folder, the cwd of all its processes
+SOCK=""		# its socket
+LOGS=""		# its logs, outside the job folder
+CLOG=""		# the coordinator's log
+REASON=""
+DETAIL=""	# measured figures, printed after PASS
+NOTE=""		# more figures, printed on an indented line after PASS
+NREDUCE=10	# reduce tasks of the current job
+JOB_INPUTS=()	# inputs of the current job
+COORD_PID=""
+declare -A WPID	# worker name -> pid of its subshell
+MATCH=""	# line found by the log matchers
+
+# Prepares test $1: a fresh job folder and log folder, and cds into it.
+setup_test() {
+	NAME=$1
+	DIR=$T/$NAME
+	SOCK=$DIR/mr.sock
+	LOGS=$T/logs/$NAME
+	CLOG=$LOGS/coordinator.log
+	REASON=""
+	DETAIL=""
+	NOTE=""
+	NREDUCE=10
+	JOB_INPUTS=("${INPUTS[@]}")
+	COORD_PID=""
+	WPID=()
+	MATCH=""
+	rm -rf -- "$DIR" "$LOGS" "$T/$NAME.seq"
+	if ! mkdir -p -- "$DIR" "$LOGS" || ! cd -- "$DIR"; then
+		REASON="cannot create $DIR"
+		return 1
+	fi
+	if [ "${#SOCK}" -ge 108 ]; then
+		REASON="socket path too long for a Unix socket: $SOCK (set TMPDIR to a shorter folder)"
+		return 1
+	fi
+}
+
+# Runs mrsequential with app $1 (a name in apps/) on the job's inputs, in a
+# sibling folder so that the input names are the same, and writes its sorted
+# output to $LOGS/correct.txt.
+sequential() {
+	local app=$1 seqdir=$T/$NAME.seq rc
+
+	if ! mkdir -p -- "$seqdir"; then
+		REASON="cannot create $seqdir"
+		return 1
+	fi
+	(cd -- "$seqdir" &&
+		"${TIMEOUT[@]}" "$SEQ" "$APPS/$app.so" "${JOB_INPUTS[@]}") \
+		>"$LOGS/sequential.log" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		REASON="mrsequential $app.so exited with status $rc"
+		return 1
+	fi
+	if [ ! -s "$seqdir/mr-out-0" ]; then
+		REASON="mrsequential $app.so wrote no mr-out-0"
+		return 1
+	fi
+	sort "$seqdir/mr-out-0" >"$LOGS/correct.txt"
+}
+
+# Starts the coordinator (verbose) on the job's inputs with options "$@".
+start_coordinator() {
+	rm -f "$LOGS/coordinator.rc"
+	(
+		"${TIMEOUT[@]}" "$COORD" -v --socket "$SOCK" "$@" \
+			"${JOB_INPUTS[@]}" >>"$CLOG" 2>&1
+		echo "$?" >"$LOGS/coordinator.rc"
+	) >>"$CLOG" 2>&1 &
+	COORD_PID=$!
+}
+
+# Waits up to 10 s for the coordinator to listen on its socket.
+wait_socket() {
+	local i
+
+	for ((i = 0; i < 100; i++)); do
+		if [ -S "$SOCK" ]; then
+			return 0
+		fi
+		if [ -e "$LOGS/coordinator.rc" ]; then
+			REASON="coordinator exited with status $(<"$LOGS/coordinator.rc") before creating $SOCK"
+			return 1
+		fi
+		sleep 0.1
+	done
+	REASON="coordinator did not create $SOCK within 10 s"
+	return 1
+}
+
+# start_worker NAME [VAR=VALUE...] -- [OPTION...] PLUGIN
+# Starts a verbose worker with those environment variables; its output goes
+# to $LOGS/NAME.log and its exit status to $LOGS/NAME.rc. The shell's own
+# report of a worker killed by a signal goes to the log too.
+start_worker() {
+	local name=$1 envs=()
+
+	shift
+	while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	rm -f "$LOGS/$name.rc"
+	(
+		"${TIMEOUT[@]}" env ${envs[@]+"${envs[@]}"} "$WORKER" -v \
+			--socket "$SOCK" "$@" >>"$LOGS/$name.log" 2>&1
+		echo "$?" >"$LOGS/$name.rc"
+	) >>"$LOGS/$name.log" 2>&1 &
+	WPID[$name]=$!
+}
+
+# Waits for the coordinator; fails unless it exited 0.
+wait_coordinator() {
+	local rc
+
+	wait "$COORD_PID" 2>/dev/null
+	if [ ! -e "$LOGS/coordinator.rc" ]; then
+		REASON="coordinator vanished without an exit status"
+		return 1
+	fi
+	rc=$(<"$LOGS/coordinator.rc")
+	case $rc in
+	0) return 0 ;;
+	124 | 137) REASON="coordinator still running after 120 s, killed" ;;
+	*) REASON="coordinator exited with status $rc" ;;
+	esac
+	return 1
+}
+
+# Waits for worker $1 and sets RC to its exit status ("missing" if none).
+worker_rc() {
+	wait "${WPID[$1]}" 2>/dev/null
+	RC=missing
+	if [ -s "$LOGS/$1.rc" ]; then
+		RC=$(<"$LOGS/$1.rc")
+	fi
+}
+
+# Fails unless every worker named in "$@" exited 0.
+workers_ok() {
+	local w
+
+	for w in "$@"; do
+		worker_rc "$w"
+		case $RC in
+		0) ;;
+		124 | 137) REASON="worker $w was still running after 120 s, killed" ;;
+		missing) REASON="worker $w vanished without an exit status" ;;
+		*)
+			if [ "$RC" -gt 128 ]; then
+				REASON="worker $w died of signal $((RC - 128))"
+			else
+				REASON="worker $w exited with status $RC"
+			fi
+			;;
+		esac
+		[ -z "$REASON" ] || return 1
+	done
+}
+
+# Prints the sorted non-empty output lines: the lab's `sort mr-out* | grep .`.
+outputs() {
+	local f=(mr-out*)
+
+	[ -e "${f[0]}" ] || return 0
+	sort -- "${f[@]}" | grep .
+}
+
+# Compares the job's output with $LOGS/correct.txt.
+compare_correct() {
+	outputs >"$LOGS/all.txt"
+	if cmp -s "$LOGS/all.txt" "$LOGS/correct.txt"; then
+		return 0
+	fi
+	diff "$LOGS/correct.txt" "$LOGS/all.txt" | head -n 20 >"$LOGS/output.diff"
+	REASON="output differs from mrsequential's ($(wc -l <"$LOGS/all.txt") lines vs $(wc -l <"$LOGS/correct.txt"); diff in $LOGS/output.diff)"
+	return 1
+}
+
+# Checks the job folder once the job is done: all of mr-out-0 ..
+# mr-out-(NREDUCE-1) and no other mr-out-*, no .mrtmp-* temporary file, no
+# socket, and nothing but mr-X-Y, mr-out-Y and the names given as arguments.
+check_clean() {
+	local f i n=0 tmp=() other=() ok
+
+	for ((i = 0; i < NREDUCE; i++)); do
+		if [ ! -f "mr-out-$i" ]; then
+			REASON="mr-out-$i is missing"
+			return 1
+		fi
+	done
+	for f in mr-out-*; do
+		[ -e "$f" ] && n=$((n + 1))
+	done
+	if [ "$n" -ne "$NREDUCE" ]; then
+		REASON="$n mr-out-* files rather than $NREDUCE"
+		return 1
+	fi
+	for f in .[!.]* ..?* *; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		if [[ $f == .mrtmp-* ]]; then
+			tmp+=("$f")
+		elif [ "$f" = "${SOCK##*/}" ]; then
+			REASON="the coordinator left its socket $SOCK behind"
+			return 1
+		elif ! [[ $f =~ ^mr-(out-[0-9]+|[0-9]+-[0-9]+)$ ]]; then
+			ok=0
+			for i in "$@"; do
+				[ "$f" = "$i" ] && ok=1
+			done
+			[ "$ok" -eq 1 ] || other+=("$f")
+		fi
+	done
+	if [ "${#tmp[@]}" -gt 0 ]; then
+		REASON="temporary files left behind: ${tmp[*]}"
+		return 1
+	fi
+	if [ "${#other[@]}" -gt 0 ]; then
+		REASON="unexpected files in the job folder: ${other[*]}"
+		return 1
+	fi
+}
+
+# Log matchers for poll: each sets MATCH to the first matching line.
+
+# A line of the coordinator's log matching the extended regex $1.
+log_has() {
+	MATCH=$(grep -E -m 1 -- "$1" "$CLOG" 2>/dev/null) && [ -n "$MATCH" ]
+}
+
+# A hand-out of map task $1 to a worker other than pid $2.
+handed_elsewhere() {
+	MATCH=$(grep -E -- "\(pid [0-9]+\): attempt [0-9]+: map task $1\$" \
+		"$CLOG" 2>/dev/null | grep -v -F -- "(pid $2)" | head -n 1) &&
+		[ -n "$MATCH" ]
+}
+
+# At least $2 lines of the coordinator's log match the regex $1.
+log_count_ge() {
+	local n
+
+	n=$(grep -c -E -- "$1" "$CLOG" 2>/dev/null)
+	[ "${n:-0}" -ge "$2" ]
+}
+
+# True once file $1 exists.
+file_exists() {
+	[ -e "$1" ]
+}
+
+# Waits up to 10 s for the first map hand-out and sets HPID (the worker's
+# pid), HATTEMPT, HTASK and HTIME (when it was seen).
+wait_first_handout() {
+	if ! poll 10 log_has '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\): attempt [0-9]+: map task [0-9]+$'; then
+		REASON="no map task was handed out within 10 s"
+		return 1
+	fi
+	HTIME=$SEEN
+	[[ $MATCH =~ \(pid\ ([0-9]+)\):\ attempt\ ([0-9]+):\ map\ task\ ([0-9]+)$ ]] || {
+		REASON="cannot parse the hand-out line: $MATCH"
+		return 1
+	}
+	HPID=${BASH_REMATCH[1]}
+	HATTEMPT=${BASH_REMATCH[2]}
+	HTASK=${BASH_REMATCH[3]}
+	if ! is_ours "$HPID"; then
+		REASON="pid $HPID of the hand-out line is not one of our processes"
+		return 1
+	fi
+}
+
+# Waits up to $1 seconds for worker $2 to have joined and sets JPID.
+wait_joined() {
+	local others
+
+	if ! poll "$1" log_count_ge '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\) joined$' 2; then
+		REASON="the second worker did not join within $1 s"
+		return 1
+	fi
+	others=$(grep -E '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\) joined$' "$CLOG" |
+		grep -v -F "(pid $HPID)" | head -n 1)
+	[[ $others =~ \(pid\ ([0-9]+)\) ]] || {
+		REASON="cannot find the second worker's pid in the log"
+		return 1
+	}
+	JPID=${BASH_REMATCH[1]}
+}
+
+# ---------------------------------------------------------------------------
+# The tests.
+
+# A worker SIGKILLed in the middle of a map task: the coordinator sees its
+# connection close and hands the task to the idle worker at once, long
+# before the 10 s task timeout. Worker A (slow.so, 3 s per map) gets the
+# first map task; worker B (slow.so without the sleep) then runs the other
+# maps and waits for work; A is killed 1 s into its task.
+t_kill_worker() {
+	local kill_at delay n=$((NINPUTS - 1))
+
+	sequential nocrash || return 1
+	start_coordinator
+	wait_socket || return 1
+	start_worker A MR_TEST_SLEEP=3 -- "$FIX/slow.so"
+	wait_first_handout || return 1
+	start_worker B MR_TEST_SLEEP=0 -- "$FIX/slow.so"
+	wait_joined 10 || return 1
+	# B must be idle (done with the other maps) when A dies.
+	if ! poll 10 log_count_ge "^mrcoordinator: worker [0-9]+ \\(pid $JPID\\): attempt [0-9]+ done\$" "$n"; then
+		REASON="worker B did not finish the other $n map tasks within 10 s"
+		return 1
+	fi
+	now
+	if [ $((NOW - HTIME)) -gt 2500000 ]; then
+		REASON="setup too slow: worker B was idle only $(secs $((NOW - HTIME)))s into A's 3 s task"
+		return 1
+	fi
+	sleep_until $((HTIME + 1000000))
+	kill -KILL "$HPID"
+	now
+	kill_at=$NOW
+	if ! poll 15 handed_elsewhere "$HTASK" "$HPID"; then
+		REASON="map task $HTASK was not handed out again within 15 s of SIGKILL"
+		return 1
+	fi
+	delay=$((SEEN - kill_at))
+	if ! log_has "^mrcoordinator: worker [0-9]+ \\(pid $HPID\\) lost while running attempt $HATTEMPT; task requeued\$"; then
+		REASON="the coordinator did not log worker A (pid $HPID) as lost while running attempt $HATTEMPT"
+		return 1
+	fi
+	if [ "$delay" -ge 2000000 ]; then
+		REASON="map task $HTASK handed out again $(secs "$delay")s after SIGKILL (expected < 2 s; task timeout 10 s)"
+		return 1
+	fi
+	DETAIL="map task $HTASK moved $(secs "$delay")s after SIGKILL ($(msecs "$delay") ms; task timeout 10 s)"
+	NOTE="SIGKILL sent $(secs $((kill_at - HTIME)))s into the task"
+	wait_coordinator || return 1
+	compare_correct || return 1
+	workers_ok B || return 1
+	worker_rc A
+	if [ "$RC" != 137 ]; then
+		REASON="worker A exited with status $RC, not killed by SIGKILL (137)"
+		return 1
+	fi
+	check_clean
+}
+
+# A worker SIGSTOPped in the middle of a map task holds its connection open:
+# the task moves only when its 2 s deadline passes. The job completes while
+# it is stopped; once continued, it finishes its stale attempt, finds the
+# coordinator gone and exits, and the outputs must not change.
+t_stop_worker() {
+	local stop_at cont_at moved from_handout from_stop i
+
+	sequential nocrash || return 1
+	start_coordinator --task-timeout 2
+	wait_socket || return 1
+	start_worker A MR_TEST_SLEEP=1 -- "$FIX/slow.so"
+	wait_first_handout || return 1
+	start_worker B MR_TEST_SLEEP=0 -- "$FIX/slow.so"
+	sleep_until $((HTIME + 300000))
+	kill -STOP "$HPID"
+	now
+	stop_at=$NOW
+	if [ $((stop_at - HTIME)) -ge 900000 ]; then
+		REASON="setup too slow: SIGSTOP sent only $(secs $((stop_at - HTIME)))s into a 1 s task"
+		return 1
+	fi
+	if ! poll 15 handed_elsewhere "$HTASK" "$HPID"; then
+		REASON="map task $HTASK was not handed out again within 15 s of SIGSTOP"
+		return 1
+	fi
+	moved=$SEEN
+	from_handout=$((moved - HTIME))
+	from_stop=$((moved - stop_at))
+	if [ "$from_handout" -lt 1800000 ] || [ "$from_handout" -ge 5000000 ]; then
+		REASON="map task $HTASK moved $(secs "$from_handout")s after it was handed out ($(secs "$from_stop")s after SIGSTOP); expected about the 2 s timeout (1.8 to 5 s)"
+		return 1
+	fi
+	if ! log_has '^mrcoordinator: 1 task\(s\) timed out and were requeued$'; then
+		REASON="the coordinator did not log the timeout"
+		return 1
+	fi
+	DETAIL="map task $HTASK moved $(secs "$from_handout")s after hand-out, $(secs "$from_stop")s after SIGSTOP (task timeout 2 s)"
+	wait_coordinator || return 1
+	compare_correct || return 1
+	workers_ok B || return 1
+	check_clean || return 1
+	if [ "$(proc_state "$HPID")" != T ]; then
+		REASON="worker A (pid $HPID) is not stopped any more (state '$(proc_state "$HPID")') when the job is done"
+		return 1
+	fi
+	cksum mr-out-* >"$LOGS/cksum.before"
+	kill -CONT "$HPID"
+	now
+	cont_at=$NOW
+	if ! poll 10 file_exists "$LOGS/A.rc"; then
+		REASON="worker A did not exit within 10 s of SIGCONT"
+		return 1
+	fi
+	worker_rc A
+	NOTE="worker A exited $(secs $((SEEN - cont_at)))s after SIGCONT, status $RC"
+	cksum mr-out-* >"$LOGS/cksum.after"
+	if ! cmp -s "$LOGS/cksum.before" "$LOGS/cksum.after"; then
+		diff "$LOGS/cksum.before" "$LOGS/cksum.after" >"$LOGS/output.diff"
+		REASON="mr-out-* changed after the stopped worker resumed (see $LOGS/output.diff)"
+		return 1
+	fi
+	# Its stale attempt may still be renaming files: give it a moment.
+	for ((i = 0; i < 5; i++)); do
+		check_clean && return 0
+		sleep 0.1
+	done
+	REASON="after worker A resumed: $REASON"
+	return 1
+}
+
+# One write to a temporary file whose name starts with $1 fails with error
+# $2 (ENOSPC or EIO, message $3) in one worker: the attempt is reported
+# failed, retried, and the job completes with the right output.
+write_error_test() {
+	local prefix=$1 errno=$2 msg=$3 once=$LOGS/failwrite.once pre n
+
+	if [ "$ASAN_PRELOAD" = unavailable ]; then
+		DETAIL="skipped: the LD_PRELOAD shim cannot be combined with this sanitized build (libasan not found by ldd)"
+		return 0
+	fi
+	pre=$FIX/failwrite.so
+	[ -z "$ASAN_PRELOAD" ] || pre="$ASAN_PRELOAD $pre"
+	sequential wc || return 1
+	start_coordinator
+	wait_socket || return 1
+	start_worker A "LD_PRELOAD=$pre" "FAILWRITE_PREFIX=$prefix" \
+		"FAILWRITE_ONCE=$once" "FAILWRITE_ERRNO=$errno" -- "$APPS/wc.so"
+	start_worker B "LD_PRELOAD=$pre" "FAILWRITE_PREFIX=$prefix" \
+		"FAILWRITE_ONCE=$once" "FAILWRITE_ERRNO=$errno" -- "$APPS/wc.so"
+	wait_coordinator || return 1
+	if [ ! -e "$once" ]; then
+		REASON="no write failed (the shim never matched a file named $prefix*)"
+		return 1
+	fi
+	n=$(grep -c -E '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\): attempt [0-9]+ failed: ' "$CLOG")
+	if [ "$n" -ne 1 ]; then
+		REASON="the coordinator logged $n attempt failures rather than 1"
+		return 1
+	fi
+	log_has '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\): attempt [0-9]+ failed: '
+	if [[ $MATCH != *": ${prefix#.mrtmp-}"*": write: $msg"* ]]; then
+		REASON="the failure does not name the file and the error (${prefix#.mrtmp-}*, $msg): $MATCH"
+		return 1
+	fi
+	DETAIL="1 write failed (${MATCH#*failed: }), attempt retried"
+	compare_correct || return 1
+	workers_ok A B || return 1
+	check_clean
+}
+
+t_write_error_output() {
+	write_error_test .mrtmp-mr-out- ENOSPC "No space left on device"
+}
+
+t_write_error_intermediate() {
+	write_error_test .mrtmp-mr-1- EIO "Input/output error"
+}
+
+# Worker A runs both map tasks of a 2-input, 1-reduce job and leaves; then
+# $1 ("corrupt": flip the middle byte of mr-0-0, "missing": delete mr-1-0)
+# breaks an intermediate file. Workers B and C must find out in the reduce,
+# run the map task again and complete the job with the right output.
+intermediate_test() {
+	local how=$1 file map v off size fail_line rerun_line
+
+	JOB_INPUTS=("${INPUTS[@]:0:2}")
+	NREDUCE=1
+	sequential nocrash || return 1
+	start_coordinator --reduces 1
+	wait_socket || return 1
+	start_worker A -- --max-tasks 2 "$APPS/nocrash.so"
+	if ! poll 30 file_exists "$LOGS/A.rc"; then
+		REASON="worker A (--max-tasks 2) did not leave within 30 s"
+		return 1
+	fi
+	workers_ok A || return 1
+	if ! [ -f mr-0-0 ] || ! [ -f mr-1-0 ]; then
+		REASON="mr-0-0 and mr-1-0 not both written by the two map tasks"
+		return 1
+	fi
+	if log_has 'attempt [0-9]+: reduce task'; then
+		REASON="a reduce task was handed out before the test broke a map output: $MATCH"
+		return 1
+	fi
+	if [ "$how" = corrupt ]; then
+		file=mr-0-0
+		map=0
+		cp -- "$file" "$LOGS/$file.orig"
+		size=$(wc -c <"$file")
+		off=$((size / 2))
+		v=$(od -An -tu1 -j "$off" -N 1 -- "$file" | tr -d ' ')
+		# shellcheck disable=SC2059 # the format is the byte, by design
+		printf "\\$(printf '%03o' $((v ^ 0xff)))" |
+			dd of="$file" bs=1 seek="$off" conv=notrunc 2>/dev/null
+		if cmp -s -- "$file" "$LOGS/$file.orig"; then
+			REASON="could not corrupt $file"
+			return 1
+		fi
+		DETAIL="byte $off of $size flipped in $file"
+	else
+		file=mr-1-0
+		map=1
+		rm -f -- "$file"
+		DETAIL="$file deleted"
+	fi
+	start_worker B -- "$APPS/nocrash.so"
+	start_worker C -- "$APPS/nocrash.so"
+	wait_coordinator || return 1
+	fail_line=$(grep -n -E '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\): attempt [0-9]+ failed: ' "$CLOG" | head -n 1)
+	if [ -z "$fail_line" ]; then
+		REASON="the coordinator logged no failed reduce attempt"
+		return 1
+	fi
+	if [ "$how" = corrupt ]; then
+		if [[ $fail_line != *"$file"* ]] && [[ $fail_line != *checksum* ]]; then
+			REASON="the failure names neither $file nor a checksum: ${fail_line#*:}"
+			return 1
+		fi
+	elif [[ $fail_line != *"$file"* ]]; then
+		REASON="the failure does not name $file: ${fail_line#*:}"
+		return 1
+	fi
+	rerun_line=$(grep -n -E "\\): attempt [0-9]+: map task $map\$" "$CLOG" | tail -n 1)
+	if [ -z "$rerun_line" ] || [ "${rerun_line%%:*}" -le "${fail_line%%:*}" ]; then
+		REASON="map task $map was not run again after the failure"
+		return 1
+	fi
+	DETAIL="$DETAIL; reduce failed (${fail_line#*failed: }); map task $map ran again"
+	compare_correct || return 1
+	workers_ok B C || return 1
+	check_clean
+}
+
+t_corrupt_intermediate() {
+	intermediate_test corrupt
+}
+
+t_missing_intermediate() {
+	intermediate_test missing
+}
+
+# A plugin whose map dies of SIGSEGV once in the job: the coordinator sees
+# the worker's connection close, another worker runs that map task, and the
+# job completes with nocrash's output. Three workers, so that two are left.
+t_plugin_crash() {
+	local w crashed="" attempt task pid line took retry asan
+
+	sequential nocrash || return 1
+	start_coordinator
+	wait_socket || return 1
+	# In a sanitized build, AddressSanitizer must let the fault kill the
+	# worker rather than report it and exit 1.
+	asan="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
+	start_worker A "$asan" -- "$FIX/segv.so"
+	start_worker B "$asan" -- "$FIX/segv.so"
+	start_worker C "$asan" -- "$FIX/segv.so"
+	if ! poll 30 log_has '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\) lost while running attempt [0-9]+; task requeued$'; then
+		REASON="no worker was lost within 30 s"
+		return 1
+	fi
+	[[ $MATCH =~ \(pid\ ([0-9]+)\)\ lost\ while\ running\ attempt\ ([0-9]+) ]]
+	pid=${BASH_REMATCH[1]}
+	attempt=${BASH_REMATCH[2]}
+	wait_coordinator || return 1
+	line=$(grep -E "\\(pid $pid\\): attempt $attempt: map task [0-9]+\$" "$CLOG")
+	if [ -z "$line" ]; then
+		REASON="the lost attempt $attempt was not a map task of pid $pid"
+		return 1
+	fi
+	task=${line##* }
+	if ! handed_elsewhere "$task" "$pid"; then
+		REASON="map task $task was not handed to another worker after the crash"
+		return 1
+	fi
+	[[ $MATCH =~ \(pid\ ([0-9]+)\):\ attempt\ ([0-9]+): ]]
+	retry="attempt ${BASH_REMATCH[2]} by pid ${BASH_REMATCH[1]}"
+	if [ ! -e mr-segv-once ]; then
+		REASON="segv.so did not create mr-segv-once: no map crashed"
+		return 1
+	fi
+	# The crash closed the connection: the task must not have waited for
+	# the 10 s task timeout.
+	if ! log_has '^mrcoordinator: job done in [0-9.]+ s'; then
+		REASON="the coordinator did not log 'job done in X s'"
+		return 1
+	fi
+	took=${MATCH#*job done in }
+	took=${took%% s*}
+	if [ "${took%.*}" -ge 5 ]; then
+		REASON="the job took $took s: the crashed map task waited for the task timeout"
+		return 1
+	fi
+	compare_correct || return 1
+	for w in A B C; do
+		worker_rc "$w"
+		case $RC in
+		0) ;;
+		139)
+			[ -z "$crashed" ] || {
+				REASON="workers $crashed and $w both died of SIGSEGV"
+				return 1
+			}
+			crashed=$w
+			;;
+		*)
+			REASON="worker $w exited with status $RC"
+			return 1
+			;;
+		esac
+	done
+	if [ -z "$crashed" ]; then
+		REASON="no worker died of SIGSEGV"
+		return 1
+	fi
+	DETAIL="worker $crashed (pid $pid) died of SIGSEGV in map task $task (attempt $attempt); retried as $retry; job done in $took s (task timeout 10 s)"
+	check_clean mr-segv-once
+}
+
+# --- bad command lines
+
+CASES=0
+CASE_FAILS=()
+LONG_NAME=$(printf '%0120d' 0)
+LONG_NAME=${LONG_NAME//0/s}	# too long for a socket path
+
+# expect STATUS PATTERN... -- PROGRAM ARG...
+# Runs the program in a fresh empty folder; records a failure unless it
+# exits with STATUS, prints on stderr a line "PROGRAM: ..." holding every
+# PATTERN (fixed strings), and leaves the folder empty.
+expect() {
+	local status=$1 pats=() prog p dir rc label line found left
+
+	shift
+	while [ "$1" != -- ]; do
+		pats+=("$1")
+		shift
+	done
+	shift
+	prog=${1##*/}
+	CASES=$((CASES + 1))
+	dir=$DIR/case-$CASES
+	label="$prog ${*:2}"
+	label=${label//"$DIR/"/}
+	label=${label//"$T/"/}
+	label=${label//"$ROOT/"/}
+	label=${label//"$LONG_NAME"/<${#LONG_NAME}-byte name>}
+	mkdir -p -- "$dir"
+	(cd -- "$dir" && "${SHORT_TIMEOUT[@]}" "$@") \
+		>"$LOGS/case-$CASES.out" 2>"$LOGS/case-$CASES.err" </dev/null
+	rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		CASE_FAILS+=("'$label' hung (killed after 5 s)")
+		return
+	fi
+	if grep -q -E "$SANITIZER_RE" "$LOGS/case-$CASES.err"; then
+		CASE_FAILS+=("'$label' exited $rc with a sanitizer report: $(grep -m 1 -E "$SANITIZER_RE" "$LOGS/case-$CASES.err")")
+		return
+	fi
+	if [ "$rc" -ne "$status" ]; then
+		CASE_FAILS+=("'$label' exited $rc, expected $status")
+		return
+	fi
+	found=0
+	while IFS= read -r line; do
+		[[ $line == "$prog: "* ]] || continue
+		found=1
+		for p in ${pats[@]+"${pats[@]}"}; do
+			[[ $line == *"$p"* ]] || found=0
+		done
+		[ "$found" -eq 0 ] || break
+	done <"$LOGS/case-$CASES.err"
+	if [ "$found" -eq 0 ]; then
+		CASE_FAILS+=("'$label': no stderr line '$prog: ...' naming ${pats[*]}")
+		return
+	fi
+	left=$(cd -- "$dir" && ls -A)
+	if [ -n "$left" ]; then
+		CASE_FAILS+=("'$label' left files behind: $(printf '%s' "$left" | tr '\n' ' ')")
+	fi
+}
+
+# expect_info PROGRAM OPTION: exit 0, and for --help a stdout line
+# "usage: PROGRAM ...", for --version a non-empty stdout.
+expect_info() {
+	local path=$1 opt=$2 prog=${1##*/} dir rc out
+
+	CASES=$((CASES + 1))
+	dir=$DIR/case-$CASES
+	mkdir -p -- "$dir"
+	(cd -- "$dir" && "${SHORT_TIMEOUT[@]}" "$path" "$opt") \
+		>"$LOGS/case-$CASES.out" 2>"$LOGS/case-$CASES.err" </dev/null
+	rc=$?
+	out=$LOGS/case-$CASES.out
+	if grep -q -E "$SANITIZER_RE" "$LOGS/case-$CASES.err"; then
+		CASE_FAILS+=("'$prog $opt': sanitizer report: $(grep -m 1 -E "$SANITIZER_RE" "$LOGS/case-$CASES.err")")
+	elif [ "$rc" -ne 0 ]; then
+		CASE_FAILS+=("'$prog $opt' exited $rc, expected 0")
+	elif [ "$opt" = --help ] && ! grep -q "^usage: $prog " "$out"; then
+		CASE_FAILS+=("'$prog --help' printed no 'usage: $prog ...' line on stdout")
+	elif [ "$opt" = --version ] && ! grep -q "^$prog " "$out"; then
+		CASE_FAILS+=("'$prog --version' printed no '$prog VERSION' line on stdout")
+	elif [ -n "$(cd -- "$dir" && ls -A)" ]; then
+		CASE_FAILS+=("'$prog $opt' left files behind")
+	fi
+}
+
+# Every bad command line is refused at once with the right exit status (2
+# for a usage error, 1 otherwise), a message naming the culprit, and
+# nothing created.
+t_bad_command_lines() {
+	local fx=$DIR/fixtures s in long skipped="" f
+
+	mkdir -p -- "$fx/a-directory" || {
+		REASON="cannot create $fx"
+		return 1
+	}
+	mkfifo -- "$fx/a-fifo" || {
+		REASON="cannot create a FIFO in $fx"
+		return 1
+	}
+	printf 'secret\n' >"$fx/unreadable.txt"
+	chmod 000 -- "$fx/unreadable.txt"
+	in=$T/inputs/${INPUTS[0]##*/}
+	s=mr.sock	# relative: inside each case's own folder
+	long=$LONG_NAME	# relative too
+
+	# mrcoordinator
+	expect 1 "$fx/missing.txt" -- "$COORD" --socket "$s" "$fx/missing.txt"
+	expect 1 "$fx/a-directory" -- "$COORD" --socket "$s" "$in" "$fx/a-directory"
+	expect 1 /dev/null -- "$COORD" --socket "$s" /dev/null
+	expect 1 "$fx/a-fifo" -- "$COORD" --socket "$s" "$fx/a-fifo"
+	if [ "$(id -u)" -ne 0 ]; then
+		expect 1 "$fx/unreadable.txt" -- "$COORD" --socket "$s" "$fx/unreadable.txt"
+	else
+		skipped="; unreadable-file case skipped (running as root)"
+	fi
+	expect 2 --reduces -- "$COORD" --socket "$s" --reduces 0 "$in"
+	expect 2 --reduces -- "$COORD" --socket "$s" --reduces -1 "$in"
+	expect 2 --reduces -- "$COORD" --socket "$s" --reduces abc "$in"
+	expect 2 --task-timeout -- "$COORD" --socket "$s" --task-timeout 0 "$in"
+	expect 2 --no-such-option -- "$COORD" --socket "$s" --no-such-option "$in"
+	expect 2 input -- "$COORD" --socket "$s"
+	expect 2 "too long" -- "$COORD" --socket "$long" "$in"
+	# mrworker (a bad plugin is found before any attempt to connect)
+	expect 1 missing.so -- "$WORKER" --socket "$s" --wait 0 "$fx/missing.so"
+	expect 1 README.md -- "$WORKER" --socket "$s" --wait 0 "$ROOT/README.md"
+	expect 1 notplugin.so -- "$WORKER" --socket "$s" --wait 0 "$FIX/notplugin.so"
+	expect 1 oldabi.so version -- "$WORKER" --socket "$s" --wait 0 "$FIX/oldabi.so"
+	expect 2 plugin -- "$WORKER" --socket "$s" --wait 0
+	expect 2 --no-such-option -- "$WORKER" --socket "$s" --no-such-option "$APPS/wc.so"
+	# mrsequential
+	expect 1 "$fx/missing.txt" -- "$SEQ" "$APPS/wc.so" "$in" "$fx/missing.txt"
+	for f in "$COORD" "$WORKER" "$SEQ"; do
+		expect_info "$f" --help
+		expect_info "$f" --version
+	done
+	chmod 644 -- "$fx/unreadable.txt"
+	if [ "${#CASE_FAILS[@]}" -gt 0 ]; then
+		REASON="${#CASE_FAILS[@]} of $CASES cases failed: $(printf '%s; ' "${CASE_FAILS[@]}")"
+		REASON=${REASON%; }
+		return 1
+	fi
+	DETAIL="$CASES cases$skipped"
+}
+
+# ---------------------------------------------------------------------------
+
+# What a sanitized build (SANITIZE=1) prints when it finds a bug.
+SANITIZER_RE='ERROR: (Address|Leak)Sanitizer|runtime error: |WARNING: .*Sanitizer'
+
+# Fails when a log of the test holds a sanitizer report.
+sanitizer_check() {
+	local f
+
+	for f in "$LOGS"/*; do
+		[ -f "$f" ] || continue
+		if grep -q -E "$SANITIZER_RE" "$f"; then
+			REASON="sanitizer report in ${f##*/}: $(grep -m 1 -E "$SANITIZER_RE" "$f")"
+			return 1
+		fi
+	done
+}
+
+# Prints the end of the logs of the failed test on stderr.
+show_logs() {
+	local f
+
+	for f in "$LOGS"/*.log "$LOGS"/*.diff; do
+		[ -s "$f" ] || continue
+		printf '    --- %s (last lines)\n' "${f##*/}"
+		tail -n 8 -- "$f" | sed 's/^/    /'
+	done >&2
+}
+
+# Runs test $1 and prints its result line.
+run_test() {
+	local name=$1 start end ms ok
+
+	start=$(date +%s%N)
+	setup_test "$name" && "t_${name//-/_}"
+	ok=$?
+	end=$(date +%s%N)
+	cd -- "$T" || die "cannot cd to $T"
+	kill_all	# whatever of this test still runs
+	if [ "$ok" -eq 0 ]; then
+		sanitizer_check || ok=1
+	fi
+	ms=$(((end - start) / 1000000))
+	if [ "$ok" -eq 0 ]; then
+		printf 'PASS: %s (%d.%ds)%s\n' "$name" $((ms / 1000)) \
+			$((ms % 1000 / 100)) "${DETAIL:+ — $DETAIL}"
+		[ -z "$NOTE" ] || printf '    %s\n' "$NOTE"
+		PASSED=$((PASSED + 1))
+	else
+		printf 'FAIL: %s: %s\n' "$name" "${REASON:-failed}"
+		show_logs
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+SELECTED=()
+for arg in "$@"; do
+	case $arg in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	-*)
+		usage >&2
+		exit 2
+		;;
+	esac
+	found=0
+	for t in "${ALL_TESTS[@]}"; do
+		[ "$arg" = "$t" ] && found=1
+	done
+	if [ "$found" -eq 0 ]; then
+		printf '%s: no test named %s\n' "$PROG" "$arg" >&2
+		usage >&2
+		exit 2
+	fi
+	SELECTED+=("$arg")
+done
+if [ "${#SELECTED[@]}" -eq 0 ]; then
+	SELECTED=("${ALL_TESTS[@]}")
+fi
+
+command -v timeout >/dev/null 2>&1 || die "timeout (GNU coreutils) not found"
+[ -d /proc/self ] || die "/proc is not mounted"
+
+# What the selected tests need.
+need=("$GENCORPUS" "$COORD" "$WORKER" "$SEQ")
+for t in "${SELECTED[@]}"; do
+	case $t in
+	kill-worker | stop-worker) need+=("$FIX/slow.so" "$APPS/nocrash.so") ;;
+	write-error-*) need+=("$FIX/failwrite.so" "$APPS/wc.so") ;;
+	*-intermediate) need+=("$APPS/nocrash.so") ;;
+	plugin-crash) need+=("$FIX/segv.so" "$APPS/nocrash.so") ;;
+	bad-command-lines) need+=("$FIX/notplugin.so" "$FIX/oldabi.so" "$APPS/wc.so") ;;
+	esac
+done
+missing=()
+for f in "${need[@]}"; do
+	case $f in
+	*.so) [ -f "$f" ] && [ -r "$f" ] ;;
+	*) [ -f "$f" ] && [ -x "$f" ] ;;
+	esac || missing+=("$f")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	for f in "${missing[@]}"; do
+		printf '%s: missing %s\n' "$PROG" "$f" >&2
+	done
+	die "build them first (make, then make test or make ${BUILD%/}/test/fixtures/NAME.so)"
+fi
+
+# A sanitized mrworker loads AddressSanitizer's runtime, which must come
+# first among the libraries: the LD_PRELOAD shim is then preloaded after it.
+ASAN_PRELOAD=""
+if grep -q -a __asan_init "$WORKER" 2>/dev/null; then
+	ASAN_PRELOAD=$(ldd "$WORKER" 2>/dev/null |
+		sed -n 's/^[[:space:]]*libasan[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
+	if [ -z "$ASAN_PRELOAD" ] || [ ! -f "$ASAN_PRELOAD" ]; then
+		ASAN_PRELOAD=unavailable
+	fi
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/test-faults.XXXXXX") ||
+	die "cannot create a temporary folder"
+T=$(cd -P -- "$T" && pwd -P) || die "cannot enter $T"
+mkdir -p -- "$T/logs" || die "cannot create $T/logs"
+
+if ! "${TIMEOUT[@]}" "$GENCORPUS" --files "$NINPUTS" \
+	--bytes-per-file "$INPUT_BYTES" "$T/inputs" >"$T/logs/gencorpus.log" 2>&1; then
+	cat -- "$T/logs/gencorpus.log" >&2
+	die "gencorpus failed"
+fi
+INPUTS=()
+for f in "$T"/inputs/*.txt; do
+	[ -f "$f" ] && INPUTS+=("../inputs/${f##*/}")
+done
+if [ "${#INPUTS[@]}" -ne "$NINPUTS" ]; then
+	die "gencorpus wrote ${#INPUTS[@]} inputs rather than $NINPUTS"
+fi
+
+PASSED=0
+FAILED=0
+for t in "${SELECTED[@]}"; do
+	run_test "$t"
+done
+printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+[ "$FAILED" -eq 0 ]
