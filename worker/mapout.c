@@ -12,8 +12,8 @@
  * in a 64-bit sum instead, and emitting a decimal value just adds it: no
  * call into the plugin at all.
  *
- * The hash table holds, per key, its hash and length and where its record
- * is, in 8 bytes: a lookup reads one slot and the record, whose key bytes,
+ * The hash table holds, per key, its hash and where its record is, in 8
+ * bytes: a lookup reads one slot and the record, whose key bytes,
  * state and block share a cache line or two for a word, so the common emit
  * (one more small value for a known key) touches little memory. Each distinct key also
  * has an entry in the keys array (partition, chain, ...) for the slow paths
@@ -56,7 +56,7 @@ struct mapout_key {
 };
 
 struct mapout_slot {
-	uint32_t	 lenhash;	/* hash, low byte replaced by min(len, 255) */
+	uint32_t	 hash;		/* kept, so that growing never rehashes */
 	uint32_t	 rec8;		/* record offset / 8; 0: empty slot */
 };
 
@@ -100,27 +100,58 @@ struct mapout_iter {
 
 static unsigned mapout_ids;
 
-static uint64_t
-mapout_prefix(const char *key, size_t len)
+static inline uint32_t
+mapout_load32(const char *p)
 {
-	uint64_t w = 0;
+	uint32_t v;
 
-	memcpy(&w, key, len < 8 ? len : 8);
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * The first min(len, 8) bytes of key as a little-endian word, zero-padded:
+ * whole loads (two overlapping ones for 4 to 7 bytes) rather than a byte
+ * copy, which stalls the load that follows it, and never a byte past len.
+ */
+static inline uint64_t
+mapout_word(const char *key, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)key;
+	uint64_t w;
+
+	if (len >= 8) {
+		memcpy(&w, key, 8);
+		return w;
+	}
+	if (len >= 4)
+		return mapout_load32(key) |
+		    (uint64_t)mapout_load32(key + len - 4) << (8 * (len - 4));
+	if (len == 0)
+		return 0;
+	return p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) |
+	    (uint64_t)p[len - 1] << (8 * (len - 1));
+}
+
+/* The first 8 key bytes as a big-endian number, for sorting. */
+static inline uint64_t
+mapout_prefix_of(uint64_t word)
+{
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return __builtin_bswap64(w);
+	return __builtin_bswap64(word);
 #else
-	return w;
+	return word;
 #endif
 }
 
 /*
- * A fast table hash of a key whose first eight bytes are `prefix`; the
+ * A fast table hash of a key whose first eight bytes are `word`; the
  * partition uses the lab's FNV-1a separately, once per distinct key.
  */
 static uint32_t
-mapout_hash(const char *key, size_t len, uint64_t prefix)
+mapout_hash(const char *key, size_t len, uint64_t word)
 {
-	uint64_t h = prefix ^ (len * 0x9e3779b97f4a7c15ull), w;
+	uint64_t h = word ^ (len * 0x9e3779b97f4a7c15ull), w;
 
 	for (size_t i = 8; i < len; i += 8) {
 		w = 0;
@@ -174,15 +205,11 @@ mapout_table_grow(struct mapout *mo)
 
 	for (size_t i = 0; i < mo->tablesize; i++) {
 		const struct mapout_slot *sl = &mo->table[i];
-		const char *rec = mo->arena + (uint64_t)sl->rec8 * 8;
-		uint32_t keylen;
 		size_t j;
 
 		if (sl->rec8 == 0)
 			continue;
-		memcpy(&keylen, rec + 4, 4);
-		j = mapout_hash(rec + 8, keylen,
-		    mapout_prefix(rec + 8, keylen)) & (size - 1);
+		j = sl->hash & (size - 1);
 		while (t[j].rec8 != 0)
 			j = (j + 1) & (size - 1);
 		t[j] = *sl;
@@ -414,9 +441,8 @@ static int	mapout_spill(struct mapout *);
 /* Finds a key's slot, or the empty slot where it belongs (returns NULL). */
 static inline struct mapout_slot *
 mapout_find(struct mapout *mo, const char *key, size_t keylen, uint32_t h,
-    uint64_t prefix, struct mapout_slot **empty)
+    uint64_t word, struct mapout_slot **empty)
 {
-	uint32_t lh = (h & ~0xffu) | (keylen < 255 ? (uint32_t)keylen : 255);
 	size_t i, mask = mo->tablesize - 1;
 	struct mapout_slot *sl;
 	const char *rec;
@@ -426,11 +452,11 @@ mapout_find(struct mapout *mo, const char *key, size_t keylen, uint32_t h,
 		sl = &mo->table[i];
 		if (sl->rec8 == 0)
 			break;
-		if (sl->lenhash != lh)
+		if (sl->hash != h)
 			continue;
 		rec = mo->arena + (uint64_t)sl->rec8 * 8;
 		memcpy(&len, rec + 4, 4);
-		if (len != keylen || mapout_prefix(rec + 8, keylen) != prefix)
+		if (len != keylen || mapout_word(rec + 8, keylen) != word)
 			continue;
 		if (keylen <= 8 ||
 		    memcmp(rec + 16, key + 8, keylen - 8) == 0)
@@ -443,7 +469,7 @@ mapout_find(struct mapout *mo, const char *key, size_t keylen, uint32_t h,
 /* Adds a key: its record in the arena (room was checked), its entry. */
 static struct mapout_key *
 mapout_add_key(struct mapout *mo, struct mapout_slot *sl, const char *key,
-    size_t keylen, uint32_t h, uint64_t prefix)
+    size_t keylen, uint32_t h, uint64_t word)
 {
 	struct mapout_key *k;
 	uint32_t idx = (uint32_t)mo->nkeys, len = (uint32_t)keylen;
@@ -456,7 +482,7 @@ mapout_add_key(struct mapout *mo, struct mapout_slot *sl, const char *key,
 	mo->used = (mo->used + 7) & ~(size_t)7;
 	k = &mo->keys[mo->nkeys++];
 	memset(k, 0, sizeof *k);
-	k->prefix = prefix;
+	k->prefix = mapout_prefix_of(word);
 	k->rec = mo->used;
 	k->keylen = len;
 	k->part = hash_partition(key, keylen, mo->nparts);
@@ -475,7 +501,7 @@ mapout_add_key(struct mapout *mo, struct mapout_slot *sl, const char *key,
 		memset(mo->arena + mo->used, 0, 8);
 		mo->used += 8;
 	}
-	sl->lenhash = (h & ~0xffu) | (keylen < 255 ? len : 255);
+	sl->hash = h;
 	sl->rec8 = (uint32_t)(k->rec / 8);
 	return k;
 }
@@ -494,7 +520,7 @@ static int	mapout_emit(void *, const void *, size_t, const void *, size_t);
 static int
 mapout_add_sum(struct mapout *mo, struct mapout_slot *sl,
     struct mapout_slot *empty, const char *key, size_t keylen, uint32_t h,
-    uint64_t prefix, const char *value, size_t valuelen)
+    uint64_t word, const char *value, size_t valuelen)
 {
 	struct mapout_key *k;
 	uint64_t n, sum;
@@ -518,7 +544,7 @@ mapout_add_sum(struct mapout *mo, struct mapout_slot *sl,
 			return mapout_emit(mo, key, keylen, value, valuelen);
 		}
 		mapout_arena_reserve(mo, need);
-		k = mapout_add_key(mo, empty, key, keylen, h, prefix);
+		k = mapout_add_key(mo, empty, key, keylen, h, word);
 		p = mapout_sum(mo, k->rec, keylen);
 	} else
 		p = mapout_sum(mo, (uint64_t)sl->rec8 * 8, keylen);
@@ -541,20 +567,20 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
 	struct mapout *mo = ctx;
 	struct mapout_slot *sl, *empty = NULL;
 	struct mapout_key *k;
-	uint64_t prefix;
+	uint64_t word;
 	uint32_t h, idx;
 	size_t need, enc = mapout_varint_len(valuelen) + valuelen;
 	uint8_t *st;
 
 	if (mo->failed || mo->sorted || keylen > UINT32_MAX)
 		return -1;
-	prefix = mapout_prefix(key, keylen);
-	h = mapout_hash(key, keylen, prefix);
+	word = mapout_word(key, keylen);
+	h = mapout_hash(key, keylen, word);
 	if ((mo->nkeys + 1) * 2 > mo->tablesize)
 		mapout_table_grow(mo);
-	sl = mapout_find(mo, key, keylen, h, prefix, &empty);
+	sl = mapout_find(mo, key, keylen, h, word, &empty);
 	if (mo->sum)
-		return mapout_add_sum(mo, sl, empty, key, keylen, h, prefix,
+		return mapout_add_sum(mo, sl, empty, key, keylen, h, word,
 		    value, valuelen);
 	if (sl != NULL && mo->blocks) {
 		/* The common case: one more small value for a known key. */
@@ -576,7 +602,7 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
 	}
 	mapout_arena_reserve(mo, need);
 	if (sl == NULL)
-		k = mapout_add_key(mo, empty, key, keylen, h, prefix);
+		k = mapout_add_key(mo, empty, key, keylen, h, word);
 	else {
 		memcpy(&idx, mo->arena + (uint64_t)sl->rec8 * 8, 4);
 		k = &mo->keys[idx];
@@ -660,14 +686,11 @@ mapout_spills(const struct mapout *mo)
 	return mo->nruns;
 }
 
-/* The arena being sorted; qsort() has no context argument. */
-static const char *mapout_sort_arena;
-
-/* Partition, then key bytewise. */
-static int
-mapout_cmp(const void *x, const void *y)
+/* Partition, then key bytewise: < 0, 0 or > 0. */
+static inline int
+mapout_cmp(const char *arena, const struct mapout_key *a,
+    const struct mapout_key *b)
 {
-	const struct mapout_key *a = x, *b = y;
 	size_t n;
 	int c;
 
@@ -677,22 +700,85 @@ mapout_cmp(const void *x, const void *y)
 		return a->prefix < b->prefix ? -1 : 1;
 	n = a->keylen < b->keylen ? a->keylen : b->keylen;
 	if (n > 8) {
-		c = memcmp(mapout_sort_arena + a->rec + 16,
-		    mapout_sort_arena + b->rec + 16, n - 8);
+		c = memcmp(arena + a->rec + 16, arena + b->rec + 16, n - 8);
 		if (c != 0)
 			return c;
 	}
 	return a->keylen < b->keylen ? -1 : a->keylen > b->keylen;
 }
 
+static inline void
+mapout_swap(struct mapout_key *a, struct mapout_key *b)
+{
+	struct mapout_key t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Quicksort with the comparison inlined (qsort() pays a call per
+ * comparison, which dominated jobs of many small inputs); insertion sort
+ * for short ranges, recursion on the smaller side only. Keys are distinct,
+ * so stability does not matter.
+ */
+static void
+mapout_qsort(const char *arena, struct mapout_key *v, size_t n)
+{
+	while (n > 16) {
+		struct mapout_key *lo = v, *hi = v + n - 1, *mid = v + n / 2;
+		struct mapout_key pivot;
+		size_t i, j;
+
+		/* Median of three, left in *mid. */
+		if (mapout_cmp(arena, mid, lo) < 0)
+			mapout_swap(mid, lo);
+		if (mapout_cmp(arena, hi, mid) < 0) {
+			mapout_swap(hi, mid);
+			if (mapout_cmp(arena, mid, lo) < 0)
+				mapout_swap(mid, lo);
+		}
+		pivot = *mid;
+		i = 0;
+		j = n - 1;
+		for (;;) {
+			while (mapout_cmp(arena, &v[i], &pivot) < 0)
+				i++;
+			while (mapout_cmp(arena, &pivot, &v[j]) < 0)
+				j--;
+			if (i >= j)
+				break;
+			mapout_swap(&v[i], &v[j]);
+			i++;
+			j--;
+		}
+		/* v[0..j] <= pivot <= v[j+1..n) */
+		if (j + 1 < n - j - 1) {
+			mapout_qsort(arena, v, j + 1);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			mapout_qsort(arena, v + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct mapout_key t = v[i];
+		size_t j = i;
+
+		while (j > 0 && mapout_cmp(arena, &t, &v[j - 1]) < 0) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = t;
+	}
+}
+
 void
 mapout_sort(struct mapout *mo)
 {
-	if (!mo->sorted && mo->nkeys > 1) {
-		mapout_sort_arena = mo->arena;
-		qsort(mo->keys, mo->nkeys, sizeof *mo->keys, mapout_cmp);
-		mapout_sort_arena = NULL;
-	}
+	if (!mo->sorted && mo->nkeys > 1)
+		mapout_qsort(mo->arena, mo->keys, mo->nkeys);
 	mo->sorted = 1;
 }
 
