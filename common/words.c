@@ -119,8 +119,10 @@ words_next(const char *data, size_t len, size_t *pos,
 	size_t i = *pos, start, l;
 	int letter;
 
-	/* Skip separators. */
+	/* Skip separators; ASCII ones take one table lookup each. */
 	for (;;) {
+		while (i < len && words_class[p[i]] == 0)
+			i++;
 		if (i >= len) {
 			*pos = len;
 			return 0;
@@ -132,7 +134,11 @@ words_next(const char *data, size_t len, size_t *pos,
 	}
 	start = i;
 	i += l;
-	while (i < len) {
+	for (;;) {
+		while (i < len && words_class[p[i]] == 1)
+			i++;
+		if (i >= len || words_class[p[i]] == 0)
+			break;
 		l = words_char(p + i, len - i, &letter);
 		if (!letter)
 			break;
