@@ -12,7 +12,7 @@ buf_reserve(struct buf *b, size_t more)
 {
 	size_t unread = b->len - b->off;
 
-	if (b->cap - b->len >= more)
+	if (b->cap - b->len >= more && b->data != NULL)
 		return b->data + b->len;
 	/* Reclaim the consumed front before growing. */
 	if (b->off > 0 && b->cap - unread >= more) {

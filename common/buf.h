@@ -38,7 +38,8 @@ buf_len(const struct buf *b)
 static inline uint8_t *
 buf_head(const struct buf *b)
 {
-	return b->data + b->off;
+	/* No arithmetic on a buffer never allocated: NULL + 0 is undefined. */
+	return b->data != NULL ? b->data + b->off : NULL;
 }
 
 /* Makes room for `more` bytes after len; returns the place to write them. */
