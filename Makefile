@@ -4,11 +4,19 @@
 #   make test         unit tests (Check) and the black-box job tests
 #   make run          a word count job over sample inputs
 #   make SANITIZE=1   the same, built with AddressSanitizer and UBSan in build/san
+#   make install      programs, apps, SDK header and pkg-config file under
+#                     $(DESTDIR)$(PREFIX); make uninstall removes them
+#
+# The installed plugin folder, $(PREFIX)/lib/mapreduce, is compiled into the
+# programs: build with the PREFIX you install to (make PREFIX=/opt/mr, then
+# make install PREFIX=/opt/mr); a different PREFIX rebuilds what depends on it.
 
 CC	?= cc
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra
 PROTOC_C ?= protoc-c
+PREFIX	?= /usr/local
+DESTDIR	?=
 
 ifeq ($(SANITIZE),1)
 B	:= build/san
@@ -42,11 +50,19 @@ PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential
 APP_SO	:= $(patsubst %,$(B)/apps/%.so,$(APPS))
 CHECK_BIN := $(patsubst %,$(B)/test/%,$(CHECKS))
 TOOLS	:= $(B)/gencorpus
+PC	:= $(B)/mapreduce.pc
 
-.PHONY: all test check run clean deps
+BINDIR	   := $(PREFIX)/bin
+LIBDIR	   := $(PREFIX)/lib
+PLUGINDIR  := $(LIBDIR)/mapreduce
+INCLUDEDIR := $(PREFIX)/include
+PCDIR	   := $(LIBDIR)/pkgconfig
+VERSION	   := $(shell sed -n 's/^\#define MR_VERSION "\(.*\)"/\1/p' common/version.h)
+
+.PHONY: all test check run clean deps install uninstall FORCE
 # Keep objects of test programs between runs.
 .SECONDARY:
-all: $(PROGS) $(APP_SO) $(TOOLS)
+all: $(PROGS) $(APP_SO) $(TOOLS) $(PC)
 
 # Missing Debian packages are installed once (see scripts/install-deps).
 DEPS_STAMP := build/.deps-ok
@@ -66,6 +82,22 @@ $(PB_OBJ): $(GEN)/mr.pb-c.c
 $(B)/obj/%.o: %.c $(GEN)/mr.pb-c.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# Holds the PREFIX built for; rewritten only when it changes, so that only
+# then are the plugin lookup and the pkg-config file made again.
+PREFIX_STAMP := $(B)/prefix
+$(PREFIX_STAMP): FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(PREFIX)' ]; then \
+		echo '$(PREFIX)' >$@; fi
+FORCE:
+
+$(B)/obj/common/plugin.o: $(PREFIX_STAMP)
+$(B)/obj/common/plugin.o: ALL_CFLAGS += -DMR_PLUGIN_DIR='"$(PLUGINDIR)"'
+
+$(PC): common/mapreduce.pc.in common/version.h $(PREFIX_STAMP)
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 $(B)/mrcoordinator: $(B)/obj/coordinator/main.o $(COORD_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
@@ -108,7 +140,27 @@ test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 run: all
 	@BUILD=$(B) scripts/run-job
 
+# Programs and headers world-readable; plugins are not executables.
+install: $(PROGS) $(APP_SO) $(PC)
+	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(APP_SO) $(DESTDIR)$(PLUGINDIR)/
+	install -m 644 common/mapreduce.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(PC) $(DESTDIR)$(PCDIR)/
+
+# The plugin folder goes too unless it holds plugins of other origins.
+uninstall:
+	rm -f $(patsubst $(B)/%,$(DESTDIR)$(BINDIR)/%,$(PROGS))
+	rm -f $(patsubst $(B)/apps/%,$(DESTDIR)$(PLUGINDIR)/%,$(APP_SO))
+	rm -f $(DESTDIR)$(INCLUDEDIR)/mapreduce.h $(DESTDIR)$(PCDIR)/mapreduce.pc
+	if [ -d $(DESTDIR)$(PLUGINDIR) ]; then \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PLUGINDIR); fi
+
 clean:
 	rm -rf build
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# libFuzzer targets: make fuzz-build; make fuzz [FUZZ_SECONDS=60]
+include test/fuzz/fuzz.mk

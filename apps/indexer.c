@@ -198,6 +198,8 @@ indexer_emit_joined(mr_emitter *out, const char *key, size_t keylen,
 	for (i = 1, total = vals->n > 0; i < vals->n; i++)
 		if (indexer_cmp(&vals->v[i], &vals->v[total - 1]) != 0)
 			vals->v[total++] = vals->v[i];
+		else
+			free(vals->v[i].p);
 	vals->n = total;
 	clen = (size_t)snprintf(count, sizeof count, "%zu ", vals->n);
 	total = clen;

@@ -40,9 +40,11 @@
  * Because reduce sums counts rather than counting values, it accepts those
  * partial counts (apps/wc.c is this example, complete).
  *
- * Build it with `cc -shared -fPIC -I<this folder> wc.c -o wc.so`. The mr_*
- * functions below are provided by the program that loads the plugin
- * (mrworker, mrsequential), so the plugin links against nothing.
+ * Build it with `cc -shared -fPIC $(pkg-config --cflags mapreduce) wc.c
+ * -o wc.so` against the installed SDK (make install), or with -I<this
+ * folder> in the source tree. The mr_* functions below are provided by the
+ * program that loads the plugin (mrworker, mrsequential), so the plugin
+ * links against nothing.
  *
  * Keys and values are byte strings (any bytes, NUL included) given as a
  * pointer and a length. Pointers handed to a callback are valid only until

@@ -1,21 +1,147 @@
 /*
- * plugin.c - dlopen an application and validate its descriptor.
+ * plugin.c - find an application by name, dlopen it and validate its
+ * descriptor.
  */
 #include <sys/stat.h>
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "plugin.h"
+
+/*
+ * The Makefile sets this from PREFIX and rebuilds this file when PREFIX
+ * changes; the default only serves builds that do not go through it.
+ */
+#ifndef MR_PLUGIN_DIR
+#define MR_PLUGIN_DIR "/usr/local/lib/mapreduce"
+#endif
+
+/* One lookup of a bare name: where the candidate goes, where we looked. */
+struct plugin_search {
+	const char	*name;
+	char		*out;
+	size_t		 outlen;
+	char		 tried[ERR_MAX];
+};
 
 struct plugin {
 	void			*handle;
 	const struct mr_app	*app;
 };
+
+const char *
+plugin_dir(void)
+{
+	return MR_PLUGIN_DIR;
+}
+
+/*
+ * Sets s->out to dir/NAME.so (dir is not NUL-terminated) and notes it as
+ * tried. Returns 1 when it is a regular file, 0 when not, -1 when the path
+ * does not fit.
+ */
+static int
+plugin_try(struct plugin_search *s, const char *dir, size_t dirlen,
+    struct err *e)
+{
+	struct stat st;
+	const char *sep = dirlen > 0 && dir[dirlen - 1] == '/' ? "" : "/";
+	size_t used;
+	int n;
+
+	if (dirlen >= s->outlen ||
+	    (n = snprintf(s->out, s->outlen, "%.*s%s%s.so", (int)dirlen, dir,
+	    sep, s->name)) < 0 || (size_t)n >= s->outlen) {
+		err_set(e, "%s: path too long in plugin folder %.*s%s",
+		    s->name, dirlen > 64 ? 64 : (int)dirlen, dir,
+		    dirlen > 64 ? "..." : "");
+		return -1;
+	}
+	/* The list may be cut short: it only feeds an error message. */
+	used = strlen(s->tried);
+	snprintf(s->tried + used, sizeof s->tried - used, "%s%s",
+	    used > 0 ? ", " : "", s->out);
+	return stat(s->out, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * The apps folder next to the running program: build/apps/ for the
+ * programs in build/. From /proc/self/exe rather than argv[0], which may be
+ * relative to a folder we left or found through PATH.
+ */
+static int
+plugin_exe_apps(char *dir, size_t size)
+{
+	ssize_t n;
+	char *slash;
+
+	if (size < sizeof "/apps")
+		return -1;
+	n = readlink("/proc/self/exe", dir, size - sizeof "/apps");
+	if (n <= 0 || (size_t)n >= size - sizeof "/apps")
+		return -1;
+	dir[n] = '\0';
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return -1;
+	strcpy(slash, "/apps");
+	return 0;
+}
+
+int
+plugin_find(const char *app, char *out, size_t outlen, struct err *e)
+{
+	struct plugin_search s;
+	const char *p, *next;
+	char exe[PATH_MAX];
+	size_t len;
+	int rc;
+
+	len = strlen(app);
+	if (len == 0) {
+		err_set(e, "empty plugin name");
+		return -1;
+	}
+	/* A path, or a file in the current folder, as plugin_load() takes. */
+	if (strchr(app, '/') != NULL ||
+	    (len >= 3 && strcmp(app + len - 3, ".so") == 0)) {
+		if (len >= outlen) {
+			err_set(e, "%.64s...: plugin path too long", app);
+			return -1;
+		}
+		memcpy(out, app, len + 1);
+		return 0;
+	}
+
+	s.name = app;
+	s.out = out;
+	s.outlen = outlen;
+	s.tried[0] = '\0';
+	/*
+	 * Unlike in PATH, an empty entry is not the current folder: a stray
+	 * colon must not make the plugin depend on where a worker started.
+	 */
+	for (p = getenv("MR_PLUGIN_PATH"); p != NULL && *p != '\0'; p = next) {
+		len = strcspn(p, ":");
+		next = p[len] == ':' ? p + len + 1 : p + len;
+		if (len > 0 && (rc = plugin_try(&s, p, len, e)) != 0)
+			return rc == 1 ? 0 : -1;
+	}
+	if ((rc = plugin_try(&s, MR_PLUGIN_DIR, strlen(MR_PLUGIN_DIR), e)) != 0)
+		return rc == 1 ? 0 : -1;
+	if (plugin_exe_apps(exe, sizeof exe) == 0 &&
+	    (rc = plugin_try(&s, exe, strlen(exe), e)) != 0)
+		return rc == 1 ? 0 : -1;
+	err_set(e, "%s: no such plugin (tried %s); give its path or add its "
+	    "folder to MR_PLUGIN_PATH", app, s.tried);
+	return -1;
+}
 
 struct plugin *
 plugin_load(const char *path, struct err *e)

@@ -10,6 +10,22 @@
 struct plugin;
 
 /*
+ * Finds the plugin named by a command line's PLUGIN argument and puts the path
+ * to give plugin_load() in out. An argument holding a '/' or ending in
+ * ".so" is a path used as is (so a bare "wc.so" is the file in the current
+ * folder). A bare name such as "wc" is looked for as wc.so in each folder
+ * of $MR_PLUGIN_PATH (colon-separated, empty entries ignored), then in the
+ * installed plugin folder (plugin_dir()), then in the apps folder next to
+ * the running program (build/apps/ for build/mrworker); the first regular
+ * file wins. Returns -1 with e listing every place tried when none has it,
+ * or when a path does not fit in outlen bytes.
+ */
+int	plugin_find(const char *app, char *out, size_t outlen, struct err *e);
+
+/* The installed plugin folder, PREFIX/lib/mapreduce as built. */
+const char *plugin_dir(void);
+
+/*
  * Loads the plugin at `path` (a name without a slash means the current
  * folder) and checks its descriptor. Returns NULL with e naming the file
  * when it is missing, not a loadable library, not a plugin, or built for

@@ -1,9 +1,10 @@
 /*
- * check_plugin - loading application shared objects (common/plugin.h):
- * missing files, files that are not libraries, libraries that are not
- * plugins or are built for another interface version (test/fixtures), the
- * real wc app from $BUILD/apps, and bare names looked up in the current
- * folder only.
+ * check_plugin - finding and loading application shared objects
+ * (common/plugin.h): missing files, files that are not libraries, libraries
+ * that are not plugins or are built for another interface version
+ * (test/fixtures), the real wc app from $BUILD/apps, names ending in .so
+ * looked up in the current folder only, and bare names looked up in
+ * $MR_PLUGIN_PATH, the installed folder and the program's apps folder.
  */
 #include <sys/stat.h>
 
@@ -68,6 +69,9 @@ setup(void)
 {
 	const char *b = getenv("BUILD");
 
+	/* The lookup must not depend on the caller's environment. */
+	unsetenv("MR_PLUGIN_PATH");
+
 	if (b == NULL || *b == '\0')
 		b = "build";
 	if (realpath(b, build) == NULL)
@@ -79,6 +83,8 @@ setup(void)
 static void
 teardown(void)
 {
+	/* Without fork (CK_FORK=no, valgrind) the next test shares ours. */
+	unsetenv("MR_PLUGIN_PATH");
 	if (oldcwd != -1 && fchdir(oldcwd) == -1)
 		perror("fchdir");
 }
@@ -234,6 +240,232 @@ START_TEST(test_bare_name)
 }
 END_TEST
 
+/* Makes folder tmpdir/rel. */
+static void
+subdir(const char *rel)
+{
+	char p[256];
+
+	snprintf(p, sizeof p, "%s/%s", tmpdir, rel);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+}
+
+/* Makes tmpdir/rel a symbolic link to $BUILD/target. */
+static void
+link_built(const char *target, const char *rel)
+{
+	char p[256];
+
+	snprintf(p, sizeof p, "%s/%s", tmpdir, rel);
+	ck_assert_int_eq(symlink(built(target), p), 0);
+}
+
+/* plugin_find(app) must succeed and give tmpdir/rel. */
+static void
+expect_found(const char *app, const char *rel)
+{
+	struct err e = { "" };
+	char out[PATH_MAX], want[256];
+
+	snprintf(want, sizeof want, "%s/%s", tmpdir, rel);
+	if (plugin_find(app, out, sizeof out, &e) == -1)
+		ck_abort_msg("plugin_find(%s): %s", app, e.msg);
+	ck_assert_str_eq(out, want);
+}
+
+/*
+ * Sets MR_PLUGIN_PATH to the colon-separated folders of rel, each made
+ * absolute under tmpdir; empty entries stay empty.
+ */
+static void
+set_path(const char *rel)
+{
+	char v[1024];
+	size_t n = 0, len;
+
+	v[0] = '\0';
+	for (;;) {
+		len = strcspn(rel, ":");
+		if (len > 0)
+			n += snprintf(v + n, sizeof v - n, "%s/%.*s", tmpdir,
+			    (int)len, rel);
+		ck_assert_uint_lt(n, sizeof v - 1);
+		if (rel[len] == '\0')
+			break;
+		v[n++] = ':';
+		v[n] = '\0';
+		rel += len + 1;
+	}
+	ck_assert_int_eq(setenv("MR_PLUGIN_PATH", v, 1), 0);
+}
+
+/*
+ * Every folder of the path is tried in turn; folders that are missing,
+ * empty entries and an x.so that is not a regular file do not stop it.
+ */
+START_TEST(test_find_path)
+{
+	struct err e = { "" };
+	struct plugin *p;
+	char out[PATH_MAX];
+
+	subdir("d1");
+	subdir("d2");
+	subdir("d1/x.so");
+	link_built("apps/wc.so", "d2/x.so");
+	set_path(":none::d1:d2/:");
+	expect_found("x", "d2/x.so");
+	ck_assert_int_eq(plugin_find("x", out, sizeof out, &e), 0);
+	p = plugin_load(out, &e);
+	if (p == NULL)
+		ck_abort_msg("plugin_load(%s): %s", out, e.msg);
+	ck_assert_str_eq(plugin_app(p)->name, "wc");
+	plugin_close(p);
+	/*
+	 * Relative folders are relative to the current folder, which an
+	 * empty entry does not stand for.
+	 */
+	link_built("test/fixtures/notplugin.so", "x.so");
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	ck_assert_int_eq(setenv("MR_PLUGIN_PATH", ":d1::d2:", 1), 0);
+	ck_assert_int_eq(plugin_find("x", out, sizeof out, &e), 0);
+	ck_assert_str_eq(out, "d2/x.so");
+}
+END_TEST
+
+/* The first folder holding NAME.so wins, whatever is in the later ones. */
+START_TEST(test_find_first_wins)
+{
+	subdir("d1");
+	subdir("d2");
+	link_built("apps/wc.so", "d1/x.so");
+	link_built("test/fixtures/notplugin.so", "d2/x.so");
+	link_built("apps/wc.so", "d2/y.so");
+	set_path("d1:d2");
+	expect_found("x", "d1/x.so");
+	expect_found("y", "d2/y.so");
+	set_path("d2:d1");
+	expect_found("x", "d2/x.so");
+}
+END_TEST
+
+/* Where the program's own apps folder is: next to this test binary. */
+static void
+exe_apps(char *dir, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+
+	ck_assert_int_gt(n, 0);
+	dir[n] = '\0';
+	ck_assert_ptr_nonnull(strrchr(dir, '/'));
+	strcpy(strrchr(dir, '/'), "/apps");
+}
+
+/* Expects s to hold every string of want[], in that order. */
+static void
+expect_in_order(const char *s, const char *const *want, int n)
+{
+	const char *at = s, *hit;
+
+	for (int i = 0; i < n; i++) {
+		hit = strstr(at, want[i]);
+		ck_assert_msg(hit != NULL, "\"%s\" missing or out of order "
+		    "in: %s", want[i], s);
+		at = hit + strlen(want[i]);
+	}
+}
+
+START_TEST(test_find_not_found)
+{
+	struct err e = { "" };
+	char out[PATH_MAX], d1[300], d2[300], inst[PATH_MAX], apps[PATH_MAX];
+	const char *want[] = { "nosuch", d1, d2, inst, apps };
+
+	subdir("d1");
+	subdir("d2");
+	set_path("d1:d2");
+	snprintf(d1, sizeof d1, "%s/d1/nosuch.so", tmpdir);
+	snprintf(d2, sizeof d2, "%s/d2/nosuch.so", tmpdir);
+	snprintf(inst, sizeof inst, "%s/nosuch.so", plugin_dir());
+	exe_apps(apps, sizeof apps - 16);
+	strcat(apps, "/nosuch.so");
+	ck_assert_int_eq(plugin_find("nosuch", out, sizeof out, &e), -1);
+	expect_in_order(e.msg, want, 5);
+	ck_assert_ptr_nonnull(strstr(e.msg, "MR_PLUGIN_PATH"));
+	/* Without MR_PLUGIN_PATH: the installed folder, then the program's. */
+	unsetenv("MR_PLUGIN_PATH");
+	ck_assert_int_eq(plugin_find("nosuch", out, sizeof out, &e), -1);
+	ck_assert_ptr_null(strstr(e.msg, tmpdir));
+	expect_in_order(e.msg, want + 3, 2);
+	ck_assert_int_eq(plugin_find("", out, sizeof out, &e), -1);
+	ck_assert_str_eq(e.msg, "empty plugin name");
+}
+END_TEST
+
+/* A name holding a slash is a path, never looked up, even when missing. */
+START_TEST(test_find_slash)
+{
+	struct err e = { "" };
+	char out[PATH_MAX], p[300];
+
+	subdir("d1");
+	link_built("apps/wc.so", "d1/wc.so");
+	link_built("apps/wc.so", "d1/wc");
+	set_path("d1");
+	ck_assert_int_eq(plugin_find("sub/wc.so", out, sizeof out, &e), 0);
+	ck_assert_str_eq(out, "sub/wc.so");
+	ck_assert_int_eq(plugin_find("./wc", out, sizeof out, &e), 0);
+	ck_assert_str_eq(out, "./wc");
+	snprintf(p, sizeof p, "%s/d1/wc", tmpdir);
+	ck_assert_int_eq(plugin_find(p, out, sizeof out, &e), 0);
+	ck_assert_str_eq(out, p);
+	check_wc(out);
+}
+END_TEST
+
+/*
+ * A bare x.so is the file in the current folder, as before plugin_find():
+ * not the one in MR_PLUGIN_PATH, and not looked up there when missing.
+ */
+START_TEST(test_find_bare_so)
+{
+	struct err e = { "" };
+	char out[PATH_MAX];
+
+	subdir("d1");
+	link_built("apps/wc.so", "x.so");
+	link_built("test/fixtures/notplugin.so", "d1/x.so");
+	link_built("apps/wc.so", "d1/y.so");
+	set_path("d1");
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	ck_assert_int_eq(plugin_find("x.so", out, sizeof out, &e), 0);
+	check_wc(out);
+	ck_assert_int_eq(plugin_find("y.so", out, sizeof out, &e), 0);
+	ck_assert_str_eq(out, "y.so");
+	expect_refused(out, "No such file");
+}
+END_TEST
+
+/* A result that does not fit is an error, never a truncated path. */
+START_TEST(test_find_too_long)
+{
+	struct err e = { "" };
+	char out[16];
+
+	subdir("d1");
+	link_built("apps/wc.so", "d1/wc.so");
+	set_path("d1");
+	ck_assert_int_eq(plugin_find("wc", out, sizeof out, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "too long"));
+	ck_assert_int_eq(plugin_find("/a/b/c/d/e/f/g/wc.so", out, sizeof out,
+	    &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "too long"));
+	ck_assert_int_eq(plugin_find("/a/b/c/d/wc.so", out, sizeof out, &e),
+	    0);
+	ck_assert_str_eq(out, "/a/b/c/d/wc.so");
+}
+END_TEST
+
 static Suite *
 plugin_suite(void)
 {
@@ -249,6 +481,17 @@ plugin_suite(void)
 	tcase_add_test(tc, test_other_abi);
 	tcase_add_test(tc, test_load_wc);
 	tcase_add_test(tc, test_bare_name);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("find");
+	tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_find_path);
+	tcase_add_test(tc, test_find_first_wins);
+	tcase_add_test(tc, test_find_not_found);
+	tcase_add_test(tc, test_find_slash);
+	tcase_add_test(tc, test_find_bare_so);
+	tcase_add_test(tc, test_find_too_long);
 	suite_add_tcase(s, tc);
 	return s;
 }

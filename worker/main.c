@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,12 @@ usage(FILE *f)
 "                [--memory MB] [-q | -v] PLUGIN\n"
 "\n"
 "Joins the job of the coordinator listening on the socket and runs map and\n"
-"reduce tasks with the application in PLUGIN (a shared object such as\n"
-"build/apps/wc.so) until the coordinator says the job is done.\n"
+"reduce tasks with the application in PLUGIN until the coordinator says the\n"
+"job is done. PLUGIN is a path (build/apps/wc.so; a name ending in .so is a\n"
+"file in the current folder) or a bare name such as wc, looked for as wc.so\n"
+"in each folder of $MR_PLUGIN_PATH (colon-separated), then in\n"
+"%s (the installed plugins), then in apps/ next to\n"
+"this program (build/apps/ in the source tree).\n"
 "\n"
 "  -s, --socket PATH     coordinator's socket (default: $MR_SOCKET, else\n"
 "                        /tmp/mr-<uid>.sock)\n"
@@ -47,9 +52,11 @@ usage(FILE *f)
 "  -h, --help            this text\n"
 "  -V, --version         the version\n"
 "\n"
-"Environment: MR_SOCKET  default socket path.\n"
+"Environment: MR_SOCKET       default socket path\n"
+"             MR_PLUGIN_PATH  colon-separated folders to look for PLUGIN in\n"
 "Exit status: 0 when the job is done or N tasks were run, 1 on an error\n"
-"(bad plugin, no coordinator, connection lost), 2 on a usage error.\n");
+"(bad plugin, no coordinator, connection lost), 2 on a usage error.\n",
+	    plugin_dir());
 }
 
 /*
@@ -213,6 +220,7 @@ main(int argc, char **argv)
 	struct sockaddr_un addr;
 	struct plugin *plugin;
 	struct err e;
+	char file[PATH_MAX];
 	const char *sock = NULL;
 	double wait = 5;
 	unsigned long long max_tasks = 0, ntasks = 0, mb;
@@ -284,9 +292,10 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	plugin = plugin_load(argv[optind], &e);
-	if (plugin == NULL)
+	if (plugin_find(argv[optind], file, sizeof file, &e) == -1 ||
+	    (plugin = plugin_load(file, &e)) == NULL)
 		fatal("%s", e.msg);
+	log_debug("application %s from %s", plugin_app(plugin)->name, file);
 	if (sockpath_resolve(sock, &addr, &e) == -1) {
 		log_warn("%s", e.msg);
 		return 2;

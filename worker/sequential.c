@@ -7,6 +7,7 @@
  * two check those parts against a plain reading of the job.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,11 +32,17 @@ usage(FILE *f)
 "\n"
 "Runs the application in PLUGIN over the FILEs in this one process and\n"
 "writes the whole result, sorted by key, to mr-out-0 in the current folder.\n"
+"PLUGIN is a path (build/apps/wc.so; a name ending in .so is a file in the\n"
+"current folder) or a bare name such as wc, looked for as wc.so in each\n"
+"folder of $MR_PLUGIN_PATH (colon-separated), then in\n"
+"%s (the installed plugins), then in apps/ next to\n"
+"this program (build/apps/ in the source tree).\n"
 "\n"
 "  -h, --help      this text\n"
 "  -V, --version   the version\n"
 "\n"
-"Exit status: 0 on success, 1 on an error, 2 on a usage error.\n");
+"Exit status: 0 on success, 1 on an error, 2 on a usage error.\n",
+	    plugin_dir());
 }
 
 static int
@@ -65,6 +72,7 @@ main(int argc, char **argv)
 	struct plugin *plugin;
 	struct mapout *mo;
 	const char *data;
+	char file[PATH_MAX];
 	size_t len;
 	int ch;
 
@@ -90,8 +98,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	plugin = plugin_load(argv[optind], &s.err);
-	if (plugin == NULL)
+	if (plugin_find(argv[optind], file, sizeof file, &s.err) == -1 ||
+	    (plugin = plugin_load(file, &s.err)) == NULL)
 		fatal("%s", s.err.msg);
 	s.app = plugin_app(plugin);
 

@@ -196,7 +196,7 @@ fuzz_read_raw(const uint8_t *data, size_t size)
 	struct err e;
 	const char *key, *value;
 	size_t keylen, valuelen;
-	char *prev = NULL;
+	char *prev = NULL, *grown;
 	size_t prevlen = 0;
 	uint64_t nrec = 0, nmerged = 0;
 	int rc, sorted = 1, mrc;
@@ -213,8 +213,9 @@ fuzz_read_raw(const uint8_t *data, size_t size)
 		FUZZ_CHECK(keylen + valuelen <= size);
 		if (nrec > 0 && fuzz_keycmp(key, keylen, prev, prevlen) < 0)
 			sorted = 0;
-		prev = realloc(prev, keylen + 1);
-		FUZZ_CHECK(prev != NULL);
+		grown = realloc(prev, keylen + 1);
+		FUZZ_CHECK(grown != NULL);
+		prev = grown;
 		if (keylen > 0)
 			memcpy(prev, key, keylen);
 		prevlen = keylen;
@@ -234,8 +235,9 @@ fuzz_read_raw(const uint8_t *data, size_t size)
 	    &e)) == 1) {
 		if (nmerged > 0)
 			FUZZ_CHECK(fuzz_keycmp(key, keylen, prev, prevlen) >= 0);
-		prev = realloc(prev, keylen + 1);
-		FUZZ_CHECK(prev != NULL);
+		grown = realloc(prev, keylen + 1);
+		FUZZ_CHECK(grown != NULL);
+		prev = grown;
 		if (keylen > 0)
 			memcpy(prev, key, keylen);
 		prevlen = keylen;

@@ -1,0 +1,534 @@
+#!/usr/bin/env bash
+#
+# test-install.sh - `make install` and `make uninstall` into a temporary
+# DESTDIR, and the README's walk-through against what was installed: the
+# bigram example (apps/bigram.c) built outside the tree with the installed
+# header and pkg-config file, run by the installed mrsequential and by a
+# coordinator and workers, and plugins found by bare name.
+#
+# usage: scripts/test-install.sh [TEST...]
+#
+# Runs the named tests (default: all, in the order below; each needs the
+# ones before it) and prints one line per test, "PASS: NAME (SECONDSs)" or
+# "FAIL: NAME: REASON", then "N passed, M failed". Exits 0 iff none failed.
+#
+# Environment:
+#   BUILD=DIR  folder of the programs, relative to the repository root or
+#              absolute: build (default) or build/san (SANITIZE=1)
+#   KEEP=1     keep the temporary folder (DESTDIR, jobs, logs) for a look
+#
+# It runs `make install` and `make uninstall` from the repository root with
+# DESTDIR=$T/dest and the PREFIX the build was made for (BUILD/prefix), so
+# that the install rebuilds nothing after a make (it would bring the build up
+# to date, as for a user). $T is a new temporary folder, removed
+# at the end; program output goes to $T/logs/NAME/. Every process runs under
+# `timeout -k 2s 120s`, and any still running when the script ends is killed.
+#
+# The inputs are ASCII only, so that words (mr_next_word's runs of Unicode
+# letters) are exactly runs of [A-Za-z], and awk computes the expected word
+# and bigram counts independently of the programs under test.
+
+set -u
+export LC_ALL=C
+
+PROG=${0##*/}
+ALL_TESTS=(install pkg-config build-plugin sequential distributed bare-name lookup uninstall)
+TIMEOUT=(timeout -k 2s 120s)
+
+usage() {
+	printf 'usage: %s [TEST...]\ntests: %s\n' "$PROG" "${ALL_TESTS[*]}"
+}
+
+die() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+
+ROOT=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P) ||
+	die "cannot find the repository root"
+BUILD=${BUILD:-build}
+case $BUILD in
+/*) BIN=$BUILD ;;
+*) BIN=$ROOT/$BUILD ;;
+esac
+# Physical, as the programs see themselves in /proc/self/exe.
+BIN=$(cd -P -- "$BIN" 2>/dev/null && pwd -P) || die "no folder $BUILD: run make first"
+# SANITIZE on make's command line, so that none in the environment decides.
+case $BIN in
+"$ROOT/build") MAKE_ARGS=(SANITIZE=) ;;
+"$ROOT/build/san") MAKE_ARGS=(SANITIZE=1) ;;
+*) die "BUILD must be build or build/san, the folders make builds into" ;;
+esac
+[ -s "$BIN/prefix" ] || die "$BIN/prefix is missing: run make first"
+PREFIX=$(<"$BIN/prefix")
+# The lookup under test must not see the caller's folders.
+unset MR_PLUGIN_PATH
+VERSION=$(sed -n 's/^#define MR_VERSION "\(.*\)"/\1/p' "$ROOT/common/version.h")
+
+# ---------------------------------------------------------------------------
+# Processes: every one is started by spawn, which remembers its pid.
+
+PIDS=()
+T=""
+
+on_exit() {
+	local rc=$? p
+
+	trap - EXIT INT TERM
+	# Each pid is a timeout, which passes TERM on to its program.
+	for p in ${PIDS[@]+"${PIDS[@]}"}; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ -n "$T" ] && [ -d "$T" ]; then
+		cd / || :
+		if [ "${KEEP:-0}" = 1 ]; then
+			printf '%s: kept %s\n' "$PROG" "$T" >&2
+		else
+			rm -rf -- "$T"
+		fi
+	fi
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# spawn LOG DIR CMD...: runs CMD in folder DIR in the background under
+# timeout, output to $LOGS/LOG.log. Sets STARTED to its pid.
+spawn() {
+	local log=$1 dir=$2
+
+	shift 2
+	(cd -- "$dir" && exec "${TIMEOUT[@]}" "$@") >"$LOGS/$log.log" 2>&1 &
+	STARTED=$!
+	PIDS+=("$STARTED")
+}
+
+# Runs make from the repository root for the build under test, with the
+# temporary DESTDIR; a make running this script must not pass its flags on.
+run_make() {
+	(cd -- "$ROOT" && exec env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		"${TIMEOUT[@]}" make "${MAKE_ARGS[@]}" \
+		"PREFIX=$PREFIX" "DESTDIR=$DEST" "$@")
+}
+
+# ---------------------------------------------------------------------------
+# Inputs and expected outputs.
+
+# Writes the inputs into $T/inputs: words of mixed case from a small
+# vocabulary (so that pairs repeat) between separators of every kind
+# (punctuation, digits, underscores, tabs, CRLF, runs of them), one input
+# with no final newline, one with a single word and one empty.
+make_inputs() {
+	mkdir -p -- "$T/inputs" || return 1
+	awk -v dir="$T/inputs" 'BEGIN {
+		srand(7)
+		nv = split("the of and a to in The Of And cat sat on mat " \
+		    "I x AbC zz Lorem ipsum", v, " ")
+		ns = split(" | |, |. |\n|\t| -- |_|42|\r\n|!?\n\n|'"'"'|9 ", s, "|")
+		for (f = 1; f <= 3; f++) {
+			out = dir "/in-" f ".txt"
+			for (i = 0; i < 4000 * f; i++)
+				printf "%s%s", v[int(rand() * nv) + 1],
+				    s[int(rand() * ns) + 1] > out
+			printf (f < 3 ? "\n" : "last") > out
+			close(out)
+		}
+		printf "  ...lonely!  \n" > (dir "/in-4.txt")
+		printf "" > (dir "/in-5.txt")
+	}' || return 1
+	INPUTS=("$T"/inputs/in-*.txt)
+}
+
+# Prints "word count" for every word of the files named, sorted.
+expect_wc() {
+	awk '{
+		n = split($0, w, /[^A-Za-z]+/)
+		for (i = 1; i <= n; i++)
+			if (w[i] != "")
+				count[w[i]]++
+	}
+	END { for (k in count) print k, count[k] }' "$@" | sort
+}
+
+# Prints "word1 word2 count" for every pair of consecutive words within one
+# file (across lines), sorted.
+expect_bigram() {
+	awk 'FNR == 1 { prev = "" }
+	{
+		n = split($0, w, /[^A-Za-z]+/)
+		for (i = 1; i <= n; i++) {
+			if (w[i] == "")
+				continue
+			if (prev != "")
+				count[prev " " w[i]]++
+			prev = w[i]
+		}
+	}
+	END { for (k in count) print k, count[k] }' "$@" | sort
+}
+
+# ---------------------------------------------------------------------------
+# Test steps. Each returns 0, or sets REASON and returns 1.
+
+NAME=""
+LOGS=""
+REASON=""
+STEP_OK=()	# tests passed so far, for the ones that need them
+
+# Fails unless test $1 passed earlier in this run.
+needs() {
+	local t
+
+	for t in ${STEP_OK[@]+"${STEP_OK[@]}"}; do
+		[ "$t" = "$1" ] && return 0
+	done
+	REASON="needs test $1, which did not pass in this run"
+	return 1
+}
+
+# Compares sorted file $LOGS/$1 with $LOGS/$2.
+compare() {
+	if [ ! -s "$LOGS/$2" ]; then
+		REASON="expected output $2 is empty"
+		return 1
+	fi
+	if cmp -s -- "$LOGS/$1" "$LOGS/$2"; then
+		return 0
+	fi
+	diff -- "$LOGS/$2" "$LOGS/$1" | head -n 20 >"$LOGS/output.diff"
+	REASON="$1 differs from $2 ($(wc -l <"$LOGS/$1") lines vs $(wc -l <"$LOGS/$2"); diff in $LOGS/output.diff)"
+	return 1
+}
+
+# Waits for process $1 and fails unless it exited 0; $2 names it.
+wait_ok() {
+	local rc
+
+	wait "$1" 2>/dev/null
+	rc=$?
+	[ "$rc" -eq 0 ] && return 0
+	case $rc in
+	124 | 137) REASON="$2 still running after 120 s, killed" ;;
+	*) REASON="$2 exited with status $rc" ;;
+	esac
+	return 1
+}
+
+# Runs a job in $T/$NAME.job over the inputs: a coordinator with 3 reduce
+# tasks and one worker per argument after the first, each being a worker's
+# PLUGIN. Writes the sorted output to $LOGS/$1.
+run_job() {
+	local out=$1 job=$T/$NAME.job sock coord i=0 w pids=()
+
+	shift
+	sock=$job/mr.sock
+	mkdir -p -- "$job" || return 1
+	spawn coordinator "$job" "$BIN/mrcoordinator" --socket "$sock" \
+		--reduces 3 "${INPUTS[@]}"
+	coord=$STARTED
+	for w in "$@"; do
+		i=$((i + 1))
+		spawn "worker-$i" "$job" "$BIN/mrworker" -v --socket "$sock" \
+			--wait 30 "$w"
+		pids+=("$STARTED")
+	done
+	wait_ok "$coord" coordinator || return 1
+	for w in "${pids[@]}"; do
+		wait_ok "$w" "a worker (pid $w)" || return 1
+	done
+	if [ ! -f "$job/mr-out-2" ]; then
+		REASON="the job wrote no mr-out-2"
+		return 1
+	fi
+	sort -- "$job"/mr-out-* >"$LOGS/$out"
+}
+
+# ---------------------------------------------------------------------------
+# The tests.
+
+# The installed files, "MODE PATH" under DESTDIR, sorted.
+expected_files() {
+	local f
+
+	{
+		for f in mrcoordinator mrworker mrsequential; do
+			echo "755 $PREFIX/bin/$f"
+		done
+		for f in "$ROOT"/apps/*.c; do
+			f=${f##*/}
+			echo "644 $PREFIX/lib/mapreduce/${f%.c}.so"
+		done
+		echo "644 $PREFIX/include/mapreduce.h"
+		echo "644 $PREFIX/lib/pkgconfig/mapreduce.pc"
+	} | sort -k2
+}
+
+t_install() {
+	if ! run_make install >"$LOGS/make.log" 2>&1; then
+		REASON="make install failed (see $LOGS/make.log)"
+		return 1
+	fi
+	expected_files >"$LOGS/expected-files.txt"
+	(cd -- "$DEST" && find . ! -type d -printf '%m /%P\n') | sort -k2 \
+		>"$LOGS/files.txt"
+	compare files.txt expected-files.txt || return 1
+	if [ "$(stat -c %a -- "$DEST$PREFIX/lib/mapreduce")" != 755 ]; then
+		REASON="$PREFIX/lib/mapreduce has mode $(stat -c %a -- "$DEST$PREFIX/lib/mapreduce"), not 755"
+		return 1
+	fi
+	if ! cmp -s -- "$ROOT/common/mapreduce.h" "$DEST$PREFIX/include/mapreduce.h"; then
+		REASON="the installed mapreduce.h differs from common/mapreduce.h"
+		return 1
+	fi
+	if ! cmp -s -- "$BIN/mrworker" "$DEST$PREFIX/bin/mrworker"; then
+		REASON="the installed mrworker differs from $BIN/mrworker"
+		return 1
+	fi
+}
+
+# pkg-config --define-prefix relocates a .pc file found in PREFIX/lib/pkgconfig
+# (pkgconf, and pkg-config >= 0.29); where it is not understood, the prefix is
+# given with --define-variable, which every pkg-config knows.
+PC_RELOCATE=()
+pc() {
+	PKG_CONFIG_PATH=$DEST$PREFIX/lib/pkgconfig \
+		PKG_CONFIG_LIBDIR=$DEST$PREFIX/lib/pkgconfig \
+		pkg-config "$@" mapreduce
+}
+
+# expect_pc WHAT WANT ARG...: pc ARG... must print WANT.
+expect_pc() {
+	local what=$1 want=$2 got
+
+	shift 2
+	got=$(pc "$@" 2>&1)
+	got=${got%"${got##*[![:space:]]}"}	# pkg-config adds a blank
+	[ "$got" = "$want" ] && return 0
+	REASON="pkg-config $*: $what is '$got', expected '$want'"
+	return 1
+}
+
+t_pkg_config() {
+	needs install || return 1
+	if ! command -v pkg-config >/dev/null 2>&1; then
+		REASON="pkg-config is not installed (scripts/install-deps)"
+		return 1
+	fi
+	if [ "$(pc --define-prefix --variable=prefix 2>/dev/null)" = "$DEST$PREFIX" ]; then
+		PC_RELOCATE=(--define-prefix)
+	else
+		PC_RELOCATE=("--define-variable=prefix=$DEST$PREFIX")
+	fi
+	echo "relocating with ${PC_RELOCATE[*]}" >"$LOGS/pkg-config.log"
+	expect_pc version "$VERSION" --modversion || return 1
+	expect_pc prefix "$PREFIX" --variable=prefix || return 1
+	expect_pc includedir "$PREFIX/include" --variable=includedir || return 1
+	expect_pc plugindir "$PREFIX/lib/mapreduce" --variable=plugindir || return 1
+	expect_pc "link flags" "" --libs || return 1
+	expect_pc "relocated cflags" "-I$DEST$PREFIX/include" \
+		"${PC_RELOCATE[@]}" --cflags || return 1
+	expect_pc "relocated plugindir" "$DEST$PREFIX/lib/mapreduce" \
+		"${PC_RELOCATE[@]}" --variable=plugindir
+}
+
+# The README's command, in a folder outside the tree, with the installed
+# header: its dependency list must name that header and no other copy.
+t_build_plugin() {
+	local cflags=() cc=${CC:-cc}
+
+	needs pkg-config || return 1
+	if ! mkdir -p -- "$T/src" || ! cp -- "$ROOT/apps/bigram.c" "$T/src/"; then
+		REASON="cannot copy apps/bigram.c to $T/src"
+		return 1
+	fi
+	read -ra cflags <<<"$(pc "${PC_RELOCATE[@]}" --cflags)"
+	if ! (cd -- "$T/src" && "$cc" -shared -fPIC "${cflags[@]}" bigram.c \
+		-o bigram.so) >"$LOGS/cc.log" 2>&1; then
+		REASON="$cc -shared -fPIC ${cflags[*]} bigram.c failed (see $LOGS/cc.log)"
+		return 1
+	fi
+	(cd -- "$T/src" && "$cc" -M "${cflags[@]}" bigram.c) >"$LOGS/deps.txt" 2>&1
+	if ! grep -qF -- "$DEST$PREFIX/include/mapreduce.h" "$LOGS/deps.txt"; then
+		REASON="bigram.c was not compiled with the installed mapreduce.h (see $LOGS/deps.txt)"
+		return 1
+	fi
+}
+
+t_sequential() {
+	local dir=$T/$NAME.job
+
+	needs build-plugin || return 1
+	mkdir -p -- "$dir" || return 1
+	if ! (cd -- "$dir" && "${TIMEOUT[@]}" "$DEST$PREFIX/bin/mrsequential" \
+		"$T/src/bigram.so" "${INPUTS[@]}") >"$LOGS/mrsequential.log" 2>&1; then
+		REASON="the installed mrsequential failed on bigram.so (see $LOGS/mrsequential.log)"
+		return 1
+	fi
+	sort -- "$dir/mr-out-0" >"$LOGS/output.txt"
+	expect_bigram "${INPUTS[@]}" >"$LOGS/expected.txt"
+	compare output.txt expected.txt
+}
+
+t_distributed() {
+	needs build-plugin || return 1
+	run_job output.txt "$T/src/bigram.so" "$T/src/bigram.so" || return 1
+	expect_bigram "${INPUTS[@]}" >"$LOGS/expected.txt"
+	compare output.txt expected.txt
+}
+
+# Workers given `wc` find it in the installed folder through MR_PLUGIN_PATH
+# (after a folder that does not have it), and say so.
+t_bare_name() {
+	local i ok
+
+	needs install || return 1
+	export MR_PLUGIN_PATH=$T/src:$DEST$PREFIX/lib/mapreduce
+	run_job output.txt wc wc
+	ok=$?
+	unset MR_PLUGIN_PATH
+	[ "$ok" -eq 0 ] || return 1
+	expect_wc "${INPUTS[@]}" >"$LOGS/expected.txt"
+	compare output.txt expected.txt || return 1
+	for i in 1 2; do
+		if ! grep -qxF "mrworker: application wc from $DEST$PREFIX/lib/mapreduce/wc.so" \
+			"$LOGS/worker-$i.log"; then
+			REASON="worker-$i.log does not say it loaded $DEST$PREFIX/lib/mapreduce/wc.so"
+			return 1
+		fi
+	done
+}
+
+# Without MR_PLUGIN_PATH, the built worker takes wc from the installed
+# plugin folder if there is one there, else from its own apps folder; a
+# name found nowhere is an error listing every place tried, in order,
+# the installed worker's own apps folder included.
+t_lookup() {
+	local want=$BIN/apps/wc.so log=$LOGS/lookup.log places
+
+	needs install || return 1
+	[ -f "$PREFIX/lib/mapreduce/wc.so" ] && want=$PREFIX/lib/mapreduce/wc.so
+	(cd -- "$T" && "${TIMEOUT[@]}" "$BIN/mrworker" -v --wait 0 --socket "$T/none.sock" wc) >"$log" 2>&1
+	if ! grep -qxF "mrworker: application wc from $want" "$log"; then
+		REASON="mrworker wc did not load $want: $(head -n 1 "$log")"
+		return 1
+	fi
+	(cd -- "$T" && MR_PLUGIN_PATH=$T/src "${TIMEOUT[@]}" \
+		"$DEST$PREFIX/bin/mrworker" --wait 0 nosuch) >"$log" 2>&1
+	places="(tried $T/src/nosuch.so, $PREFIX/lib/mapreduce/nosuch.so, $DEST$PREFIX/bin/apps/nosuch.so)"
+	if ! grep -qF -- "mrworker: nosuch: no such plugin $places" "$log"; then
+		REASON="unexpected message for a missing plugin: $(head -n 1 "$log")"
+		return 1
+	fi
+}
+
+# make uninstall removes what install put there and nothing else: a
+# plugin of the user's own in the plugin folder stays, and the folder with
+# it; once that is gone too, a second uninstall removes the folder.
+t_uninstall() {
+	local left
+
+	needs install || return 1
+	cp -- "$BIN/apps/wc.so" "$DEST$PREFIX/lib/mapreduce/mine.so" || return 1
+	if ! run_make uninstall >"$LOGS/make.log" 2>&1; then
+		REASON="make uninstall failed (see $LOGS/make.log)"
+		return 1
+	fi
+	left=$(cd -- "$DEST" && find . ! -type d -printf '/%P ')
+	if [ "$left" != "$PREFIX/lib/mapreduce/mine.so " ]; then
+		REASON="after make uninstall, expected only mine.so left, found: ${left:-nothing}"
+		return 1
+	fi
+	rm -f -- "$DEST$PREFIX/lib/mapreduce/mine.so"
+	if ! run_make uninstall >>"$LOGS/make.log" 2>&1; then
+		REASON="a second make uninstall failed (see $LOGS/make.log)"
+		return 1
+	fi
+	if [ -e "$DEST$PREFIX/lib/mapreduce" ]; then
+		REASON="$PREFIX/lib/mapreduce is left once empty"
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------------------
+
+show_logs() {
+	local f
+
+	for f in "$LOGS"/*.log "$LOGS"/*.diff; do
+		[ -s "$f" ] || continue
+		printf '    --- %s (last lines)\n' "${f##*/}"
+		tail -n 8 -- "$f" | sed 's/^/    /'
+	done >&2
+}
+
+run_test() {
+	local name=$1 start end ms ok
+
+	NAME=$name
+	LOGS=$T/logs/$name
+	REASON=""
+	start=$(date +%s%N)
+	mkdir -p -- "$LOGS" && "t_${name//-/_}"
+	ok=$?
+	end=$(date +%s%N)
+	ms=$(((end - start) / 1000000))
+	if [ "$ok" -eq 0 ]; then
+		printf 'PASS: %s (%d.%ds)\n' "$name" $((ms / 1000)) \
+			$((ms % 1000 / 100))
+		PASSED=$((PASSED + 1))
+		STEP_OK+=("$name")
+	else
+		printf 'FAIL: %s: %s\n' "$name" "${REASON:-failed}"
+		show_logs
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+SELECTED=()
+for arg in "$@"; do
+	case $arg in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	-*)
+		usage >&2
+		exit 2
+		;;
+	esac
+	found=0
+	for t in "${ALL_TESTS[@]}"; do
+		[ "$arg" = "$t" ] && found=1
+	done
+	if [ "$found" -eq 0 ]; then
+		printf '%s: no test named %s\n' "$PROG" "$arg" >&2
+		usage >&2
+		exit 2
+	fi
+	SELECTED+=("$arg")
+done
+if [ "${#SELECTED[@]}" -eq 0 ]; then
+	SELECTED=("${ALL_TESTS[@]}")
+fi
+
+command -v timeout >/dev/null 2>&1 || die "timeout (GNU coreutils) not found"
+for f in mrcoordinator mrworker mrsequential apps/wc.so apps/bigram.so mapreduce.pc; do
+	[ -f "$BIN/$f" ] || die "$BIN/$f is missing: run make first"
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/test-install.XXXXXX") ||
+	die "cannot create a temporary folder"
+T=$(cd -P -- "$T" && pwd -P) || die "cannot enter $T"
+DEST=$T/dest
+mkdir -p -- "$T/logs" || die "cannot create $T/logs"
+make_inputs || die "cannot write the inputs"
+
+PASSED=0
+FAILED=0
+for t in "${SELECTED[@]}"; do
+	run_test "$t"
+done
+printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+[ "$FAILED" -eq 0 ]
