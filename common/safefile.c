@@ -1,8 +1,6 @@
 /*
  * safefile.c - temp file, write, fsync, close, rename (see safefile.h).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,20 +23,8 @@ struct safefile {
 	int	 flags;
 };
 
-/* The mode an ordinary new file would get; mkostemp() always makes 0600. */
-static mode_t
-safefile_mode(void)
-{
-	static mode_t mode = (mode_t)-1;
-
-	if (mode == (mode_t)-1) {
-		mode_t mask = umask(0);
-
-		umask(mask);
-		mode = 0666 & ~mask;
-	}
-	return mode;
-}
+/* Makes temporary names unique within the process; the pid across processes. */
+static unsigned long safefile_seq;
 
 static void
 safefile_free(struct safefile *f)
@@ -55,23 +41,26 @@ safefile_open(const char *path, int flags, struct err *e)
 	struct safefile *f;
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash != NULL ? (int)(slash - path + 1) : 0;
-	size_t tmplen = strlen(path) + sizeof SAFEFILE_PREFIX + 8;
+	size_t tmplen = strlen(path) + sizeof SAFEFILE_PREFIX + 48;
 
 	f = xcalloc(1, sizeof *f);
 	f->path = xstrdup(path);
 	f->flags = flags;
 	f->tmp = xmalloc(tmplen);
-	snprintf(f->tmp, tmplen, "%.*s%s%s-XXXXXX", dirlen, path,
-	    SAFEFILE_PREFIX, path + dirlen);
-	f->fd = mkostemp(f->tmp, O_CLOEXEC);
+	/*
+	 * pid and a counter make the name unique without random retries, and
+	 * open() applies the umask itself: one system call per file.
+	 */
+	do {
+		snprintf(f->tmp, tmplen, "%.*s%s%s-%ld-%lu", dirlen, path,
+		    SAFEFILE_PREFIX, path + dirlen, (long)getpid(),
+		    safefile_seq++);
+		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0666);
+	} while (f->fd == -1 && errno == EEXIST);
 	if (f->fd == -1) {
 		err_sys(e, "%s: cannot create a temporary file", path);
 		safefile_free(f);
-		return NULL;
-	}
-	if (fchmod(f->fd, safefile_mode()) == -1) {
-		err_sys(e, "%s: chmod", f->tmp);
-		safefile_abort(f);
 		return NULL;
 	}
 	f->buf = xmalloc(SAFEFILE_BUF);

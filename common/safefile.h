@@ -1,7 +1,7 @@
 /*
  * safefile.h - files that appear whole or not at all.
  *
- * safefile_open("dir/mr-out-3") creates a temporary file "dir/.mrtmp-mr-out-3-XXXXXX"
+ * safefile_open("dir/mr-out-3") creates a temporary file "dir/.mrtmp-mr-out-3-PID-N"
  * in the same folder; writes are buffered; safefile_commit() flushes, fsyncs
  * (unless SAFEFILE_NOSYNC), closes (checking each step) and renames it over
  * the final name.

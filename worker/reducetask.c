@@ -2,8 +2,9 @@
  * reducetask.c - one reduce task: mr-*-Y into mr-out-Y.
  *
  * When the partition's intermediate files fit in the task's memory, their
- * records are grouped by key in a hash table (worker/mapout.c) and only the
- * distinct keys are sorted; otherwise they are streamed through a k-way
+ * records are grouped by key in a hash table (worker/mapout.c), folded by
+ * the application's combiner when it has one, and only the distinct keys
+ * are sorted; otherwise they are streamed through a k-way
  * merge (common/merge.c), one key at a time, so a partition never has to
  * fit in memory. Never both.
  */
@@ -84,7 +85,12 @@ static int
 reducetask_hash(struct reducetask *rt, const struct task_spec *t,
     struct task_result *res)
 {
-	struct mapout *mo = mapout_new(1);
+	/*
+	 * The combiner's contract (reduce accepts its output as values) lets
+	 * it fold records as they are read, as Hadoop does in its merges;
+	 * with mr_combine_sum that is a native addition per record.
+	 */
+	struct mapout *mo = mapout_new_bounded(1, rt->app->combine, SIZE_MAX);
 	mr_emitter *em = mapout_emitter(mo);
 	struct kvreader *r;
 	const char *k, *v;
@@ -102,7 +108,11 @@ reducetask_hash(struct reducetask *rt, const struct task_spec *t,
 		}
 		while ((n = kvreader_next(r, &k, &klen, &v, &vlen,
 		    rt->e)) == 1)
-			em->emit(em->ctx, k, klen, v, vlen);
+			if (em->emit(em->ctx, k, klen, v, vlen) == -1) {
+				kvreader_close(r);
+				mapout_error(mo, rt->e);
+				goto out;
+			}
 		kvreader_close(r);
 		if (n == -1) {
 			reducetask_bad(res, x);
