@@ -660,6 +660,41 @@ mapout_new_bounded(uint32_t nparts, mr_reduce_fn combine, size_t budget)
 	return mapout_alloc(nparts, combine, budget);
 }
 
+static void	mapout_run_name(const struct mapout *, unsigned, uint32_t, char *,
+		    size_t);
+static void	mapout_reset(struct mapout *);
+
+/* Removes the runs spilled so far. */
+static void
+mapout_remove_runs(struct mapout *mo)
+{
+	char name[96];
+
+	for (unsigned r = 0; r < mo->nruns; r++)
+		for (uint32_t p = 0; p < mo->nparts; p++) {
+			mapout_run_name(mo, r, p, name, sizeof name);
+			unlink(name);
+		}
+	mo->nruns = 0;
+}
+
+struct mapout *
+mapout_renew(struct mapout *old, uint32_t nparts, mr_reduce_fn combine,
+    size_t budget)
+{
+	if (old == NULL || old->nparts != nparts || old->combine != combine ||
+	    old->budget != budget) {
+		mapout_free(old);
+		return mapout_new_bounded(nparts, combine, budget);
+	}
+	mapout_remove_runs(old);
+	mapout_reset(old);
+	old->count = 0;
+	old->failed = 0;
+	old->id = mapout_ids++;
+	return old;
+}
+
 mr_emitter *
 mapout_emitter(struct mapout *mo)
 {
@@ -686,21 +721,29 @@ mapout_spills(const struct mapout *mo)
 	return mo->nruns;
 }
 
-/* Partition, then key bytewise: < 0, 0 or > 0. */
+/* What the sort moves: a key's first 8 bytes and its index. */
+struct mapout_pair {
+	uint64_t	 prefix;
+	uint64_t	 idx;
+};
+
+/* Key order of two keys of one partition: < 0, 0 or > 0. */
 static inline int
-mapout_cmp(const char *arena, const struct mapout_key *a,
-    const struct mapout_key *b)
+mapout_cmp(const struct mapout *mo, const struct mapout_pair *x,
+    const struct mapout_pair *y)
 {
+	const struct mapout_key *a, *b;
 	size_t n;
 	int c;
 
-	if (a->part != b->part)
-		return a->part < b->part ? -1 : 1;
-	if (a->prefix != b->prefix)
-		return a->prefix < b->prefix ? -1 : 1;
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	a = &mo->keys[x->idx];
+	b = &mo->keys[y->idx];
 	n = a->keylen < b->keylen ? a->keylen : b->keylen;
 	if (n > 8) {
-		c = memcmp(arena + a->rec + 16, arena + b->rec + 16, n - 8);
+		c = memcmp(mo->arena + a->rec + 16, mo->arena + b->rec + 16,
+		    n - 8);
 		if (c != 0)
 			return c;
 	}
@@ -708,9 +751,9 @@ mapout_cmp(const char *arena, const struct mapout_key *a,
 }
 
 static inline void
-mapout_swap(struct mapout_key *a, struct mapout_key *b)
+mapout_swap(struct mapout_pair *a, struct mapout_pair *b)
 {
-	struct mapout_key t = *a;
+	struct mapout_pair t = *a;
 
 	*a = *b;
 	*b = t;
@@ -718,33 +761,34 @@ mapout_swap(struct mapout_key *a, struct mapout_key *b)
 
 /*
  * Quicksort with the comparison inlined (qsort() pays a call per
- * comparison, which dominated jobs of many small inputs); insertion sort
- * for short ranges, recursion on the smaller side only. Keys are distinct,
- * so stability does not matter.
+ * comparison, which dominated jobs of many small inputs) on 16-byte pairs
+ * that mostly compare by their prefix alone; insertion sort for short
+ * ranges, recursion on the smaller side only. Keys are distinct, so
+ * stability does not matter.
  */
 static void
-mapout_qsort(const char *arena, struct mapout_key *v, size_t n)
+mapout_qsort(const struct mapout *mo, struct mapout_pair *v, size_t n)
 {
 	while (n > 16) {
-		struct mapout_key *lo = v, *hi = v + n - 1, *mid = v + n / 2;
-		struct mapout_key pivot;
+		struct mapout_pair *lo = v, *hi = v + n - 1, *mid = v + n / 2;
+		struct mapout_pair pivot;
 		size_t i, j;
 
 		/* Median of three, left in *mid. */
-		if (mapout_cmp(arena, mid, lo) < 0)
+		if (mapout_cmp(mo, mid, lo) < 0)
 			mapout_swap(mid, lo);
-		if (mapout_cmp(arena, hi, mid) < 0) {
+		if (mapout_cmp(mo, hi, mid) < 0) {
 			mapout_swap(hi, mid);
-			if (mapout_cmp(arena, mid, lo) < 0)
+			if (mapout_cmp(mo, mid, lo) < 0)
 				mapout_swap(mid, lo);
 		}
 		pivot = *mid;
 		i = 0;
 		j = n - 1;
 		for (;;) {
-			while (mapout_cmp(arena, &v[i], &pivot) < 0)
+			while (mapout_cmp(mo, &v[i], &pivot) < 0)
 				i++;
-			while (mapout_cmp(arena, &pivot, &v[j]) < 0)
+			while (mapout_cmp(mo, &pivot, &v[j]) < 0)
 				j--;
 			if (i >= j)
 				break;
@@ -754,19 +798,19 @@ mapout_qsort(const char *arena, struct mapout_key *v, size_t n)
 		}
 		/* v[0..j] <= pivot <= v[j+1..n) */
 		if (j + 1 < n - j - 1) {
-			mapout_qsort(arena, v, j + 1);
+			mapout_qsort(mo, v, j + 1);
 			v += j + 1;
 			n -= j + 1;
 		} else {
-			mapout_qsort(arena, v + j + 1, n - j - 1);
+			mapout_qsort(mo, v + j + 1, n - j - 1);
 			n = j + 1;
 		}
 	}
 	for (size_t i = 1; i < n; i++) {
-		struct mapout_key t = v[i];
+		struct mapout_pair t = v[i];
 		size_t j = i;
 
-		while (j > 0 && mapout_cmp(arena, &t, &v[j - 1]) < 0) {
+		while (j > 0 && mapout_cmp(mo, &t, &v[j - 1]) < 0) {
 			v[j] = v[j - 1];
 			j--;
 		}
@@ -774,11 +818,46 @@ mapout_qsort(const char *arena, struct mapout_key *v, size_t n)
 	}
 }
 
+/*
+ * Orders the keys by partition (a counting sort), then by key within each
+ * partition, and rearranges the keys array in that order.
+ */
 void
 mapout_sort(struct mapout *mo)
 {
-	if (!mo->sorted && mo->nkeys > 1)
-		mapout_qsort(mo->arena, mo->keys, mo->nkeys);
+	struct mapout_pair *pairs;
+	struct mapout_key *sorted;
+	size_t *start;
+
+	if (mo->sorted || mo->nkeys < 2) {
+		mo->sorted = 1;
+		return;
+	}
+	pairs = xmalloc(mo->nkeys * sizeof *pairs);
+	start = xcalloc((size_t)mo->nparts + 1, sizeof *start);
+	for (size_t i = 0; i < mo->nkeys; i++)
+		start[mo->keys[i].part + 1]++;
+	for (uint32_t p = 0; p < mo->nparts; p++)
+		start[p + 1] += start[p];
+	for (size_t i = 0; i < mo->nkeys; i++) {
+		struct mapout_pair *pr = &pairs[start[mo->keys[i].part]++];
+
+		pr->prefix = mo->keys[i].prefix;
+		pr->idx = i;
+	}
+	/* start[p] is now the end of partition p. */
+	for (uint32_t p = 0; p < mo->nparts; p++) {
+		size_t from = p > 0 ? start[p - 1] : 0;
+
+		mapout_qsort(mo, pairs + from, start[p] - from);
+	}
+	sorted = xmalloc(mo->capkeys * sizeof *sorted);
+	for (size_t i = 0; i < mo->nkeys; i++)
+		sorted[i] = mo->keys[pairs[i].idx];
+	free(mo->keys);
+	mo->keys = sorted;
+	free(start);
+	free(pairs);
 	mo->sorted = 1;
 }
 
@@ -1016,15 +1095,9 @@ mapout_write(struct mapout *mo, uint32_t map_id, mr_reduce_fn combine,
 void
 mapout_free(struct mapout *mo)
 {
-	char name[96];
-
 	if (mo == NULL)
 		return;
-	for (unsigned r = 0; r < mo->nruns; r++)
-		for (uint32_t p = 0; p < mo->nparts; p++) {
-			mapout_run_name(mo, r, p, name, sizeof name);
-			unlink(name);
-		}
+	mapout_remove_runs(mo);
 	free(mo->keys);
 	free(mo->table);
 	free(mo->arena);

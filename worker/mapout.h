@@ -37,6 +37,14 @@ struct mapout	*mapout_new(uint32_t nparts);
 struct mapout	*mapout_new_bounded(uint32_t nparts, mr_reduce_fn combine,
 		    size_t budget);
 
+/*
+ * An empty bounded output like mapout_new_bounded(), reusing the memory of
+ * `old` (consumed; may be NULL) when it was made with the same arguments:
+ * a worker running many small map tasks then allocates nothing per task.
+ */
+struct mapout	*mapout_renew(struct mapout *old, uint32_t nparts,
+		    mr_reduce_fn combine, size_t budget);
+
 /* The emitter to hand to map; an emit fails only when a spill fails. */
 mr_emitter	*mapout_emitter(struct mapout *mo);
 

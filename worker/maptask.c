@@ -29,6 +29,9 @@ maptask_lines(const char *data, size_t len, size_t *start, size_t *end)
 		*end = *start;
 }
 
+/* The last task's output, whose memory the next task reuses. */
+static struct mapout *maptask_out;
+
 int
 maptask_run(const struct mr_app *app, const struct task_spec *t,
     struct task_result *res, struct err *e)
@@ -45,7 +48,8 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 	    t->offset + t->length;
 	maptask_lines(data, len, &start, &end);
 	input_advise(data, len, start, end);
-	mo = mapout_new_bounded(t->nreduce, app->combine, t->memory);
+	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
+	    t->memory);
 	if (app->map(mapout_emitter(mo), t->input, len > 0 ? data + start : data,
 	    end - start) != 0) {
 		if (!mapout_error(mo, e))
@@ -59,7 +63,6 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 		goto out;
 	rc = 0;
 out:
-	mapout_free(mo);
 	input_unmap(data, len);
 	return rc;
 }
