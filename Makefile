@@ -164,3 +164,6 @@ clean:
 
 # libFuzzer targets: make fuzz-build; make fuzz [FUZZ_SECONDS=60]
 include test/fuzz/fuzz.mk
+
+# make bench (scripts/bench): the benchmark and its two programs
+include scripts/bench.mk

@@ -303,15 +303,13 @@ server_adopt(struct server *s, int fd)
 static void
 server_arm_deadline(struct server *s)
 {
-	struct tasks_counts before, after;
 	double now = server_now(), next;
+	uint64_t before = tasks_timeouts(s->tasks);
 
-	tasks_counts(s->tasks, &before);
 	next = tasks_expire(s->tasks, now);
-	tasks_counts(s->tasks, &after);
-	if (after.timeouts > before.timeouts)
+	if (tasks_timeouts(s->tasks) > before)
 		log_info("%llu task(s) timed out and were requeued",
-		    (unsigned long long)(after.timeouts - before.timeouts));
+		    (unsigned long long)(tasks_timeouts(s->tasks) - before));
 	ev_timer_stop(s->loop, &s->deadline);
 	if (next > 0) {
 		ev_timer_set(&s->deadline, next - now + 0.001, 0.);

@@ -378,6 +378,12 @@ tasks_counts(const struct tasks *t, struct tasks_counts *c)
 	c->failures = t->failures;
 }
 
+uint64_t
+tasks_timeouts(const struct tasks *t)
+{
+	return t->timeouts;
+}
+
 uint32_t
 tasks_nmap(const struct tasks *t)
 {

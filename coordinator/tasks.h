@@ -108,7 +108,11 @@ enum tasks_phase tasks_phase(const struct tasks *t);
 /* Why the job failed, when tasks_phase() is PHASE_FAILED. */
 const char *tasks_failure(const struct tasks *t);
 
+/* Task states counted over every task: O(tasks), for summaries. */
 void	tasks_counts(const struct tasks *t, struct tasks_counts *c);
+
+/* Attempts that timed out so far: O(1), for the event loop. */
+uint64_t tasks_timeouts(const struct tasks *t);
 
 uint32_t tasks_nmap(const struct tasks *t);
 uint32_t tasks_nreduce(const struct tasks *t);

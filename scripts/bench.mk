@@ -1,0 +1,22 @@
+# bench.mk - `make bench` (scripts/bench) and the two C programs it uses:
+# build/yardstick, the plain single-threaded word count that jobs are
+# measured against, and build/benchjob, which runs and measures one job.
+# Included at the end of the Makefile, which defines B, PROGS, APP_SO,
+# TOOLS, DEPS_STAMP, CC, WARN, CFLAGS and LDFLAGS. Never sanitized: these
+# programs measure.
+
+BENCH_TOOLS := $(B)/yardstick $(B)/benchjob
+
+.PHONY: bench
+all: $(BENCH_TOOLS)
+
+bench: $(PROGS) $(APP_SO) $(TOOLS) $(BENCH_TOOLS)
+	@BUILD=$(B) scripts/bench
+
+$(B)/yardstick: scripts/yardstick.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 $(WARN) $(CFLAGS) $(LDFLAGS) $< -lutf8proc -o $@
+
+$(B)/benchjob: scripts/benchjob.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
