@@ -723,8 +723,10 @@ t_write_error_intermediate() {
 
 # Worker A runs both map tasks of a 2-input, 1-reduce job and leaves; then
 # $1 ("corrupt": flip the middle byte of mr-0-0, "missing": delete mr-1-0)
-# breaks an intermediate file. Workers B and C must find out in the reduce,
-# run the map task again and complete the job with the right output.
+# breaks an intermediate file. Worker B must find out in the reduce, run the
+# map task again and complete the job with the right output. (One worker:
+# a second one started now may find the job already over, which is no
+# failure of the job.)
 intermediate_test() {
 	local how=$1 file map v off size fail_line rerun_line
 
@@ -769,7 +771,6 @@ intermediate_test() {
 		DETAIL="$file deleted"
 	fi
 	start_worker B -- "$APPS/nocrash.so"
-	start_worker C -- "$APPS/nocrash.so"
 	wait_coordinator || return 1
 	fail_line=$(grep -n -E '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\): attempt [0-9]+ failed: ' "$CLOG" | head -n 1)
 	if [ -z "$fail_line" ]; then
@@ -792,7 +793,7 @@ intermediate_test() {
 	fi
 	DETAIL="$DETAIL; reduce failed (${fail_line#*failed: }); map task $map ran again"
 	compare_correct || return 1
-	workers_ok B C || return 1
+	workers_ok B || return 1
 	check_clean
 }
 
