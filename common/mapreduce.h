@@ -137,6 +137,19 @@ int	mr_values_next(mr_values *values, const char **value, size_t *len);
  */
 int	mr_parse_u64(const char *value, size_t len, uint64_t *n);
 
+/* Flags of mr_emit_joined(). */
+#define MR_JOIN_UNIQUE	0x1	/* keep one of equal values */
+#define MR_JOIN_COUNT	0x2	/* start with the number of values and a space */
+
+/*
+ * Reads every value of the key, sorts them bytewise (as Go's sort.Strings)
+ * and emits one record whose value is them joined by `sep` (a C string),
+ * for reduce functions that list their values: with MR_JOIN_COUNT and
+ * MR_JOIN_UNIQUE, "3 a,b,c" as the lab's indexer prints. Returns 0 or -1.
+ */
+int	mr_emit_joined(mr_emitter *out, const char *key, size_t keylen,
+	    mr_values *values, const char *sep, int flags);
+
 /*
  * A ready combiner for values that are decimal counts: emits the key once
  * with the sum of its values (it fails on a value that is not a decimal
