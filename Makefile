@@ -46,7 +46,7 @@ COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(PB_OBJ)
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
 
-PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential
+PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential $(B)/mrrun
 APP_SO	:= $(patsubst %,$(B)/apps/%.so,$(APPS))
 CHECK_BIN := $(patsubst %,$(B)/test/%,$(CHECKS))
 TOOLS	:= $(B)/gencorpus
@@ -104,6 +104,10 @@ $(B)/mrcoordinator: $(B)/obj/coordinator/main.o $(COORD_OBJ) $(COMMON_OBJ)
 
 $(B)/mrworker: $(B)/obj/worker/main.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
+
+# The one-command launcher: starts the two programs above, next to it.
+$(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
 $(B)/mrsequential: $(B)/obj/worker/sequential.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@

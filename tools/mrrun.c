@@ -1,0 +1,266 @@
+/*
+ * mrrun.c - a whole job in one command: a coordinator and N local workers.
+ *
+ * It starts mrcoordinator and mrworker from its own folder, on a socket in
+ * a private folder of its own (mode 0700), keeps N workers running (a
+ * worker that dies is replaced, so that a crashing plugin still finishes),
+ * passes Ctrl-C and SIGTERM on, and exits with the coordinator's status.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "plugin.h"
+#include "version.h"
+
+/* Workers started in all, per worker asked for, before mrrun gives up. */
+#define MRRUN_RESTARTS 20
+
+static volatile sig_atomic_t mrrun_signal;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: mrrun [-n WORKERS] [--reduces N] [-q | -v] APP FILE...\n"
+"\n"
+"Runs one MapReduce job on this machine: a coordinator over the FILEs and\n"
+"WORKERS workers running APP, then exits with the job's status. The\n"
+"outputs mr-out-* are written in the current folder. APP is a path or a\n"
+"bare name such as wc, found as mrworker finds it ($MR_PLUGIN_PATH, then\n"
+"the installed plugins, then apps/ next to this program).\n"
+"\n"
+"  -n, --workers N   workers to run (default: the number of processors); a\n"
+"                    worker that dies is replaced\n"
+"  -r, --reduces N   reduce tasks (default 10)\n"
+"  -q, --quiet       errors only\n"
+"  -v, --verbose     log every task\n"
+"  -h, --help        this text\n"
+"  -V, --version     the version\n"
+"\n"
+"Environment: MR_PLUGIN_PATH  folders to look for APP in; TMPDIR  where the\n"
+"private socket folder is made.\n"
+"Exit status: the coordinator's (0 when every output is final, 1 when the\n"
+"job failed or was interrupted), 2 on a usage error.\n");
+}
+
+static void
+mrrun_on_signal(int sig)
+{
+	mrrun_signal = sig;
+}
+
+/* Starts prog with argv; returns its pid. */
+static pid_t
+mrrun_spawn(const char *prog, char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		fatal("fork: %s", strerror(errno));
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execv(prog, argv);
+		log_warn("%s: %s", prog, strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "workers", required_argument, NULL, 'n' },
+		{ "reduces", required_argument, NULL, 'r' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char exe[PATH_MAX], dir[PATH_MAX], coordpath[PATH_MAX + 16];
+	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];
+	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *end;
+	const char *verbosity = NULL, *reduces = "10", *tmp;
+	struct sigaction sa;
+	struct err e;
+	pid_t coord, *workers;
+	long nworkers = sysconf(_SC_NPROCESSORS_ONLN), started = 0, alive;
+	int ch, status, exitcode = 1;
+	ssize_t n;
+
+	log_init("mrrun");
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+n:r:qvhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			errno = 0;
+			nworkers = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || nworkers < 1 ||
+			    nworkers > 1024) {
+				log_warn("--workers: expected a number from 1 to "
+				    "1024, got '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			reduces = optarg;
+			break;
+		case 'q':
+			verbosity = "-q";
+			log_set_level(0);
+			break;
+		case 'v':
+			verbosity = "-v";
+			log_set_level(2);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mrrun %s\n", MR_VERSION);
+			return 0;
+		default:
+			log_warn("bad option or missing argument: %s",
+			    argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (nworkers < 1)
+		nworkers = 1;
+	if (argc - optind < 2) {
+		log_warn(argc - optind == 0 ? "no application given" :
+		    "no input files");
+		usage(stderr);
+		return 2;
+	}
+	/* Resolved once, so that every worker runs the same file. */
+	if (plugin_find(argv[optind], app, sizeof app, &e) == -1)
+		fatal("%s", e.msg);
+	if (realpath(app, appabs) == NULL)
+		fatal("%s: %s", app, strerror(errno));
+
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n == -1)
+		fatal("/proc/self/exe: %s", strerror(errno));
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - exe) :
+	    1, slash != NULL ? exe : ".");
+	snprintf(coordpath, sizeof coordpath, "%s/mrcoordinator", dir);
+	snprintf(workerpath, sizeof workerpath, "%s/mrworker", dir);
+
+	tmp = getenv("TMPDIR");
+	snprintf(sockdir, sizeof sockdir, "%s/mrrun-XXXXXX",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if (mkdtemp(sockdir) == NULL)
+		fatal("%s: %s", sockdir, strerror(errno));
+	snprintf(sock, sizeof sock, "%s/mr.sock", sockdir);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = mrrun_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	{
+		char **cargv = xcalloc(argc + 8, sizeof *cargv);
+		int i = 0;
+
+		cargv[i++] = coordpath;
+		cargv[i++] = "--socket";
+		cargv[i++] = sock;
+		cargv[i++] = "--reduces";
+		cargv[i++] = (char *)reduces;
+		if (verbosity != NULL)
+			cargv[i++] = (char *)verbosity;
+		cargv[i++] = "--";
+		for (int j = optind + 1; j < argc; j++)
+			cargv[i++] = argv[j];
+		coord = mrrun_spawn(coordpath, cargv);
+		free(cargv);
+	}
+	workers = xcalloc(nworkers, sizeof *workers);
+	alive = 0;
+	for (;;) {
+		char *wargv[] = { workerpath, "--socket", sock, "--wait", "10",
+		    verbosity != NULL ? (char *)verbosity : appabs,
+		    verbosity != NULL ? appabs : NULL, NULL };
+		pid_t pid;
+
+		/* Keep nworkers running while the coordinator does. */
+		for (long i = 0; coord != 0 && !mrrun_signal && i < nworkers;
+		    i++) {
+			if (workers[i] != 0)	/* running, or done (-1) */
+				continue;
+			if (started >= nworkers * MRRUN_RESTARTS) {
+				log_warn("workers keep dying (%ld started); "
+				    "job abandoned", started);
+				kill(coord, SIGTERM);
+				mrrun_signal = -1;
+				break;
+			}
+			workers[i] = mrrun_spawn(workerpath, wargv);
+			started++;
+			alive++;
+		}
+		if (mrrun_signal > 0) {
+			/* Pass it on: the coordinator abandons the job cleanly. */
+			if (coord != 0)
+				kill(coord, SIGTERM);
+			for (long i = 0; i < nworkers; i++)
+				if (workers[i] > 0)
+					kill(workers[i], SIGTERM);
+			mrrun_signal = -1;
+		}
+		if (coord == 0 && alive == 0)
+			break;
+		pid = waitpid(-1, &status, 0);
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pid == coord) {
+			coord = 0;
+			if (WIFEXITED(status))
+				exitcode = WEXITSTATUS(status);
+			else
+				exitcode = 128 + WTERMSIG(status);
+			continue;
+		}
+		for (long i = 0; i < nworkers; i++) {
+			if (workers[i] != pid)
+				continue;
+			alive--;
+			/* Status 0: told the job is done; never replaced. */
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+				workers[i] = -1;
+				continue;
+			}
+			workers[i] = 0;
+			if (coord != 0 && !mrrun_signal)
+				log_info("a worker died (%s %d); starting "
+				    "another", WIFEXITED(status) ? "status" :
+				    "signal", WIFEXITED(status) ?
+				    WEXITSTATUS(status) : WTERMSIG(status));
+		}
+	}
+	free(workers);
+	unlink(sock);
+	if (rmdir(sockdir) == -1)
+		log_warn("%s: %s", sockdir, strerror(errno));
+	return exitcode;
+}
