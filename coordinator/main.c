@@ -280,6 +280,9 @@ main(int argc, char **argv)
 	cfg.job_dir = cwd;
 
 	cfg.max_connections = maxconn;
+	cfg.input_bytes = 0;
+	for (int i = 0; i < argc; i++)
+		cfg.input_bytes += sizes[i];
 
 	inputs = split_inputs(argv, argc, sizes, split_size, &ntasks);
 	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);

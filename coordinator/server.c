@@ -51,6 +51,7 @@ struct peer {
 	uint32_t		 worker;	/* 0 before Hello */
 	int			 pid;
 	uint64_t		 attempt;	/* held while PEER_BUSY */
+	enum task_kind		 kind;		/* of that attempt */
 	ev_timer		 hello_timer;
 	char			 name[48];	/* for log lines */
 	TAILQ_ENTRY(peer)	 entry;
@@ -74,6 +75,8 @@ struct server {
 	uint64_t		 refused;	/* connections over the limit */
 	double			 refused_logged;
 	uint32_t		 next_worker;
+	uint64_t		 map_bytes;	/* written by accepted attempts */
+	uint64_t		 reduce_bytes;
 	int			 finishing;
 	int			 status;
 	double			 started;
@@ -161,6 +164,13 @@ peer_on_done(struct peer *p, const Mr__TaskDone *m)
 	    server_now());
 	if (v == VERDICT_INVALID)
 		return -1;
+	/* Only the attempt that counts adds its bytes, however many ran. */
+	if (v == VERDICT_ACCEPTED) {
+		if (p->kind == TASK_MAP)
+			p->srv->map_bytes += m->bytes_out;
+		else
+			p->srv->reduce_bytes += m->bytes_out;
+	}
 	log_debug("%s: attempt %llu done%s", p->name,
 	    (unsigned long long)m->attempt,
 	    v == VERDICT_STALE ? " (already done by another)" : "");
@@ -385,6 +395,27 @@ server_finish(struct server *s)
 	ev_timer_start(s->loop, &s->linger);
 }
 
+/* The closing lines of a job that is done: what ran, what ran again, and why. */
+static void
+server_summary(const struct server *s)
+{
+	struct tasks_counts c;
+	double wall = server_now() - s->started;
+	uint64_t again;
+
+	tasks_counts(s->tasks, &c);
+	again = c.timeouts + c.lost + c.failures;
+	log_info("job done in %.1f s: %u map and %u reduce tasks, %llu run "
+	    "again (%llu timed out, %llu lost with their worker, %llu failed)",
+	    wall, tasks_nmap(s->tasks), tasks_nreduce(s->tasks),
+	    (unsigned long long)again, (unsigned long long)c.timeouts,
+	    (unsigned long long)c.lost, (unsigned long long)c.failures);
+	log_info("input %.1f MB, intermediate %.1f MB, output %.1f MB; "
+	    "%.1f MB/s", s->cfg->input_bytes / 1e6, s->map_bytes / 1e6,
+	    s->reduce_bytes / 1e6, wall > 0 ? s->cfg->input_bytes / 1e6 / wall :
+	    0.);
+}
+
 /* Hands free tasks to waiting workers, in the order they asked. */
 static void
 server_serve(struct server *s)
@@ -423,6 +454,7 @@ server_serve(struct server *s)
 		env.task = &task;
 		p->state = PEER_BUSY;
 		p->attempt = l.attempt;
+		p->kind = l.kind;
 		log_debug("%s: attempt %llu: %s task %u", p->name,
 		    (unsigned long long)l.attempt,
 		    l.kind == TASK_MAP ? "map" : "reduce", l.id);
@@ -432,9 +464,7 @@ server_serve(struct server *s)
 		server_arm_deadline(s);
 	phase = tasks_phase(s->tasks);
 	if (phase == PHASE_DONE) {
-		log_info("job done in %.1f s: %u map and %u reduce tasks",
-		    server_now() - s->started, tasks_nmap(s->tasks),
-		    tasks_nreduce(s->tasks));
+		server_summary(s);
 		s->status = 0;
 		server_finish(s);
 	} else if (phase == PHASE_FAILED) {

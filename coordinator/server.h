@@ -14,6 +14,8 @@
 
 #include <sys/un.h>
 
+#include <stdint.h>
+
 #include <ev.h>
 
 #include "err.h"
@@ -23,6 +25,7 @@ struct server_config {
 	struct sockaddr_un	 addr;		/* where to listen */
 	const char		*job_dir;	/* absolute; sent to workers */
 	unsigned		 max_connections;
+	uint64_t		 input_bytes;	/* for the summary */
 };
 
 struct server;

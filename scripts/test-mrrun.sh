@@ -49,7 +49,8 @@ t_output() {
 		{ REASON="output differs from mrsequential's"; return 1; }
 }
 
-# The crash app kills a third of its workers: mrrun must keep replacing them.
+# The crash app kills a third of its workers: mrrun must keep replacing
+# them, and the coordinator's summary must say how many tasks ran again.
 t_crash() {
 	local d=$T/crash
 
@@ -61,6 +62,13 @@ t_crash() {
 		{ REASON="output differs from nocrash's"; return 1; }
 	grep -q 'a worker died' "$T/crash.log" ||
 		{ REASON="no worker died, so nothing was tested"; return 1; }
+	# The summary counts the tasks lost with their workers.
+	grep -Eq 'run again \([0-9]+ timed out, [1-9][0-9]* lost with their worker, 0 failed\)' \
+	    "$T/crash.log" ||
+		{ REASON="summary: $(grep 'run again' "$T/crash.log")"; return 1; }
+	grep -Eq 'input [0-9.]+ MB, intermediate [0-9.]+ MB, output [0-9.]+ MB' \
+	    "$T/crash.log" ||
+		{ REASON="no byte counts in the summary"; return 1; }
 }
 
 # SIGINT to mrrun (as Ctrl-C would) mid-job: status 1, no process of the
