@@ -47,68 +47,19 @@ SHORT_TIMEOUT=(timeout -k 2s 5s)
 NINPUTS=4
 INPUT_BYTES=100000
 
-usage() {
-	printf 'usage: %s [TEST...]\ntests: %s\n' "$PROG" "${ALL_TESTS[*]}"
-}
-
-die() {
-	printf '%s: %s\n' "$PROG" "$*" >&2
-	exit 1
-}
-
-ROOT=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P) ||
-	die "cannot find the repository root"
-BUILD=${BUILD:-build}
-case $BUILD in
-/*) BIN=$BUILD ;;
-*) BIN=$ROOT/$BUILD ;;
-esac
-COORD=$BIN/mrcoordinator
-WORKER=$BIN/mrworker
-SEQ=$BIN/mrsequential
-GENCORPUS=$BIN/gencorpus
-APPS=$BIN/apps
+# shellcheck source=scripts/testlib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/testlib.sh" || exit 1
+# testlib.sh sets ROOT, BIN and the programs: COORD, WORKER, SEQ, GENCORPUS
+# and APPS.
 FIX=$BIN/test/fixtures
 
 # A crashing plugin must not leave core files in the job folder.
 ulimit -c 0 2>/dev/null
 
-# ---------------------------------------------------------------------------
-# Processes. Every process a test starts is a descendant of this shell; the
-# cleanup finds them all in /proc (so it needs neither ps nor pgrep) and
-# kills them.
-
-declare -A KIDS_OF	# parent pid -> " pid pid ..."
-TREE=()			# descendants of this shell
-
-# Fills KIDS_OF from /proc/PID/stat ("pid (comm) state ppid ...").
-scan_procs() {
-	local f line rest
-
-	KIDS_OF=()
-	for f in /proc/[0-9]*/stat; do
-		{ read -r line <"$f"; } 2>/dev/null || continue
-		rest=${line##*) }	# comm may hold spaces and parentheses
-		rest=${rest#* }
-		KIDS_OF[${rest%% *}]+=" ${line%% *}"
-	done
-}
-
-# Sets TREE to every descendant of this shell.
-collect_tree() {
-	local queue=() kids=() p
-
-	scan_procs
-	TREE=()
-	read -ra queue <<<"${KIDS_OF[$$]-}"
-	while [ "${#queue[@]}" -gt 0 ]; do
-		p=${queue[0]}
-		queue=("${queue[@]:1}")
-		TREE+=("$p")
-		read -ra kids <<<"${KIDS_OF[$p]-}"
-		queue+=(${kids[@]+"${kids[@]}"})
-	done
-}
+# From here on, every process still running and the temporary folder go
+# when the script ends; bad-command-lines leaves a file of mode 000 in it.
+install_cleanup
+RESTORE_MODES=1
 
 # True when process $1 is a descendant of this shell (so ours to signal).
 is_ours() {
@@ -121,15 +72,6 @@ is_ours() {
 	return 1
 }
 
-# True while process $1 exists and is not a zombie.
-is_alive() {
-	local line
-
-	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-	line=${line##*) }
-	[ "${line%% *}" != Z ]
-}
-
 # Prints the state letter of process $1 (R, S, T, Z...), nothing if gone.
 proc_state() {
 	local line
@@ -138,57 +80,6 @@ proc_state() {
 	line=${line##*) }
 	printf '%s' "${line%% *}"
 }
-
-# Kills every descendant of this shell, then reaps all its children.
-kill_all() {
-	local prev="" p i alive
-
-	collect_tree
-	# Stop the whole tree first, until no new process shows up.
-	while [ "${#TREE[@]}" -gt 0 ] && [ "${TREE[*]}" != "$prev" ]; do
-		prev=${TREE[*]}
-		kill -STOP "${TREE[@]}" 2>/dev/null
-		collect_tree
-	done
-	if [ "${#TREE[@]}" -gt 0 ]; then
-		kill -TERM "${TREE[@]}" 2>/dev/null
-		kill -CONT "${TREE[@]}" 2>/dev/null
-		for ((i = 0; i < 30; i++)); do
-			alive=0
-			for p in "${TREE[@]}"; do
-				if is_alive "$p"; then
-					alive=1
-					break
-				fi
-			done
-			[ "$alive" -eq 1 ] || break
-			sleep 0.1
-		done
-		kill -KILL "${TREE[@]}" 2>/dev/null
-	fi
-	wait 2>/dev/null
-}
-
-T=""
-on_exit() {
-	local rc=$?
-
-	trap - EXIT INT TERM
-	kill_all
-	if [ -n "$T" ] && [ -d "$T" ]; then
-		cd / || :
-		chmod -R u+rwX -- "$T" 2>/dev/null
-		if [ "${KEEP:-0}" = 1 ]; then
-			printf '%s: kept %s\n' "$PROG" "$T" >&2
-		else
-			rm -rf -- "$T"
-		fi
-	fi
-	exit "$rc"
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------
 # Clock. NOW is the time in microseconds (bash's EPOCHREALTIME, else date).
@@ -250,16 +141,11 @@ sleep_until() {
 }
 
 # ---------------------------------------------------------------------------
-# Test steps. Each returns 0, or sets REASON and returns 1.
+# Test steps. Each returns 0, or sets REASON and returns 1. testlib.sh
+# keeps NAME, DIR, SOCK, LOGS and REASON of the current test, and the
+# figures printed when it passes: DETAIL after PASS, NOTE on a line below.
 
-NAME=""		# current test
-DIR=""		# its job folder, the cwd of all its processes
-SOCK=""		# its socket
-LOGS=""		# its logs, outside the job folder
 CLOG=""		# the coordinator's log
-REASON=""
-DETAIL=""	# measured figures, printed after PASS
-NOTE=""		# more figures, printed on an indented line after PASS
 NREDUCE=10	# reduce tasks of the current job
 JOB_INPUTS=()	# inputs of the current job
 COORD_PID=""
@@ -273,48 +159,13 @@ setup_test() {
 	SOCK=$DIR/mr.sock
 	LOGS=$T/logs/$NAME
 	CLOG=$LOGS/coordinator.log
-	REASON=""
-	DETAIL=""
-	NOTE=""
 	NREDUCE=10
 	JOB_INPUTS=("${INPUTS[@]}")
 	COORD_PID=""
 	WPID=()
 	MATCH=""
 	rm -rf -- "$DIR" "$LOGS" "$T/$NAME.seq"
-	if ! mkdir -p -- "$DIR" "$LOGS" || ! cd -- "$DIR"; then
-		REASON="cannot create $DIR"
-		return 1
-	fi
-	if [ "${#SOCK}" -ge 108 ]; then
-		REASON="socket path too long for a Unix socket: $SOCK (set TMPDIR to a shorter folder)"
-		return 1
-	fi
-}
-
-# Runs mrsequential with app $1 (a name in apps/) on the job's inputs, in a
-# sibling folder so that the input names are the same, and writes its sorted
-# output to $LOGS/correct.txt.
-sequential() {
-	local app=$1 seqdir=$T/$NAME.seq rc
-
-	if ! mkdir -p -- "$seqdir"; then
-		REASON="cannot create $seqdir"
-		return 1
-	fi
-	(cd -- "$seqdir" &&
-		"${TIMEOUT[@]}" "$SEQ" "$APPS/$app.so" "${JOB_INPUTS[@]}") \
-		>"$LOGS/sequential.log" 2>&1
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		REASON="mrsequential $app.so exited with status $rc"
-		return 1
-	fi
-	if [ ! -s "$seqdir/mr-out-0" ]; then
-		REASON="mrsequential $app.so wrote no mr-out-0"
-		return 1
-	fi
-	sort "$seqdir/mr-out-0" >"$LOGS/correct.txt"
+	enter_job_folder 108 "$DIR" "$LOGS"
 }
 
 # Starts the coordinator (verbose) on the job's inputs with options "$@".
@@ -326,24 +177,6 @@ start_coordinator() {
 		echo "$?" >"$LOGS/coordinator.rc"
 	) >>"$CLOG" 2>&1 &
 	COORD_PID=$!
-}
-
-# Waits up to 10 s for the coordinator to listen on its socket.
-wait_socket() {
-	local i
-
-	for ((i = 0; i < 100; i++)); do
-		if [ -S "$SOCK" ]; then
-			return 0
-		fi
-		if [ -e "$LOGS/coordinator.rc" ]; then
-			REASON="coordinator exited with status $(<"$LOGS/coordinator.rc") before creating $SOCK"
-			return 1
-		fi
-		sleep 0.1
-	done
-	REASON="coordinator did not create $SOCK within 10 s"
-	return 1
 }
 
 # start_worker NAME [VAR=VALUE...] -- [OPTION...] PLUGIN
@@ -370,20 +203,8 @@ start_worker() {
 
 # Waits for the coordinator; fails unless it exited 0.
 wait_coordinator() {
-	local rc
-
 	wait "$COORD_PID" 2>/dev/null
-	if [ ! -e "$LOGS/coordinator.rc" ]; then
-		REASON="coordinator vanished without an exit status"
-		return 1
-	fi
-	rc=$(<"$LOGS/coordinator.rc")
-	case $rc in
-	0) return 0 ;;
-	124 | 137) REASON="coordinator still running after 120 s, killed" ;;
-	*) REASON="coordinator exited with status $rc" ;;
-	esac
-	return 1
+	coordinator_status "$LOGS/coordinator.rc" coordinator
 }
 
 # Waits for worker $1 and sets RC to its exit status ("missing" if none).
@@ -417,67 +238,10 @@ workers_ok() {
 	done
 }
 
-# Prints the sorted non-empty output lines: the lab's `sort mr-out* | grep .`.
-outputs() {
-	local f=(mr-out*)
-
-	[ -e "${f[0]}" ] || return 0
-	sort -- "${f[@]}" | grep .
-}
-
 # Compares the job's output with $LOGS/correct.txt.
 compare_correct() {
 	outputs >"$LOGS/all.txt"
-	if cmp -s "$LOGS/all.txt" "$LOGS/correct.txt"; then
-		return 0
-	fi
-	diff "$LOGS/correct.txt" "$LOGS/all.txt" | head -n 20 >"$LOGS/output.diff"
-	REASON="output differs from mrsequential's ($(wc -l <"$LOGS/all.txt") lines vs $(wc -l <"$LOGS/correct.txt"); diff in $LOGS/output.diff)"
-	return 1
-}
-
-# Checks the job folder once the job is done: all of mr-out-0 ..
-# mr-out-(NREDUCE-1) and no other mr-out-*, no .mrtmp-* temporary file, no
-# socket, and nothing but mr-X-Y, mr-out-Y and the names given as arguments.
-check_clean() {
-	local f i n=0 tmp=() other=() ok
-
-	for ((i = 0; i < NREDUCE; i++)); do
-		if [ ! -f "mr-out-$i" ]; then
-			REASON="mr-out-$i is missing"
-			return 1
-		fi
-	done
-	for f in mr-out-*; do
-		[ -e "$f" ] && n=$((n + 1))
-	done
-	if [ "$n" -ne "$NREDUCE" ]; then
-		REASON="$n mr-out-* files rather than $NREDUCE"
-		return 1
-	fi
-	for f in .[!.]* ..?* *; do
-		[ -e "$f" ] || [ -L "$f" ] || continue
-		if [[ $f == .mrtmp-* ]]; then
-			tmp+=("$f")
-		elif [ "$f" = "${SOCK##*/}" ]; then
-			REASON="the coordinator left its socket $SOCK behind"
-			return 1
-		elif ! [[ $f =~ ^mr-(out-[0-9]+|[0-9]+-[0-9]+)$ ]]; then
-			ok=0
-			for i in "$@"; do
-				[ "$f" = "$i" ] && ok=1
-			done
-			[ "$ok" -eq 1 ] || other+=("$f")
-		fi
-	done
-	if [ "${#tmp[@]}" -gt 0 ]; then
-		REASON="temporary files left behind: ${tmp[*]}"
-		return 1
-	fi
-	if [ "${#other[@]}" -gt 0 ]; then
-		REASON="unexpected files in the job folder: ${other[*]}"
-		return 1
-	fi
+	compare_output "$LOGS/all.txt" "$LOGS/correct.txt" "mrsequential's"
 }
 
 # Log matchers for poll: each sets MATCH to the first matching line.
@@ -556,7 +320,7 @@ wait_joined() {
 t_kill_worker() {
 	local kill_at delay n=$((NINPUTS - 1))
 
-	sequential nocrash || return 1
+	sequential nocrash "${JOB_INPUTS[@]}" || return 1
 	start_coordinator
 	wait_socket || return 1
 	start_worker A MR_TEST_SLEEP=3 -- "$FIX/slow.so"
@@ -610,7 +374,7 @@ t_kill_worker() {
 t_stop_worker() {
 	local stop_at cont_at moved from_handout from_stop i
 
-	sequential nocrash || return 1
+	sequential nocrash "${JOB_INPUTS[@]}" || return 1
 	start_coordinator --task-timeout 2
 	wait_socket || return 1
 	start_worker A MR_TEST_SLEEP=1 -- "$FIX/slow.so"
@@ -685,7 +449,7 @@ write_error_test() {
 	fi
 	pre=$FIX/failwrite.so
 	[ -z "$ASAN_PRELOAD" ] || pre="$ASAN_PRELOAD $pre"
-	sequential wc || return 1
+	sequential wc "${JOB_INPUTS[@]}" || return 1
 	start_coordinator
 	wait_socket || return 1
 	start_worker A "LD_PRELOAD=$pre" "FAILWRITE_PREFIX=$prefix" \
@@ -732,7 +496,7 @@ intermediate_test() {
 
 	JOB_INPUTS=("${INPUTS[@]:0:2}")
 	NREDUCE=1
-	sequential nocrash || return 1
+	sequential nocrash "${JOB_INPUTS[@]}" || return 1
 	start_coordinator --reduces 1
 	wait_socket || return 1
 	start_worker A -- --max-tasks 2 "$APPS/nocrash.so"
@@ -811,7 +575,7 @@ t_missing_intermediate() {
 t_plugin_crash() {
 	local w crashed="" attempt task pid line took retry asan
 
-	sequential nocrash || return 1
+	sequential nocrash "${JOB_INPUTS[@]}" || return 1
 	start_coordinator
 	wait_socket || return 1
 	# In a sanitized build, AddressSanitizer must let the fault kill the
@@ -1034,7 +798,8 @@ t_bad_command_lines() {
 # What a sanitized build (SANITIZE=1) prints when it finds a bug.
 SANITIZER_RE='ERROR: (Address|Leak)Sanitizer|runtime error: |WARNING: .*Sanitizer'
 
-# Fails when a log of the test holds a sanitizer report.
+# Fails when a log of the test holds a sanitizer report; run after each
+# test that passed, once all it started is gone.
 sanitizer_check() {
 	local f
 
@@ -1046,73 +811,10 @@ sanitizer_check() {
 		fi
 	done
 }
+POST_CHECK=sanitizer_check
 
-# Prints the end of the logs of the failed test on stderr.
-show_logs() {
-	local f
-
-	for f in "$LOGS"/*.log "$LOGS"/*.diff; do
-		[ -s "$f" ] || continue
-		printf '    --- %s (last lines)\n' "${f##*/}"
-		tail -n 8 -- "$f" | sed 's/^/    /'
-	done >&2
-}
-
-# Runs test $1 and prints its result line.
-run_test() {
-	local name=$1 start end ms ok
-
-	start=$(date +%s%N)
-	setup_test "$name" && "t_${name//-/_}"
-	ok=$?
-	end=$(date +%s%N)
-	cd -- "$T" || die "cannot cd to $T"
-	kill_all	# whatever of this test still runs
-	if [ "$ok" -eq 0 ]; then
-		sanitizer_check || ok=1
-	fi
-	ms=$(((end - start) / 1000000))
-	if [ "$ok" -eq 0 ]; then
-		printf 'PASS: %s (%d.%ds)%s\n' "$name" $((ms / 1000)) \
-			$((ms % 1000 / 100)) "${DETAIL:+ — $DETAIL}"
-		[ -z "$NOTE" ] || printf '    %s\n' "$NOTE"
-		PASSED=$((PASSED + 1))
-	else
-		printf 'FAIL: %s: %s\n' "$name" "${REASON:-failed}"
-		show_logs
-		FAILED=$((FAILED + 1))
-	fi
-}
-
-SELECTED=()
-for arg in "$@"; do
-	case $arg in
-	-h | --help)
-		usage
-		exit 0
-		;;
-	-*)
-		usage >&2
-		exit 2
-		;;
-	esac
-	found=0
-	for t in "${ALL_TESTS[@]}"; do
-		[ "$arg" = "$t" ] && found=1
-	done
-	if [ "$found" -eq 0 ]; then
-		printf '%s: no test named %s\n' "$PROG" "$arg" >&2
-		usage >&2
-		exit 2
-	fi
-	SELECTED+=("$arg")
-done
-if [ "${#SELECTED[@]}" -eq 0 ]; then
-	SELECTED=("${ALL_TESTS[@]}")
-fi
-
-command -v timeout >/dev/null 2>&1 || die "timeout (GNU coreutils) not found"
-[ -d /proc/self ] || die "/proc is not mounted"
+select_tests "$@"
+require_system
 
 # What the selected tests need.
 need=("$GENCORPUS" "$COORD" "$WORKER" "$SEQ")
@@ -1125,15 +827,9 @@ for t in "${SELECTED[@]}"; do
 	bad-command-lines) need+=("$FIX/notplugin.so" "$FIX/oldabi.so" "$APPS/wc.so") ;;
 	esac
 done
-missing=()
-for f in "${need[@]}"; do
-	case $f in
-	*.so) [ -f "$f" ] && [ -r "$f" ] ;;
-	*) [ -f "$f" ] && [ -x "$f" ] ;;
-	esac || missing+=("$f")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-	for f in "${missing[@]}"; do
+find_missing "${need[@]}"
+if [ "${#MISSING[@]}" -gt 0 ]; then
+	for f in "${MISSING[@]}"; do
 		printf '%s: missing %s\n' "$PROG" "$f" >&2
 	done
 	die "build them first (make, then make test or make ${BUILD%/}/test/fixtures/NAME.so)"
@@ -1150,28 +846,6 @@ if grep -q -a __asan_init "$WORKER" 2>/dev/null; then
 	fi
 fi
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/test-faults.XXXXXX") ||
-	die "cannot create a temporary folder"
-T=$(cd -P -- "$T" && pwd -P) || die "cannot enter $T"
-mkdir -p -- "$T/logs" || die "cannot create $T/logs"
-
-if ! "${TIMEOUT[@]}" "$GENCORPUS" --files "$NINPUTS" \
-	--bytes-per-file "$INPUT_BYTES" "$T/inputs" >"$T/logs/gencorpus.log" 2>&1; then
-	cat -- "$T/logs/gencorpus.log" >&2
-	die "gencorpus failed"
-fi
-INPUTS=()
-for f in "$T"/inputs/*.txt; do
-	[ -f "$f" ] && INPUTS+=("../inputs/${f##*/}")
-done
-if [ "${#INPUTS[@]}" -ne "$NINPUTS" ]; then
-	die "gencorpus wrote ${#INPUTS[@]} inputs rather than $NINPUTS"
-fi
-
-PASSED=0
-FAILED=0
-for t in "${SELECTED[@]}"; do
-	run_test "$t"
-done
-printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-[ "$FAILED" -eq 0 ]
+make_temp_folder test-faults
+make_inputs "$NINPUTS" '*.txt' --files "$NINPUTS" --bytes-per-file "$INPUT_BYTES"
+run_selected

@@ -41,129 +41,16 @@ RSS_MAX_KB=32768	# allowed growth of the coordinator's peak RSS
 # The coordinator's log line for a dropped or refused peer.
 DROP_RE='dropped|refused|violation|middle of a frame'
 
-usage() {
-	printf 'usage: %s [TEST...]\ntests: %s\n' "$PROG" "${ALL_TESTS[*]}"
-}
-
-die() {
-	printf '%s: %s\n' "$PROG" "$*" >&2
-	exit 1
-}
-
-ROOT=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P) ||
-	die "cannot find the repository root"
-BUILD=${BUILD:-build}
-case $BUILD in
-/*) BIN=$BUILD ;;
-*) BIN=$ROOT/$BUILD ;;
-esac
-COORD=$BIN/mrcoordinator
-WORKER=$BIN/mrworker
-SEQ=$BIN/mrsequential
-GENCORPUS=$BIN/gencorpus
+# shellcheck source=scripts/testlib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/testlib.sh" || exit 1
+# testlib.sh sets ROOT, BIN and the programs: COORD, WORKER, SEQ and
+# GENCORPUS.
 HOSTILE=$BIN/test/hostile
 APP=$BIN/test/fixtures/slow.so
 
-# ---------------------------------------------------------------------------
-# Processes. Every process a test starts is a descendant of this shell; the
-# cleanup finds them all in /proc (so it needs neither ps nor pgrep) and
-# kills them.
-
-declare -A KIDS_OF	# parent pid -> " pid pid ..."
-TREE=()			# descendants of this shell
-
-# Fills KIDS_OF from /proc/PID/stat ("pid (comm) state ppid ...").
-scan_procs() {
-	local f line rest
-
-	KIDS_OF=()
-	for f in /proc/[0-9]*/stat; do
-		{ read -r line <"$f"; } 2>/dev/null || continue
-		rest=${line##*) }	# comm may hold spaces and parentheses
-		rest=${rest#* }
-		KIDS_OF[${rest%% *}]+=" ${line%% *}"
-	done
-}
-
-# Sets TREE to every descendant of process $1 (default: this shell), from
-# the last scan_procs.
-tree_of() {
-	local queue=() kids=() p
-
-	TREE=()
-	read -ra queue <<<"${KIDS_OF[${1:-$$}]-}"
-	while [ "${#queue[@]}" -gt 0 ]; do
-		p=${queue[0]}
-		queue=("${queue[@]:1}")
-		TREE+=("$p")
-		read -ra kids <<<"${KIDS_OF[$p]-}"
-		queue+=(${kids[@]+"${kids[@]}"})
-	done
-}
-
-collect_tree() {
-	scan_procs
-	tree_of "$$"
-}
-
-# True while process $1 exists and is not a zombie.
-is_alive() {
-	local line
-
-	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-	line=${line##*) }
-	[ "${line%% *}" != Z ]
-}
-
-# Kills every descendant of this shell, then reaps all its children.
-kill_all() {
-	local prev="" p i alive
-
-	collect_tree
-	# Stop the whole tree first, until no new process shows up.
-	while [ "${#TREE[@]}" -gt 0 ] && [ "${TREE[*]}" != "$prev" ]; do
-		prev=${TREE[*]}
-		kill -STOP "${TREE[@]}" 2>/dev/null
-		collect_tree
-	done
-	if [ "${#TREE[@]}" -gt 0 ]; then
-		kill -TERM "${TREE[@]}" 2>/dev/null
-		kill -CONT "${TREE[@]}" 2>/dev/null
-		for ((i = 0; i < 30; i++)); do
-			alive=0
-			for p in "${TREE[@]}"; do
-				if is_alive "$p"; then
-					alive=1
-					break
-				fi
-			done
-			[ "$alive" -eq 1 ] || break
-			sleep 0.1
-		done
-		kill -KILL "${TREE[@]}" 2>/dev/null
-	fi
-	wait 2>/dev/null
-}
-
-T=""
-on_exit() {
-	local rc=$?
-
-	trap - EXIT INT TERM
-	kill_all
-	if [ -n "$T" ] && [ -d "$T" ]; then
-		cd / || :
-		if [ "${KEEP:-0}" = 1 ]; then
-			printf '%s: kept %s\n' "$PROG" "$T" >&2
-		else
-			rm -rf -- "$T"
-		fi
-	fi
-	exit "$rc"
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# From here on, every process still running and the temporary folder go
+# when the script ends.
+install_cleanup
 
 # ---------------------------------------------------------------------------
 # Measures.
@@ -174,11 +61,6 @@ now_ms() {
 
 	t=$(date +%s%N)
 	printf '%s\n' $((t / 1000000))
-}
-
-# Prints milliseconds $1 as seconds with one decimal.
-fmt_s() {
-	printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100))
 }
 
 # Prints field $2 (VmRSS, VmHWM) of /proc/$1/status in kB; fails if gone.
@@ -202,14 +84,10 @@ fd_count() {
 }
 
 # ---------------------------------------------------------------------------
-# Test steps. Each returns 0, or sets REASON and returns 1.
+# Test steps. Each returns 0, or sets REASON and returns 1. testlib.sh
+# keeps NAME, DIR, SOCK, LOGS and REASON of the current test, and DETAIL,
+# the figures for its PASS line (or why it was skipped).
 
-NAME=""		# current test
-DIR=""		# its job folder, the cwd of its processes
-SOCK=""		# its socket
-LOGS=""		# its logs, outside the job folder
-REASON=""
-NOTE=""		# figures for the PASS line
 NPROCS=0	# processes started, to name their logs
 WAIT_PIDS=()	# workers to wait for
 WORKER_RCS=()	# where workers report their exit status
@@ -218,40 +96,17 @@ CNAME=""	# log name of the last coordinator started
 COORD_PID=""	# its subshell
 CPID=""		# the mrcoordinator process itself
 
-# Starts "$@" in the background under timeout, output to $LOGS/$1.log and
-# exit status to $LOGS/$1.rc (missing while it runs). Sets STARTED.
-spawn() {
-	local log=$1
-
-	shift
-	rm -f "$LOGS/$log.rc"
-	(
-		"${TIMEOUT[@]}" "$@" >>"$LOGS/$log.log" 2>&1
-		echo "$?" >"$LOGS/$log.rc"
-	) &
-	STARTED=$!
-}
-
 # Makes $T/$NAME$1 the job folder, with its socket, and cds into it.
 job_folder() {
 	DIR=$T/$NAME${1:-}
 	SOCK=$DIR/mr.sock
-	if ! mkdir -p -- "$DIR" || ! cd -- "$DIR"; then
-		REASON="cannot create $DIR"
-		return 1
-	fi
-	if [ "${#SOCK}" -ge 100 ]; then
-		REASON="socket path too long for a Unix socket: $SOCK (set TMPDIR to a shorter folder)"
-		return 1
-	fi
+	enter_job_folder 100 "$DIR"
 }
 
 # Prepares test $1: a fresh job folder and log folder, and cds into it.
 setup_test() {
 	NAME=$1
 	LOGS=$T/logs/$NAME
-	REASON=""
-	NOTE=""
 	NPROCS=0
 	WAIT_PIDS=()
 	WORKER_RCS=()
@@ -304,31 +159,15 @@ find_cpid() {
 }
 
 # Waits up to 10 s for the coordinator to listen on its socket; sets CPID.
-wait_socket() {
-	local i
-
-	for ((i = 0; i < 100; i++)); do
-		if [ -S "$SOCK" ]; then
-			find_cpid
-			return
-		fi
-		if [ -e "$LOGS/$CNAME.rc" ]; then
-			REASON="coordinator exited with status $(<"$LOGS/$CNAME.rc") before creating $SOCK"
-			return 1
-		fi
-		sleep 0.1
-	done
-	REASON="coordinator did not create $SOCK within 10 s"
-	return 1
+wait_listening() {
+	wait_socket "$LOGS/$CNAME.rc" || return 1
+	find_cpid
 }
 
 # Starts one worker, MR_TEST_SLEEP=$SLEEP.
 start_worker() {
-	NPROCS=$((NPROCS + 1))
-	spawn "worker-$NPROCS" env MR_TEST_SLEEP="$SLEEP" "$WORKER" \
+	spawn_worker env MR_TEST_SLEEP="$SLEEP" "$WORKER" \
 		--socket "$SOCK" --wait 10 "$APP"
-	WAIT_PIDS+=("$STARTED")
-	WORKER_RCS+=("$LOGS/worker-$NPROCS.rc")
 }
 
 # True while the coordinator runs.
@@ -340,7 +179,7 @@ coordinator_running() {
 # way; sets END_MS (when it was seen gone) and PEAK_KB. Fails unless it
 # exited 0.
 wait_coordinator() {
-	local v rc
+	local v
 
 	PEAK_KB=0
 	while [ ! -e "$LOGS/$CNAME.rc" ]; do
@@ -352,13 +191,7 @@ wait_coordinator() {
 	done
 	END_MS=$(now_ms)
 	wait "$COORD_PID" 2>/dev/null
-	rc=$(<"$LOGS/$CNAME.rc")
-	case $rc in
-	0) return 0 ;;
-	124 | 137) REASON="coordinator ($CNAME) still running after 120 s, killed" ;;
-	*) REASON="coordinator ($CNAME) exited with status $rc" ;;
-	esac
-	return 1
+	coordinator_status "$LOGS/$CNAME.rc" "coordinator ($CNAME)"
 }
 
 # Waits for every worker; with "check", fails unless each exited 0.
@@ -389,12 +222,7 @@ check_output() {
 		return 1
 	fi
 	sort -- "${f[@]}" | grep . >"$out"
-	if cmp -s "$out" "$T/correct.txt"; then
-		return 0
-	fi
-	diff "$T/correct.txt" "$out" | head -n 20 >"$LOGS/output.diff"
-	REASON="output differs from mrsequential's ($(wc -l <"$out") lines vs $(wc -l <"$T/correct.txt"); diff in $LOGS/output.diff)"
-	return 1
+	compare_output "$out" "$T/correct.txt" "mrsequential's"
 }
 
 # Runs the hostile tool in the foreground: hostile MODE ARGS...; its line in
@@ -491,7 +319,7 @@ simple_job() {
 
 	shift
 	start_coordinator "coordinator${DIR#"$T/$NAME"}" "$@"
-	wait_socket || return 1
+	wait_listening || return 1
 	start=$(now_ms)
 	for ((i = 0; i < n; i++)); do
 		start_worker
@@ -534,7 +362,7 @@ t_hostile_peers() {
 
 	SLEEP=1	# 8 maps of 1 s on 2 workers: at least 4 s
 	start_coordinator coordinator
-	wait_socket || return 1
+	wait_listening || return 1
 	start_worker
 	start_worker
 	for spec in "${specs[@]}"; do
@@ -585,7 +413,7 @@ t_hostile_peers() {
 	wait_coordinator || return 1
 	check_output || return 1
 	wait_workers check || return 1
-	NOTE="$n hostile modes, each dropped with a log line; flood: $H_EARLY of 400 closed at once"
+	DETAIL="$n hostile modes, each dropped with a log line; flood: $H_EARLY of 400 closed at once"
 }
 
 # 200 connections that never say Hello and 100 that say only Hello, during a
@@ -603,7 +431,7 @@ t_idle_connections() {
 	job_folder || return 1
 	HOSTILE_PIDS=()
 	start_coordinator coordinator --max-connections 1000
-	wait_socket || return 1
+	wait_listening || return 1
 	rss0=$(status_kb "$CPID" VmRSS) || {
 		REASON="cannot read the coordinator's VmRSS"
 		return 1
@@ -649,7 +477,7 @@ t_idle_connections() {
 		REASON="hello-only connections: $(grep '^opened=' "$LOGS/idle-hello.log"); expected 100 welcomed, none closed early"
 		return 1
 	fi
-	NOTE="300 connections held; job $(fmt_s "$load_ms") s vs $(fmt_s "$base_ms") s alone (ratio $(awk -v a="$load_ms" -v b="$base_ms" 'BEGIN { printf "%.2f", a / b }')); peak RSS +$growth kB (from $rss0 kB); no-hello ones closed after $(fmt_cs "$idle_first")-$(fmt_cs "$idle_last") s"
+	DETAIL="300 connections held; job $(fmt_s "$load_ms") s vs $(fmt_s "$base_ms") s alone (ratio $(awk -v a="$load_ms" -v b="$base_ms" 'BEGIN { printf "%.2f", a / b }')); peak RSS +$growth kB (from $rss0 kB); no-hello ones closed after $(fmt_cs "$idle_first")-$(fmt_cs "$idle_last") s"
 }
 
 # 100 clients that say Hello, ask for a task and never read: the job
@@ -662,7 +490,7 @@ t_no_read() {
 	SLEEP=0.05
 	HOSTILE_PIDS=()
 	start_coordinator coordinator --task-timeout 0.5
-	wait_socket || return 1
+	wait_listening || return 1
 	rss0=$(status_kb "$CPID" VmRSS) || {
 		REASON="cannot read the coordinator's VmRSS"
 		return 1
@@ -688,7 +516,7 @@ t_no_read() {
 		REASON="noread: $(grep '^opened=' "$LOGS/noread.log"); expected 100 connections"
 		return 1
 	fi
-	NOTE="100 never-reading clients; job $(fmt_s "$job_ms") s with --task-timeout 0.5 ($(grep -c 'timed out' "$LOGS/coordinator.log") timeout lines); peak RSS +$growth kB (from $rss0 kB)"
+	DETAIL="100 never-reading clients; job $(fmt_s "$job_ms") s with --task-timeout 0.5 ($(grep -c 'timed out' "$LOGS/coordinator.log") timeout lines); peak RSS +$growth kB (from $rss0 kB)"
 }
 
 # --max-connections 50 and 60 idle connections: 10 or more are closed at
@@ -698,7 +526,7 @@ t_connection_limit() {
 	SLEEP=0
 	HOSTILE_PIDS=()
 	start_coordinator coordinator --max-connections 50
-	wait_socket || return 1
+	wait_listening || return 1
 	spawn_hostile idle idle 60 20
 	wait_pid_for "${HOSTILE_PIDS[0]}" $((HELLO_TIMEOUT + 5))
 	parse_summary idle || return 1
@@ -724,7 +552,7 @@ t_connection_limit() {
 	wait_coordinator || return 1
 	check_output || return 1
 	wait_workers check || return 1
-	NOTE="60 idle connections at --max-connections 50: $early closed at once, the others after at most $(fmt_cs "$last") s; then a worker ran the job"
+	DETAIL="60 idle connections at --max-connections 50: $early closed at once, the others after at most $(fmt_cs "$last") s; then a worker ran the job"
 }
 
 # The socket is created with mode 0600, even under umask 000.
@@ -734,7 +562,7 @@ t_socket_mode() {
 	CUMASK=000
 	start_coordinator coordinator
 	CUMASK=""
-	wait_socket || return 1
+	wait_listening || return 1
 	mode=$(stat -c %a -- "$SOCK")
 	if [ "$mode" != 600 ]; then
 		REASON="socket mode $mode, expected 600"
@@ -748,7 +576,7 @@ t_socket_mode() {
 		REASON="the coordinator left its socket behind"
 		return 1
 	fi
-	NOTE="mode $mode under umask 000"
+	DETAIL="mode $mode under umask 000"
 }
 
 # A process of another user (nobody) is refused even when the socket's mode
@@ -757,15 +585,15 @@ t_other_user() {
 	local group uid tool
 
 	if [ "$(id -u)" -ne 0 ]; then
-		NOTE="skipped: not root"
+		DETAIL="skipped: not root"
 		return 0
 	fi
 	if ! command -v setpriv >/dev/null 2>&1; then
-		NOTE="skipped: no setpriv"
+		DETAIL="skipped: no setpriv"
 		return 0
 	fi
 	if ! uid=$(id -u nobody 2>/dev/null); then
-		NOTE="skipped: no user nobody"
+		DETAIL="skipped: no user nobody"
 		return 0
 	fi
 	group=nogroup
@@ -779,7 +607,7 @@ t_other_user() {
 	fi
 	SLEEP=0
 	start_coordinator coordinator
-	wait_socket || return 1
+	wait_listening || return 1
 	chmod 0777 -- "$SOCK" || {
 		REASON="cannot chmod $SOCK"
 		return 1
@@ -801,7 +629,7 @@ t_other_user() {
 	wait_coordinator || return 1
 	check_output || return 1
 	wait_workers check || return 1
-	NOTE="uid $uid refused with a log line"
+	DETAIL="uid $uid refused with a log line"
 }
 
 # A second coordinator on a socket where one answers exits at once, non-zero,
@@ -811,7 +639,7 @@ t_second_coordinator() {
 
 	SLEEP=0.2
 	start_coordinator coordinator
-	wait_socket || return 1
+	wait_listening || return 1
 	ino=$(stat -c %i -- "$SOCK")
 	job_folder -second || return 1
 	SOCK=$first_dir/mr.sock
@@ -843,7 +671,7 @@ t_second_coordinator() {
 	wait_coordinator || return 1
 	check_output || return 1
 	wait_workers check || return 1
-	NOTE="second one exited $rc in $(fmt_s "$ms") s"
+	DETAIL="second one exited $rc in $(fmt_s "$ms") s"
 }
 
 # A socket file left by a coordinator killed with SIGKILL is replaced by the
@@ -853,7 +681,7 @@ t_stale_socket() {
 
 	SLEEP=0
 	start_coordinator killed
-	wait_socket || return 1
+	wait_listening || return 1
 	kill -KILL "$CPID"
 	for ((i = 0; i < 50; i++)); do
 		[ -e "$LOGS/killed.rc" ] && break
@@ -889,7 +717,7 @@ t_partial_frames() {
 	SLEEP=0.05
 	HOSTILE_PIDS=()
 	start_coordinator coordinator --max-connections 1000
-	wait_socket || return 1
+	wait_listening || return 1
 	rss0=$(status_kb "$CPID" VmRSS) || {
 		REASON="cannot read the coordinator's VmRSS"
 		return 1
@@ -907,7 +735,7 @@ t_partial_frames() {
 		REASON="coordinator peak RSS grew by $growth kB (from $rss0 kB) with 250 partial frames, more than $RSS_MAX_KB kB"
 		return 1
 	fi
-	NOTE="250 partial frames of $((64 * 1024)) bytes held; peak RSS +$growth kB (from $rss0 kB)"
+	DETAIL="250 partial frames of $((64 * 1024)) bytes held; peak RSS +$growth kB (from $rss0 kB)"
 }
 
 # A --socket path naming an ordinary file is refused, and the file kept.
@@ -979,98 +807,19 @@ t_long_path() {
 
 # ---------------------------------------------------------------------------
 
-# Prints the end of the logs of the failed test on stderr.
-show_logs() {
-	local f
+select_tests "$@"
+require_system
 
-	for f in "$LOGS"/*.log "$LOGS"/*.diff; do
-		[ -s "$f" ] || continue
-		printf '    --- %s (last lines)\n' "${f##*/}"
-		tail -n 8 -- "$f" | sed 's/^/    /'
-	done >&2
-}
-
-# Runs test $1 and prints its result line.
-run_test() {
-	local name=$1 start end ms ok
-
-	start=$(date +%s%N)
-	setup_test "$name" && "t_${name//-/_}"
-	ok=$?
-	end=$(date +%s%N)
-	cd -- "$T" || die "cannot cd to $T"
-	kill_all	# whatever of this test still runs
-	ms=$(((end - start) / 1000000))
-	if [ "$ok" -eq 0 ]; then
-		printf 'PASS: %s (%d.%ds)%s\n' "$name" $((ms / 1000)) \
-			$((ms % 1000 / 100)) "${NOTE:+ — $NOTE}"
-		PASSED=$((PASSED + 1))
-	else
-		printf 'FAIL: %s: %s\n' "$name" "${REASON:-failed}"
-		show_logs
-		FAILED=$((FAILED + 1))
-	fi
-}
-
-SELECTED=()
-for arg in "$@"; do
-	case $arg in
-	-h | --help)
-		usage
-		exit 0
-		;;
-	-*)
-		usage >&2
-		exit 2
-		;;
-	esac
-	found=0
-	for t in "${ALL_TESTS[@]}"; do
-		[ "$arg" = "$t" ] && found=1
-	done
-	if [ "$found" -eq 0 ]; then
-		printf '%s: no test named %s\n' "$PROG" "$arg" >&2
-		usage >&2
-		exit 2
-	fi
-	SELECTED+=("$arg")
-done
-if [ "${#SELECTED[@]}" -eq 0 ]; then
-	SELECTED=("${ALL_TESTS[@]}")
-fi
-
-command -v timeout >/dev/null 2>&1 || die "timeout (GNU coreutils) not found"
-[ -d /proc/self ] || die "/proc is not mounted"
-
-missing=()
-for f in "$GENCORPUS" "$COORD" "$WORKER" "$SEQ" "$HOSTILE"; do
-	[ -f "$f" ] && [ -x "$f" ] || missing+=("$f")
-done
-[ -f "$APP" ] && [ -r "$APP" ] || missing+=("$APP")
-if [ "${#missing[@]}" -gt 0 ]; then
-	printf '%s: missing %s\n' "$PROG" "${missing[@]}" >&2
+find_missing "$GENCORPUS" "$COORD" "$WORKER" "$SEQ" "$HOSTILE" "$APP"
+if [ "${#MISSING[@]}" -gt 0 ]; then
+	printf '%s: missing %s\n' "$PROG" "${MISSING[@]}" >&2
 	die "build them first (make; make $BUILD/test/hostile $BUILD/test/fixtures/slow.so)"
 fi
 PROTO=$("$COORD" --version 2>/dev/null | sed -n 's/.*(protocol \([0-9]*\)).*/\1/p')
 [ -n "$PROTO" ] || die "cannot read the protocol version from $COORD --version"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/test-hostile.XXXXXX") ||
-	die "cannot create a temporary folder"
-T=$(cd -P -- "$T" && pwd -P) || die "cannot enter $T"
-mkdir -p -- "$T/logs" "$T/seq" || die "cannot create $T/logs"
-
-if ! "${TIMEOUT[@]}" "$GENCORPUS" --bytes-per-file 16384 "$T/inputs" \
-	>"$T/logs/gencorpus.log" 2>&1; then
-	cat -- "$T/logs/gencorpus.log" >&2
-	die "gencorpus failed"
-fi
-INPUTS=()
-for f in "$T"/inputs/pg-*.txt; do
-	[ -f "$f" ] && INPUTS+=("../inputs/${f##*/}")
-done
-if [ "${#INPUTS[@]}" -ne "$NINPUTS" ]; then
-	die "gencorpus wrote ${#INPUTS[@]} inputs rather than $NINPUTS"
-fi
+make_temp_folder test-hostile seq
+make_inputs "$NINPUTS" 'pg-*.txt' --bytes-per-file 16384
 # The expected output, from the same input names.
 if ! (cd -- "$T/seq" && MR_TEST_SLEEP=0 "${TIMEOUT[@]}" "$SEQ" "$APP" \
 	"${INPUTS[@]}") >"$T/logs/sequential.log" 2>&1 ||
@@ -1080,10 +829,4 @@ if ! (cd -- "$T/seq" && MR_TEST_SLEEP=0 "${TIMEOUT[@]}" "$SEQ" "$APP" \
 fi
 sort -- "$T/seq/mr-out-0" | grep . >"$T/correct.txt"
 
-PASSED=0
-FAILED=0
-for t in "${SELECTED[@]}"; do
-	run_test "$t"
-done
-printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-[ "$FAILED" -eq 0 ]
+run_selected

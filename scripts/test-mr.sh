@@ -34,151 +34,20 @@ TIMEOUT=(timeout -k 2s 180s)
 NREDUCE=10	# the coordinator's default
 NINPUTS=8
 
-usage() {
-	printf 'usage: %s [TEST...]\ntests: %s\n' "$PROG" "${ALL_TESTS[*]}"
-}
-
-die() {
-	printf '%s: %s\n' "$PROG" "$*" >&2
-	exit 1
-}
-
-ROOT=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P) ||
-	die "cannot find the repository root"
-BUILD=${BUILD:-build}
-case $BUILD in
-/*) BIN=$BUILD ;;
-*) BIN=$ROOT/$BUILD ;;
-esac
-COORD=$BIN/mrcoordinator
-WORKER=$BIN/mrworker
-SEQ=$BIN/mrsequential
-GENCORPUS=$BIN/gencorpus
-APPS=$BIN/apps
+# shellcheck source=scripts/testlib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/testlib.sh" || exit 1
+# testlib.sh sets ROOT, BIN and the programs: COORD, WORKER, SEQ, GENCORPUS
+# and APPS. From here on, every process still running and the temporary
+# folder go when the script ends.
+install_cleanup
 
 # ---------------------------------------------------------------------------
-# Processes. Every process a test starts is a descendant of this shell; the
-# cleanup finds them all in /proc (so it needs neither ps nor pgrep) and
-# kills them, workers started by the crash test's loops included.
+# Test steps. Each returns 0, or sets REASON and returns 1. testlib.sh
+# keeps NAME, DIR, SOCK, LOGS and REASON of the current test.
 
-declare -A KIDS_OF	# parent pid -> " pid pid ..."
-TREE=()			# descendants of this shell
-
-# Fills KIDS_OF from /proc/PID/stat ("pid (comm) state ppid ...").
-scan_procs() {
-	local f line rest
-
-	KIDS_OF=()
-	for f in /proc/[0-9]*/stat; do
-		{ read -r line <"$f"; } 2>/dev/null || continue
-		rest=${line##*) }	# comm may hold spaces and parentheses
-		rest=${rest#* }
-		KIDS_OF[${rest%% *}]+=" ${line%% *}"
-	done
-}
-
-# Sets TREE to every descendant of this shell.
-collect_tree() {
-	local queue=() kids=() p
-
-	scan_procs
-	TREE=()
-	read -ra queue <<<"${KIDS_OF[$$]-}"
-	while [ "${#queue[@]}" -gt 0 ]; do
-		p=${queue[0]}
-		queue=("${queue[@]:1}")
-		TREE+=("$p")
-		read -ra kids <<<"${KIDS_OF[$p]-}"
-		queue+=(${kids[@]+"${kids[@]}"})
-	done
-}
-
-# True while process $1 exists and is not a zombie.
-is_alive() {
-	local line
-
-	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-	line=${line##*) }
-	[ "${line%% *}" != Z ]
-}
-
-# Kills every descendant of this shell, then reaps all its children, so that
-# no finished job is left for the next test's `wait -n` either.
-kill_all() {
-	local prev="" p i alive
-
-	collect_tree
-	# Stop the whole tree first, until no new process shows up, so that no
-	# loop can start another worker while we kill.
-	while [ "${#TREE[@]}" -gt 0 ] && [ "${TREE[*]}" != "$prev" ]; do
-		prev=${TREE[*]}
-		kill -STOP "${TREE[@]}" 2>/dev/null
-		collect_tree
-	done
-	if [ "${#TREE[@]}" -gt 0 ]; then
-		kill -TERM "${TREE[@]}" 2>/dev/null
-		kill -CONT "${TREE[@]}" 2>/dev/null
-		for ((i = 0; i < 30; i++)); do
-			alive=0
-			for p in "${TREE[@]}"; do
-				if is_alive "$p"; then
-					alive=1
-					break
-				fi
-			done
-			[ "$alive" -eq 1 ] || break
-			sleep 0.1
-		done
-		kill -KILL "${TREE[@]}" 2>/dev/null
-	fi
-	wait 2>/dev/null
-}
-
-T=""
-on_exit() {
-	local rc=$?
-
-	trap - EXIT INT TERM
-	kill_all
-	if [ -n "$T" ] && [ -d "$T" ]; then
-		cd / || :
-		if [ "${KEEP:-0}" = 1 ]; then
-			printf '%s: kept %s\n' "$PROG" "$T" >&2
-		else
-			rm -rf -- "$T"
-		fi
-	fi
-	exit "$rc"
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---------------------------------------------------------------------------
-# Test steps. Each returns 0, or sets REASON and returns 1.
-
-NAME=""		# current test
-DIR=""		# its job folder, the cwd of all its processes
-SOCK=""		# its socket
-LOGS=""		# its logs, outside the job folder
-REASON=""
 NPROCS=0	# processes started, to name their logs
 WAIT_PIDS=()	# what to wait for once the coordinator is done
 WORKER_RCS=()	# where workers report their exit status
-
-# Starts "$@" in the background under timeout, output to $LOGS/$1.log and
-# exit status to $LOGS/$1.rc (missing while it runs). Sets STARTED.
-spawn() {
-	local log=$1
-
-	shift
-	rm -f "$LOGS/$log.rc"
-	(
-		"${TIMEOUT[@]}" "$@" >>"$LOGS/$log.log" 2>&1
-		echo "$?" >"$LOGS/$log.rc"
-	) &
-	STARTED=$!
-}
 
 # Prepares test $1: a fresh job folder and log folder, and cds into it.
 setup_test() {
@@ -186,45 +55,13 @@ setup_test() {
 	DIR=$T/$NAME
 	SOCK=$DIR/mr.sock
 	LOGS=$T/logs/$NAME
-	REASON=""
 	NPROCS=0
 	WAIT_PIDS=()
 	WORKER_RCS=()
 	COORD_PID=""
 	COORD_ARGS=()
 	rm -rf -- "$DIR" "$LOGS" "$T/$NAME.seq"
-	if ! mkdir -p -- "$DIR" "$LOGS" || ! cd -- "$DIR"; then
-		REASON="cannot create $DIR"
-		return 1
-	fi
-	if [ "${#SOCK}" -ge 108 ]; then
-		REASON="socket path too long for a Unix socket: $SOCK (set TMPDIR to a shorter folder)"
-		return 1
-	fi
-}
-
-# Runs mrsequential with app $1 on the inputs, in its own folder, and
-# writes its sorted output to $LOGS/correct.txt.
-sequential() {
-	local app=$1 seqdir=$T/$NAME.seq rc
-
-	if ! mkdir -p -- "$seqdir"; then
-		REASON="cannot create $seqdir"
-		return 1
-	fi
-	(cd -- "$seqdir" &&
-		"${TIMEOUT[@]}" "$SEQ" "$APPS/$app.so" "${INPUTS[@]}") \
-		>"$LOGS/sequential.log" 2>&1
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		REASON="mrsequential $app.so exited with status $rc"
-		return 1
-	fi
-	if [ ! -s "$seqdir/mr-out-0" ]; then
-		REASON="mrsequential $app.so wrote no mr-out-0"
-		return 1
-	fi
-	sort "$seqdir/mr-out-0" >"$LOGS/correct.txt"
+	enter_job_folder 108 "$DIR" "$LOGS"
 }
 
 # Starts the coordinator on the inputs. With an argument, also touches that
@@ -245,30 +82,9 @@ start_coordinator() {
 	COORD_PID=$!
 }
 
-# Waits up to 10 s for the coordinator to listen on its socket.
-wait_socket() {
-	local i
-
-	for ((i = 0; i < 100; i++)); do
-		if [ -S "$SOCK" ]; then
-			return 0
-		fi
-		if [ -e "$LOGS/coordinator.rc" ]; then
-			REASON="coordinator exited with status $(<"$LOGS/coordinator.rc") before creating $SOCK"
-			return 1
-		fi
-		sleep 0.1
-	done
-	REASON="coordinator did not create $SOCK within 10 s"
-	return 1
-}
-
 # Starts one worker running app $1.
 start_worker() {
-	NPROCS=$((NPROCS + 1))
-	spawn "worker-$NPROCS" "$WORKER" --socket "$SOCK" "$APPS/$1.so"
-	WAIT_PIDS+=("$STARTED")
-	WORKER_RCS+=("$LOGS/worker-$NPROCS.rc")
+	spawn_worker "$WORKER" --socket "$SOCK" "$APPS/$1.so"
 }
 
 # Starts a loop that runs workers with app $1 one after the other for as
@@ -291,20 +107,8 @@ start_worker_loop() {
 
 # Waits for the coordinator; fails unless it exited 0.
 wait_coordinator() {
-	local rc
-
 	wait "$COORD_PID" 2>/dev/null
-	if [ ! -e "$LOGS/coordinator.rc" ]; then
-		REASON="coordinator vanished without an exit status"
-		return 1
-	fi
-	rc=$(<"$LOGS/coordinator.rc")
-	case $rc in
-	0) return 0 ;;
-	124 | 137) REASON="coordinator still running after 180 s, killed" ;;
-	*) REASON="coordinator exited with status $rc" ;;
-	esac
-	return 1
+	coordinator_status "$LOGS/coordinator.rc" coordinator
 }
 
 # Waits for every worker and loop. With "check", fails if a worker hung
@@ -339,14 +143,6 @@ wait_workers() {
 	done
 }
 
-# Prints the sorted non-empty output lines: the lab's `sort mr-out* | grep .`.
-outputs() {
-	local f=(mr-out*)
-
-	[ -e "${f[0]}" ] || return 0
-	sort -- "${f[@]}" | grep .
-}
-
 # Prints all the output lines: the lab's `cat mr-out*`.
 cat_outputs() {
 	local f=(mr-out*)
@@ -366,52 +162,7 @@ have_outputs() {
 
 # Compares $LOGS/$1 with $LOGS/correct.txt.
 compare_correct() {
-	if cmp -s "$LOGS/$1" "$LOGS/correct.txt"; then
-		return 0
-	fi
-	diff "$LOGS/correct.txt" "$LOGS/$1" | head -n 20 >"$LOGS/output.diff"
-	REASON="output differs from the expected output ($(wc -l <"$LOGS/$1") lines vs $(wc -l <"$LOGS/correct.txt"); diff in $LOGS/output.diff)"
-	return 1
-}
-
-# Checks the job folder once everything has exited: mr-out-0 .. mr-out-9 and
-# nothing but mr-X-Y and mr-out-Y files, so no .mrtmp-* temporary file and no
-# socket left behind.
-check_clean() {
-	local f i n=0 tmp=() other=()
-
-	for ((i = 0; i < NREDUCE; i++)); do
-		if [ ! -f "mr-out-$i" ]; then
-			REASON="mr-out-$i is missing"
-			return 1
-		fi
-	done
-	for f in mr-out-*; do
-		[ -e "$f" ] && n=$((n + 1))
-	done
-	if [ "$n" -ne "$NREDUCE" ]; then
-		REASON="$n mr-out-* files rather than $NREDUCE"
-		return 1
-	fi
-	for f in .[!.]* ..?* *; do
-		[ -e "$f" ] || [ -L "$f" ] || continue
-		if [[ $f == .mrtmp-* ]]; then
-			tmp+=("$f")
-		elif [ "$f" = "${SOCK##*/}" ]; then
-			REASON="the coordinator left its socket $SOCK behind"
-			return 1
-		elif ! [[ $f =~ ^mr-(out-[0-9]+|[0-9]+-[0-9]+)$ ]]; then
-			other+=("$f")
-		fi
-	done
-	if [ "${#tmp[@]}" -gt 0 ]; then
-		REASON="temporary files left behind: ${tmp[*]}"
-		return 1
-	fi
-	if [ "${#other[@]}" -gt 0 ]; then
-		REASON="unexpected files in the job folder: ${other[*]}"
-		return 1
-	fi
+	compare_output "$LOGS/$1" "$LOGS/correct.txt" "the expected output"
 }
 
 # ---------------------------------------------------------------------------
@@ -422,7 +173,7 @@ check_clean() {
 output_test() {
 	local app=$1 nworkers=$2 i
 
-	sequential "$app" || return 1
+	sequential "$app" "${INPUTS[@]}" || return 1
 	start_coordinator
 	wait_socket || return 1
 	for ((i = 0; i < nworkers; i++)); do
@@ -589,7 +340,7 @@ t_early_exit() {
 
 # Workers exit or stall at random; loops start new ones while the job runs.
 t_crash() {
-	sequential nocrash || return 1
+	sequential nocrash "${INPUTS[@]}" || return 1
 	rm -f mr-done
 	start_coordinator mr-done
 	# The loops run only while the socket exists: start them once it does.
@@ -607,68 +358,8 @@ t_crash() {
 
 # ---------------------------------------------------------------------------
 
-# Prints the end of the logs of the failed test on stderr.
-show_logs() {
-	local f
-
-	for f in "$LOGS"/*.log "$LOGS"/*.diff; do
-		[ -s "$f" ] || continue
-		printf '    --- %s (last lines)\n' "${f##*/}"
-		tail -n 8 -- "$f" | sed 's/^/    /'
-	done >&2
-}
-
-# Runs test $1 and prints its result line.
-run_test() {
-	local name=$1 start end ms ok
-
-	start=$(date +%s%N)
-	setup_test "$name" && "t_${name//-/_}"
-	ok=$?
-	end=$(date +%s%N)
-	cd -- "$T" || die "cannot cd to $T"
-	kill_all	# whatever of this test still runs
-	ms=$(((end - start) / 1000000))
-	if [ "$ok" -eq 0 ]; then
-		printf 'PASS: %s (%d.%ds)\n' "$name" $((ms / 1000)) \
-			$((ms % 1000 / 100))
-		PASSED=$((PASSED + 1))
-	else
-		printf 'FAIL: %s: %s\n' "$name" "${REASON:-failed}"
-		show_logs
-		FAILED=$((FAILED + 1))
-	fi
-}
-
-SELECTED=()
-for arg in "$@"; do
-	case $arg in
-	-h | --help)
-		usage
-		exit 0
-		;;
-	-*)
-		usage >&2
-		exit 2
-		;;
-	esac
-	found=0
-	for t in "${ALL_TESTS[@]}"; do
-		[ "$arg" = "$t" ] && found=1
-	done
-	if [ "$found" -eq 0 ]; then
-		printf '%s: no test named %s\n' "$PROG" "$arg" >&2
-		usage >&2
-		exit 2
-	fi
-	SELECTED+=("$arg")
-done
-if [ "${#SELECTED[@]}" -eq 0 ]; then
-	SELECTED=("${ALL_TESTS[@]}")
-fi
-
-command -v timeout >/dev/null 2>&1 || die "timeout (GNU coreutils) not found"
-[ -d /proc/self ] || die "/proc is not mounted"
+select_tests "$@"
+require_system
 
 # What the selected tests need.
 need=("$GENCORPUS" "$COORD" "$WORKER")
@@ -686,39 +377,12 @@ for t in "${SELECTED[@]}"; do
 	special-indexer) need+=("$APPS/indexer.so") ;;
 	esac
 done
-missing=()
-for f in "${need[@]}"; do
-	case $f in
-	*.so) [ -f "$f" ] && [ -r "$f" ] ;;
-	*) [ -f "$f" ] && [ -x "$f" ] ;;
-	esac || missing+=("$f")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-	printf '%s: missing %s\n' "$PROG" "${missing[@]}" >&2
+find_missing "${need[@]}"
+if [ "${#MISSING[@]}" -gt 0 ]; then
+	printf '%s: missing %s\n' "$PROG" "${MISSING[@]}" >&2
 	die "build them first (make)"
 fi
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/test-mr.XXXXXX") ||
-	die "cannot create a temporary folder"
-T=$(cd -P -- "$T" && pwd -P) || die "cannot enter $T"
-mkdir -p -- "$T/logs" || die "cannot create $T/logs"
-
-if ! "${TIMEOUT[@]}" "$GENCORPUS" "$T/inputs" >"$T/logs/gencorpus.log" 2>&1; then
-	cat -- "$T/logs/gencorpus.log" >&2
-	die "gencorpus failed"
-fi
-INPUTS=()
-for f in "$T"/inputs/pg-*.txt; do
-	[ -f "$f" ] && INPUTS+=("../inputs/${f##*/}")
-done
-if [ "${#INPUTS[@]}" -ne "$NINPUTS" ]; then
-	die "gencorpus wrote ${#INPUTS[@]} inputs rather than $NINPUTS"
-fi
-
-PASSED=0
-FAILED=0
-for t in "${SELECTED[@]}"; do
-	run_test "$t"
-done
-printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-[ "$FAILED" -eq 0 ]
+make_temp_folder test-mr
+make_inputs "$NINPUTS" 'pg-*.txt'
+run_selected
