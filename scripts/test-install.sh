@@ -68,15 +68,15 @@ VERSION=$(sed -n 's/^#define MR_VERSION "\(.*\)"/\1/p' "$ROOT/common/version.h")
 # ---------------------------------------------------------------------------
 # Processes: every one is started by spawn, which remembers its pid.
 
-PIDS=()
 T=""
 
 on_exit() {
 	local rc=$? p
 
 	trap - EXIT INT TERM
-	# Each pid is a timeout, which passes TERM on to its program.
-	for p in ${PIDS[@]+"${PIDS[@]}"}; do
+	# Only jobs still running: a pid that ended may belong to another
+	# process by now. Each is a timeout, which passes TERM on.
+	for p in $(jobs -p); do
 		kill -TERM "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
@@ -102,7 +102,6 @@ spawn() {
 	shift 2
 	(cd -- "$dir" && exec "${TIMEOUT[@]}" "$@") >"$LOGS/$log.log" 2>&1 &
 	STARTED=$!
-	PIDS+=("$STARTED")
 }
 
 # Runs make from the repository root for the build under test, with the
