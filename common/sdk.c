@@ -88,6 +88,24 @@ mr_next_word(const char *data, size_t len, size_t *pos, const char **word,
 	return words_next(data, len, pos, word, wordlen);
 }
 
+int64_t
+mr_emit_words(mr_emitter *out, const char *data, size_t len,
+    const void *value, size_t valuelen)
+{
+	const char *word;
+	size_t pos = 0, wlen;
+	int64_t n = 0;
+
+	if (out->emit_words != NULL)
+		return out->emit_words(out->ctx, data, len, value, valuelen);
+	while (words_next(data, len, &pos, &word, &wlen)) {
+		if (out->emit(out->ctx, word, wlen, value, valuelen) == -1)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
 int
 mr_combine_sum(mr_emitter *out, const char *key, size_t keylen,
     mr_values *values)

@@ -15,6 +15,9 @@ struct mr_emitter {
 	int	(*emit)(void *ctx, const void *key, size_t keylen,
 		    const void *value, size_t valuelen);
 	void	*ctx;
+	/* mr_emit_words() natively, or NULL: then a loop over emit(). */
+	int64_t	(*emit_words)(void *ctx, const char *data, size_t len,
+		    const void *value, size_t valuelen);
 };
 
 struct mr_values {

@@ -10,7 +10,7 @@
 #include "words.h"
 
 /* 1 for ASCII letters, 0 for other ASCII, 2 for bytes that start non-ASCII. */
-static const uint8_t words_class[256] = {
+const uint8_t words_class[256] = {
 	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
 	['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
 	['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
@@ -82,70 +82,4 @@ words_is_letter(int32_t cp)
 	default:
 		return 0;
 	}
-}
-
-/*
- * Classifies the character at p: returns its length in bytes (1 for an
- * invalid byte) and sets *letter.
- */
-static inline size_t
-words_char(const uint8_t *p, size_t n, int *letter)
-{
-	int32_t cp;
-	int l;
-
-	switch (words_class[*p]) {
-	case 1:
-		*letter = 1;
-		return 1;
-	case 0:
-		*letter = 0;
-		return 1;
-	}
-	l = words_decode(p, n, &cp);
-	if (l == 0) {
-		*letter = 0;
-		return 1;
-	}
-	*letter = words_is_letter(cp);
-	return l;
-}
-
-int
-words_next(const char *data, size_t len, size_t *pos,
-    const char **word, size_t *wordlen)
-{
-	const uint8_t *p = (const uint8_t *)data;
-	size_t i = *pos, start, l;
-	int letter;
-
-	/* Skip separators; ASCII ones take one table lookup each. */
-	for (;;) {
-		while (i < len && words_class[p[i]] == 0)
-			i++;
-		if (i >= len) {
-			*pos = len;
-			return 0;
-		}
-		l = words_char(p + i, len - i, &letter);
-		if (letter)
-			break;
-		i += l;
-	}
-	start = i;
-	i += l;
-	for (;;) {
-		while (i < len && words_class[p[i]] == 1)
-			i++;
-		if (i >= len || words_class[p[i]] == 0)
-			break;
-		l = words_char(p + i, len - i, &letter);
-		if (!letter)
-			break;
-		i += l;
-	}
-	*word = data + start;
-	*wordlen = i - start;
-	*pos = i;
-	return 1;
 }

@@ -1236,6 +1236,135 @@ START_TEST(test_sum_rejects_text)
 }
 END_TEST
 
+/*
+ * Text of vocabulary words between separators (some words stop at the
+ * buffer's last byte); counts[] gets each word's occurrences.
+ */
+static size_t
+words_text(char *buf, size_t size, uint32_t seed, uint64_t *counts)
+{
+	size_t used = 0;
+
+	memset(counts, 0, NVOCAB * sizeof *counts);
+	for (;;) {
+		size_t w, sl, wl;
+		const char *sep;
+
+		seed = seed * 1103515245u + 12345u;
+		w = (seed >> 16) % NVOCAB;
+		sep = seps[(seed >> 8) % NSEPS];
+		sl = strlen(sep);
+		wl = strlen(vocab[w]);
+		if (used + sl + wl > size)
+			return used;
+		memcpy(buf + used, sep, sl);
+		memcpy(buf + used + sl, vocab[w], wl);
+		used += sl + wl;
+		counts[w]++;
+	}
+}
+
+/* Adds up the values of mr-<id>-<p> for every p per vocabulary word. */
+static void
+sum_files(uint32_t id, uint32_t nparts, uint64_t *got)
+{
+	struct err e = { "" };
+	const char *k, *v;
+	size_t kl, vl;
+	char name[64];
+	int rc;
+
+	memset(got, 0, NVOCAB * sizeof *got);
+	for (uint32_t p = 0; p < nparts; p++) {
+		struct kvreader *r;
+
+		snprintf(name, sizeof name, "mr-%u-%u", id, p);
+		r = kvreader_open(name, &e);
+		if (r == NULL)
+			ck_abort_msg("%s", e.msg);
+		while ((rc = kvreader_next(r, &k, &kl, &v, &vl, &e)) == 1) {
+			uint64_t n;
+			size_t w;
+
+			for (w = 0; w < NVOCAB; w++)
+				if (kl == strlen(vocab[w]) &&
+				    memcmp(k, vocab[w], kl) == 0)
+					break;
+			ck_assert_msg(w < NVOCAB, "%s: unknown key %.*s",
+			    name, (int)kl, k);
+			ck_assert_uint_eq(hash_partition(k, kl, nparts), p);
+			ck_assert_int_eq(mr_parse_u64(v, vl, &n), 0);
+			got[w] += n;
+		}
+		ck_assert_msg(rc == 0, "%s: %s", name, e.msg);
+		kvreader_close(r);
+	}
+}
+
+/*
+ * mr_emit_words() stores what a loop over mr_next_word() and mr_emit()
+ * would, with the native summing loop (mr_combine_sum, with and without
+ * spills), with another combiner and with none; it returns the word count.
+ */
+START_TEST(test_emit_words)
+{
+	static const struct {
+		mr_reduce_fn	 combine;
+		size_t		 budget;
+	} modes[] = {
+		{ mr_combine_sum, SIZE_MAX },
+		{ mr_combine_sum, 4096 },
+		{ sum_combine, SIZE_MAX },
+		{ NULL, SIZE_MAX },
+	};
+	enum { NP = 3 };
+	static char text[20000];
+	uint64_t want[NVOCAB], got[NVOCAB], total = 0;
+	size_t len = words_text(text, sizeof text, 7, want);
+	struct err e = { "" };
+
+	for (size_t w = 0; w < NVOCAB; w++)
+		total += want[w];
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		struct mapout *mo = mapout_new_bounded(NP, modes[i].combine,
+		    modes[i].budget);
+		uint64_t bytes = 0;
+
+		/* In two pieces: the first ends inside a word. */
+		ck_assert_int_eq(mr_emit_words(mapout_emitter(mo), text, len,
+		    "2", 1) + mr_emit_words(mapout_emitter(mo), "the", 3,
+		    "2", 1), (int64_t)total + 1);
+		ck_assert_uint_eq(mapout_count(mo), total + 1);
+		mapout_sort(mo);
+		if (mapout_write(mo, (uint32_t)i, modes[i].combine, &bytes,
+		    &e) != 0)
+			ck_abort_msg("mode %zu: %s", i, e.msg);
+		if (modes[i].budget != SIZE_MAX)
+			ck_assert_uint_gt(mapout_spills(mo), 0);
+		sum_files((uint32_t)i, NP, got);
+		want[0]++;		/* "the" */
+		for (size_t w = 0; w < NVOCAB; w++)
+			ck_assert_msg(got[w] == 2 * want[w], "mode %zu: %s: "
+			    "%llu, want %llu", i, vocab[w],
+			    (unsigned long long)got[w],
+			    (unsigned long long)(2 * want[w]));
+		want[0]--;
+		mapout_free(mo);
+	}
+	/* mr_combine_sum needs decimal values. */
+	{
+		struct mapout *mo = mapout_new_bounded(NP, mr_combine_sum,
+		    SIZE_MAX);
+
+		ck_assert_int_eq(mr_emit_words(mapout_emitter(mo), "a b", 3,
+		    "x", 1), -1);
+		ck_assert_int_eq(mapout_error(mo, &e), 1);
+		ck_assert_ptr_nonnull(strstr(e.msg, "decimal"));
+		mapout_free(mo);
+	}
+}
+END_TEST
+
 /* Emits every line (without its newline) as a key. */
 static int
 lines_map(mr_emitter *out, const char *name, const char *data, size_t len)
@@ -1363,6 +1492,7 @@ mapout_suite(void)
 	tcase_add_test(tc, test_bounded_spills);
 	tcase_add_test(tc, test_bounded_combine);
 	tcase_add_test(tc, test_sum_rejects_text);
+	tcase_add_test(tc, test_emit_words);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("task");

@@ -200,7 +200,7 @@ check_wc(const char *path)
 	struct plugin *p = plugin_load(path, &e);
 	const struct mr_app *app;
 	struct sink s = { 0, "", "" };
-	mr_emitter out = { sink_emit, &s };
+	mr_emitter out = { .emit = sink_emit, .ctx = &s };
 
 	if (p == NULL)
 		ck_abort_msg("plugin_load(%s): %s", path, e.msg);

@@ -54,7 +54,7 @@ join(const char *const *v, size_t n, const char *sep, int flags,
 {
 	struct list l = { v, n, 0, { 0 } };
 	mr_values values = { list_next, &l, 0 };
-	mr_emitter out = { capture, NULL };
+	mr_emitter out = { .emit = capture, .ctx = NULL };
 
 	nemits = 0;
 	ck_assert_int_eq(mr_emit_joined(&out, "k", 1, &values, sep, flags), 0);
@@ -100,7 +100,7 @@ START_TEST(test_emit_u64_and_sum)
 	const char *v[] = { "1", "41", "0", "18446744073709551574" };
 	struct list l = { v, 3, 0, { 0 } };
 	mr_values values = { list_next, &l, 0 };
-	mr_emitter out = { capture, NULL };
+	mr_emitter out = { .emit = capture, .ctx = NULL };
 
 	ck_assert_int_eq(mr_emit_u64(&out, "n", 1, 0), 0);
 	ck_assert_str_eq(got_value, "0");
@@ -115,6 +115,52 @@ START_TEST(test_emit_u64_and_sum)
 }
 END_TEST
 
+/* Appends "key=value;" for every record. */
+static char emitted[256];
+
+static int
+collect(void *ctx, const void *key, size_t keylen, const void *value,
+    size_t valuelen)
+{
+	size_t used = strlen(emitted);
+
+	(void)ctx;
+	snprintf(emitted + used, sizeof emitted - used, "%.*s=%.*s;",
+	    (int)keylen, (const char *)key, (int)valuelen,
+	    (const char *)value);
+	return 0;
+}
+
+static int
+refuse(void *ctx, const void *key, size_t keylen, const void *value,
+    size_t valuelen)
+{
+	(void)ctx;
+	(void)key;
+	(void)keylen;
+	(void)value;
+	(void)valuelen;
+	return -1;
+}
+
+/* Without a native loop, mr_emit_words() is mr_next_word() plus mr_emit(). */
+START_TEST(test_emit_words)
+{
+	mr_emitter out = { .emit = collect, .ctx = NULL };
+	mr_emitter bad = { .emit = refuse, .ctx = NULL };
+	const char text[] = "Hello, w\xc3\xb6rld 42\xff\xfex_y \xe6\x97\xa5\xe6\x9c\xac";
+
+	emitted[0] = '\0';
+	ck_assert_int_eq(mr_emit_words(&out, text, sizeof text - 1, "1", 1), 5);
+	ck_assert_str_eq(emitted,
+	    "Hello=1;w\xc3\xb6rld=1;x=1;y=1;\xe6\x97\xa5\xe6\x9c\xac=1;");
+	emitted[0] = '\0';
+	ck_assert_int_eq(mr_emit_words(&out, " ,. 42", 6, "1", 1), 0);
+	ck_assert_str_eq(emitted, "");
+	ck_assert_int_eq(mr_emit_words(&bad, "a b", 3, "1", 1), -1);
+}
+END_TEST
+
 static Suite *
 sdk_suite(void)
 {
@@ -124,6 +170,7 @@ sdk_suite(void)
 	tcase_add_test(tc, test_joined);
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_emit_u64_and_sum);
+	tcase_add_test(tc, test_emit_words);
 	suite_add_tcase(s, tc);
 	return s;
 }

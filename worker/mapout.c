@@ -35,6 +35,7 @@
 #include "merge.h"
 #include "safefile.h"
 #include "sdk.h"
+#include "words.h"
 
 /* Values of one chained key folded by the combiner at a time. */
 #define MAPOUT_BATCH 32
@@ -148,7 +149,7 @@ mapout_prefix_of(uint64_t word)
  * A fast table hash of a key whose first eight bytes are `word`; the
  * partition uses the lab's FNV-1a separately, once per distinct key.
  */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t
 mapout_hash(const char *key, size_t len, uint64_t word)
 {
 	uint64_t h = word ^ (len * 0x9e3779b97f4a7c15ull), w;
@@ -393,7 +394,7 @@ mapout_scratch_emit(void *ctx, const void *key, size_t keylen,
 static int
 mapout_fold(struct mapout *mo, struct mapout_key *k)
 {
-	mr_emitter out = { mapout_scratch_emit, mo };
+	mr_emitter out = { .emit = mapout_scratch_emit, .ctx = mo };
 	struct mapout_iter it;
 	mr_values values = { mapout_iter_next, &it, 0 };
 	size_t blockneed = 0, need = 0, off = 0;
@@ -516,32 +517,31 @@ mapout_key_size(const struct mapout *mo, size_t keylen)
 
 static int	mapout_emit(void *, const void *, size_t, const void *, size_t);
 
-/* Adds a decimal value to a key's sum (mr_combine_sum), adding the key if new. */
+/*
+ * Adds n to a key's sum (mr_combine_sum), adding the key if new; h and word
+ * are the key's hash and first word.
+ */
 static int
-mapout_add_sum(struct mapout *mo, struct mapout_slot *sl,
-    struct mapout_slot *empty, const char *key, size_t keylen, uint32_t h,
-    uint64_t word, const char *value, size_t valuelen)
+mapout_add_sum_hashed(struct mapout *mo, const char *key, size_t keylen,
+    uint32_t h, uint64_t word, uint64_t n)
 {
+	struct mapout_slot *sl, *empty = NULL;
 	struct mapout_key *k;
-	uint64_t n, sum;
+	uint64_t sum;
 	char *p;
 	size_t need;
 
-	if (valuelen == 1 && (unsigned)(value[0] - '0') < 10)
-		n = (uint64_t)(value[0] - '0');
-	else if (mr_parse_u64(value, valuelen, &n) == -1) {
-		err_set(&mo->err, "mr_combine_sum: a value of %zu bytes is "
-		    "not a decimal number", valuelen);
-		mo->failed = 1;
-		return -1;
-	}
+	if ((mo->nkeys + 1) * 2 > mo->tablesize)
+		mapout_table_grow(mo);
+	sl = mapout_find(mo, key, keylen, h, word, &empty);
 	if (sl == NULL) {
 		need = mapout_key_size(mo, keylen) + sizeof *k +
 		    2 * sizeof *mo->table;
 		if (mapout_memory(mo) + need > mo->budget && mo->nkeys > 0) {
+			/* Full: write what is held as a run, start again. */
 			if (mapout_spill(mo) == -1)
 				return -1;
-			return mapout_emit(mo, key, keylen, value, valuelen);
+			sl = mapout_find(mo, key, keylen, h, word, &empty);
 		}
 		mapout_arena_reserve(mo, need);
 		k = mapout_add_key(mo, empty, key, keylen, h, word);
@@ -560,6 +560,76 @@ mapout_add_sum(struct mapout *mo, struct mapout_slot *sl,
 	return 0;
 }
 
+/* Adds n to a key's sum (mr_combine_sum), adding the key if new. */
+static int
+mapout_add_sum(struct mapout *mo, const char *key, size_t keylen, uint64_t n)
+{
+	uint64_t word = mapout_word(key, keylen);
+
+	return mapout_add_sum_hashed(mo, key, keylen,
+	    mapout_hash(key, keylen, word), word, n);
+}
+
+/*
+ * The first word of a key of len bytes (1 or more) at p when 8 bytes can be
+ * read there: one load and a mask. Equal to mapout_word(p, len).
+ */
+static inline uint64_t
+mapout_word8(const char *p, size_t len)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return len >= 8 ? w : w & ((1ull << (8 * len)) - 1);
+}
+
+/*
+ * The sum of a key already in the table (mr_combine_sum), or NULL. Sum
+ * records keep at least 8 bytes after the key's start (the key's NUL and
+ * the sum follow it), so the stored key's first word is one load too.
+ */
+static inline __attribute__((always_inline)) char *
+mapout_sum_find(const struct mapout *mo, const char *key, size_t keylen,
+    uint32_t h, uint64_t word)
+{
+	const struct mapout_slot *table = mo->table, *sl;
+	const char *arena = mo->arena, *rec;
+	size_t i, mask = mo->tablesize - 1;
+
+	if (mo->tablesize == 0)
+		return NULL;
+	for (i = h & mask;; i = (i + 1) & mask) {
+		sl = &table[i];
+		if (sl->rec8 == 0)
+			return NULL;
+		if (sl->hash != h)
+			continue;
+		rec = arena + (uint64_t)sl->rec8 * 8;
+		if (mapout_load32(rec + 4) != keylen ||
+		    mapout_word8(rec + 8, keylen) != word)
+			continue;
+		if (keylen <= 8 || memcmp(rec + 16, key + 8, keylen - 8) == 0)
+			return mapout_sum(mo, (uint64_t)sl->rec8 * 8, keylen);
+	}
+}
+
+/* A value for mr_combine_sum: decimal digits, else the map output fails. */
+static int
+mapout_sum_value(struct mapout *mo, const char *value, size_t valuelen,
+    uint64_t *n)
+{
+	if (valuelen == 1 && (unsigned)(value[0] - '0') < 10) {
+		*n = (uint64_t)(value[0] - '0');
+		return 0;
+	}
+	if (mr_parse_u64(value, valuelen, n) == 0)
+		return 0;
+	err_set(&mo->err, "mr_combine_sum: a value of %zu bytes is not a "
+	    "decimal number", valuelen);
+	mo->failed = 1;
+	return -1;
+}
+
 static int
 mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
     size_t valuelen)
@@ -574,14 +644,18 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
 
 	if (mo->failed || mo->sorted || keylen > UINT32_MAX)
 		return -1;
+	if (mo->sum) {
+		uint64_t n;
+
+		if (mapout_sum_value(mo, value, valuelen, &n) == -1)
+			return -1;
+		return mapout_add_sum(mo, key, keylen, n);
+	}
 	word = mapout_word(key, keylen);
 	h = mapout_hash(key, keylen, word);
 	if ((mo->nkeys + 1) * 2 > mo->tablesize)
 		mapout_table_grow(mo);
 	sl = mapout_find(mo, key, keylen, h, word, &empty);
-	if (mo->sum)
-		return mapout_add_sum(mo, sl, empty, key, keylen, h, word,
-		    value, valuelen);
 	if (sl != NULL && mo->blocks) {
 		/* The common case: one more small value for a known key. */
 		st = mapout_block_state(mo, (uint64_t)sl->rec8 * 8, keylen);
@@ -630,6 +704,63 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
 	return 0;
 }
 
+/*
+ * mr_emit_words(): with mr_combine_sum, words are split and counted in one
+ * loop (the hot loop of a word count); otherwise each goes to mapout_emit().
+ */
+static int64_t
+mapout_emit_words(void *ctx, const char *data, size_t len, const void *value,
+    size_t valuelen)
+{
+	struct mapout *mo = ctx;
+	const char *word;
+	size_t pos = 0, wlen;
+	int64_t count = 0;
+	uint64_t n, hits = 0;
+
+	if (mo->failed || mo->sorted)
+		return -1;
+	if (!mo->sum) {
+		while (words_next(data, len, &pos, &word, &wlen)) {
+			if (mapout_emit(mo, word, wlen, value, valuelen) == -1)
+				return -1;
+			count++;
+		}
+		return count;
+	}
+	if (mapout_sum_value(mo, value, valuelen, &n) == -1)
+		return -1;
+	while (words_next(data, len, &pos, &word, &wlen)) {
+		uint64_t w, sum;
+		uint32_t h;
+		char *p;
+
+		if (wlen > UINT32_MAX)
+			return -1;
+		w = len - (size_t)(word - data) >= 8 ? mapout_word8(word, wlen) :
+		    mapout_word(word, wlen);
+		h = mapout_hash(word, wlen, w);
+		count++;
+		if ((p = mapout_sum_find(mo, word, wlen, h, w)) == NULL) {
+			if (mapout_add_sum_hashed(mo, word, wlen, h, w, n) == -1)
+				return -1;
+			continue;
+		}
+		/* The common case, a known word: no store into mo. */
+		memcpy(&sum, p, 8);
+		if (n > UINT64_MAX - sum) {
+			err_set(&mo->err, "mr_combine_sum: the sum overflows");
+			mo->failed = 1;
+			return -1;
+		}
+		sum += n;
+		memcpy(p, &sum, 8);
+		hits++;
+	}
+	mo->count += hits;
+	return count;
+}
+
 static struct mapout *
 mapout_alloc(uint32_t nparts, mr_reduce_fn combine, size_t budget)
 {
@@ -644,6 +775,7 @@ mapout_alloc(uint32_t nparts, mr_reduce_fn combine, size_t budget)
 	mo->used = 8;		/* offset 0 means "no node" */
 	mo->id = mapout_ids++;
 	mo->emitter.emit = mapout_emit;
+	mo->emitter.emit_words = mapout_emit_words;
 	mo->emitter.ctx = mo;
 	return mo;
 }
@@ -921,7 +1053,7 @@ mapout_write_group(void *arg, const char *key, size_t keylen,
     mr_values *values)
 {
 	struct mapout_sink *s = arg;
-	mr_emitter out = { mapout_sink_emit, s };
+	mr_emitter out = { .emit = mapout_sink_emit, .ctx = s };
 	const char *v;
 	size_t vlen;
 	int rc;
