@@ -1313,7 +1313,7 @@ START_TEST(test_emit_words)
 		size_t		 budget;
 	} modes[] = {
 		{ mr_combine_sum, SIZE_MAX },
-		{ mr_combine_sum, 4096 },
+		{ mr_combine_sum, 9000 },
 		{ sum_combine, SIZE_MAX },
 		{ NULL, SIZE_MAX },
 	};

@@ -1077,6 +1077,35 @@ mapout_write_group(void *arg, const char *key, size_t keylen,
 }
 
 /* Writes partition `part` of what is in memory to `path`. */
+/*
+ * Writes the sums of partition `part` as they are: what mr_combine_sum
+ * would emit, without making text of each sum and parsing it back.
+ */
+static int
+mapout_write_sums(struct mapout *mo, uint32_t part, struct kvwriter *w,
+    struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < mo->nkeys && mo->keys[i].part < part; i++)
+		;
+	for (; i < mo->nkeys && mo->keys[i].part == part; i++) {
+		const struct mapout_key *k = &mo->keys[i];
+		char num[24], *p = num + sizeof num;
+		uint64_t n;
+
+		memcpy(&n, mapout_sum(mo, k->rec, k->keylen), 8);
+		do {
+			*--p = (char)('0' + n % 10);
+			n /= 10;
+		} while (n != 0);
+		if (kvwriter_add(w, mapout_key_bytes(mo, k->rec), k->keylen,
+		    p, (size_t)(num + sizeof num - p), e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 mapout_write_part(struct mapout *mo, uint32_t part, const char *path,
     mr_reduce_fn combine, uint64_t *bytes, struct err *e)
@@ -1090,7 +1119,9 @@ mapout_write_part(struct mapout *mo, uint32_t part, const char *path,
 	sink.w = kvwriter_open(path, e);
 	if (sink.w == NULL)
 		return -1;
-	if (mapout_foreach_group(mo, part, mapout_write_group, &sink) == -1) {
+	if (mo->sum && combine == mr_combine_sum ?
+	    mapout_write_sums(mo, part, sink.w, e) == -1 :
+	    mapout_foreach_group(mo, part, mapout_write_group, &sink) == -1) {
 		kvwriter_abort(sink.w);
 		return -1;
 	}
