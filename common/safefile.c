@@ -35,26 +35,71 @@ safefile_free(struct safefile *f)
 	free(f);
 }
 
+/* Sets f->tmp to a fresh temporary name next to f->path. */
+static void
+safefile_tmpname(struct safefile *f)
+{
+	const char *slash = strrchr(f->path, '/');
+	int dirlen = slash != NULL ? (int)(slash - f->path + 1) : 0;
+	size_t tmplen = strlen(f->path) + sizeof SAFEFILE_PREFIX + 48;
+
+	free(f->tmp);
+	f->tmp = xmalloc(tmplen);
+	/* pid and a counter make the name unique without random retries. */
+	snprintf(f->tmp, tmplen, "%.*s%s%s-%ld-%lu", dirlen, f->path,
+	    SAFEFILE_PREFIX, f->path + dirlen, (long)getpid(), safefile_seq++);
+}
+
+/*
+ * An unnamed file in path's folder (O_TMPFILE), given its name by linkat()
+ * through /proc/self/fd at commit: one directory entry made per file where
+ * a named temporary file takes two and a removal. -1 when the kernel, the
+ * file system or a missing /proc does not allow it.
+ */
+static int
+safefile_open_unnamed(const char *path)
+{
+#ifdef O_TMPFILE
+	static int proc_ok = -1;
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (proc_ok == -1)
+		proc_ok = access("/proc/self/fd", X_OK) == 0;
+	if (!proc_ok)
+		return -1;
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else {
+		dir = xmalloc((size_t)(slash - path) + 1);
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	}
+	fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
+	free(dir);
+	return fd;
+#else
+	(void)path;
+	return -1;
+#endif
+}
+
 struct safefile *
 safefile_open(const char *path, int flags, struct err *e)
 {
 	struct safefile *f;
-	const char *slash = strrchr(path, '/');
-	int dirlen = slash != NULL ? (int)(slash - path + 1) : 0;
-	size_t tmplen = strlen(path) + sizeof SAFEFILE_PREFIX + 48;
 
 	f = xcalloc(1, sizeof *f);
 	f->path = xstrdup(path);
 	f->flags = flags;
-	f->tmp = xmalloc(tmplen);
-	/*
-	 * pid and a counter make the name unique without random retries, and
-	 * open() applies the umask itself: one system call per file.
-	 */
+	if ((f->fd = safefile_open_unnamed(path)) != -1)
+		goto done;
+	/* open() applies the umask itself: one system call per file. */
 	do {
-		snprintf(f->tmp, tmplen, "%.*s%s%s-%ld-%lu", dirlen, path,
-		    SAFEFILE_PREFIX, path + dirlen, (long)getpid(),
-		    safefile_seq++);
+		safefile_tmpname(f);
 		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0666);
 	} while (f->fd == -1 && errno == EEXIST);
@@ -63,8 +108,47 @@ safefile_open(const char *path, int flags, struct err *e)
 		safefile_free(f);
 		return NULL;
 	}
+done:
 	f->buf = xmalloc(SAFEFILE_BUF);
 	return f;
+}
+
+/*
+ * Gives the unnamed file its final name. When that name exists (a task run
+ * again), the file is linked under a temporary name and renamed over it, so
+ * that the old file is replaced in one step.
+ */
+static int
+safefile_link(struct safefile *f, struct err *e)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, f->path, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		err_sys(e, "%s: link", f->path);
+		return -1;
+	}
+	for (;;) {
+		safefile_tmpname(f);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp,
+		    AT_SYMLINK_FOLLOW) == 0)
+			break;
+		if (errno != EEXIST) {
+			err_sys(e, "%s: link", f->tmp);
+			free(f->tmp);
+			f->tmp = NULL;
+			return -1;
+		}
+	}
+	if (rename(f->tmp, f->path) == -1) {
+		err_sys(e, "%s: rename", f->path);
+		return -1;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	return 0;
 }
 
 /* Writes all of p to the file descriptor. */
@@ -133,6 +217,26 @@ safefile_commit(struct safefile *f, struct err *e)
 		err_sys(e, "%s: fsync", f->path);
 		goto fail;
 	}
+	if (f->tmp == NULL) {
+		/*
+		 * An unnamed file is named before it is closed: closing first
+		 * would free it. After fsync (or for files checked on reading)
+		 * close has no write error left to report on a local file
+		 * system, and file systems without O_TMPFILE take the path
+		 * below.
+		 */
+		if (safefile_link(f, e) == -1)
+			goto fail;
+		fd = f->fd;
+		f->fd = -1;
+		if (close(fd) == -1) {
+			err_sys(e, "%s: close", f->path);
+			unlink(f->path);
+			goto fail;
+		}
+		safefile_free(f);
+		return 0;
+	}
 	fd = f->fd;
 	f->fd = -1;
 	if (close(fd) == -1) {
@@ -159,7 +263,8 @@ safefile_abort(struct safefile *f)
 		return;
 	if (f->fd != -1)
 		close(f->fd);
-	unlink(f->tmp);
+	if (f->tmp != NULL)
+		unlink(f->tmp);
 	safefile_free(f);
 	errno = saved;
 }

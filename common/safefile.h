@@ -1,13 +1,18 @@
 /*
  * safefile.h - files that appear whole or not at all.
  *
- * safefile_open("dir/mr-out-3") creates a temporary file "dir/.mrtmp-mr-out-3-PID-N"
- * in the same folder; writes are buffered; safefile_commit() flushes, fsyncs
- * (unless SAFEFILE_NOSYNC), closes (checking each step) and renames it over
- * the final name.
- * safefile_abort(), or a failed commit, unlinks the temporary file. A crash
- * may leave a ".mrtmp-" file behind but never a partial final file; the
- * coordinator removes leftovers when the job ends (SAFEFILE_PREFIX).
+ * safefile_open("dir/mr-out-3") creates an unnamed file in "dir"
+ * (O_TMPFILE); writes are buffered; safefile_commit() flushes, fsyncs
+ * (unless SAFEFILE_NOSYNC) and links it under the final name, then closes
+ * it (checking each step). A crash before the link leaves nothing behind.
+ * An existing final file is replaced in one step (linked under a temporary
+ * name, then renamed over it).
+ * Where O_TMPFILE is not available (older kernels, some file systems, no
+ * /proc), the file is a named temporary "dir/.mrtmp-mr-out-3-PID-N" that
+ * is closed, then renamed over the final name; a crash may leave it behind
+ * (never a partial final file) and the coordinator removes such leftovers
+ * when the job ends (SAFEFILE_PREFIX).
+ * safefile_abort(), or a failed commit, removes what was written.
  */
 #ifndef MR_SAFEFILE_H
 #define MR_SAFEFILE_H

@@ -41,6 +41,7 @@ export LC_ALL=C
 
 PROG=${0##*/}
 ALL_TESTS=(kill-worker stop-worker write-error-output write-error-intermediate
+	write-error-unnamed
 	corrupt-intermediate missing-intermediate plugin-crash bad-command-lines)
 TIMEOUT=(timeout -k 2s 120s)
 SHORT_TIMEOUT=(timeout -k 2s 5s)
@@ -441,7 +442,8 @@ t_stop_worker() {
 # $2 (ENOSPC or EIO, message $3) in one worker: the attempt is reported
 # failed, retried, and the job completes with the right output.
 write_error_test() {
-	local prefix=$1 errno=$2 msg=$3 once=$LOGS/failwrite.once pre n
+	local prefix=$1 errno=$2 msg=$3 name=${4:-${1#.mrtmp-}}
+	local once=$LOGS/failwrite.once pre n
 
 	if [ "$ASAN_PRELOAD" = unavailable ]; then
 		DETAIL="skipped: the LD_PRELOAD shim cannot be combined with this sanitized build (libasan not found by ldd)"
@@ -467,8 +469,8 @@ write_error_test() {
 		return 1
 	fi
 	log_has '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\): attempt [0-9]+ failed: '
-	if [[ $MATCH != *": ${prefix#.mrtmp-}"*": write: $msg"* ]]; then
-		REASON="the failure does not name the file and the error (${prefix#.mrtmp-}*, $msg): $MATCH"
+	if [[ $MATCH != *": $name"*": write: $msg"* ]]; then
+		REASON="the failure does not name the file and the error ($name*, $msg): $MATCH"
 		return 1
 	fi
 	DETAIL="1 write failed (${MATCH#*failed: }), attempt retried"
@@ -483,6 +485,12 @@ t_write_error_output() {
 
 t_write_error_intermediate() {
 	write_error_test .mrtmp-mr-1- EIO "Input/output error"
+}
+
+# Files are written unnamed (O_TMPFILE) until they are complete: /proc
+# shows them as "#INODE (deleted)". The first write to one fails.
+t_write_error_unnamed() {
+	write_error_test '#' EIO "Input/output error" mr-
 }
 
 # Worker A runs both map tasks of a 2-input, 1-reduce job and leaves; then
