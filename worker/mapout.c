@@ -76,6 +76,8 @@ struct mapout {
 	struct mapout_slot *table;
 	size_t		 tablesize;	/* power of two */
 	int		 sorted;	/* keys sorted: the table is stale */
+	size_t		*partstart;	/* once sorted: partition p's keys are
+					   keys[partstart[p] .. partstart[p+1]) */
 
 	uint64_t	 count;
 	unsigned	 nruns;		/* spilled runs */
@@ -518,59 +520,6 @@ mapout_key_size(const struct mapout *mo, size_t keylen)
 static int	mapout_emit(void *, const void *, size_t, const void *, size_t);
 
 /*
- * Adds n to a key's sum (mr_combine_sum), adding the key if new; h and word
- * are the key's hash and first word.
- */
-static int
-mapout_add_sum_hashed(struct mapout *mo, const char *key, size_t keylen,
-    uint32_t h, uint64_t word, uint64_t n)
-{
-	struct mapout_slot *sl, *empty = NULL;
-	struct mapout_key *k;
-	uint64_t sum;
-	char *p;
-	size_t need;
-
-	if ((mo->nkeys + 1) * 2 > mo->tablesize)
-		mapout_table_grow(mo);
-	sl = mapout_find(mo, key, keylen, h, word, &empty);
-	if (sl == NULL) {
-		need = mapout_key_size(mo, keylen) + sizeof *k +
-		    2 * sizeof *mo->table;
-		if (mapout_memory(mo) + need > mo->budget && mo->nkeys > 0) {
-			/* Full: write what is held as a run, start again. */
-			if (mapout_spill(mo) == -1)
-				return -1;
-			sl = mapout_find(mo, key, keylen, h, word, &empty);
-		}
-		mapout_arena_reserve(mo, need);
-		k = mapout_add_key(mo, empty, key, keylen, h, word);
-		p = mapout_sum(mo, k->rec, keylen);
-	} else
-		p = mapout_sum(mo, (uint64_t)sl->rec8 * 8, keylen);
-	memcpy(&sum, p, 8);
-	if (n > UINT64_MAX - sum) {
-		err_set(&mo->err, "mr_combine_sum: the sum overflows");
-		mo->failed = 1;
-		return -1;
-	}
-	sum += n;
-	memcpy(p, &sum, 8);
-	mo->count++;
-	return 0;
-}
-
-/* Adds n to a key's sum (mr_combine_sum), adding the key if new. */
-static int
-mapout_add_sum(struct mapout *mo, const char *key, size_t keylen, uint64_t n)
-{
-	uint64_t word = mapout_word(key, keylen);
-
-	return mapout_add_sum_hashed(mo, key, keylen,
-	    mapout_hash(key, keylen, word), word, n);
-}
-
-/*
  * The first word of a key of len bytes (1 or more) at p when 8 bytes can be
  * read there: one load and a mask. Equal to mapout_word(p, len).
  */
@@ -584,24 +533,25 @@ mapout_word8(const char *p, size_t len)
 }
 
 /*
- * The sum of a key already in the table (mr_combine_sum), or NULL. Sum
+ * The sum of a key in the table (mr_combine_sum), or NULL with *empty set
+ * to the slot where it belongs; the table has room for one more key. Sum
  * records keep at least 8 bytes after the key's start (the key's NUL and
  * the sum follow it), so the stored key's first word is one load too.
  */
 static inline __attribute__((always_inline)) char *
 mapout_sum_find(const struct mapout *mo, const char *key, size_t keylen,
-    uint32_t h, uint64_t word)
+    uint32_t h, uint64_t word, struct mapout_slot **empty)
 {
-	const struct mapout_slot *table = mo->table, *sl;
+	struct mapout_slot *table = mo->table, *sl;
 	const char *arena = mo->arena, *rec;
 	size_t i, mask = mo->tablesize - 1;
 
-	if (mo->tablesize == 0)
-		return NULL;
 	for (i = h & mask;; i = (i + 1) & mask) {
 		sl = &table[i];
-		if (sl->rec8 == 0)
+		if (sl->rec8 == 0) {
+			*empty = sl;
 			return NULL;
+		}
 		if (sl->hash != h)
 			continue;
 		rec = arena + (uint64_t)sl->rec8 * 8;
@@ -611,6 +561,67 @@ mapout_sum_find(const struct mapout *mo, const char *key, size_t keylen,
 		if (keylen <= 8 || memcmp(rec + 16, key + 8, keylen - 8) == 0)
 			return mapout_sum(mo, (uint64_t)sl->rec8 * 8, keylen);
 	}
+}
+
+/*
+ * Adds a key with a zero sum at its empty slot (from mapout_sum_find);
+ * spills first when the budget is reached. Returns its sum, or NULL.
+ */
+static char *
+mapout_sum_insert(struct mapout *mo, const char *key, size_t keylen,
+    uint32_t h, uint64_t word, struct mapout_slot *empty)
+{
+	struct mapout_key *k;
+	size_t need = mapout_key_size(mo, keylen) + sizeof *k +
+	    2 * sizeof *mo->table;
+
+	if (mapout_memory(mo) + need > mo->budget && mo->nkeys > 0) {
+		/* Full: write what is held as a run, start again. */
+		if (mapout_spill(mo) == -1)
+			return NULL;
+		(void)mapout_sum_find(mo, key, keylen, h, word, &empty);
+	}
+	mapout_arena_reserve(mo, need);
+	k = mapout_add_key(mo, empty, key, keylen, h, word);
+	return mapout_sum(mo, k->rec, keylen);
+}
+
+/* Adds n to the sum at p; fails the output when it overflows. */
+static inline int
+mapout_sum_add(struct mapout *mo, char *p, uint64_t n)
+{
+	uint64_t sum;
+
+	memcpy(&sum, p, 8);
+	if (n > UINT64_MAX - sum) {
+		err_set(&mo->err, "mr_combine_sum: the sum overflows");
+		mo->failed = 1;
+		return -1;
+	}
+	sum += n;
+	memcpy(p, &sum, 8);
+	return 0;
+}
+
+/* Adds n to a key's sum (mr_combine_sum), adding the key if new. */
+static int
+mapout_add_sum(struct mapout *mo, const char *key, size_t keylen, uint64_t n)
+{
+	struct mapout_slot *empty;
+	uint64_t word = mapout_word(key, keylen);
+	uint32_t h = mapout_hash(key, keylen, word);
+	char *p;
+
+	if ((mo->nkeys + 1) * 2 > mo->tablesize)
+		mapout_table_grow(mo);
+	p = mapout_sum_find(mo, key, keylen, h, word, &empty);
+	if (p == NULL &&
+	    (p = mapout_sum_insert(mo, key, keylen, h, word, empty)) == NULL)
+		return -1;
+	if (mapout_sum_add(mo, p, n) == -1)
+		return -1;
+	mo->count++;
+	return 0;
 }
 
 /* A value for mr_combine_sum: decimal digits, else the map output fails. */
@@ -716,7 +727,7 @@ mapout_emit_words(void *ctx, const char *data, size_t len, const void *value,
 	const char *word;
 	size_t pos = 0, wlen;
 	int64_t count = 0;
-	uint64_t n, hits = 0;
+	uint64_t n;
 
 	if (mo->failed || mo->sorted)
 		return -1;
@@ -731,7 +742,8 @@ mapout_emit_words(void *ctx, const char *data, size_t len, const void *value,
 	if (mapout_sum_value(mo, value, valuelen, &n) == -1)
 		return -1;
 	while (words_next(data, len, &pos, &word, &wlen)) {
-		uint64_t w, sum;
+		struct mapout_slot *empty;
+		uint64_t w;
 		uint32_t h;
 		char *p;
 
@@ -740,24 +752,17 @@ mapout_emit_words(void *ctx, const char *data, size_t len, const void *value,
 		w = len - (size_t)(word - data) >= 8 ? mapout_word8(word, wlen) :
 		    mapout_word(word, wlen);
 		h = mapout_hash(word, wlen, w);
-		count++;
-		if ((p = mapout_sum_find(mo, word, wlen, h, w)) == NULL) {
-			if (mapout_add_sum_hashed(mo, word, wlen, h, w, n) == -1)
-				return -1;
-			continue;
-		}
-		/* The common case, a known word: no store into mo. */
-		memcpy(&sum, p, 8);
-		if (n > UINT64_MAX - sum) {
-			err_set(&mo->err, "mr_combine_sum: the sum overflows");
-			mo->failed = 1;
+		if ((mo->nkeys + 1) * 2 > mo->tablesize)
+			mapout_table_grow(mo);
+		p = mapout_sum_find(mo, word, wlen, h, w, &empty);
+		if (p == NULL && (p = mapout_sum_insert(mo, word, wlen, h, w,
+		    empty)) == NULL)
 			return -1;
-		}
-		sum += n;
-		memcpy(p, &sum, 8);
-		hits++;
+		if (mapout_sum_add(mo, p, n) == -1)
+			return -1;
+		count++;
 	}
-	mo->count += hits;
+	mo->count += (uint64_t)count;
 	return count;
 }
 
@@ -767,6 +772,7 @@ mapout_alloc(uint32_t nparts, mr_reduce_fn combine, size_t budget)
 	struct mapout *mo = xcalloc(1, sizeof *mo);
 
 	mo->nparts = nparts;
+	mo->partstart = xcalloc((size_t)nparts + 1, sizeof *mo->partstart);
 	mo->combine = combine;
 	mo->sum = combine == mr_combine_sum;
 	mo->blocks = combine != NULL && !mo->sum;
@@ -961,16 +967,21 @@ mapout_sort(struct mapout *mo)
 	struct mapout_key *sorted;
 	size_t *start;
 
-	if (mo->sorted || mo->nkeys < 2) {
-		mo->sorted = 1;
+	if (mo->sorted)
 		return;
-	}
-	pairs = xmalloc(mo->nkeys * sizeof *pairs);
-	start = xcalloc((size_t)mo->nparts + 1, sizeof *start);
+	/* Where each partition's keys start, kept for the walks. */
+	start = mo->partstart;
+	memset(start, 0, ((size_t)mo->nparts + 1) * sizeof *start);
 	for (size_t i = 0; i < mo->nkeys; i++)
 		start[mo->keys[i].part + 1]++;
 	for (uint32_t p = 0; p < mo->nparts; p++)
 		start[p + 1] += start[p];
+	mo->sorted = 1;
+	if (mo->nkeys < 2)
+		return;
+	pairs = xmalloc(mo->nkeys * sizeof *pairs);
+	start = xmalloc(((size_t)mo->nparts + 1) * sizeof *start);
+	memcpy(start, mo->partstart, ((size_t)mo->nparts + 1) * sizeof *start);
 	for (size_t i = 0; i < mo->nkeys; i++) {
 		struct mapout_pair *pr = &pairs[start[mo->keys[i].part]++];
 
@@ -990,7 +1001,6 @@ mapout_sort(struct mapout *mo)
 	mo->keys = sorted;
 	free(start);
 	free(pairs);
-	mo->sorted = 1;
 }
 
 int
@@ -1002,9 +1012,9 @@ mapout_foreach_group(struct mapout *mo, uint32_t part, mapout_group_fn fn,
 	size_t i;
 
 	/* Keys are sorted by partition first. */
-	for (i = 0; i < mo->nkeys && mo->keys[i].part < part; i++)
-		;
-	for (; i < mo->nkeys && mo->keys[i].part == part; i++) {
+	if (part >= mo->nparts)
+		return 0;
+	for (i = mo->partstart[part]; i < mo->partstart[part + 1]; i++) {
 		struct mapout_key *k = &mo->keys[i];
 
 		mapout_iter_init(&it, mo, k);
@@ -1087,9 +1097,9 @@ mapout_write_sums(struct mapout *mo, uint32_t part, struct kvwriter *w,
 {
 	size_t i;
 
-	for (i = 0; i < mo->nkeys && mo->keys[i].part < part; i++)
-		;
-	for (; i < mo->nkeys && mo->keys[i].part == part; i++) {
+	if (part >= mo->nparts)
+		return 0;
+	for (i = mo->partstart[part]; i < mo->partstart[part + 1]; i++) {
 		const struct mapout_key *k = &mo->keys[i];
 		char num[24], *p = num + sizeof num;
 		uint64_t n;
@@ -1261,6 +1271,7 @@ mapout_free(struct mapout *mo)
 	if (mo == NULL)
 		return;
 	mapout_remove_runs(mo);
+	free(mo->partstart);
 	free(mo->keys);
 	free(mo->table);
 	free(mo->arena);
