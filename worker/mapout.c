@@ -147,28 +147,33 @@ mapout_prefix_of(uint64_t word)
 #endif
 }
 
+/* The two halves of a 64 x 64 bit product folded: a strong one-step mix. */
+static inline uint64_t
+mapout_mum(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
 /*
  * A fast table hash of a key whose first eight bytes are `word`; the
- * partition uses the lab's FNV-1a separately, once per distinct key.
+ * partition uses the lab's FNV-1a separately, once per distinct key. One
+ * folded multiply per 8 key bytes (wyhash's mixing), so every bit of the
+ * result depends on every bit of the key.
  */
 static inline __attribute__((always_inline)) uint32_t
 mapout_hash(const char *key, size_t len, uint64_t word)
 {
-	uint64_t h = word ^ (len * 0x9e3779b97f4a7c15ull), w;
+	uint64_t h = mapout_mum(word ^ 0xa0761d6478bd642full,
+	    len ^ 0xe7037ed1a0b428dbull), w;
 
 	for (size_t i = 8; i < len; i += 8) {
 		w = 0;
 		memcpy(&w, key + i, len - i < 8 ? len - i : 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
+		h = mapout_mum(h ^ w, 0x8ebc6af09c88c6e3ull);
 	}
-	/* Every bit of the result depends on every bit of the key. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)(h ^ h >> 32);
 }
 
 /* Key bytes of a record. */
@@ -534,13 +539,13 @@ mapout_word8(const char *p, size_t len)
 
 /*
  * The sum of a key in the table (mr_combine_sum), or NULL with *empty set
- * to the slot where it belongs; the table has room for one more key. Sum
+ * to the slot where it belongs; `avail` bytes can be read at key. Sum
  * records keep at least 8 bytes after the key's start (the key's NUL and
  * the sum follow it), so the stored key's first word is one load too.
  */
 static inline __attribute__((always_inline)) char *
 mapout_sum_find(const struct mapout *mo, const char *key, size_t keylen,
-    uint32_t h, uint64_t word, struct mapout_slot **empty)
+    size_t avail, uint32_t h, uint64_t word, struct mapout_slot **empty)
 {
 	struct mapout_slot *table = mo->table, *sl;
 	const char *arena = mo->arena, *rec;
@@ -558,14 +563,28 @@ mapout_sum_find(const struct mapout *mo, const char *key, size_t keylen,
 		if (mapout_load32(rec + 4) != keylen ||
 		    mapout_word8(rec + 8, keylen) != word)
 			continue;
-		if (keylen <= 8 || memcmp(rec + 16, key + 8, keylen - 8) == 0)
+		if (keylen <= 8)
+			return mapout_sum(mo, (uint64_t)sl->rec8 * 8, keylen);
+		/*
+		 * Keys of 9 to 16 bytes: one more word each side (the sum
+		 * follows the stored key, avail says the other can be read).
+		 */
+		if (keylen <= 16 && avail >= 16) {
+			if (mapout_word8(rec + 16, keylen - 8) ==
+			    mapout_word8(key + 8, keylen - 8))
+				return mapout_sum(mo, (uint64_t)sl->rec8 * 8,
+				    keylen);
+			continue;
+		}
+		if (memcmp(rec + 16, key + 8, keylen - 8) == 0)
 			return mapout_sum(mo, (uint64_t)sl->rec8 * 8, keylen);
 	}
 }
 
 /*
  * Adds a key with a zero sum at its empty slot (from mapout_sum_find);
- * spills first when the budget is reached. Returns its sum, or NULL.
+ * spills first when the budget is reached, grows the table when half
+ * full. Returns its sum, or NULL.
  */
 static char *
 mapout_sum_insert(struct mapout *mo, const char *key, size_t keylen,
@@ -579,7 +598,11 @@ mapout_sum_insert(struct mapout *mo, const char *key, size_t keylen,
 		/* Full: write what is held as a run, start again. */
 		if (mapout_spill(mo) == -1)
 			return NULL;
-		(void)mapout_sum_find(mo, key, keylen, h, word, &empty);
+		(void)mapout_sum_find(mo, key, keylen, keylen, h, word, &empty);
+	}
+	if ((mo->nkeys + 1) * 2 > mo->tablesize) {
+		mapout_table_grow(mo);
+		(void)mapout_sum_find(mo, key, keylen, keylen, h, word, &empty);
 	}
 	mapout_arena_reserve(mo, need);
 	k = mapout_add_key(mo, empty, key, keylen, h, word);
@@ -612,9 +635,9 @@ mapout_add_sum(struct mapout *mo, const char *key, size_t keylen, uint64_t n)
 	uint32_t h = mapout_hash(key, keylen, word);
 	char *p;
 
-	if ((mo->nkeys + 1) * 2 > mo->tablesize)
+	if (mo->tablesize == 0)
 		mapout_table_grow(mo);
-	p = mapout_sum_find(mo, key, keylen, h, word, &empty);
+	p = mapout_sum_find(mo, key, keylen, keylen, h, word, &empty);
 	if (p == NULL &&
 	    (p = mapout_sum_insert(mo, key, keylen, h, word, empty)) == NULL)
 		return -1;
@@ -715,6 +738,23 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
 	return 0;
 }
 
+/* mr_emit_words() as a loop over mapout_emit(). */
+static int64_t
+mapout_emit_words_slow(struct mapout *mo, const char *data, size_t len,
+    const void *value, size_t valuelen)
+{
+	const char *word;
+	size_t pos = 0, wlen;
+	int64_t count = 0;
+
+	while (words_next(data, len, &pos, &word, &wlen)) {
+		if (mapout_emit(mo, word, wlen, value, valuelen) == -1)
+			return -1;
+		count++;
+	}
+	return count;
+}
+
 /*
  * mr_emit_words(): with mr_combine_sum, words are split and counted in one
  * loop (the hot loop of a word count); otherwise each goes to mapout_emit().
@@ -731,30 +771,25 @@ mapout_emit_words(void *ctx, const char *data, size_t len, const void *value,
 
 	if (mo->failed || mo->sorted)
 		return -1;
-	if (!mo->sum) {
-		while (words_next(data, len, &pos, &word, &wlen)) {
-			if (mapout_emit(mo, word, wlen, value, valuelen) == -1)
-				return -1;
-			count++;
-		}
-		return count;
-	}
+	if (!mo->sum)
+		return mapout_emit_words_slow(mo, data, len, value, valuelen);
 	if (mapout_sum_value(mo, value, valuelen, &n) == -1)
 		return -1;
+	if (len > UINT32_MAX)		/* a word could be too long */
+		return mapout_emit_words_slow(mo, data, len, value, valuelen);
+	if (mo->tablesize == 0)
+		mapout_table_grow(mo);
 	while (words_next(data, len, &pos, &word, &wlen)) {
 		struct mapout_slot *empty;
+		size_t avail = len - (size_t)(word - data);
 		uint64_t w;
 		uint32_t h;
 		char *p;
 
-		if (wlen > UINT32_MAX)
-			return -1;
-		w = len - (size_t)(word - data) >= 8 ? mapout_word8(word, wlen) :
+		w = avail >= 8 ? mapout_word8(word, wlen) :
 		    mapout_word(word, wlen);
 		h = mapout_hash(word, wlen, w);
-		if ((mo->nkeys + 1) * 2 > mo->tablesize)
-			mapout_table_grow(mo);
-		p = mapout_sum_find(mo, word, wlen, h, w, &empty);
+		p = mapout_sum_find(mo, word, wlen, avail, h, w, &empty);
 		if (p == NULL && (p = mapout_sum_insert(mo, word, wlen, h, w,
 		    empty)) == NULL)
 			return -1;
