@@ -154,6 +154,17 @@ frame_send(int fd, const Mr__Envelope *env, struct err *e)
 }
 
 int
+frame_flush(int fd, struct buf *out, struct err *e)
+{
+	int rc = 0;
+
+	if (buf_len(out) > 0)
+		rc = frame_write_all(fd, buf_head(out), buf_len(out), e);
+	buf_consume(out, buf_len(out));
+	return rc;
+}
+
+int
 frame_recv(int fd, Mr__Envelope **env, struct err *e)
 {
 	uint8_t hdr[MR_FRAME_HEADER], *body;

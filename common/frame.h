@@ -42,6 +42,13 @@ int	frame_pack(struct buf *out, const Mr__Envelope *env, struct err *e);
 int	frame_send(int fd, const Mr__Envelope *env, struct err *e);
 
 /*
+ * Writes all of out (frames appended by frame_pack) to a blocking fd and
+ * empties it: several frames in one write, one wake-up of the peer.
+ * Returns 0 or -1.
+ */
+int	frame_flush(int fd, struct buf *out, struct err *e);
+
+/*
  * Reads one whole frame from a blocking fd. Returns 1 with *env set, 0 on a
  * clean end of stream before any byte of a frame, -1 on an error or a
  * malformed frame.

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <check.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +488,45 @@ START_TEST(test_send_recv)
 }
 END_TEST
 
+/* Frames packed together leave in one write and arrive one by one. */
+START_TEST(test_flush)
+{
+	Mr__Envelope env, *out = NULL;
+	Mr__TaskDone d;
+	struct buf b = BUF_INIT;
+	struct err e;
+	char byte;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* Nothing queued: nothing written. */
+	ck_assert_int_eq(frame_flush(sv[0], &b, &e), 0);
+	for (uint64_t a = 1; a <= 3; a++) {
+		make_done(&env, &d, a);
+		ck_assert_int_eq(frame_pack(&b, &env, &e), 0);
+	}
+	ck_assert_int_eq(frame_flush(sv[0], &b, &e), 0);
+	ck_assert_uint_eq(buf_len(&b), 0);
+	for (uint64_t a = 1; a <= 3; a++) {
+		ck_assert_int_eq(frame_recv(sv[1], &out, &e), 1);
+		ck_assert_int_eq(out->msg_case, MR__ENVELOPE__MSG_DONE);
+		ck_assert_uint_eq(out->done->attempt, a);
+		frame_free(out);
+		out = NULL;
+	}
+	ck_assert_int_eq(recv(sv[1], &byte, 1, MSG_DONTWAIT), -1);
+	/* A closed peer: the error is reported, the queue still emptied. */
+	close(sv[1]);
+	signal(SIGPIPE, SIG_IGN);
+	make_done(&env, &d, 4);
+	ck_assert_int_eq(frame_pack(&b, &env, &e), 0);
+	ck_assert_int_eq(frame_flush(sv[0], &b, &e), -1);
+	ck_assert_uint_eq(buf_len(&b), 0);
+	close(sv[0]);
+	buf_free(&b);
+}
+END_TEST
+
 /* Sends n bytes of a valid frame, closes, and expects -1 from recv. */
 static void
 recv_cut(size_t n)
@@ -733,6 +773,7 @@ frame_suite(void)
 	tc = tcase_create("fd");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_send_recv);
+	tcase_add_test(tc, test_flush);
 	tcase_add_test(tc, test_recv_eof_mid_frame);
 	tcase_add_test(tc, test_recv_oversize_header);
 	tcase_add_test(tc, test_recv_bad_payloads);

@@ -89,6 +89,27 @@ worker_send(int fd, const Mr__Envelope *env)
 		worker_lost(fd, e.msg);
 }
 
+/* Reports wait here to go out with the next request, in one write. */
+static struct buf worker_out = BUF_INIT;
+
+static void
+worker_queue(int fd, const Mr__Envelope *env)
+{
+	struct err e;
+
+	if (frame_pack(&worker_out, env, &e) == -1)
+		worker_lost(fd, e.msg);
+}
+
+static void
+worker_flush(int fd)
+{
+	struct err e;
+
+	if (frame_flush(fd, &worker_out, &e) == -1)
+		worker_lost(fd, e.msg);
+}
+
 static Mr__Envelope *
 worker_recv(int fd)
 {
@@ -197,7 +218,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		env.msg_case = MR__ENVELOPE__MSG_FAILED;
 		env.failed = &failed;
 	}
-	worker_send(fd, &env);
+	worker_queue(fd, &env);
 	task_result_clear(&res);
 }
 
@@ -310,7 +331,9 @@ main(int argc, char **argv)
 	req.msg_case = MR__ENVELOPE__MSG_REQUEST;
 	req.request = &request;
 	while (max_tasks == 0 || ntasks < max_tasks) {
-		worker_send(fd, &req);
+		/* The last report and the next request wake it up once. */
+		worker_queue(fd, &req);
+		worker_flush(fd);
 		env = worker_recv(fd);
 		if (env->msg_case != MR__ENVELOPE__MSG_TASK)
 			fatal("coordinator sent message %d instead of a task",
@@ -318,6 +341,7 @@ main(int argc, char **argv)
 		switch (env->task->kind_case) {
 		case MR__TASK__KIND_SHUTDOWN:
 			frame_free(env);
+			buf_free(&worker_out);
 			close(fd);
 			plugin_close(plugin);
 			log_debug("job done");
@@ -334,6 +358,8 @@ main(int argc, char **argv)
 		frame_free(env);
 	}
 	log_debug("leaving after %llu tasks", ntasks);
+	worker_flush(fd);
+	buf_free(&worker_out);
 	close(fd);
 	plugin_close(plugin);
 	return 0;
