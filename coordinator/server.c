@@ -745,7 +745,7 @@ server_snapshot(void *arg, struct progress_snapshot *snap)
 	tasks_input_bytes(s->tasks, &snap->bytes, &snap->bytes_done);
 	if (s->reduces_timed > 0)
 		snap->reduce_avg = s->reduce_secs / s->reduces_timed;
-	TAILQ_FOREACH(p, &s->peers, entry) {
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
 		if (p->worker == 0)
 			continue;	/* not introduced, or a status client */
 		snap->workers++;
@@ -789,7 +789,7 @@ server_send_status(struct server *s, struct peer *client)
 	job.snap = &snap;
 	server_job_counters(s, &job.counters, &job.ncounters);
 	w = xcalloc(s->npeers, sizeof *w);
-	TAILQ_FOREACH(p, &s->peers, entry) {
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
 		if (p->worker == 0)
 			continue;
 		w[n].id = p->worker;
