@@ -13,18 +13,21 @@
 #include "protocol.h"
 #include "status.h"
 
-/* Bytes as a person reads them in a split range: "16.0 MB", "512 B". */
+/*
+ * An offset in a split range, in the powers of 1024 that --split-size
+ * counts in, so that splits fall on round numbers: "16.0 MiB", "512 B".
+ */
 static void
 status_bytes(uint64_t n, char *buf, size_t size)
 {
-	if (n < 1000)
+	if (n < 1024)
 		snprintf(buf, size, "%" PRIu64 " B", n);
-	else if (n < 1000 * 1000)
-		snprintf(buf, size, "%.1f kB", n / 1e3);
-	else if (n < (uint64_t)1000 * 1000 * 1000)
-		snprintf(buf, size, "%.1f MB", n / 1e6);
+	else if (n < 1024 * 1024)
+		snprintf(buf, size, "%.1f KiB", n / 1024.0);
+	else if (n < (uint64_t)1024 * 1024 * 1024)
+		snprintf(buf, size, "%.1f MiB", n / 1048576.0);
 	else
-		snprintf(buf, size, "%.2f GB", n / 1e9);
+		snprintf(buf, size, "%.2f GiB", n / 1073741824.0);
 }
 
 void

@@ -41,7 +41,7 @@ struct status_worker {
 
 /*
  * A task's readable name: for a map task its input name, followed by the
- * split's byte range when the input is cut ("big.txt [16.0 MB, 32.0 MB)");
+ * split's byte range when the input is cut ("big.txt [16.0 MiB, 32.0 MiB)");
  * for a reduce task "partition 3 -> mr-out-3".
  */
 void	status_task_name(const struct tasks_view *v, char *buf, size_t size);

@@ -38,12 +38,12 @@ START_TEST(test_names)
 
 	tasks_views(t, v);
 	status_task_name(&v[0], b, sizeof b);
-	ck_assert_str_eq(b, "big.txt [0 B, 16.8 MB)");
+	ck_assert_str_eq(b, "big.txt [0 B, 16.0 MiB)");
 	status_task_name(&v[1], b, sizeof b);
-	ck_assert_str_eq(b, "big.txt [16.8 MB, 33.6 MB)");
+	ck_assert_str_eq(b, "big.txt [16.0 MiB, 32.0 MiB)");
 	/* The last split ends where the file does, not a split further. */
 	status_task_name(&v[2], b, sizeof b);
-	ck_assert_str_eq(b, "big.txt [33.6 MB, 38.6 MB)");
+	ck_assert_str_eq(b, "big.txt [32.0 MiB, 36.8 MiB)");
 	status_task_name(&v[3], b, sizeof b);
 	ck_assert_str_eq(b, "small.txt");
 	status_task_name(&v[5], b, sizeof b);
@@ -52,7 +52,7 @@ START_TEST(test_names)
 	v[1].bytes = 0;
 	v[1].length = 0;
 	status_task_name(&v[1], b, sizeof b);
-	ck_assert_str_eq(b, "big.txt [16.8 MB, end)");
+	ck_assert_str_eq(b, "big.txt [16.0 MiB, end)");
 	tasks_free(t);
 }
 END_TEST
@@ -148,7 +148,7 @@ START_TEST(test_build)
 	ck_assert_uint_eq(st->waiting, 4);
 	ck_assert_double_eq_tol(st->mb_per_s, 40 / 1e6 / 20, 1e-12);
 	ck_assert_uint_eq(st->n_tasks, 6);
-	ck_assert_str_eq(st->tasks[0]->name, "big.txt [0 B, 16.8 MB)");
+	ck_assert_str_eq(st->tasks[0]->name, "big.txt [0 B, 16.0 MiB)");
 	ck_assert_int_eq(st->tasks[0]->state, MR__TASK_STATE__TASK_DONE);
 	ck_assert_uint_eq(st->tasks[0]->worker, 1);
 	ck_assert_int_eq(st->tasks[0]->pid, 1001);
@@ -161,7 +161,7 @@ START_TEST(test_build)
 	ck_assert_uint_eq(st->n_workers, 2);
 	ck_assert_str_eq(st->workers[0]->task, "");
 	ck_assert_double_eq_tol(st->workers[0]->connected, 10.5, 1e-9);
-	ck_assert_str_eq(st->workers[1]->task, "big.txt [16.8 MB, 33.6 MB)");
+	ck_assert_str_eq(st->workers[1]->task, "big.txt [16.0 MiB, 32.0 MiB)");
 	ck_assert_uint_eq(st->workers[1]->task_id, 1);
 	ck_assert_uint_eq(st->n_counters, 0);
 
