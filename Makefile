@@ -37,6 +37,8 @@ EXPORT_SDK = -Wl,--dynamic-list=common/sdk.syms
 COMMON_SRC := $(wildcard common/*.c)
 COORD_SRC  := $(filter-out coordinator/main.c,$(wildcard coordinator/*.c))
 WORKER_SRC := $(filter-out worker/main.c worker/sequential.c,$(wildcard worker/*.c))
+# mrctl's parts (tools/ holds whole programs, mrrun.c and mrctl.c, besides).
+CTL_SRC    := tools/jobfind.c tools/statusview.c
 APPS	   := $(patsubst apps/%.c,%,$(wildcard apps/*.c))
 CHECKS	   := $(patsubst test/%.c,%,$(wildcard test/check_*.c))
 
@@ -45,8 +47,9 @@ PB_OBJ	   := $(B)/obj/gen/mr.pb-c.o
 COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(PB_OBJ)
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
+CTL_OBJ    := $(call obj,$(CTL_SRC))
 
-PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential $(B)/mrrun
+PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential $(B)/mrrun $(B)/mrctl
 APP_SO	:= $(patsubst %,$(B)/apps/%.so,$(APPS))
 CHECK_BIN := $(patsubst %,$(B)/test/%,$(CHECKS))
 TOOLS	:= $(B)/gencorpus
@@ -109,6 +112,10 @@ $(B)/mrworker: $(B)/obj/worker/main.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.sym
 $(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+# Asks a running coordinator for its job's state.
+$(B)/mrctl: $(B)/obj/tools/mrctl.o $(CTL_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
 $(B)/mrsequential: $(B)/obj/worker/sequential.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
 
@@ -121,7 +128,7 @@ $(B)/gencorpus: scripts/gencorpus.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
 
-$(B)/test/%: $(B)/obj/test/%.o $(COORD_OBJ) $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
+$(B)/test/%: $(B)/obj/test/%.o $(COORD_OBJ) $(WORKER_OBJ) $(CTL_OBJ) $(COMMON_OBJ) common/sdk.syms
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) $(CHECK_LIBS) -o $@
 

@@ -80,19 +80,7 @@ frame_parse(const uint8_t *data, size_t len, Mr__Envelope **env,
 int
 frame_pack(struct buf *out, const Mr__Envelope *env, struct err *e)
 {
-	size_t n = mr__envelope__get_packed_size(env);
-	uint8_t *p;
-
-	if (n > MR_FRAME_MAX) {
-		err_set(e, "message of %zu bytes exceeds the maximum of %u",
-		    n, (unsigned)MR_FRAME_MAX);
-		return -1;
-	}
-	p = buf_reserve(out, MR_FRAME_HEADER + n);
-	frame_put_length(p, n);
-	mr__envelope__pack(env, p + MR_FRAME_HEADER);
-	buf_commit(out, MR_FRAME_HEADER + n);
-	return 0;
+	return frame_pack_max(out, env, MR_FRAME_MAX, e);
 }
 
 /* Writes all of p, restarting on EINTR and short writes. */
@@ -167,20 +155,55 @@ frame_flush(int fd, struct buf *out, struct err *e)
 int
 frame_recv(int fd, Mr__Envelope **env, struct err *e)
 {
+	return frame_recv_max(fd, env, MR_FRAME_MAX, e);
+}
+
+void
+frame_free(Mr__Envelope *env)
+{
+	if (env != NULL)
+		mr__envelope__free_unpacked(env, NULL);
+}
+
+int
+frame_pack_max(struct buf *out, const Mr__Envelope *env, size_t max,
+    struct err *e)
+{
+	size_t n = mr__envelope__get_packed_size(env);
+	uint8_t *p;
+
+	if (n > max) {
+		err_set(e, "message of %zu bytes exceeds the maximum of %zu",
+		    n, max);
+		return -1;
+	}
+	p = buf_reserve(out, MR_FRAME_HEADER + n);
+	frame_put_length(p, n);
+	mr__envelope__pack(env, p + MR_FRAME_HEADER);
+	buf_commit(out, MR_FRAME_HEADER + n);
+	return 0;
+}
+
+int
+frame_recv_max(int fd, Mr__Envelope **env, size_t max, struct err *e)
+{
 	uint8_t hdr[MR_FRAME_HEADER], *body;
-	long need;
+	uint32_t need;
 	int rc;
 
 	rc = frame_read_all(fd, hdr, sizeof hdr, e);
 	if (rc <= 0)
 		return rc;
-	need = frame_needed(hdr, sizeof hdr, e);
-	if (need == -1)
+	need = frame_get_length(hdr);
+	/* Checked before anything is allocated for it. */
+	if (need > max) {
+		err_set(e, "frame of %u bytes exceeds the maximum of %zu",
+		    need, max);
 		return -1;
-	need -= MR_FRAME_HEADER;
+	}
 	body = malloc(need != 0 ? need : 1);
 	if (body == NULL) {
-		err_sys(e, "frame of %ld bytes", need);
+		err_sys(e, "frame of %u bytes", need);
 		return -1;
 	}
 	rc = frame_read_all(fd, body, need, e);
@@ -194,11 +217,4 @@ frame_recv(int fd, Mr__Envelope **env, struct err *e)
 	}
 	free(body);
 	return rc;
-}
-
-void
-frame_free(Mr__Envelope *env)
-{
-	if (env != NULL)
-		mr__envelope__free_unpacked(env, NULL);
 }

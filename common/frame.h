@@ -55,6 +55,13 @@ int	frame_flush(int fd, struct buf *out, struct err *e);
  */
 int	frame_recv(int fd, Mr__Envelope **env, struct err *e);
 
+/* frame_pack() with another bound than MR_FRAME_MAX (for a Status). */
+int	frame_pack_max(struct buf *out, const Mr__Envelope *env, size_t max,
+	    struct err *e);
+
+/* frame_recv() refusing a frame over `max` bytes before allocating it. */
+int	frame_recv_max(int fd, Mr__Envelope **env, size_t max, struct err *e);
+
 /* Frees an envelope returned by frame_parse() or frame_recv(); NULL is fine. */
 void	frame_free(Mr__Envelope *env);
 

@@ -5,11 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static const char *log_name = "mapreduce";
 static int log_level = 1;
+static int log_tty = -1;		/* stderr is a terminal; -1 unknown */
+static void (*log_before)(void *);
+static void (*log_after)(void *);
+static void *log_hook_arg;
 
 void
 log_init(const char *progname)
@@ -31,14 +36,42 @@ log_set_level(int level)
 	log_level = level;
 }
 
-/* One write per message so lines from concurrent processes do not interleave. */
+void
+log_set_hooks(void (*before)(void *), void (*after)(void *), void *arg)
+{
+	log_before = before;
+	log_after = after;
+	log_hook_arg = arg;
+}
+
+int
+log_is_tty(void)
+{
+	const char *term;
+
+	if (log_tty == -1) {
+		term = getenv("TERM");
+		log_tty = isatty(STDERR_FILENO) && term != NULL &&
+		    strcmp(term, "dumb") != 0;
+	}
+	return log_tty;
+}
+
+/*
+ * One write per message so lines from concurrent processes do not
+ * interleave. On a terminal the line first erases whatever is on the
+ * cursor's line, such as the progress line of a coordinator sharing it.
+ */
 static void
 log_vprint(const char *fmt, va_list ap)
 {
 	char buf[4096];
 	int n, saved = errno;
 
-	n = snprintf(buf, sizeof buf, "%s: ", log_name);
+	if (log_before != NULL)
+		log_before(log_hook_arg);
+	n = snprintf(buf, sizeof buf, "%s%s: ", log_is_tty() ? "\r\033[K" : "",
+	    log_name);
 	if (n < 0 || (size_t)n >= sizeof buf)
 		n = 0;
 	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
@@ -48,6 +81,8 @@ log_vprint(const char *fmt, va_list ap)
 	else
 		buf[sizeof buf - 2] = '\n', n = sizeof buf - 1;
 	fwrite(buf, 1, n, stderr);
+	if (log_after != NULL)
+		log_after(log_hook_arg);
 	errno = saved;
 }
 
@@ -90,6 +125,7 @@ fatal(const char *fmt, ...)
 {
 	va_list ap;
 
+	log_after = NULL;	/* nothing is drawn again after the last words */
 	va_start(ap, fmt);
 	log_vprint(fmt, ap);
 	va_end(ap);

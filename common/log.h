@@ -18,6 +18,20 @@ const char *log_progname(void);
 /* Sets verbosity: 0 quiet (errors only), 1 normal, 2 verbose (debug). */
 void	log_set_level(int level);
 
+/*
+ * Calls before(arg) just before each message is written and after(arg) just
+ * after, so that a caller drawing a line in place (a progress line) can
+ * erase it and draw it again; NULLs remove them.
+ */
+void	log_set_hooks(void (*before)(void *), void (*after)(void *),
+	    void *arg);
+
+/*
+ * Whether stderr is a terminal that understands "\r\033[K" (TERM set and
+ * not "dumb"). Messages then start by erasing the cursor's line.
+ */
+int	log_is_tty(void);
+
 /* A message for the user. */
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

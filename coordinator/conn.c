@@ -221,3 +221,19 @@ out:
 	if (c->dead)
 		conn_free(c);
 }
+
+int
+conn_send_max(struct conn *c, const Mr__Envelope *env, size_t max)
+{
+	struct err e;
+
+	if (c->dead)
+		return -1;
+	if (frame_pack_max(&c->out, env, max, &e) == -1) {
+		log_warn("%s: %s", c->h->name(c->arg), e.msg);
+		return -1;
+	}
+	if (!ev_is_active(&c->wio))
+		ev_io_start(c->loop, &c->wio);
+	return 0;
+}

@@ -38,6 +38,9 @@ struct conn	*conn_new(struct ev_loop *loop, int fd, size_t maxframe,
 /* Queues a message. Returns -1 when it cannot be framed (too large). */
 int	conn_send(struct conn *c, const Mr__Envelope *env);
 
+/* conn_send() of a message allowed up to `max` bytes (a Status). */
+int	conn_send_max(struct conn *c, const Mr__Envelope *env, size_t max);
+
 /* Stops reading and closes once the write queue is flushed. */
 void	conn_close_after_flush(struct conn *c);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "progress.h"
 #include "server.h"
 #include "sockpath.h"
 #include "protocol.h"
@@ -30,8 +31,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
-"                     [--split-size BYTES] [--max-connections N] [-q | -v]\n"
-"                     FILE...\n"
+"                     [--split-size BYTES] [--max-connections N]\n"
+"                     [--progress SECONDS] [-q | -v] FILE...\n"
 "\n"
 "Runs one MapReduce job over the input FILEs: hands map tasks (one per\n"
 "input) and then N reduce tasks to mrworker processes connecting to the\n"
@@ -48,12 +49,17 @@ usage(FILE *f)
 "                            (default 16M)\n"
 "  -c, --max-connections N   connections served at once; more are refused\n"
 "                            (default 256)\n"
-"  -q, --quiet               errors only\n"
+"  -p, --progress SECONDS    progress: on a terminal, one line redrawn in\n"
+"                            place; otherwise a log line every SECONDS\n"
+"                            (default 5); 0: no progress\n"
+"  -q, --quiet               errors and the outcome only (no progress)\n"
 "  -v, --verbose             log every task hand-out and report\n"
 "  -h, --help                this text\n"
 "  -V, --version             the version\n"
 "\n"
-"Environment: MR_SOCKET  default socket path.\n"
+"Environment: MR_SOCKET  default socket path; TERM  \"dumb\" draws no\n"
+"progress line on a terminal.\n"
+"While it runs, `mrctl status` asks it for the state of every task and worker.\n"
 "Exit status: 0 when every output is final, 1 when the job failed or was\n"
 "interrupted, 2 on a usage error.\n");
 }
@@ -180,6 +186,7 @@ main(int argc, char **argv)
 		{ "task-timeout", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "split-size", required_argument, NULL, 'b' },
+		{ "progress", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -195,13 +202,14 @@ main(int argc, char **argv)
 	struct err e;
 	const char *sock = NULL;
 	unsigned long nreduce = 10, maxconn = 256;
-	double timeout = 10;
+	double timeout = 10, progress = 5;
+	int level = 1;
 	char *end, cwd[PATH_MAX];
 	int ch, status;
 
 	log_init("mrcoordinator");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:r:t:c:b:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:r:t:c:b:p:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -239,11 +247,23 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'p':
+			errno = 0;
+			progress = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    !(progress >= 0 && progress <= 86400)) {
+				log_warn("--progress: expected seconds (0 to "
+				    "86400), got '%s'", optarg);
+				return 2;
+			}
+			break;
 		case 'q':
 			log_set_level(0);
+			level = 0;
 			break;
 		case 'v':
 			log_set_level(2);
+			level = 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -280,12 +300,25 @@ main(int argc, char **argv)
 	cfg.job_dir = cwd;
 
 	cfg.max_connections = maxconn;
+	cfg.progress_interval = progress;
+	if (level == 0 || progress == 0)
+		cfg.progress_mode = PROGRESS_OFF;
+	else
+		cfg.progress_mode = log_is_tty() ? PROGRESS_TTY : PROGRESS_LOG;
 	cfg.input_bytes = 0;
 	for (int i = 0; i < argc; i++)
 		cfg.input_bytes += sizes[i];
 
 	inputs = split_inputs(argv, argc, sizes, split_size, &ntasks);
 	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);
+	/* Each split's bytes, for the rate and the ETA of the map phase. */
+	for (uint32_t i = 0, f = 0; i < ntasks; i++) {
+		while (inputs[i].name != argv[f])	/* splits are in file order */
+			f++;
+		tasks_set_input_bytes(t, i, inputs[i].length == 0 ?
+		    sizes[f] : inputs[i].offset + inputs[i].length > sizes[f] ?
+		    sizes[f] - inputs[i].offset : inputs[i].length);
+	}
 	free(inputs);
 	free(sizes);
 	s = server_new(&cfg, t);

@@ -24,8 +24,10 @@
 
 #include "conn.h"
 #include "log.h"
+#include "progress.h"
 #include "safefile.h"
 #include "server.h"
+#include "status.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -41,7 +43,8 @@ enum peer_state {
 	PEER_HELLO,		/* waiting for Hello */
 	PEER_IDLE,		/* introduced, holds no task */
 	PEER_WAITING,		/* asked for a task, none free yet */
-	PEER_BUSY		/* running an attempt */
+	PEER_BUSY,		/* running an attempt */
+	PEER_CLIENT		/* sent StatusRequest: a status client, not a worker */
 };
 
 struct peer {
@@ -56,6 +59,10 @@ struct peer {
 	char			 name[48];	/* for log lines */
 	TAILQ_ENTRY(peer)	 entry;
 	TAILQ_ENTRY(peer)	 wentry;	/* in srv->waiting */
+	uint32_t		 task_id;	/* of the attempt it holds */
+	double			 since;		/* when it was handed that attempt */
+	double			 joined;	/* when it said Hello */
+	uint32_t		 tasks_done;	/* its accepted reports */
 };
 
 TAILQ_HEAD(peer_list, peer);
@@ -80,9 +87,14 @@ struct server {
 	int			 finishing;
 	int			 status;
 	double			 started;
+	struct progress		*progress;
+	double			 reduce_secs;	/* of accepted reduce attempts */
+	uint32_t		 reduces_timed;
 };
 
 static void	server_serve(struct server *);
+static void	server_snapshot(void *, struct progress_snapshot *);
+static int	peer_on_status(struct peer *, const Mr__StatusRequest *);
 
 /* Seconds on a monotonic clock: task deadlines must not follow the wall clock. */
 static double
@@ -101,7 +113,8 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	Mr__Welcome w = MR__WELCOME__INIT;
 
 	if (p->state != PEER_HELLO) {
-		log_warn("%s: second hello", p->name);
+		log_warn("%s: %s", p->name, p->state == PEER_CLIENT ?
+		    "hello from a status client" : "second hello");
 		return -1;
 	}
 	ev_timer_stop(p->srv->loop, &p->hello_timer);
@@ -119,6 +132,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	p->worker = ++p->srv->next_worker;
 	p->pid = m->pid;
 	p->state = PEER_IDLE;
+	p->joined = server_now();
 	snprintf(p->name, sizeof p->name, "worker %u (pid %d)", p->worker,
 	    p->pid);
 	w.worker_id = p->worker;
@@ -133,6 +147,7 @@ peer_on_request(struct peer *p)
 	if (p->state != PEER_IDLE) {
 		log_warn("%s: task request %s", p->name,
 		    p->state == PEER_HELLO ? "before hello" :
+		    p->state == PEER_CLIENT ? "from a status client" :
 		    "while it already has or awaits a task");
 		return -1;
 	}
@@ -170,6 +185,14 @@ peer_on_done(struct peer *p, const Mr__TaskDone *m)
 			p->srv->map_bytes += m->bytes_out;
 		else
 			p->srv->reduce_bytes += m->bytes_out;
+	}
+	if (v == VERDICT_ACCEPTED) {
+		p->tasks_done++;
+		/* What a reduce task takes, for the ETA of the reduce phase. */
+		if (p->kind == TASK_REDUCE) {
+			p->srv->reduce_secs += server_now() - p->since;
+			p->srv->reduces_timed++;
+		}
 	}
 	log_debug("%s: attempt %llu done%s", p->name,
 	    (unsigned long long)m->attempt,
@@ -216,6 +239,8 @@ peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 		return peer_on_done(p, env->done);
 	case MR__ENVELOPE__MSG_FAILED:
 		return peer_on_failed(p, env->failed);
+	case MR__ENVELOPE__MSG_STATUS_REQUEST:
+		return peer_on_status(p, env->status_request);
 	default:
 		log_warn("%s: unexpected message type %d", p->name,
 		    (int)env->msg_case);
@@ -274,8 +299,12 @@ peer_hello_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	log_warn("%s: no hello within %d s; dropped", p->name,
-	    MR_HELLO_TIMEOUT);
+	if (p->state == PEER_CLIENT)
+		log_debug("%s: silent for %d s; closed", p->name,
+		    MR_STATUS_IDLE_TIMEOUT);
+	else
+		log_warn("%s: no hello within %d s; dropped", p->name,
+		    MR_HELLO_TIMEOUT);
 	conn_drop(p->conn);
 }
 
@@ -369,6 +398,7 @@ server_finish(struct server *s)
 	struct peer *p, *next;
 
 	s->finishing = 1;
+	progress_stop(s->progress);
 	server_unlisten(s);
 	ev_timer_stop(s->loop, &s->deadline);
 	server_clean_job_dir(s);
@@ -382,6 +412,11 @@ server_finish(struct server *s)
 	env.msg_case = MR__ENVELOPE__MSG_TASK;
 	env.task = &task;
 	TAILQ_FOREACH_SAFE(p, &s->peers, entry, next) {
+		/* A status client gets what it asked for, then the end. */
+		if (p->state == PEER_CLIENT) {
+			conn_close_after_flush(p->conn);	/* may free p */
+			continue;
+		}
 		if (p->state == PEER_WAITING)
 			TAILQ_REMOVE(&s->waiting, p, wentry);
 		p->state = PEER_IDLE;
@@ -455,6 +490,8 @@ server_serve(struct server *s)
 		p->state = PEER_BUSY;
 		p->attempt = l.attempt;
 		p->kind = l.kind;
+		p->task_id = l.id;
+		p->since = server_now();
 		log_debug("%s: attempt %llu: %s task %u", p->name,
 		    (unsigned long long)l.attempt,
 		    l.kind == TASK_MAP ? "map" : "reduce", l.id);
@@ -463,6 +500,8 @@ server_serve(struct server *s)
 	if (!ev_is_active(&s->deadline))
 		server_arm_deadline(s);
 	phase = tasks_phase(s->tasks);
+	if (phase == PHASE_DONE || phase == PHASE_FAILED)
+		progress_stop(s->progress);	/* the summary replaces the line */
 	if (phase == PHASE_DONE) {
 		server_summary(s);
 		s->status = 0;
@@ -537,6 +576,7 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
+	progress_stop(s->progress);
 	log_warn("interrupted; job abandoned");
 	s->status = 1;
 	server_finish(s);
@@ -619,6 +659,8 @@ server_new(const struct server_config *cfg, struct tasks *t)
 	ev_init(&s->deadline, server_deadline_cb);
 	ev_timer_init(&s->linger, server_linger_cb, SERVER_LINGER, 0.);
 	s->deadline.data = s->linger.data = s;
+	s->progress = progress_new(s->loop, cfg->progress_mode,
+	    cfg->progress_interval, server_snapshot, s);
 	return s;
 }
 
@@ -651,6 +693,8 @@ server_run(struct server *s)
 	log_info("%u map tasks, %u reduce tasks; listening on %s",
 	    tasks_nmap(s->tasks), tasks_nreduce(s->tasks),
 	    s->cfg->addr.sun_path);
+	if (!s->finishing)
+		progress_start(s->progress);
 	server_serve(s);	/* an empty job is done at once */
 	ev_run(s->loop, 0);
 	ev_signal_stop(s->loop, &s->sigint);
@@ -671,6 +715,149 @@ server_free(struct server *s)
 		conn_drop(p->conn);	/* frees p through peer_closed() */
 	ev_timer_stop(s->loop, &s->deadline);
 	ev_timer_stop(s->loop, &s->linger);
+	progress_free(s->progress);
 	ev_loop_destroy(s->loop);
 	free(s);
+}
+
+/* The job now, for the progress line and the status. */
+static void
+server_snapshot(void *arg, struct progress_snapshot *snap)
+{
+	struct server *s = arg;
+	struct tasks_counts c;
+	struct peer *p;
+	double now = server_now();
+
+	memset(snap, 0, sizeof *snap);
+	snap->phase = tasks_phase(s->tasks);
+	snap->elapsed = now - s->started;
+	if (snap->phase == PHASE_MAP) {
+		tasks_count_kind(s->tasks, TASK_MAP, &c);
+		snap->total = tasks_nmap(s->tasks);
+	} else {
+		tasks_count_kind(s->tasks, TASK_REDUCE, &c);
+		snap->total = tasks_nreduce(s->tasks);
+	}
+	snap->done = c.done;
+	snap->running = c.running;
+	snap->waiting = c.idle;
+	tasks_input_bytes(s->tasks, &snap->bytes, &snap->bytes_done);
+	if (s->reduces_timed > 0)
+		snap->reduce_avg = s->reduce_secs / s->reduces_timed;
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
+		if (p->worker == 0)
+			continue;	/* not introduced, or a status client */
+		snap->workers++;
+		if (p->state == PEER_BUSY && p->kind == TASK_REDUCE &&
+		    snap->reduce_avg > 0)
+			snap->reduce_running += now - p->since <
+			    snap->reduce_avg ? now - p->since : snap->reduce_avg;
+	}
+}
+
+/*
+ * The job's plugin counters, summed over accepted attempts. Summing them is
+ * not part of this coordinator yet: the Status carries none until it is.
+ */
+static void
+server_job_counters(const struct server *s, Mr__Counter *const **counters,
+    size_t *n)
+{
+	(void)s;
+	*counters = NULL;
+	*n = 0;
+}
+
+/* Sends one Status to a client: the job, its tasks and its workers now. */
+static int
+server_send_status(struct server *s, struct peer *client)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	struct progress_snapshot snap;
+	struct status_job job;
+	struct status_worker *w;
+	struct peer *p;
+	Mr__Status *st;
+	size_t n = 0;
+	int rc;
+
+	server_snapshot(s, &snap);
+	job.socket = s->cfg->addr.sun_path;
+	job.job_dir = s->cfg->job_dir;
+	job.pid = (int)getpid();
+	job.snap = &snap;
+	server_job_counters(s, &job.counters, &job.ncounters);
+	w = xcalloc(s->npeers, sizeof *w);
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
+		if (p->worker == 0)
+			continue;
+		w[n].id = p->worker;
+		w[n].pid = p->pid;
+		w[n].state = p->state == PEER_BUSY ?
+		    MR__WORKER_STATE__WORKER_WORKING :
+		    p->state == PEER_WAITING ?
+		    MR__WORKER_STATE__WORKER_WAITING :
+		    MR__WORKER_STATE__WORKER_IDLE;
+		w[n].tasks_done = p->tasks_done;
+		w[n].joined = p->joined;
+		w[n].busy = p->state == PEER_BUSY;
+		w[n].kind = p->kind;
+		w[n].task = p->task_id;
+		n++;
+	}
+	st = status_build(&job, s->tasks, w, n, server_now());
+	free(w);
+	env.msg_case = MR__ENVELOPE__MSG_STATUS;
+	env.status = st;
+	if (mr__envelope__get_packed_size(&env) > MR_STATUS_FRAME_MAX)
+		status_omit_tasks(st);
+	rc = conn_send_max(client->conn, &env, MR_STATUS_FRAME_MAX);
+	status_free(st);
+	return rc;
+}
+
+/*
+ * A StatusRequest makes a new connection a status client; a client may ask
+ * again once it has read the answer. A worker asking is dropped: it is not
+ * a client, and a worker has no use for it.
+ */
+static int
+peer_on_status(struct peer *p, const Mr__StatusRequest *m)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__Status st = MR__STATUS__INIT;
+
+	if (p->state != PEER_HELLO && p->state != PEER_CLIENT) {
+		log_warn("%s: status request from a worker", p->name);
+		return -1;
+	}
+	/* Its previous answer is unread: a client that never reads costs nothing. */
+	if (conn_queued(p->conn) > 0) {
+		log_warn("%s: status request before reading the last answer",
+		    p->name);
+		return -1;
+	}
+	ev_timer_stop(p->srv->loop, &p->hello_timer);
+	if (p->state == PEER_HELLO) {
+		p->state = PEER_CLIENT;
+		snprintf(p->name, sizeof p->name, "status client %d",
+		    conn_fd(p->conn));
+	}
+	if (m->version != MR_PROTOCOL_VERSION) {
+		log_warn("%s: protocol version %u, expected %u; refused",
+		    p->name, m->version, MR_PROTOCOL_VERSION);
+		st.version = MR_PROTOCOL_VERSION;
+		env.msg_case = MR__ENVELOPE__MSG_STATUS;
+		env.status = &st;
+		conn_send(p->conn, &env);
+		conn_close_after_flush(p->conn);
+		return 0;
+	}
+	if (server_send_status(p->srv, p) == -1)
+		return -1;
+	/* A client that stays silent is closed, as one that never says hello. */
+	ev_timer_set(&p->hello_timer, MR_STATUS_IDLE_TIMEOUT, 0.);
+	ev_timer_start(p->srv->loop, &p->hello_timer);
+	return 0;
 }

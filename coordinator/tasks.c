@@ -34,6 +34,7 @@ struct task {
 	uint32_t	 failures;
 	char		*input;
 	uint64_t	 offset, length;
+	uint64_t	 bytes;		/* map: input bytes, for progress */
 };
 
 struct attempt {
@@ -394,4 +395,87 @@ uint32_t
 tasks_nreduce(const struct tasks *t)
 {
 	return t->nreduce;
+}
+
+void
+tasks_set_input_bytes(struct tasks *t, uint32_t map, uint64_t bytes)
+{
+	if (map < t->nmap)
+		t->task[map].bytes = bytes;
+}
+
+void
+tasks_input_bytes(const struct tasks *t, uint64_t *total, uint64_t *done)
+{
+	*total = *done = 0;
+	for (uint32_t i = 0; i < t->nmap; i++) {
+		*total += t->task[i].bytes;
+		if (t->task[i].state == TASK_DONE)
+			*done += t->task[i].bytes;
+	}
+}
+
+void
+tasks_count_kind(const struct tasks *t, enum task_kind kind,
+    struct tasks_counts *c)
+{
+	uint32_t from = kind == TASK_MAP ? 0 : t->nmap;
+	uint32_t to = kind == TASK_MAP ? t->nmap : t->nmap + t->nreduce;
+
+	c->idle = c->running = c->done = 0;
+	for (uint32_t i = from; i < to; i++) {
+		switch (t->task[i].state) {
+		case TASK_IDLE:
+			c->idle++;
+			break;
+		case TASK_RUNNING:
+			c->running++;
+			break;
+		case TASK_DONE:
+			c->done++;
+			break;
+		}
+	}
+	c->timeouts = t->timeouts;
+	c->lost = t->lost;
+	c->failures = t->failures;
+}
+
+/* One pass over the attempts counts them per task, so a view is O(tasks + attempts). */
+void
+tasks_views(const struct tasks *t, struct tasks_view *v)
+{
+	uint32_t n = t->nmap + t->nreduce;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct task *k = &t->task[i];
+
+		v[i].kind = k->kind;
+		v[i].id = k->id;
+		v[i].input = k->input;
+		v[i].offset = k->offset;
+		v[i].length = k->length;
+		v[i].bytes = k->bytes;
+		v[i].attempts = 0;
+		v[i].worker = 0;
+		v[i].start = 0;
+		switch (k->state) {
+		case TASK_IDLE:
+			v[i].state = TASKS_WAITING;
+			break;
+		case TASK_RUNNING:
+			v[i].state = TASKS_RUNNING;
+			break;
+		case TASK_DONE:
+			v[i].state = TASKS_DONE;
+			break;
+		}
+		if (k->state != TASK_IDLE && k->current != 0 &&
+		    k->current <= t->nattempt) {
+			v[i].worker = t->attempt[k->current - 1].worker;
+			v[i].start = t->attempt[k->current - 1].start;
+		}
+	}
+	for (size_t j = 0; j < t->nattempt; j++)
+		v[t->attempt[j].task].attempts++;
 }

@@ -117,4 +117,38 @@ uint64_t tasks_timeouts(const struct tasks *t);
 uint32_t tasks_nmap(const struct tasks *t);
 uint32_t tasks_nreduce(const struct tasks *t);
 
+/* A task as status and progress show it. */
+enum tasks_state {
+	TASKS_WAITING,
+	TASKS_RUNNING,
+	TASKS_DONE
+};
+
+struct tasks_view {
+	enum task_kind	 kind;
+	uint32_t	 id;
+	enum tasks_state state;
+	const char	*input;		/* map: the input name */
+	uint64_t	 offset;	/* map: the split */
+	uint64_t	 length;
+	uint64_t	 bytes;		/* map: as given to tasks_set_input_bytes */
+	uint32_t	 worker;	/* running: its worker; done: the winner's */
+	double		 start;		/* when that attempt was handed out */
+	uint32_t	 attempts;	/* handed out so far */
+};
+
+/* Records the input bytes of map task `map` (0 until set), for progress. */
+void	tasks_set_input_bytes(struct tasks *t, uint32_t map, uint64_t bytes);
+
+/* Input bytes of every map task and of the done ones: O(map tasks). */
+void	tasks_input_bytes(const struct tasks *t, uint64_t *total,
+	    uint64_t *done);
+
+/* tasks_counts() over the tasks of one kind only. */
+void	tasks_count_kind(const struct tasks *t, enum task_kind kind,
+	    struct tasks_counts *c);
+
+/* Fills v[0 .. nmap + nreduce) (maps, then reduces): O(tasks + attempts). */
+void	tasks_views(const struct tasks *t, struct tasks_view *v);
+
 #endif

@@ -28,4 +28,15 @@
 /* Seconds a new connection has to send Hello before it is dropped. */
 #define MR_HELLO_TIMEOUT 5
 
+/*
+ * Largest Status frame (the answer to a StatusRequest), which a client
+ * checks before allocating: one task takes about 60 bytes, so a job of
+ * 10 000 tasks needs more than MR_FRAME_MAX. Over it, the coordinator
+ * leaves the task list out.
+ */
+#define MR_STATUS_FRAME_MAX (64 * 1024 * 1024)
+
+/* Seconds a status client may stay silent after an answer before it is closed. */
+#define MR_STATUS_IDLE_TIMEOUT 5
+
 #endif

@@ -252,7 +252,7 @@ expected_files() {
 	local f
 
 	{
-		for f in mrcoordinator mrworker mrsequential mrrun; do
+		for f in mrcoordinator mrworker mrsequential mrrun mrctl; do
 			echo "755 $PREFIX/bin/$f"
 		done
 		for f in "$ROOT"/apps/*.c; do
@@ -513,7 +513,7 @@ if [ "${#SELECTED[@]}" -eq 0 ]; then
 fi
 
 command -v timeout >/dev/null 2>&1 || die "timeout (GNU coreutils) not found"
-for f in mrcoordinator mrworker mrsequential mrrun apps/wc.so apps/bigram.so mapreduce.pc; do
+for f in mrcoordinator mrworker mrsequential mrrun mrctl apps/wc.so apps/bigram.so mapreduce.pc; do
 	[ -f "$BIN/$f" ] || die "$BIN/$f is missing: run make first"
 done
 

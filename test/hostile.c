@@ -32,6 +32,12 @@
  *   welcome                a Welcome (a coordinator-only message)
  *   task                   a Task (a coordinator-only message)
  *   bad-version            Hello with protocol version 999
+ *   status                 StatusRequest, as mrctl does
+ *   status-twice           two StatusRequests in one write (the second
+ *                          before the first answer is read)
+ *   status-bad-version     StatusRequest with protocol version 999
+ *   hello-after-status     StatusRequest, then Hello once answered
+ *   status-after-hello     Hello, Welcome expected, then StatusRequest
  *
  * Many-connection modes print "opened=M closed=K early=E first=A last=B"
  * (M connections opened out of the N asked, K of them closed by the
@@ -130,6 +136,8 @@ hostile_usage(void)
 "modes: random N [SEED], huge, maxplus, truncated, junk, unknown, empty,\n"
 "       second-hello, report-unknown, fail-unknown, request-twice,\n"
 "       request-before-hello, welcome, task, bad-version,\n"
+"       status, status-twice, status-bad-version, hello-after-status,\n"
+"       status-after-hello,\n"
 "       idle N SECONDS, idle-hello N SECONDS, noread N [SECONDS],\n"
 "       partial N SECONDS, flood [N] [SECONDS]\n");
 	exit(2);
@@ -390,6 +398,14 @@ hostile_describe(const Mr__Envelope *env)
 		else
 			hostile_say("reply task kind=%d", (int)t->kind_case);
 		break;
+	case MR__ENVELOPE__MSG_STATUS:
+		if (env->status->n_tasks > 0)
+			hostile_say("reply status version=%u tasks=%zu",
+			    env->status->version, env->status->n_tasks);
+		else
+			hostile_say("reply status version=%u",
+			    env->status->version);
+		break;
 	default:
 		hostile_say("reply type=%d", (int)env->msg_case);
 		break;
@@ -591,6 +607,52 @@ hostile_after_hello(const char *mode)
 			hostile_fail("%s", e.msg);
 	}
 	hostile_push(&c, &b);
+	hostile_finish(&c);
+}
+
+static void
+hostile_pack_status(struct buf *b, uint32_t version)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__StatusRequest r = MR__STATUS_REQUEST__INIT;
+	struct err e;
+
+	r.version = version;
+	env.msg_case = MR__ENVELOPE__MSG_STATUS_REQUEST;
+	env.status_request = &r;
+	if (frame_pack(b, &env, &e) == -1)
+		hostile_fail("%s", e.msg);
+}
+
+/* The status client modes (see the top of the file). */
+static void __attribute__((noreturn))
+hostile_status(const char *mode)
+{
+	struct hostile_conn c;
+	struct buf b = BUF_INIT;
+	Mr__Envelope *env;
+
+	hostile_open(&c);
+	if (strcmp(mode, "status-after-hello") == 0) {
+		hostile_hello(&c);
+		hostile_pack_status(&b, MR_PROTOCOL_VERSION);
+	} else if (strcmp(mode, "status-twice") == 0) {
+		hostile_pack_status(&b, MR_PROTOCOL_VERSION);
+		hostile_pack_status(&b, MR_PROTOCOL_VERSION);
+	} else
+		hostile_pack_status(&b, strcmp(mode, "status-bad-version") == 0 ?
+		    999 : MR_PROTOCOL_VERSION);
+	hostile_push(&c, &b);
+	if (strcmp(mode, "hello-after-status") == 0) {
+		if (hostile_await(&c, hostile_wait, &env) != HOSTILE_FRAME) {
+			hostile_say("no answer");
+			hostile_report();
+		}
+		hostile_describe(env);
+		frame_free(env);
+		hostile_pack_hello(&b, MR_PROTOCOL_VERSION);
+		hostile_push(&c, &b);
+	}
 	hostile_finish(&c);
 }
 
@@ -915,6 +977,9 @@ main(int argc, char **argv)
 		env.task = &t;
 		hostile_envelope(&env);
 	}
+	if (strncmp(mode, "status", 6) == 0 ||
+	    strcmp(mode, "hello-after-status") == 0)
+		hostile_status(mode);
 	if (strcmp(mode, "bad-version") == 0) {
 		struct hostile_conn c;
 

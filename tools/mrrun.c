@@ -43,10 +43,14 @@ usage(FILE *f)
 "  -n, --workers N   workers to run (default: the number of processors); a\n"
 "                    worker that dies is replaced\n"
 "  -r, --reduces N   reduce tasks (default 10)\n"
-"  -q, --quiet       errors only\n"
+"  -q, --quiet       errors and the outcome only: no progress, and no line\n"
+"                    saying how to query the job\n"
 "  -v, --verbose     log every task\n"
 "  -h, --help        this text\n"
 "  -V, --version     the version\n"
+"\n"
+"While the job runs, `mrctl status` (which finds the job by itself when it\n"
+"is your only one) shows every task and worker; mrrun prints the command.\n"
 "\n"
 "Environment: MR_PLUGIN_PATH  folders to look for APP in; TMPDIR  where the\n"
 "private socket folder is made.\n"
@@ -76,6 +80,31 @@ mrrun_spawn(const char *prog, char *const argv[])
 		_exit(127);
 	}
 	return pid;
+}
+
+/*
+ * Says how to ask the job about itself: with mrctl's bare name when the
+ * PATH finds the one beside us, else with its path.
+ */
+static void
+mrrun_tell_query(const char *dir, const char *sock)
+{
+	const char *path = getenv("PATH");
+	char mrctl[PATH_MAX + 16];
+	size_t n = strlen(dir);
+	int found = 0;
+
+	snprintf(mrctl, sizeof mrctl, "%s/mrctl", dir);
+	while (path != NULL && *path != '\0' && !found) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon != NULL ? (size_t)(colon - path) :
+		    strlen(path);
+
+		found = len == n && strncmp(path, dir, n) == 0;
+		path = colon != NULL ? colon + 1 : NULL;
+	}
+	log_info("to see the state of this job: %s status --socket %s",
+	    found ? "mrctl" : mrctl, sock);
 }
 
 int
@@ -169,6 +198,8 @@ main(int argc, char **argv)
 	if (mkdtemp(sockdir) == NULL)
 		fatal("%s: %s", sockdir, strerror(errno));
 	snprintf(sock, sizeof sock, "%s/mr.sock", sockdir);
+
+	mrrun_tell_query(dir, sock);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = mrrun_on_signal;

@@ -1,0 +1,223 @@
+/*
+ * mrctl.c - asks a running coordinator about its job, over the job's own
+ * socket: `mrctl status` prints every task and worker, `--json` the same
+ * for programs.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "jobfind.h"
+#include "log.h"
+#include "statusview.h"
+#include "version.h"
+
+/* Seconds mrctl waits for a coordinator's answer. */
+#define MRCTL_TIMEOUT 10
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: mrctl [--socket PATH] status [--json] [--all]\n"
+"\n"
+"Asks a running mrcoordinator, over its socket, for the state of its job and\n"
+"prints it: the job (phase, elapsed time, counts, throughput, ETA), each\n"
+"worker (pid, state, current task) and each task (input name, state, worker,\n"
+"time on its current attempt, attempts so far).\n"
+"\n"
+"  -s, --socket PATH   the coordinator's socket\n"
+"  -j, --json          print the state as one JSON object\n"
+"  -a, --all           list every task (by default, beyond 20 tasks, only\n"
+"                      the running ones and those run more than once)\n"
+"  -h, --help          this text\n"
+"  -V, --version       the version\n"
+"\n"
+"Without --socket: $MR_SOCKET if set, else /tmp/mr-<uid>.sock when a\n"
+"coordinator answers there, else the one running mrrun job of yours (a\n"
+"folder mrrun-* in $TMPDIR, or /tmp); several are listed, to choose from.\n"
+"\n"
+"Environment: MR_SOCKET  the socket; TMPDIR  where mrrun jobs are looked for.\n"
+"Exit status: 0 on success, 1 when no coordinator answers or on an error,\n"
+"2 on a usage error.\n");
+}
+
+/* Connects, sends a StatusRequest and reads the Status; NULL with e set. */
+static Mr__Envelope *
+mrctl_query(const struct sockaddr_un *addr, struct err *e)
+{
+	Mr__Envelope req = MR__ENVELOPE__INIT, *env = NULL;
+	Mr__StatusRequest sr = MR__STATUS_REQUEST__INIT;
+	struct timeval tv = { MRCTL_TIMEOUT, 0 };
+	int fd, rc;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		err_sys(e, "socket");
+		return NULL;
+	}
+	if (connect(fd, (const struct sockaddr *)addr, sizeof *addr) == -1) {
+		err_sys(e, "no coordinator at %s", addr->sun_path);
+		goto fail;
+	}
+	/* A coordinator that stops answering must not hang us. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	sr.version = MR_PROTOCOL_VERSION;
+	req.msg_case = MR__ENVELOPE__MSG_STATUS_REQUEST;
+	req.status_request = &sr;
+	if (frame_send(fd, &req, e) == -1) {
+		err_prefix(e, "%s", addr->sun_path);
+		goto fail;
+	}
+	rc = frame_recv_max(fd, &env, MR_STATUS_FRAME_MAX, e);
+	if (rc == 0)
+		err_set(e, "%s: the coordinator closed the connection without "
+		    "answering (the job may have just ended)", addr->sun_path);
+	else if (rc == -1)
+		err_prefix(e, "%s", addr->sun_path);
+	if (rc != 1)
+		goto fail;
+	if (env->msg_case != MR__ENVELOPE__MSG_STATUS) {
+		err_set(e, "%s: unexpected answer (message type %d); is this a "
+		    "coordinator's socket?", addr->sun_path, (int)env->msg_case);
+		goto fail;
+	}
+	if (env->status->version != MR_PROTOCOL_VERSION) {
+		err_set(e, "%s: the coordinator speaks protocol version %u, "
+		    "mrctl version %d", addr->sun_path, env->status->version,
+		    MR_PROTOCOL_VERSION);
+		goto fail;
+	}
+	close(fd);
+	return env;
+fail:
+	frame_free(env);
+	close(fd);
+	return NULL;
+}
+
+/* Several mrrun jobs: lists them with their folders, to choose one. */
+static void
+mrctl_list_jobs(const struct jobfind *f)
+{
+	struct sockaddr_un addr;
+	Mr__Envelope *env;
+	struct err e;
+
+	log_warn("%zu mrrun jobs of yours are running; choose one with "
+	    "--socket:", f->njobs);
+	for (size_t i = 0; i < f->njobs; i++) {
+		memset(&addr, 0, sizeof addr);
+		addr.sun_family = AF_UNIX;
+		snprintf(addr.sun_path, sizeof addr.sun_path, "%s", f->jobs[i]);
+		env = mrctl_query(&addr, &e);
+		if (env != NULL)
+			fprintf(stderr, "  --socket %s   (job in %s, %u of %u "
+			    "tasks done)\n", f->jobs[i], env->status->job_dir,
+			    env->status->done, env->status->n_map +
+			    env->status->n_reduce);
+		else
+			fprintf(stderr, "  --socket %s\n", f->jobs[i]);
+		frame_free(env);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sock = NULL;
+	struct jobfind f;
+	Mr__Envelope *env;
+	struct err e;
+	char *json;
+	int ch, json_out = 0, all = 0;
+
+	log_init("mrctl");
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "s:jahV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'j':
+			json_out = 1;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mrctl %s (protocol %d)\n", MR_VERSION,
+			    MR_PROTOCOL_VERSION);
+			return 0;
+		default:
+			log_warn("bad option or missing argument: %s",
+			    argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind == argc) {
+		log_warn("no command given (the one command is status)");
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[optind], "status") != 0 || optind + 1 != argc) {
+		log_warn(strcmp(argv[optind], "status") != 0 ?
+		    "unknown command: %s" : "status takes no argument: %s",
+		    argv[strcmp(argv[optind], "status") != 0 ? optind :
+		    optind + 1]);
+		usage(stderr);
+		return 2;
+	}
+
+	switch (jobfind_socket(sock, &f, &e)) {
+	case JOBFIND_ERROR:
+		log_warn("%s", e.msg);
+		return 1;
+	case JOBFIND_SEVERAL:
+		mrctl_list_jobs(&f);
+		jobfind_free(&f);
+		return 1;
+	case JOBFIND_FOUND:
+		break;
+	}
+	jobfind_free(&f);
+	env = mrctl_query(&f.addr, &e);
+	if (env == NULL) {
+		log_warn("%s", e.msg);
+		return 1;
+	}
+	if (json_out) {
+		json = statusview_json(env->status);
+		if (json == NULL)
+			fatal("out of memory building JSON");
+		printf("%s\n", json);
+		free(json);
+	} else
+		statusview_text(stdout, env->status, all);
+	frame_free(env);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_warn("standard output: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}

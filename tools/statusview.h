@@ -1,0 +1,25 @@
+/*
+ * statusview.h - a coordinator's Status as mrctl shows it: text for a
+ * person, or JSON for a program (keys named as in the text).
+ */
+#ifndef MR_STATUSVIEW_H
+#define MR_STATUSVIEW_H
+
+#include <stdio.h>
+
+#include "mr.pb-c.h"
+
+/* Tasks listed one by one without --all; beyond, only those worth a look. */
+#define STATUSVIEW_FEW_TASKS 20
+
+/*
+ * Prints the job, then its workers, then its tasks: every task when there
+ * are at most STATUSVIEW_FEW_TASKS or `all` is set; otherwise the running
+ * ones and those handed out more than once, then a count of the others.
+ */
+void	statusview_text(FILE *f, const Mr__Status *st, int all);
+
+/* The whole Status as one JSON object (json_dumps), to free(); NULL on failure. */
+char	*statusview_json(const Mr__Status *st);
+
+#endif
