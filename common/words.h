@@ -62,38 +62,39 @@ static inline __attribute__((always_inline)) int
 words_next(const char *data, size_t len, size_t *pos, const char **word,
     size_t *wordlen)
 {
-	const uint8_t *p = (const uint8_t *)data;
-	size_t i = *pos, start, l;
+	const uint8_t *cls = words_class, *end = (const uint8_t *)data + len;
+	const uint8_t *p = (const uint8_t *)data + *pos, *start;
+	size_t l;
 	int letter;
 
 	/* Skip separators; ASCII ones take one table lookup each. */
 	for (;;) {
-		while (i < len && words_class[p[i]] == 0)
-			i++;
-		if (i >= len) {
+		while (p < end && __builtin_expect(cls[*p] == 0, 1))
+			p++;
+		if (p >= end) {
 			*pos = len;
 			return 0;
 		}
-		l = words_char(p + i, len - i, &letter);
+		l = words_char(p, (size_t)(end - p), &letter);
 		if (letter)
 			break;
-		i += l;
+		p += l;
 	}
-	start = i;
-	i += l;
+	start = p;
+	p += l;
 	for (;;) {
-		while (i < len && words_class[p[i]] == 1)
-			i++;
-		if (i >= len || words_class[p[i]] == 0)
+		while (p < end && __builtin_expect(cls[*p] == 1, 1))
+			p++;
+		if (p >= end || cls[*p] == 0)
 			break;
-		l = words_char(p + i, len - i, &letter);
+		l = words_char(p, (size_t)(end - p), &letter);
 		if (!letter)
 			break;
-		i += l;
+		p += l;
 	}
-	*word = data + start;
-	*wordlen = i - start;
-	*pos = i;
+	*word = (const char *)start;
+	*wordlen = (size_t)(p - start);
+	*pos = (size_t)(p - (const uint8_t *)data);
 	return 1;
 }
 

@@ -586,7 +586,7 @@ mapout_sum_find(const struct mapout *mo, const char *key, size_t keylen,
  * spills first when the budget is reached, grows the table when half
  * full. Returns its sum, or NULL.
  */
-static char *
+static __attribute__((noinline)) char *
 mapout_sum_insert(struct mapout *mo, const char *key, size_t keylen,
     uint32_t h, uint64_t word, struct mapout_slot *empty)
 {
@@ -790,8 +790,8 @@ mapout_emit_words(void *ctx, const char *data, size_t len, const void *value,
 		    mapout_word(word, wlen);
 		h = mapout_hash(word, wlen, w);
 		p = mapout_sum_find(mo, word, wlen, avail, h, w, &empty);
-		if (p == NULL && (p = mapout_sum_insert(mo, word, wlen, h, w,
-		    empty)) == NULL)
+		if (__builtin_expect(p == NULL, 0) && (p = mapout_sum_insert(mo,
+		    word, wlen, h, w, empty)) == NULL)
 			return -1;
 		if (mapout_sum_add(mo, p, n) == -1)
 			return -1;
