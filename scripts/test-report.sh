@@ -24,7 +24,7 @@ export LC_ALL=C
 
 PROG=${0##*/}
 ALL_TESTS=(wc-report fault-report counter-misuse timeline bad-report-path
-	report-unwritable)
+	report-unwritable odd-names)
 TIMEOUT=(timeout -k 2s 120s)
 NINPUTS=6
 
@@ -429,6 +429,38 @@ t_report_unwritable() {
 	sequential wc "${INPUTS[@]}" || return 1
 	compare_output <(outputs) "$LOGS/correct.txt" mrsequential || return 1
 	check_clean || return 1
+}
+
+# Input names that are not UTF-8 (file names are bytes) and a large input
+# cut into splits: the report is still valid JSON, with U+FFFD for the bad
+# bytes and each split's byte range in its name.
+t_odd_names() {
+	local odd big names want
+
+	odd=$(printf 'caf\xe9-\xff.txt')
+	big=big.txt
+	cp -- "$T/inputs/${INPUTS[0]##*/}" "$odd" || return 1
+	for _ in 1 2 3 4; do
+		cat -- "$T/inputs/${INPUTS[1]##*/}"
+	done >"$big"
+	spawn coordinator "$COORD" --socket "$SOCK" --reduces 2 \
+		--split-size 50000 --report "$REPORT" "$odd" "$big"
+	COORD_PID=$STARTED
+	wait_socket || return 1
+	spawn_worker "$WORKER" --socket "$SOCK" "$APPS/wc.so"
+	wait_coordinator || return 1
+	if ! jq -e . "$REPORT" >/dev/null 2>&1; then
+		REASON="the report is not valid JSON"
+		return 1
+	fi
+	names=$(jq -r '[.attempts[] | select(.kind == "map") | .name] |
+		join("|")' "$REPORT")
+	want=$(printf 'caf\xef\xbf\xbd-\xef\xbf\xbd.txt|big.txt [0, 50000)|big.txt [50000, 100000)|big.txt [100000, %s)' \
+		"$(stat -c %s -- "$big")")
+	if [ "$names" != "$want" ]; then
+		REASON="map task names: $names, expected $want"
+		return 1
+	fi
 }
 
 # ---------------------------------------------------------------------------
