@@ -2,7 +2,10 @@
  * crash - tests crash recovery: map and reduce each exit the worker a third
  * of the time and stall for up to ten seconds another third. The output is
  * that of nocrash: for every input, "a" gets its name, "b" the length of the
- * name, "c" the length of its contents and "d" the word "xyzzy".
+ * name, "c" the length of its contents and "d" the word "xyzzy". Counters,
+ * as nocrash's: "inputs" and "bytes" (map calls and bytes they saw), "keys"
+ * (reduce calls), added before any crash or stall, so that the attempts
+ * that die or come too late must not count.
  */
 #include <mapreduce.h>
 
@@ -70,6 +73,8 @@ static int
 crash_map(mr_emitter *out, const char *name, const char *data, size_t len)
 {
 	(void)data;
+	mr_counter_add("inputs", 1);
+	mr_counter_add("bytes", (int64_t)len);
 	if (crash_maybe_crash() == -1)
 		return -1;
 	if (mr_emit(out, "a", 1, name, strlen(name)) == -1 ||
@@ -84,6 +89,7 @@ static int
 crash_reduce(mr_emitter *out, const char *key, size_t keylen,
     mr_values *values)
 {
+	mr_counter_add("keys", 1);
 	if (crash_maybe_crash() == -1)
 		return -1;
 	return mr_emit_joined(out, key, keylen, values, " ", 0);

@@ -1,6 +1,9 @@
 /*
  * indexer - an inverted index: for every word, the inputs it appears in.
  * Output lines "word N doc1,doc2,..." with the N inputs sorted bytewise.
+ * Counters: "documents" (map calls: inputs, or their pieces when split),
+ * "words" (words read) and "postings" (lines written, one per distinct
+ * word of the whole job).
  */
 #include <mapreduce.h>
 
@@ -93,11 +96,13 @@ indexer_map(mr_emitter *out, const char *name, const char *data, size_t len)
 	struct indexer_set	 set = { NULL, 0, 0 };
 	const char		*word;
 	size_t			 pos = 0, wlen, namelen = strlen(name), i;
+	int64_t			 words = 0;
 	int			 r = -1;
 
 	while (mr_next_word(data, len, &pos, &word, &wlen)) {
 		if (indexer_add(&set, word, wlen) == -1)
 			goto out;
+		words++;
 	}
 	for (i = 0; i < set.size; i++) {
 		if (set.slot[i].p != NULL &&
@@ -105,6 +110,8 @@ indexer_map(mr_emitter *out, const char *name, const char *data, size_t len)
 		    namelen) == -1)
 			goto out;
 	}
+	mr_counter_add("documents", 1);
+	mr_counter_add("words", words);
 	r = 0;
 out:
 	free(set.slot);
@@ -115,6 +122,7 @@ static int
 indexer_reduce(mr_emitter *out, const char *key, size_t keylen,
     mr_values *values)
 {
+	mr_counter_add("postings", 1);
 	return mr_emit_joined(out, key, keylen, values, ",",
 	    MR_JOIN_UNIQUE | MR_JOIN_COUNT);
 }

@@ -1,6 +1,7 @@
 /*
  * wc - word count, the example application: counts how often each word (a
- * run of letters) occurs across all the inputs. Output lines "word count".
+ * run of letters) occurs across all the inputs. Output lines "word count";
+ * counter "words": the number of words read.
  */
 #include <mapreduce.h>
 
@@ -8,8 +9,14 @@
 static int
 wc_map(mr_emitter *out, const char *name, const char *data, size_t len)
 {
+	int64_t		 words;
+
 	(void)name;
-	return mr_emit_words(out, data, len, "1", 1) == -1 ? -1 : 0;
+	words = mr_emit_words(out, data, len, "1", 1);
+	if (words == -1)
+		return -1;
+	mr_counter_add("words", words);
+	return 0;
 }
 
 /* Sums counts, not values, so that it reads the combiner's partial sums. */

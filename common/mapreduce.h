@@ -181,4 +181,31 @@ int	mr_next_word(const char *data, size_t len, size_t *pos,
 int64_t	mr_emit_words(mr_emitter *out, const char *data, size_t len,
 	    const void *value, size_t valuelen);
 
+/* Limits of the counters of mr_counter_add(). */
+#define MR_COUNTER_NAME_MAX	63	/* bytes in a counter's name */
+#define MR_COUNTERS_MAX		64	/* distinct counters per task attempt */
+
+/*
+ * Adds `delta` (which may be negative) to the named counter of the running
+ * task attempt, for figures about the job rather than results: records
+ * read, records skipped as malformed. map, reduce and combine may all call
+ * it, as often as they like: it costs a hash of the name and no
+ * allocation. Counters start at 0 with each attempt; the coordinator adds
+ * up those of the attempt it accepts for each task (a task run again after
+ * a crash or a timeout is counted once) and prints the totals when the job
+ * ends; mrsequential prints its own. A combiner may run any number of
+ * times, so counters meant to match mrsequential's are best kept in map and
+ * reduce.
+ *
+ * `name` is 1 to MR_COUNTER_NAME_MAX bytes of printable ASCII without
+ * spaces (NUL-terminated); an attempt may use at most MR_COUNTERS_MAX
+ * distinct names. A bad name, one name too many or a counter overflowing
+ * 64 bits is a bug in the plugin: the attempt fails with an error naming
+ * the counter once the callback returns (so the job fails after its
+ * retries), whatever the callback returns.
+ *
+ *	mr_counter_add("bad_records", 1);
+ */
+void	mr_counter_add(const char *name, int64_t delta);
+
 #endif

@@ -1,6 +1,8 @@
 /*
  * safefile.c - temp file, write, fsync, close, rename (see safefile.h).
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -267,4 +269,44 @@ safefile_abort(struct safefile *f)
 		unlink(f->tmp);
 	safefile_free(f);
 	errno = saved;
+}
+
+int
+safefile_check(const char *path, struct err *e)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	char *dir;
+	int rc = -1;
+
+	if (*path == '\0') {
+		err_set(e, "empty file name");
+		return -1;
+	}
+	if (slash != NULL && slash[1] == '\0') {
+		err_set(e, "%s: names a folder, not a file", path);
+		return -1;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		err_set(e, "%s: is a folder", path);
+		return -1;
+	}
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		fatal("out of memory");
+	if (stat(dir, &st) == -1)
+		err_sys(e, "%s: folder %s", path, dir);
+	else if (!S_ISDIR(st.st_mode))
+		err_set(e, "%s: %s is not a folder", path, dir);
+	else if (access(dir, W_OK | X_OK) == -1)
+		err_sys(e, "%s: cannot create files in %s", path, dir);
+	else
+		rc = 0;
+	free(dir);
+	return rc;
 }

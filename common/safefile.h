@@ -53,4 +53,12 @@ int	safefile_commit(struct safefile *f, struct err *e);
 /* Removes the temporary file and frees f. NULL is fine. */
 void	safefile_abort(struct safefile *f);
 
+/*
+ * Checks, without writing anything, that `path` could be made final later:
+ * not empty, not a folder, in an existing folder this process may create
+ * files in. Returns 0, or -1 with e saying what is wrong, so that a typo
+ * is caught before a long job rather than after it.
+ */
+int	safefile_check(const char *path, struct err *e);
+
 #endif

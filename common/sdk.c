@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "log.h"
 #include "sdk.h"
 #include "words.h"
@@ -14,6 +15,33 @@
 struct sdk_val {
 	size_t	 off, len;
 };
+
+/* One counter of mr_counter_add(). */
+struct sdk_counter {
+	char		 name[MR_COUNTER_NAME_MAX + 1];
+	int64_t		 value;
+};
+
+#define SDK_STR_(x) #x
+#define SDK_STR(x) SDK_STR_(x)
+
+/* What a counter's name must be. */
+#define SDK_COUNTER_RULE "a counter's name must be 1 to " \
+	SDK_STR(MR_COUNTER_NAME_MAX) " printable ASCII characters without spaces"
+
+/* Open addressing over the counters: twice as many slots as counters. */
+#define SDK_COUNTER_SLOTS (2 * MR_COUNTERS_MAX)
+
+/*
+ * The running attempt's counters. A worker runs one callback at a time, on
+ * one thread, so one table serves every task in turn.
+ */
+static struct {
+	struct sdk_counter	 v[MR_COUNTERS_MAX];
+	size_t			 n;
+	uint8_t			 slot[SDK_COUNTER_SLOTS];	/* index + 1, 0 empty */
+	char			 error[ERR_MAX];	/* first misuse, "" none */
+} sdk_counters;
 
 /* The buffer the values being sorted live in; qsort() has no context. */
 static const uint8_t *sdk_sort_base;
@@ -181,4 +209,131 @@ out:
 	buf_free(&data);
 	buf_free(&line);
 	return rc;
+}
+
+int
+sdk_counter_name_ok(const char *name, size_t len)
+{
+	if (len == 0 || len > MR_COUNTER_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)name[i] <= ' ' ||
+		    (unsigned char)name[i] > '~')
+			return 0;
+	return 1;
+}
+
+/* Quotes a name that may hold anything into out, for error messages. */
+static void
+sdk_quote(const char *name, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[o++] = '"';
+	for (size_t i = 0; name[i] != '\0' && o + 8 < size; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (i == MR_COUNTER_NAME_MAX + 8) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= ' ' && c <= '~' && c != '"' && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += snprintf(out + o, size - o, "\\x%02x", c);
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+/* Records the first misuse of mr_counter_add(); later ones add nothing. */
+static void
+sdk_counter_fail(const char *name, const char *why)
+{
+	char q[4 * (MR_COUNTER_NAME_MAX + 8) + 8];
+
+	sdk_quote(name, q, sizeof q);
+	snprintf(sdk_counters.error, sizeof sdk_counters.error,
+	    "counter %s: %s", q, why);
+}
+
+void
+mr_counter_add(const char *name, int64_t delta)
+{
+	struct sdk_counter *c;
+	size_t len, i;
+	uint32_t h;
+
+	if (sdk_counters.error[0] != '\0')
+		return;
+	if (name == NULL) {
+		snprintf(sdk_counters.error, sizeof sdk_counters.error,
+		    "mr_counter_add: the counter's name is NULL");
+		return;
+	}
+	len = strnlen(name, MR_COUNTER_NAME_MAX + 1);
+	if (len > MR_COUNTER_NAME_MAX) {
+		sdk_counter_fail(name, SDK_COUNTER_RULE);
+		return;
+	}
+	h = hash_fnv1a(name, len);
+	for (i = h % SDK_COUNTER_SLOTS; sdk_counters.slot[i] != 0;
+	    i = (i + 1) % SDK_COUNTER_SLOTS) {
+		c = &sdk_counters.v[sdk_counters.slot[i] - 1];
+		if (memcmp(c->name, name, len) == 0 && c->name[len] == '\0') {
+			if ((delta > 0 && c->value > INT64_MAX - delta) ||
+			    (delta < 0 && c->value < INT64_MIN - delta)) {
+				sdk_counter_fail(name, "overflows 64 bits");
+				return;
+			}
+			c->value += delta;
+			return;
+		}
+	}
+	/* A new name: only now is it worth checking. */
+	if (!sdk_counter_name_ok(name, len)) {
+		sdk_counter_fail(name, SDK_COUNTER_RULE);
+		return;
+	}
+	if (sdk_counters.n == MR_COUNTERS_MAX) {
+		sdk_counter_fail(name, "more than " SDK_STR(MR_COUNTERS_MAX)
+		    " counters in one task");
+		return;
+	}
+	c = &sdk_counters.v[sdk_counters.n++];
+	memcpy(c->name, name, len);
+	c->name[len] = '\0';
+	c->value = delta;
+	sdk_counters.slot[i] = (uint8_t)sdk_counters.n;
+}
+
+void
+sdk_counters_reset(void)
+{
+	memset(sdk_counters.slot, 0, sizeof sdk_counters.slot);
+	sdk_counters.n = 0;
+	sdk_counters.error[0] = '\0';
+}
+
+int
+sdk_counters_check(struct err *e)
+{
+	if (sdk_counters.error[0] == '\0')
+		return 0;
+	err_set(e, "%s", sdk_counters.error);
+	return -1;
+}
+
+size_t
+sdk_counters_count(void)
+{
+	return sdk_counters.n;
+}
+
+void
+sdk_counters_get(size_t i, const char **name, int64_t *value)
+{
+	*name = sdk_counters.v[i].name;
+	*value = sdk_counters.v[i].value;
 }

@@ -8,6 +8,7 @@
 #ifndef MR_SDK_H
 #define MR_SDK_H
 
+#include "err.h"
 #include "mapreduce.h"
 
 struct mr_emitter {
@@ -26,5 +27,28 @@ struct mr_values {
 	void	*ctx;
 	int	 failed;	/* set once next() returned -1 */
 };
+
+/*
+ * The counters plugins add to with mr_counter_add(), kept for one task
+ * attempt at a time: reset before the attempt, read after it.
+ */
+void	sdk_counters_reset(void);
+
+/*
+ * Returns -1 with e naming the counter when the plugin broke a rule of
+ * mr_counter_add() since the last reset (the attempt must then fail).
+ */
+int	sdk_counters_check(struct err *e);
+
+/* Distinct counters since the last reset, and the i-th of them. */
+size_t	sdk_counters_count(void);
+void	sdk_counters_get(size_t i, const char **name, int64_t *value);
+
+/*
+ * Whether name[0..len) is a valid counter name (1 to MR_COUNTER_NAME_MAX
+ * printable ASCII bytes, no space), for the coordinator, which checks
+ * what workers send.
+ */
+int	sdk_counter_name_ok(const char *name, size_t len);
 
 #endif

@@ -14,6 +14,8 @@
 
 #include "log.h"
 #include "progress.h"
+#include "report.h"
+#include "safefile.h"
 #include "server.h"
 #include "sockpath.h"
 #include "protocol.h"
@@ -26,13 +28,17 @@
 /* Reported task failures (not crashes or timeouts) that fail the job. */
 #define MAX_FAILURES 4
 
+/* Long options without a short letter. */
+#define OPT_REPORT 256
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
 "                     [--split-size BYTES] [--max-connections N]\n"
-"                     [--progress SECONDS] [-q | -v] FILE...\n"
+"                     [--progress SECONDS] [--report FILE.json] [-q | -v]\n"
+"                     FILE...\n"
 "\n"
 "Runs one MapReduce job over the input FILEs: hands map tasks (one per\n"
 "input) and then N reduce tasks to mrworker processes connecting to the\n"
@@ -52,6 +58,10 @@ usage(FILE *f)
 "  -p, --progress SECONDS    progress: on a terminal, one line redrawn in\n"
 "                            place; otherwise a log line every SECONDS\n"
 "                            (default 5); 0: no progress\n"
+"      --report FILE.json    when the job ends (done, failed or interrupted),\n"
+"                            write its history there as JSON: every worker\n"
+"                            and task attempt, with times, outcomes, bytes\n"
+"                            and counters (scripts/timeline draws it)\n"
 "  -q, --quiet               errors and the outcome only (no progress)\n"
 "  -v, --verbose             log every task hand-out and report\n"
 "  -h, --help                this text\n"
@@ -61,7 +71,8 @@ usage(FILE *f)
 "progress line on a terminal.\n"
 "While it runs, `mrctl status` asks it for the state of every task and worker.\n"
 "Exit status: 0 when every output is final, 1 when the job failed or was\n"
-"interrupted, 2 on a usage error.\n");
+"interrupted (or an input or the report's folder is unusable), 2 on a usage\n"
+"error, 3 when every output is final but the report could not be written.\n");
 }
 
 /* Parses a whole positive number within [min, max]. */
@@ -187,6 +198,7 @@ main(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "split-size", required_argument, NULL, 'b' },
 		{ "progress", required_argument, NULL, 'p' },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -197,6 +209,8 @@ main(int argc, char **argv)
 	struct server *s;
 	struct tasks *t;
 	struct tasks_input *inputs;
+	struct report *report = NULL;
+	const char *report_path = NULL;
 	uint64_t split_size = DEFAULT_SPLIT_SIZE, *sizes;
 	uint32_t ntasks;
 	struct err e;
@@ -257,6 +271,9 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_REPORT:
+			report_path = optarg;
+			break;
 		case 'q':
 			log_set_level(0);
 			level = 0;
@@ -290,6 +307,11 @@ main(int argc, char **argv)
 		log_warn("%s", e.msg);
 		return 2;
 	}
+	/* Now, not after an hour of work. */
+	if (report_path != NULL && safefile_check(report_path, &e) == -1) {
+		log_warn("--report: %s", e.msg);
+		return 1;
+	}
 	sizes = xcalloc(argc, sizeof *sizes);
 	if (check_inputs(argv, argc, sizes) == -1) {
 		free(sizes);
@@ -308,6 +330,11 @@ main(int argc, char **argv)
 	cfg.input_bytes = 0;
 	for (int i = 0; i < argc; i++)
 		cfg.input_bytes += sizes[i];
+	if (report_path != NULL) {
+		report = report_new(report_path);
+		report_inputs(report, argv, sizes, (size_t)argc);
+	}
+	cfg.report = report;
 
 	inputs = split_inputs(argv, argc, sizes, split_size, &ntasks);
 	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);
@@ -326,10 +353,12 @@ main(int argc, char **argv)
 		log_warn("%s", e.msg);
 		server_free(s);
 		tasks_free(t);
+		report_free(report);
 		return 1;
 	}
 	status = server_run(s);
 	server_free(s);
 	tasks_free(t);
+	report_free(report);
 	return status;
 }

@@ -25,6 +25,7 @@
 #include "conn.h"
 #include "log.h"
 #include "progress.h"
+#include "mapreduce.h"
 #include "safefile.h"
 #include "server.h"
 #include "status.h"
@@ -57,6 +58,7 @@ struct peer {
 	enum task_kind		 kind;		/* of that attempt */
 	ev_timer		 hello_timer;
 	char			 name[48];	/* for log lines */
+	const char		*why;		/* why it was dropped, or NULL */
 	TAILQ_ENTRY(peer)	 entry;
 	TAILQ_ENTRY(peer)	 wentry;	/* in srv->waiting */
 	uint32_t		 task_id;	/* of the attempt it holds */
@@ -90,6 +92,9 @@ struct server {
 	struct progress		*progress;
 	double			 reduce_secs;	/* of accepted reduce attempts */
 	uint32_t		 reduces_timed;
+	double			 ended;		/* when server_finish() ran */
+	int			 interrupted;
+	char			 last_error[ERR_MAX];	/* of a failed attempt */
 };
 
 static void	server_serve(struct server *);
@@ -138,6 +143,9 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	w.worker_id = p->worker;
 	w.job_dir = (char *)p->srv->cfg->job_dir;
 	log_debug("%s joined", p->name);
+	if (p->srv->cfg->report != NULL)
+		report_worker_joined(p->srv->cfg->report, p->worker, p->pid,
+		    server_now());
 	return conn_send(p->conn, &env);
 }
 
@@ -171,22 +179,36 @@ peer_check_report(struct peer *p, uint64_t attempt, const char *what)
 static int
 peer_on_done(struct peer *p, const Mr__TaskDone *m)
 {
+	struct tasks_counter c[MR_COUNTERS_MAX];
 	enum tasks_verdict v;
 
 	if (peer_check_report(p, m->attempt, "done") == -1)
 		return -1;
-	v = tasks_report_done(p->srv->tasks, p->worker, m->attempt,
-	    server_now());
-	if (v == VERDICT_INVALID)
+	if (m->n_counters > MR_COUNTERS_MAX) {
+		log_warn("%s: %zu counters in one report, more than %d",
+		    p->name, m->n_counters, MR_COUNTERS_MAX);
 		return -1;
+	}
+	for (size_t i = 0; i < m->n_counters; i++) {
+		c[i].name = m->counters[i]->name;
+		c[i].value = m->counters[i]->value;
+	}
+	v = tasks_report_done_counters(p->srv->tasks, p->worker, m->attempt,
+	    c, m->n_counters, server_now());
+	if (v == VERDICT_INVALID) {
+		/* The attempt is its own (checked above): the counters are bad. */
+		log_warn("%s: done report with malformed counters", p->name);
+		return -1;
+	}
+	if (p->srv->cfg->report != NULL)
+		report_attempt_bytes(p->srv->cfg->report, m->attempt,
+		    m->bytes_in, m->bytes_out);
 	/* Only the attempt that counts adds its bytes, however many ran. */
 	if (v == VERDICT_ACCEPTED) {
 		if (p->kind == TASK_MAP)
 			p->srv->map_bytes += m->bytes_out;
 		else
 			p->srv->reduce_bytes += m->bytes_out;
-	}
-	if (v == VERDICT_ACCEPTED) {
 		p->tasks_done++;
 		/* What a reduce task takes, for the ETA of the reduce phase. */
 		if (p->kind == TASK_REDUCE) {
@@ -218,6 +240,10 @@ peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 	log_info("%s: attempt %llu failed: %s", p->name,
 	    (unsigned long long)m->attempt,
 	    m->error != NULL && *m->error != '\0' ? m->error : "no reason given");
+	snprintf(p->srv->last_error, sizeof p->srv->last_error, "%s",
+	    m->error != NULL && *m->error != '\0' ? m->error : "no reason given");
+	if (p->srv->cfg->report != NULL)
+		report_attempt_error(p->srv->cfg->report, m->attempt, m->error);
 	p->state = PEER_IDLE;
 	p->attempt = 0;
 	return 0;
@@ -228,24 +254,34 @@ static int
 peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 {
 	struct peer *p = arg;
+	int rc;
 
 	(void)c;
 	switch (env->msg_case) {
 	case MR__ENVELOPE__MSG_HELLO:
-		return peer_on_hello(p, env->hello);
+		rc = peer_on_hello(p, env->hello);
+		break;
 	case MR__ENVELOPE__MSG_REQUEST:
-		return peer_on_request(p);
+		rc = peer_on_request(p);
+		break;
 	case MR__ENVELOPE__MSG_DONE:
-		return peer_on_done(p, env->done);
+		rc = peer_on_done(p, env->done);
+		break;
 	case MR__ENVELOPE__MSG_FAILED:
-		return peer_on_failed(p, env->failed);
+		rc = peer_on_failed(p, env->failed);
+		break;
 	case MR__ENVELOPE__MSG_STATUS_REQUEST:
-		return peer_on_status(p, env->status_request);
+		rc = peer_on_status(p, env->status_request);
+		break;
 	default:
 		log_warn("%s: unexpected message type %d", p->name,
 		    (int)env->msg_case);
-		return -1;
+		rc = -1;
+		break;
 	}
+	if (rc == -1)
+		p->why = "dropped: protocol violation";
+	return rc;
 }
 
 static void
@@ -264,6 +300,11 @@ peer_closed(struct conn *c, void *arg)
 	struct server *s = p->srv;
 
 	(void)c;
+	if (s->cfg->report != NULL && p->worker != 0)
+		report_worker_left(s->cfg->report, p->worker, p->why != NULL ?
+		    p->why : s->finishing ? "job over" : p->state == PEER_BUSY ?
+		    "connection lost during a task" :
+		    "disconnected between tasks", server_now());
 	if (p->state == PEER_WAITING)
 		TAILQ_REMOVE(&s->waiting, p, wentry);
 	if (p->state == PEER_BUSY && !s->finishing) {
@@ -399,6 +440,7 @@ server_finish(struct server *s)
 
 	s->finishing = 1;
 	progress_stop(s->progress);
+	s->ended = server_now();
 	server_unlisten(s);
 	ev_timer_stop(s->loop, &s->deadline);
 	server_clean_job_dir(s);
@@ -430,6 +472,33 @@ server_finish(struct server *s)
 	ev_timer_start(s->loop, &s->linger);
 }
 
+/* The plugin's counters on one line, sorted by name, when it has any. */
+static void
+server_counters(const struct server *s)
+{
+	size_t n = tasks_ncounters(s->tasks), len = 0, size = 64;
+	char *line = xmalloc(size);
+	const char *name;
+	int64_t v;
+	int w;
+
+	if (n == 0) {
+		free(line);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		tasks_counter(s->tasks, i, &name, &v);
+		/* A name is at most 63 bytes, a number 20. */
+		if (size - len < 96)
+			line = xrealloc(line, size *= 2);
+		w = snprintf(line + len, size - len, "%s%s %lld",
+		    i > 0 ? ", " : "", name, (long long)v);
+		len += (size_t)w;
+	}
+	log_info("counters: %s", line);
+	free(line);
+}
+
 /* The closing lines of a job that is done: what ran, what ran again, and why. */
 static void
 server_summary(const struct server *s)
@@ -449,6 +518,7 @@ server_summary(const struct server *s)
 	    "%.1f MB/s", s->cfg->input_bytes / 1e6, s->map_bytes / 1e6,
 	    s->reduce_bytes / 1e6, wall > 0 ? s->cfg->input_bytes / 1e6 / wall :
 	    0.);
+	server_counters(s);
 }
 
 /* Hands free tasks to waiting workers, in the order they asked. */
@@ -507,7 +577,8 @@ server_serve(struct server *s)
 		s->status = 0;
 		server_finish(s);
 	} else if (phase == PHASE_FAILED) {
-		log_warn("job failed: %s", tasks_failure(s->tasks));
+		log_warn("job failed: %s; last error: %s",
+		    tasks_failure(s->tasks), s->last_error);
 		s->status = 1;
 		server_finish(s);
 	}
@@ -565,6 +636,33 @@ server_linger_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* Writes --report once the job is over; the outputs stand either way. */
+static int
+server_write_report(struct server *s)
+{
+	struct report_job job;
+	struct err e;
+	char failure[sizeof s->last_error + 300];
+
+	memset(&job, 0, sizeof job);
+	job.outcome = s->interrupted ? "interrupted" :
+	    tasks_phase(s->tasks) == PHASE_DONE ? "done" : "failed";
+	if (!s->interrupted && tasks_phase(s->tasks) == PHASE_FAILED) {
+		snprintf(failure, sizeof failure, "%s; last error: %s",
+		    tasks_failure(s->tasks), s->last_error);
+		job.failure = failure;
+	}
+	job.end = s->ended > 0 ? s->ended : server_now();
+	job.input_bytes = s->cfg->input_bytes;
+	job.intermediate_bytes = s->map_bytes;
+	job.output_bytes = s->reduce_bytes;
+	if (report_write(s->cfg->report, s->tasks, &job, &e) == -1) {
+		log_warn("report not written: %s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -578,6 +676,7 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 	progress_stop(s->progress);
 	log_warn("interrupted; job abandoned");
+	s->interrupted = 1;
 	s->status = 1;
 	server_finish(s);
 }
@@ -661,6 +760,10 @@ server_new(const struct server_config *cfg, struct tasks *t)
 	s->deadline.data = s->linger.data = s;
 	s->progress = progress_new(s->loop, cfg->progress_mode,
 	    cfg->progress_interval, server_snapshot, s);
+	if (cfg->report != NULL) {
+		report_begin(cfg->report, s->started);
+		tasks_set_observer(t, report_observe, cfg->report);
+	}
 	return s;
 }
 
@@ -699,6 +802,9 @@ server_run(struct server *s)
 	ev_run(s->loop, 0);
 	ev_signal_stop(s->loop, &s->sigint);
 	ev_signal_stop(s->loop, &s->sigterm);
+	if (s->cfg->report != NULL && server_write_report(s) == -1 &&
+	    s->status == 0)
+		s->status = 3;
 	return s->status;
 }
 
@@ -756,19 +862,6 @@ server_snapshot(void *arg, struct progress_snapshot *snap)
 	}
 }
 
-/*
- * The job's plugin counters, summed over accepted attempts. Summing them is
- * not part of this coordinator yet: the Status carries none until it is.
- */
-static void
-server_job_counters(const struct server *s, Mr__Counter *const **counters,
-    size_t *n)
-{
-	(void)s;
-	*counters = NULL;
-	*n = 0;
-}
-
 /* Sends one Status to a client: the job, its tasks and its workers now. */
 static int
 server_send_status(struct server *s, struct peer *client)
@@ -787,7 +880,6 @@ server_send_status(struct server *s, struct peer *client)
 	job.job_dir = s->cfg->job_dir;
 	job.pid = (int)getpid();
 	job.snap = &snap;
-	server_job_counters(s, &job.counters, &job.ncounters);
 	w = xcalloc(s->npeers, sizeof *w);
 	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
 		if (p->worker == 0)

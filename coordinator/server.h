@@ -19,6 +19,7 @@
 #include <ev.h>
 
 #include "err.h"
+#include "report.h"
 #include "tasks.h"
 
 struct server_config {
@@ -28,6 +29,7 @@ struct server_config {
 	uint64_t		 input_bytes;	/* for the summary */
 	int			 progress_mode;	/* enum progress_mode */
 	double			 progress_interval;	/* seconds between log lines */
+	struct report		*report;	/* --report, or NULL */
 };
 
 struct server;
@@ -42,8 +44,10 @@ struct server	*server_new(const struct server_config *cfg, struct tasks *t);
 int	server_listen(struct server *s, struct err *e);
 
 /*
- * Runs the job until every task is done, the job fails, or SIGINT/SIGTERM.
- * Returns the program's exit status: 0 when every output is final, else 1.
+ * Runs the job until every task is done, the job fails, or SIGINT/SIGTERM,
+ * then writes cfg->report if any. Returns the program's exit status: 0 when
+ * every output is final, 1 when not, 3 when they are but the report could
+ * not be written.
  */
 int	server_run(struct server *s);
 

@@ -93,6 +93,7 @@ status_job_fields(Mr__Status *st, const struct status_job *job,
     const struct tasks *t)
 {
 	struct tasks_counts c;
+	size_t n;
 
 	st->phase = status_phase(job->snap->phase);
 	st->elapsed = job->snap->elapsed;
@@ -112,17 +113,19 @@ status_job_fields(Mr__Status *st, const struct status_job *job,
 	st->input_bytes_done = job->snap->bytes_done;
 	st->mb_per_s = progress_rate(job->snap);
 	st->eta = progress_eta(job->snap);
-	if (job->ncounters > 0) {
-		st->counters = xcalloc(job->ncounters, sizeof *st->counters);
-		for (size_t i = 0; i < job->ncounters; i++) {
+	/* The plugin counters, summed over the accepted attempts. */
+	if ((n = tasks_ncounters(t)) > 0) {
+		st->counters = xcalloc(n, sizeof *st->counters);
+		for (size_t i = 0; i < n; i++) {
 			Mr__Counter *k = xmalloc(sizeof *k);
+			const char *name;
 
 			mr__counter__init(k);
-			k->name = xstrdup(job->counters[i]->name);
-			k->value = job->counters[i]->value;
+			tasks_counter(t, i, &name, &k->value);
+			k->name = xstrdup(name);
 			st->counters[i] = k;
 		}
-		st->n_counters = job->ncounters;
+		st->n_counters = n;
 	}
 }
 

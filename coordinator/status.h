@@ -23,8 +23,6 @@ struct status_job {
 	const char		*job_dir;
 	int			 pid;		/* the coordinator's */
 	const struct progress_snapshot *snap;
-	Mr__Counter *const	*counters;	/* the plugin counters, summed */
-	size_t			 ncounters;
 };
 
 /* One connected worker, as the server knows it. */

@@ -4,11 +4,18 @@
  * Attempts are kept in an array in the order they were handed out; since
  * every attempt gets the same timeout, that is also deadline order, so
  * expiry walks a cursor forward instead of searching.
+ *
+ * Plugin counters are kept per task, those of its accepted attempt, and
+ * added to job totals as attempts are accepted (subtracted when a done map
+ * task goes back to the queue), so that totals cost nothing to read and
+ * re-executed work never counts twice.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
+#include "sdk.h"
 #include "tasks.h"
 
 enum task_state {
@@ -35,6 +42,20 @@ struct task {
 	char		*input;
 	uint64_t	 offset, length;
 	uint64_t	 bytes;		/* map: input bytes, for progress */
+	struct task_counter *counters;	/* of the accepted attempt */
+	uint32_t	 ncounters;
+};
+
+/* A task's counter: its name is names[name] of struct tasks. */
+struct task_counter {
+	uint32_t	 name;
+	int64_t		 value;
+};
+
+/* A counter name seen in accepted reports, and its total. */
+struct counter_total {
+	char		*name;
+	__int128	 total;		/* exact: no int64 overflow to undo */
 };
 
 struct attempt {
@@ -62,7 +83,45 @@ struct tasks {
 	uint32_t	 max_failures;
 	uint64_t	 timeouts, lost, failures;
 	char		 failure[256];
+	struct counter_total *names;	/* in order of first appearance */
+	uint32_t	*order;		/* indices of names, sorted by name */
+	size_t		 nnames, capnames;
+	tasks_observer	 observer;
+	void		*observer_arg;
 };
+
+/* Tells the observer about attempt a (index into t->attempt). */
+static void
+tasks_notify(struct tasks *t, enum tasks_event_type type, size_t a,
+    enum tasks_outcome outcome, double now, const struct lease *l)
+{
+	struct tasks_event ev;
+	const struct task *k;
+
+	if (t->observer == NULL)
+		return;
+	k = &t->task[t->attempt[a].task];
+	ev.type = type;
+	ev.attempt = a + 1;
+	ev.worker = t->attempt[a].worker;
+	ev.kind = k->kind;
+	ev.id = k->id;
+	ev.now = now;
+	ev.outcome = outcome;
+	ev.lease = l;
+	t->observer(t->observer_arg, &ev);
+}
+
+/* Takes a task's counters out of the totals (its output no longer counts). */
+static void
+tasks_counters_drop(struct tasks *t, struct task *k)
+{
+	for (uint32_t i = 0; i < k->ncounters; i++)
+		t->names[k->counters[i].name].total -= k->counters[i].value;
+	free(k->counters);
+	k->counters = NULL;
+	k->ncounters = 0;
+}
 
 static void
 queue_push(struct queue *q, uint32_t v)
@@ -139,6 +198,12 @@ tasks_free(struct tasks *t)
 		return;
 	for (uint32_t i = 0; i < t->nmap; i++)
 		free(t->task[i].input);
+	for (uint32_t i = 0; i < t->nmap + t->nreduce; i++)
+		free(t->task[i].counters);
+	for (size_t i = 0; i < t->nnames; i++)
+		free(t->names[i].name);
+	free(t->names);
+	free(t->order);
 	free(t->task);
 	free(t->attempt);
 	free(t->idle_map.v);
@@ -217,6 +282,7 @@ tasks_lease(struct tasks *t, uint32_t worker, double now, struct lease *l)
 	l->length = k->length;
 	l->nmap = t->nmap;
 	l->nreduce = t->nreduce;
+	tasks_notify(t, TASKS_EV_START, t->nattempt - 1, OUTCOME_DONE, now, l);
 	return 1;
 }
 
@@ -238,18 +304,23 @@ tasks_report_done(struct tasks *t, uint32_t worker, uint64_t attempt,
 {
 	struct attempt *a = tasks_attempt(t, worker, attempt);
 	struct task *k;
+	int ran;
 
-	(void)now;
 	if (a == NULL)
 		return VERDICT_INVALID;
 	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED)
 		return VERDICT_STALE;	/* a second report of one attempt */
+	ran = a->state == ATTEMPT_RUNNING || a->state == ATTEMPT_TIMEDOUT;
 	a->state = ATTEMPT_DONE;
 	k = &t->task[a->task];
 	/* First completion wins; work from before a reset is not trusted. */
 	if (k->state == TASK_DONE || attempt < k->reset ||
-	    tasks_phase(t) == PHASE_FAILED)
+	    tasks_phase(t) == PHASE_FAILED) {
+		if (ran)
+			tasks_notify(t, TASKS_EV_END, attempt - 1,
+			    OUTCOME_STALE, now, NULL);
 		return VERDICT_STALE;
+	}
 	if (k->state == TASK_IDLE) {
 		/* A timed-out attempt finished after all: take it off the queue. */
 		struct queue *q = k->kind == TASK_MAP ?
@@ -270,6 +341,9 @@ tasks_report_done(struct tasks *t, uint32_t worker, uint64_t attempt,
 		t->maps_done++;
 	else
 		t->reduces_done++;
+	if (ran)
+		tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_DONE, now,
+		    NULL);
 	return VERDICT_ACCEPTED;
 }
 
@@ -280,7 +354,6 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 	struct attempt *a = tasks_attempt(t, worker, attempt);
 	struct task *k;
 
-	(void)now;
 	if (a == NULL)
 		return VERDICT_INVALID;
 	/* Refuse the whole report before anything changes. */
@@ -289,6 +362,9 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 			return VERDICT_INVALID;
 	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED)
 		return VERDICT_STALE;
+	if (a->state == ATTEMPT_RUNNING || a->state == ATTEMPT_TIMEDOUT)
+		tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_FAILED, now,
+		    NULL);
 	a->state = ATTEMPT_FAILED;
 	k = &t->task[a->task];
 	if (k->state == TASK_DONE || attempt < k->reset)
@@ -301,6 +377,7 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 		/* Its output is gone: run it again before any reduce. */
 		t->maps_done--;
 		m->reset = t->nattempt + 1;
+		tasks_counters_drop(t, m);
 		tasks_requeue(t, bad_maps[j]);
 	}
 	t->failures++;
@@ -321,13 +398,13 @@ tasks_lost(struct tasks *t, uint64_t attempt, double now)
 	struct attempt *a;
 	struct task *k;
 
-	(void)now;
 	if (attempt == 0 || attempt > t->nattempt)
 		return;
 	a = &t->attempt[attempt - 1];
 	if (a->state != ATTEMPT_RUNNING && a->state != ATTEMPT_TIMEDOUT)
 		return;
 	a->state = ATTEMPT_LOST;
+	tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_LOST, now, NULL);
 	k = &t->task[a->task];
 	if (k->state == TASK_RUNNING && k->current == attempt) {
 		t->lost++;
@@ -349,6 +426,8 @@ tasks_expire(struct tasks *t, double now)
 			continue;
 		/* A late report from it still counts (first completion wins). */
 		a->state = ATTEMPT_TIMEDOUT;
+		tasks_notify(t, TASKS_EV_TIMEOUT, t->cursor - 1, OUTCOME_DONE,
+		    a->deadline, NULL);
 		if (k->state == TASK_RUNNING && k->current == t->cursor) {
 			t->timeouts++;
 			tasks_requeue(t, a->task);
@@ -478,4 +557,102 @@ tasks_views(const struct tasks *t, struct tasks_view *v)
 	}
 	for (size_t j = 0; j < t->nattempt; j++)
 		v[t->attempt[j].task].attempts++;
+}
+
+/* The index in t->names of `name`, added (with a total of 0) if new. */
+static uint32_t
+tasks_name(struct tasks *t, const char *name)
+{
+	size_t lo = 0, hi = t->nnames, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(name, t->names[t->order[mid]].name);
+		if (c == 0)
+			return t->order[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (t->nnames == t->capnames) {
+		t->capnames = t->capnames != 0 ? t->capnames * 2 : 16;
+		t->names = xrealloc(t->names, t->capnames * sizeof *t->names);
+		t->order = xrealloc(t->order, t->capnames * sizeof *t->order);
+	}
+	t->names[t->nnames].name = xstrdup(name);
+	t->names[t->nnames].total = 0;
+	memmove(&t->order[lo + 1], &t->order[lo],
+	    (t->nnames - lo) * sizeof *t->order);
+	t->order[lo] = (uint32_t)t->nnames;
+	return (uint32_t)t->nnames++;
+}
+
+/* Whether a report's counters keep the rules of mr_counter_add(). */
+static int
+tasks_counters_valid(const struct tasks_counter *c, size_t n)
+{
+	if (n > MR_COUNTERS_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].name == NULL || !sdk_counter_name_ok(c[i].name,
+		    strnlen(c[i].name, MR_COUNTER_NAME_MAX + 1)))
+			return 0;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c[i].name, c[j].name) == 0)
+				return 0;
+	}
+	return 1;
+}
+
+enum tasks_verdict
+tasks_report_done_counters(struct tasks *t, uint32_t worker,
+    uint64_t attempt, const struct tasks_counter *counters, size_t ncounters,
+    double now)
+{
+	enum tasks_verdict v;
+	struct task *k;
+
+	if (!tasks_counters_valid(counters, ncounters))
+		return VERDICT_INVALID;
+	v = tasks_report_done(t, worker, attempt, now);
+	if (v != VERDICT_ACCEPTED)
+		return v;
+	k = &t->task[t->attempt[attempt - 1].task];
+	tasks_counters_drop(t, k);
+	if (ncounters == 0)
+		return v;
+	k->counters = xcalloc(ncounters, sizeof *k->counters);
+	k->ncounters = (uint32_t)ncounters;
+	for (size_t i = 0; i < ncounters; i++) {
+		k->counters[i].name = tasks_name(t, counters[i].name);
+		k->counters[i].value = counters[i].value;
+		t->names[k->counters[i].name].total += counters[i].value;
+	}
+	return v;
+}
+
+size_t
+tasks_ncounters(const struct tasks *t)
+{
+	return t->nnames;
+}
+
+void
+tasks_counter(const struct tasks *t, size_t i, const char **name,
+    int64_t *value)
+{
+	const struct counter_total *c = &t->names[t->order[i]];
+
+	*name = c->name;
+	*value = c->total > INT64_MAX ? INT64_MAX :
+	    c->total < INT64_MIN ? INT64_MIN : (int64_t)c->total;
+}
+
+void
+tasks_set_observer(struct tasks *t, tasks_observer fn, void *arg)
+{
+	t->observer = fn;
+	t->observer_arg = arg;
 }

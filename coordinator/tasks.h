@@ -151,4 +151,72 @@ void	tasks_count_kind(const struct tasks *t, enum task_kind kind,
 /* Fills v[0 .. nmap + nreduce) (maps, then reduces): O(tasks + attempts). */
 void	tasks_views(const struct tasks *t, struct tasks_view *v);
 
+/* A named counter of a plugin (mr_counter_add): one attempt's, or a total. */
+struct tasks_counter {
+	const char	*name;
+	int64_t		 value;
+};
+
+/*
+ * tasks_report_done() with the attempt's counters (copied). When the report
+ * is accepted they become the task's counters, replacing those of an
+ * earlier accepted attempt; otherwise (a stale report) they count for
+ * nothing. A done map task sent back to the queue by a failing reduce
+ * loses its counters until an attempt of it is accepted again. More than
+ * MR_COUNTERS_MAX counters, a bad name or a name given twice make the
+ * report VERDICT_INVALID, and it changes nothing.
+ */
+enum tasks_verdict tasks_report_done_counters(struct tasks *t,
+	    uint32_t worker, uint64_t attempt,
+	    const struct tasks_counter *counters, size_t ncounters, double now);
+
+/* Counter names reported by accepted attempts so far. */
+size_t	tasks_ncounters(const struct tasks *t);
+
+/*
+ * The i-th counter (i < tasks_ncounters()) in bytewise name order, with the
+ * sum of its values over the accepted attempt of each task (held exactly;
+ * clamped to the int64_t range only when read). A name stays listed, as 0,
+ * once the only attempt that reported it no longer counts.
+ */
+void	tasks_counter(const struct tasks *t, size_t i, const char **name,
+	    int64_t *value);
+
+/* What happened to an attempt, for an observer. */
+enum tasks_event_type {
+	TASKS_EV_START,		/* handed out: ev->lease */
+	TASKS_EV_TIMEOUT,	/* deadline passed (at ev->now); it may still report */
+	TASKS_EV_END		/* over: ev->outcome */
+};
+
+/* How an attempt ended. */
+enum tasks_outcome {
+	OUTCOME_DONE,		/* reported done and accepted */
+	OUTCOME_STALE,		/* reported done too late: another attempt
+				   counts, its work predates a reset, or the
+				   job had failed */
+	OUTCOME_FAILED,		/* reported a failure */
+	OUTCOME_LOST		/* its worker went away while it ran */
+};
+
+struct tasks_event {
+	enum tasks_event_type	 type;
+	uint64_t		 attempt;
+	uint32_t		 worker;
+	enum task_kind		 kind;
+	uint32_t		 id;		/* map task X or reduce partition Y */
+	double			 now;
+	enum tasks_outcome	 outcome;	/* TASKS_EV_END */
+	const struct lease	*lease;		/* TASKS_EV_START, else NULL */
+};
+
+typedef void (*tasks_observer)(void *arg, const struct tasks_event *ev);
+
+/*
+ * Calls fn(arg, ev) once when each attempt starts, once when its deadline
+ * passes while it runs, and once when it ends (an attempt still running
+ * when the job ends never ends). NULL stops it.
+ */
+void	tasks_set_observer(struct tasks *t, tasks_observer fn, void *arg);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * check_sdk - the helpers the SDK gives plugins (common/sdk.c): joining a
  * key's values sorted, with and without duplicates and a count; decimal
- * values; the summing combiner.
+ * values; the summing combiner; counters and their limits.
  */
 #include <check.h>
 #include <stdio.h>
@@ -161,6 +161,159 @@ START_TEST(test_emit_words)
 }
 END_TEST
 
+/* The value of counter `name` since the last reset; fails if absent. */
+static int64_t
+counter(const char *name)
+{
+	const char *n;
+	int64_t v;
+
+	for (size_t i = 0; i < sdk_counters_count(); i++) {
+		sdk_counters_get(i, &n, &v);
+		if (strcmp(n, name) == 0)
+			return v;
+	}
+	ck_abort_msg("no counter %s", name);
+	return 0;
+}
+
+/* Checks that the attempt failed with an error holding `want`. */
+static void
+expect_counter_error(const char *want)
+{
+	struct err e;
+
+	ck_assert_int_eq(sdk_counters_check(&e), -1);
+	ck_assert_msg(strstr(e.msg, want) != NULL, "error '%s' lacks '%s'",
+	    e.msg, want);
+}
+
+START_TEST(test_counters)
+{
+	struct err e;
+
+	sdk_counters_reset();
+	ck_assert_uint_eq(sdk_counters_count(), 0);
+	ck_assert_int_eq(sdk_counters_check(&e), 0);
+	for (int i = 0; i < 1000; i++) {
+		mr_counter_add("words", 3);
+		mr_counter_add("bad_records", i % 2);
+	}
+	mr_counter_add("delta", -5);
+	mr_counter_add("delta", 2);
+	mr_counter_add("zero", 0);
+	ck_assert_uint_eq(sdk_counters_count(), 4);
+	ck_assert_int_eq(counter("words"), 3000);
+	ck_assert_int_eq(counter("bad_records"), 500);
+	ck_assert_int_eq(counter("delta"), -3);
+	ck_assert_int_eq(counter("zero"), 0);
+	ck_assert_int_eq(sdk_counters_check(&e), 0);
+
+	/* A name that is no string literal: its bytes count, not its address. */
+	{
+		char buf[16];
+
+		strcpy(buf, "words");
+		mr_counter_add(buf, 1);
+		strcpy(buf, "other");
+		mr_counter_add(buf, 1);
+	}
+	ck_assert_int_eq(counter("words"), 3001);
+	ck_assert_int_eq(counter("other"), 1);
+
+	/* Each attempt starts from nothing. */
+	sdk_counters_reset();
+	ck_assert_uint_eq(sdk_counters_count(), 0);
+	mr_counter_add("words", 1);
+	ck_assert_int_eq(counter("words"), 1);
+}
+END_TEST
+
+START_TEST(test_counter_names)
+{
+	char longest[MR_COUNTER_NAME_MAX + 2];
+	struct err e;
+
+	memset(longest, 'x', sizeof longest);
+	longest[MR_COUNTER_NAME_MAX] = '\0';
+	sdk_counters_reset();
+	mr_counter_add(longest, 7);
+	mr_counter_add("!~punct.and-digits_09", 1);
+	ck_assert_int_eq(sdk_counters_check(&e), 0);
+	ck_assert_int_eq(counter(longest), 7);
+
+	/* One byte too long. */
+	longest[MR_COUNTER_NAME_MAX] = 'y';
+	longest[MR_COUNTER_NAME_MAX + 1] = '\0';
+	mr_counter_add(longest, 1);
+	expect_counter_error("\"xxxxxxxx");
+	expect_counter_error("xy\": a counter's name must be 1 to 63 "
+	    "printable ASCII characters without spaces");
+	/* The first misuse is the one reported. */
+	mr_counter_add("has space", 1);
+	expect_counter_error("xy\"");
+
+	sdk_counters_reset();
+	mr_counter_add("has space", 1);
+	expect_counter_error("counter \"has space\": a counter's name");
+	sdk_counters_reset();
+	mr_counter_add("", 1);
+	expect_counter_error("counter \"\": ");
+	sdk_counters_reset();
+	mr_counter_add("tab\there", 1);
+	expect_counter_error("counter \"tab\\x09here\": ");
+	sdk_counters_reset();
+	mr_counter_add("caf\xc3\xa9", 1);
+	expect_counter_error("counter \"caf\\xc3\\xa9\": ");
+	sdk_counters_reset();
+	mr_counter_add(NULL, 1);
+	expect_counter_error("NULL");
+	/* A bad name counts nothing. */
+	ck_assert_uint_eq(sdk_counters_count(), 0);
+
+	ck_assert(sdk_counter_name_ok("a", 1));
+	ck_assert(!sdk_counter_name_ok("", 0));
+	ck_assert(!sdk_counter_name_ok("a\0b", 3));
+	ck_assert(!sdk_counter_name_ok("\x7f", 1));
+}
+END_TEST
+
+START_TEST(test_counter_limits)
+{
+	char name[16];
+	struct err e;
+
+	sdk_counters_reset();
+	for (int i = 0; i < MR_COUNTERS_MAX; i++) {
+		snprintf(name, sizeof name, "c%d", i);
+		mr_counter_add(name, i);
+	}
+	/* Old names still count once the table is full. */
+	mr_counter_add("c0", 5);
+	ck_assert_uint_eq(sdk_counters_count(), MR_COUNTERS_MAX);
+	ck_assert_int_eq(counter("c0"), 5);
+	ck_assert_int_eq(counter("c63"), 63);
+	mr_counter_add("one_too_many", 1);
+	expect_counter_error("counter \"one_too_many\": more than 64 "
+	    "counters in one task");
+	ck_assert_uint_eq(sdk_counters_count(), MR_COUNTERS_MAX);
+
+	sdk_counters_reset();
+	mr_counter_add("big", INT64_MAX);
+	mr_counter_add("big", -1);
+	mr_counter_add("big", 1);
+	ck_assert_int_eq(sdk_counters_check(&e), 0);
+	ck_assert_int_eq(counter("big"), INT64_MAX);
+	mr_counter_add("big", 1);
+	expect_counter_error("counter \"big\": overflows 64 bits");
+	sdk_counters_reset();
+	mr_counter_add("small", INT64_MIN);
+	mr_counter_add("small", -1);
+	expect_counter_error("counter \"small\": overflows 64 bits");
+	sdk_counters_reset();
+}
+END_TEST
+
 static Suite *
 sdk_suite(void)
 {
@@ -171,6 +324,9 @@ sdk_suite(void)
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_emit_u64_and_sum);
 	tcase_add_test(tc, test_emit_words);
+	tcase_add_test(tc, test_counters);
+	tcase_add_test(tc, test_counter_names);
+	tcase_add_test(tc, test_counter_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -174,33 +174,37 @@ START_TEST(test_build)
 }
 END_TEST
 
-/* A worker that left: its done task keeps its id, with no pid. */
+/*
+ * A worker that left: its done task keeps its id, with no pid. The counters
+ * are those of accepted attempts only.
+ */
 START_TEST(test_gone_worker)
 {
 	struct tasks *t = job();
 	struct progress_snapshot snap;
 	struct status_job sj;
-	struct lease l;
-	Mr__Counter k = MR__COUNTER__INIT, *kp = &k;
+	struct tasks_counter c[2] = { { "lines", 42 }, { "bad", 1 } };
+	struct lease l, l2;
 	Mr__Status *st;
 
 	ck_assert_int_eq(tasks_lease(t, 9, 10, &l), 1);
-	ck_assert_int_eq(tasks_report_done(t, 9, l.attempt, 11),
-	    VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_lease(t, 8, 10, &l2), 1);
+	ck_assert_int_eq(tasks_report_done_counters(t, 9, l.attempt, c, 1,
+	    11), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_report_done_counters(t, 8, l2.attempt, c, 2,
+	    11), VERDICT_ACCEPTED);
 	memset(&snap, 0, sizeof snap);
 	memset(&sj, 0, sizeof sj);
 	sj.socket = sj.job_dir = "";
 	sj.snap = &snap;
-	k.name = "lines";
-	k.value = 42;
-	sj.counters = &kp;
-	sj.ncounters = 1;
 	st = status_build(&sj, t, NULL, 0, 12);
 	ck_assert_uint_eq(st->tasks[0]->worker, 9);
 	ck_assert_int_eq(st->tasks[0]->pid, 0);
-	ck_assert_uint_eq(st->n_counters, 1);
-	ck_assert_str_eq(st->counters[0]->name, "lines");
-	ck_assert_int_eq(st->counters[0]->value, 42);
+	ck_assert_uint_eq(st->n_counters, 2);
+	ck_assert_str_eq(st->counters[0]->name, "bad");
+	ck_assert_int_eq(st->counters[0]->value, 1);
+	ck_assert_str_eq(st->counters[1]->name, "lines");
+	ck_assert_int_eq(st->counters[1]->value, 84);
 	status_free(st);
 	tasks_free(t);
 }

@@ -2,7 +2,8 @@
  * check_tasks - the coordinator's task state machine (coordinator/tasks.h)
  * driven with fake times: hand-out order and phases, timeouts and late
  * reports, stale and invalid reports, lost workers, map outputs sent back
- * by a failing reduce, the failure limit, counters and edge-sized jobs.
+ * by a failing reduce, the failure limit, counters and edge-sized jobs;
+ * plugin counters summed over accepted attempts only; the observer's events.
  */
 #include <check.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "../coordinator/tasks.h"
+#include "mapreduce.h"
 
 static char *inputs3[] = { "pg-a.txt", "pg-b.txt", "pg-c.txt" };
 
@@ -564,6 +566,240 @@ START_TEST(test_invalid_bad_maps_no_effect)
 }
 END_TEST
 
+/* Checks the job's counter totals against "name=value" strings, in order. */
+static void
+expect_totals(struct tasks *t, const char *const *want, size_t n)
+{
+	const char *name;
+	int64_t value;
+	char got[128];
+
+	ck_assert_uint_eq(tasks_ncounters(t), n);
+	for (size_t i = 0; i < n; i++) {
+		tasks_counter(t, i, &name, &value);
+		snprintf(got, sizeof got, "%s=%lld", name, (long long)value);
+		ck_assert_str_eq(got, want[i]);
+	}
+}
+
+START_TEST(test_counters_accepted_only)
+{
+	struct tasks *t = tasks_new(inputs3, 2, 1, 10, 3);
+	struct tasks_counter w10[] = { { "words", 10 } };
+	struct tasks_counter w5[] = { { "words", 5 }, { "bad_records", 2 } };
+	struct tasks_counter r[] = { { "words", 99 }, { "outputs", 3 } };
+	const char *before[] = { "bad_records=2", "words=15" };
+	const char *after[] = { "bad_records=2", "outputs=3", "words=114" };
+
+	ck_assert_uint_eq(tasks_ncounters(t), 0);
+	ck_assert_uint_eq(lease_ok(t, 1, 0, TASK_MAP, 0), 1);
+	ck_assert_uint_eq(lease_ok(t, 2, 0, TASK_MAP, 1), 2);
+	/* Map 0's first attempt times out; a second one runs it. */
+	tasks_expire(t, 10);
+	ck_assert_uint_eq(lease_ok(t, 3, 10, TASK_MAP, 0), 3);
+	ck_assert_int_eq(tasks_report_done_counters(t, 3, 3, w10, 1, 11),
+	    VERDICT_ACCEPTED);
+	/* The late first attempt and a duplicate count for nothing. */
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, w10, 1, 12),
+	    VERDICT_STALE);
+	ck_assert_int_eq(tasks_report_done_counters(t, 3, 3, w10, 1, 12),
+	    VERDICT_STALE);
+	/* Map 1's first attempt also timed out but finishes first. */
+	ck_assert_uint_eq(lease_ok(t, 4, 12, TASK_MAP, 1), 4);
+	ck_assert_int_eq(tasks_report_done_counters(t, 2, 2, w5, 2, 13),
+	    VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_report_done_counters(t, 4, 4, w5, 2, 13),
+	    VERDICT_STALE);
+	expect_totals(t, before, 2);
+	ck_assert_uint_eq(lease_ok(t, 1, 13, TASK_REDUCE, 0), 5);
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 5, r, 2, 14),
+	    VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_phase(t), PHASE_DONE);
+	/* Sorted by name, whatever order they came in. */
+	expect_totals(t, after, 3);
+	tasks_free(t);
+}
+END_TEST
+
+START_TEST(test_counters_bad_maps)
+{
+	struct tasks *t = tasks_new(inputs3, 2, 1, 10, 3);
+	struct tasks_counter m0[] = { { "words", 10 } };
+	struct tasks_counter m1[] = { { "words", 5 }, { "lines", 1 } };
+	struct tasks_counter m1b[] = { { "words", 5 }, { "lines", 1 } };
+	uint32_t bad[] = { 1 };
+	const char *done[] = { "lines=1", "words=15" };
+	const char *dropped[] = { "lines=0", "words=10" };
+
+	ck_assert_uint_eq(lease_ok(t, 1, 0, TASK_MAP, 0), 1);
+	ck_assert_uint_eq(lease_ok(t, 2, 0, TASK_MAP, 1), 2);
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, m0, 1, 1),
+	    VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_report_done_counters(t, 2, 2, m1, 2, 1),
+	    VERDICT_ACCEPTED);
+	expect_totals(t, done, 2);
+	/* The reduce finds mr-1-0 corrupt: map 1's counters no longer count. */
+	ck_assert_uint_eq(lease_ok(t, 3, 1, TASK_REDUCE, 0), 3);
+	ck_assert_int_eq(tasks_report_failed(t, 3, 3, bad, 1, 2),
+	    VERDICT_ACCEPTED);
+	expect_totals(t, dropped, 2);
+	/* Map 1 runs again; its new accepted attempt replaces, not adds. */
+	ck_assert_uint_eq(lease_ok(t, 2, 2, TASK_MAP, 1), 4);
+	ck_assert_int_eq(tasks_report_done_counters(t, 2, 4, m1b, 2, 3),
+	    VERDICT_ACCEPTED);
+	expect_totals(t, done, 2);
+	ck_assert_uint_eq(lease_ok(t, 3, 3, TASK_REDUCE, 0), 5);
+	ck_assert_int_eq(tasks_report_done_counters(t, 3, 5, NULL, 0, 4),
+	    VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_phase(t), PHASE_DONE);
+	expect_totals(t, done, 2);
+	tasks_free(t);
+}
+END_TEST
+
+START_TEST(test_counters_invalid)
+{
+	struct tasks *t = tasks_new(inputs3, 1, 1, 10, 3);
+	struct tasks_counter many[MR_COUNTERS_MAX + 1];
+	char names[MR_COUNTERS_MAX + 1][8];
+	struct tasks_counter twice[] = { { "a", 1 }, { "b", 1 }, { "a", 1 } };
+	struct tasks_counter space[] = { { "a b", 1 } };
+	struct tasks_counter empty[] = { { "", 1 } };
+	struct tasks_counter null[] = { { NULL, 1 } };
+	struct tasks_counter big[] = { { "big", INT64_MAX } };
+	char toolong[MR_COUNTER_NAME_MAX + 2];
+	struct tasks_counter lng[] = { { toolong, 1 } };
+	const char *clamped[] = { "big=9223372036854775807" };
+
+	memset(toolong, 'x', sizeof toolong - 1);
+	toolong[sizeof toolong - 1] = '\0';
+	for (int i = 0; i <= MR_COUNTERS_MAX; i++) {
+		snprintf(names[i], sizeof names[i], "c%d", i);
+		many[i].name = names[i];
+		many[i].value = 1;
+	}
+	ck_assert_uint_eq(lease_ok(t, 1, 0, TASK_MAP, 0), 1);
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, many,
+	    MR_COUNTERS_MAX + 1, 1), VERDICT_INVALID);
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, twice, 3, 1),
+	    VERDICT_INVALID);
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, space, 1, 1),
+	    VERDICT_INVALID);
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, empty, 1, 1),
+	    VERDICT_INVALID);
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, null, 1, 1),
+	    VERDICT_INVALID);
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, lng, 1, 1),
+	    VERDICT_INVALID);
+	/* None of them changed anything. */
+	ck_assert_int_eq(tasks_phase(t), PHASE_MAP);
+	expect_counts(t, 1, 1, 0);
+	ck_assert_uint_eq(tasks_ncounters(t), 0);
+	/* The most a report may hold is fine. */
+	ck_assert_int_eq(tasks_report_done_counters(t, 1, 1, many,
+	    MR_COUNTERS_MAX, 1), VERDICT_ACCEPTED);
+	ck_assert_uint_eq(tasks_ncounters(t), MR_COUNTERS_MAX);
+	tasks_free(t);
+
+	/* Totals beyond 64 bits are clamped when read, exact inside. */
+	t = tasks_new(inputs3, 3, 1, 10, 3);
+	for (uint32_t i = 0; i < 3; i++)
+		ck_assert_uint_eq(lease_ok(t, 1 + i, 0, TASK_MAP, i), 1 + i);
+	for (uint32_t i = 0; i < 2; i++)
+		ck_assert_int_eq(tasks_report_done_counters(t, 1 + i, 1 + i,
+		    big, 1, 1), VERDICT_ACCEPTED);
+	expect_totals(t, clamped, 1);
+	big[0].value = -INT64_MAX;
+	ck_assert_int_eq(tasks_report_done_counters(t, 3, 3, big, 1, 1),
+	    VERDICT_ACCEPTED);
+	expect_totals(t, clamped, 1);
+	tasks_free(t);
+}
+END_TEST
+
+/* The observer's events, one line each, for comparing with what is due. */
+static char events[2048];
+
+static void
+record_event(void *arg, const struct tasks_event *ev)
+{
+	static const char *outcome[] = { "done", "stale", "failed", "lost" };
+	size_t n = strlen(events);
+
+	ck_assert_ptr_eq(arg, events);
+	switch (ev->type) {
+	case TASKS_EV_START:
+		ck_assert_ptr_nonnull(ev->lease);
+		ck_assert_uint_eq(ev->lease->attempt, ev->attempt);
+		snprintf(events + n, sizeof events - n, "start %llu %s%u w%u "
+		    "@%g\n", (unsigned long long)ev->attempt,
+		    ev->kind == TASK_MAP ? "m" : "r", ev->id, ev->worker,
+		    ev->now);
+		break;
+	case TASKS_EV_TIMEOUT:
+		ck_assert_ptr_null(ev->lease);
+		snprintf(events + n, sizeof events - n, "timeout %llu @%g\n",
+		    (unsigned long long)ev->attempt, ev->now);
+		break;
+	case TASKS_EV_END:
+		ck_assert_ptr_null(ev->lease);
+		snprintf(events + n, sizeof events - n, "%s %llu %s%u w%u "
+		    "@%g\n", outcome[ev->outcome],
+		    (unsigned long long)ev->attempt,
+		    ev->kind == TASK_MAP ? "m" : "r", ev->id, ev->worker,
+		    ev->now);
+		break;
+	}
+}
+
+START_TEST(test_observer)
+{
+	struct tasks *t = tasks_new(inputs3, 3, 1, 10, 3);
+	uint32_t bad[] = { 2 };
+
+	events[0] = '\0';
+	tasks_set_observer(t, record_event, events);
+	ck_assert_uint_eq(lease_ok(t, 1, 0, TASK_MAP, 0), 1);
+	ck_assert_uint_eq(lease_ok(t, 2, 1, TASK_MAP, 1), 2);
+	ck_assert_uint_eq(lease_ok(t, 3, 2, TASK_MAP, 2), 3);
+	/* Attempt 1 times out at its deadline, then finishes first. */
+	tasks_expire(t, 10.5);
+	ck_assert_uint_eq(lease_ok(t, 4, 10.5, TASK_MAP, 0), 4);
+	ck_assert_int_eq(tasks_report_done(t, 1, 1, 11), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_report_done(t, 4, 4, 12), VERDICT_STALE);
+	/* Nothing for a duplicate or an invalid report. */
+	ck_assert_int_eq(tasks_report_done(t, 1, 1, 12), VERDICT_STALE);
+	ck_assert_int_eq(tasks_report_done(t, 9, 2, 12), VERDICT_INVALID);
+	tasks_lost(t, 2, 13);
+	tasks_lost(t, 2, 13);
+	ck_assert_uint_eq(lease_ok(t, 5, 13, TASK_MAP, 1), 5);
+	ck_assert_int_eq(tasks_report_done(t, 5, 5, 14), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_report_done(t, 3, 3, 14), VERDICT_ACCEPTED);
+	ck_assert_uint_eq(lease_ok(t, 6, 15, TASK_REDUCE, 0), 6);
+	ck_assert_int_eq(tasks_report_failed(t, 6, 6, bad, 1, 16),
+	    VERDICT_ACCEPTED);
+	ck_assert_uint_eq(lease_ok(t, 7, 16, TASK_MAP, 2), 7);
+	tasks_set_observer(t, NULL, NULL);
+	ck_assert_int_eq(tasks_report_done(t, 7, 7, 17), VERDICT_ACCEPTED);
+	ck_assert_str_eq(events,
+	    "start 1 m0 w1 @0\n"
+	    "start 2 m1 w2 @1\n"
+	    "start 3 m2 w3 @2\n"
+	    "timeout 1 @10\n"	/* its deadline, not when it was seen */
+	    "start 4 m0 w4 @10.5\n"
+	    "done 1 m0 w1 @11\n"
+	    "stale 4 m0 w4 @12\n"
+	    "lost 2 m1 w2 @13\n"
+	    "start 5 m1 w5 @13\n"
+	    "done 5 m1 w5 @14\n"
+	    "done 3 m2 w3 @14\n"
+	    "start 6 r0 w6 @15\n"
+	    "failed 6 r0 w6 @16\n"
+	    "start 7 m2 w7 @16\n");
+	tasks_free(t);
+}
+END_TEST
+
 static Suite *
 tasks_suite(void)
 {
@@ -594,6 +830,13 @@ tasks_suite(void)
 	tcase_add_test(tc, test_max_failures_reduce);
 	tcase_add_test(tc, test_invalid_bad_maps_requeues);
 	tcase_add_test(tc, test_invalid_bad_maps_no_effect);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("counters");
+	tcase_add_test(tc, test_counters_accepted_only);
+	tcase_add_test(tc, test_counters_bad_maps);
+	tcase_add_test(tc, test_counters_invalid);
+	tcase_add_test(tc, test_observer);
 	suite_add_tcase(s, tc);
 	return s;
 }

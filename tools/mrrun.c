@@ -21,10 +21,14 @@
 
 #include "log.h"
 #include "plugin.h"
+#include "safefile.h"
 #include "version.h"
 
 /* Workers started in all, per worker asked for, before mrrun gives up. */
 #define MRRUN_RESTARTS 20
+
+/* Long options without a short letter. */
+#define OPT_REPORT 256
 
 static volatile sig_atomic_t mrrun_signal;
 
@@ -32,7 +36,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrrun [-n WORKERS] [--reduces N] [-q | -v] APP FILE...\n"
+"usage: mrrun [-n WORKERS] [--reduces N] [--report FILE.json] [-q | -v]\n"
+"             APP FILE...\n"
 "\n"
 "Runs one MapReduce job on this machine: a coordinator over the FILEs and\n"
 "WORKERS workers running APP, then exits with the job's status. The\n"
@@ -43,6 +48,8 @@ usage(FILE *f)
 "  -n, --workers N   workers to run (default: the number of processors); a\n"
 "                    worker that dies is replaced\n"
 "  -r, --reduces N   reduce tasks (default 10)\n"
+"      --report FILE the coordinator writes the job's history there as\n"
+"                    JSON when it ends (see mrcoordinator --help)\n"
 "  -q, --quiet       errors and the outcome only: no progress, and no line\n"
 "                    saying how to query the job\n"
 "  -v, --verbose     log every task\n"
@@ -55,7 +62,8 @@ usage(FILE *f)
 "Environment: MR_PLUGIN_PATH  folders to look for APP in; TMPDIR  where the\n"
 "private socket folder is made.\n"
 "Exit status: the coordinator's (0 when every output is final, 1 when the\n"
-"job failed or was interrupted), 2 on a usage error.\n");
+"job failed or was interrupted, 3 when the report could not be written),\n"
+"2 on a usage error.\n");
 }
 
 static void
@@ -113,6 +121,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, 'n' },
 		{ "reduces", required_argument, NULL, 'r' },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -122,7 +131,7 @@ main(int argc, char **argv)
 	char exe[PATH_MAX], dir[PATH_MAX], coordpath[PATH_MAX + 16];
 	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];
 	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *end;
-	const char *verbosity = NULL, *reduces = "10", *tmp;
+	const char *verbosity = NULL, *reduces = "10", *tmp, *report = NULL;
 	struct sigaction sa;
 	struct err e;
 	pid_t coord, *workers;
@@ -146,6 +155,9 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			reduces = optarg;
+			break;
+		case OPT_REPORT:
+			report = optarg;
 			break;
 		case 'q':
 			verbosity = "-q";
@@ -175,6 +187,11 @@ main(int argc, char **argv)
 		    "no input files");
 		usage(stderr);
 		return 2;
+	}
+	/* Before any process starts, as the coordinator would. */
+	if (report != NULL && safefile_check(report, &e) == -1) {
+		log_warn("--report: %s", e.msg);
+		return 1;
 	}
 	/* Resolved once, so that every worker runs the same file. */
 	if (plugin_find(argv[optind], app, sizeof app, &e) == -1)
@@ -207,7 +224,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	{
-		char **cargv = xcalloc(argc + 8, sizeof *cargv);
+		char **cargv = xcalloc(argc + 10, sizeof *cargv);
 		int i = 0;
 
 		cargv[i++] = coordpath;
@@ -215,6 +232,10 @@ main(int argc, char **argv)
 		cargv[i++] = sock;
 		cargv[i++] = "--reduces";
 		cargv[i++] = (char *)reduces;
+		if (report != NULL) {
+			cargv[i++] = "--report";
+			cargv[i++] = (char *)report;
+		}
 		if (verbosity != NULL)
 			cargv[i++] = (char *)verbosity;
 		cargv[i++] = "--";

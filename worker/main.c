@@ -20,6 +20,7 @@
 #include "frame.h"
 #include "log.h"
 #include "plugin.h"
+#include "sdk.h"
 #include "sockpath.h"
 #include "task.h"
 #include "version.h"
@@ -177,9 +178,13 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__TaskDone done = MR__TASK_DONE__INIT;
 	Mr__TaskFailed failed = MR__TASK_FAILED__INIT;
-	struct task_result res = { 0, NULL, 0 };
+	Mr__Counter counter[MR_COUNTERS_MAX], *counterp[MR_COUNTERS_MAX];
+	struct task_result res = { 0, NULL, 0, 0 };
 	struct err e;
+	const char *name;
 	int rc;
+
+	sdk_counters_reset();
 
 	if (task->kind_case == MR__TASK__KIND_MAP) {
 		log_debug("attempt %llu: map task %u (%s)",
@@ -203,9 +208,21 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		spec.memory = memory;
 		rc = reducetask_run(app, &spec, &res, &e);
 	}
+	/* A combiner run while writing may have misused them too. */
+	if (rc == 0 && sdk_counters_check(&e) == -1)
+		rc = -1;
 	if (rc == 0) {
 		done.attempt = task->attempt;
 		done.bytes_out = res.bytes_out;
+		done.bytes_in = res.bytes_in;
+		done.n_counters = sdk_counters_count();
+		for (size_t i = 0; i < done.n_counters; i++) {
+			mr__counter__init(&counter[i]);
+			sdk_counters_get(i, &name, &counter[i].value);
+			counter[i].name = (char *)name;
+			counterp[i] = &counter[i];
+		}
+		done.counters = counterp;
 		env.msg_case = MR__ENVELOPE__MSG_DONE;
 		env.done = &done;
 	} else {

@@ -5,6 +5,7 @@
 
 #include "input.h"
 #include "mapout.h"
+#include "sdk.h"
 #include "task.h"
 
 /*
@@ -50,14 +51,18 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 	input_advise(data, len, start, end);
 	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
 	    t->memory);
+	res->bytes_in = end - start;
 	if (app->map(mapout_emitter(mo), t->input, len > 0 ? data + start : data,
 	    end - start) != 0) {
+		/* A misused counter says more than "map failed". */
+		if (sdk_counters_check(e) == -1)
+			goto out;
 		if (!mapout_error(mo, e))
 			err_set(e, "%s: map function of %s failed", t->input,
 			    app->name);
 		goto out;
 	}
-	if (mapout_error(mo, e))
+	if (mapout_error(mo, e) || sdk_counters_check(e) == -1)
 		goto out;
 	if (mapout_write(mo, t->id, app->combine, &res->bytes_out, e) == -1)
 		goto out;

@@ -181,6 +181,7 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 
 	if (reducetask_stat(t, &total, res, e) == -1)
 		return -1;
+	res->bytes_in = total;
 	snprintf(name, sizeof name, "mr-out-%u", t->id);
 	rt.out = output_open(name, e);
 	if (rt.out == NULL)
@@ -189,6 +190,9 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 		rc = reducetask_hash(&rt, t, res);
 	else
 		rc = reducetask_merge(&rt, t, res);
+	/* A plugin that misused its counters fails before its output is final. */
+	if (sdk_counters_check(e) == -1)
+		rc = -1;
 	if (rc == 0)
 		return output_commit(rt.out, &res->bytes_out, e);
 	output_abort(rt.out);

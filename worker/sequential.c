@@ -10,12 +10,15 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "buf.h"
 #include "input.h"
 #include "log.h"
 #include "mapout.h"
 #include "output.h"
 #include "plugin.h"
+#include "sdk.h"
 #include "version.h"
 
 struct sequential {
@@ -58,6 +61,47 @@ sequential_reduce(void *arg, const char *key, size_t keylen,
 		return -1;
 	}
 	return 0;
+}
+
+static int
+sequential_bycounter(const void *a, const void *b)
+{
+	const char *x, *y;
+	int64_t v;
+
+	sdk_counters_get(*(const size_t *)a, &x, &v);
+	sdk_counters_get(*(const size_t *)b, &y, &v);
+	return strcmp(x, y);
+}
+
+/*
+ * Prints the plugin's counters on one line sorted by name, as the
+ * coordinator does, so that the two can be compared.
+ */
+static void
+sequential_counters(void)
+{
+	size_t order[MR_COUNTERS_MAX], n = sdk_counters_count();
+	struct buf line = BUF_INIT;
+	const char *name;
+	char num[32];
+	int64_t v;
+
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort(order, n, sizeof *order, sequential_bycounter);
+	for (size_t i = 0; i < n; i++) {
+		sdk_counters_get(order[i], &name, &v);
+		snprintf(num, sizeof num, " %lld", (long long)v);
+		if (i > 0)
+			buf_add(&line, ", ", 2);
+		buf_add(&line, name, strlen(name));
+		buf_add(&line, num, strlen(num));
+	}
+	log_info("counters: %.*s", (int)line.len, (const char *)line.data);
+	buf_free(&line);
 }
 
 int
@@ -104,24 +148,31 @@ main(int argc, char **argv)
 	s.app = plugin_app(plugin);
 
 	mo = mapout_new(1);
+	sdk_counters_reset();
 	for (int i = optind + 1; i < argc; i++) {
 		if (input_map(argv[i], &data, &len, &s.err) == -1)
 			fatal("%s", s.err.msg);
-		if (s.app->map(mapout_emitter(mo), argv[i], data, len) != 0)
+		/* A misused counter says more than "map failed". */
+		if (s.app->map(mapout_emitter(mo), argv[i], data, len) != 0 &&
+		    sdk_counters_check(&s.err) == 0)
 			fatal("%s: map function of %s failed", argv[i],
 			    s.app->name);
+		if (sdk_counters_check(&s.err) == -1)
+			fatal("%s: %s", argv[i], s.err.msg);
 		input_unmap(data, len);
 	}
 	mapout_sort(mo);
 	s.out = output_open("mr-out-0", &s.err);
 	if (s.out == NULL)
 		fatal("%s", s.err.msg);
-	if (mapout_foreach_group(mo, 0, sequential_reduce, &s) == -1) {
+	if (mapout_foreach_group(mo, 0, sequential_reduce, &s) == -1 ||
+	    sdk_counters_check(&s.err) == -1) {
 		output_abort(s.out);
 		fatal("%s", s.err.msg);
 	}
 	if (output_commit(s.out, NULL, &s.err) == -1)
 		fatal("%s", s.err.msg);
+	sequential_counters();
 	mapout_free(mo);
 	plugin_close(plugin);
 	return 0;

@@ -30,6 +30,7 @@ struct task_result {
 	uint64_t	 bytes_out;	/* bytes of files written */
 	uint32_t	*bad_maps;	/* reduce: map outputs missing or corrupt */
 	size_t		 nbad;
+	uint64_t	 bytes_in;	/* bytes read: split or intermediate files */
 };
 
 /*
@@ -58,6 +59,7 @@ task_result_clear(struct task_result *res)
 	res->bad_maps = NULL;
 	res->nbad = 0;
 	res->bytes_out = 0;
+	res->bytes_in = 0;
 }
 
 #endif

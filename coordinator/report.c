@@ -1,0 +1,468 @@
+/*
+ * report.c - the job's history for --report (see report.h).
+ *
+ * It learns of attempts from the task state machine's observer and of
+ * workers and bytes from the server, keeps one record per attempt (attempt
+ * ids are dense, so attempt i is record i - 1) and per worker (ids too),
+ * and turns them into JSON with jansson at the end.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <utf8proc.h>
+
+#include "log.h"
+#include "report.h"
+#include "safefile.h"
+
+/* Version of the file's layout, bumped when a field changes meaning. */
+#define REPORT_FORMAT 1
+
+struct report_attempt {
+	enum task_kind	 kind;
+	uint32_t	 id;
+	char		*name;		/* input (and split) or mr-out-Y */
+	uint32_t	 worker;
+	double		 start, end, timed_out;
+	int		 ended, has_timeout, has_bytes;
+	enum tasks_outcome outcome;
+	uint64_t	 bytes_in, bytes_out;
+	char		*error;
+};
+
+struct report_worker {
+	int		 pid;
+	double		 joined, left;
+	int		 has_left;
+	char		*why;
+};
+
+struct report {
+	char			*path;
+	double			 started;
+	time_t			 wall_start;
+	char			**inputs;
+	uint64_t		*sizes;
+	size_t			 ninputs;
+	struct report_attempt	*attempt;
+	size_t			 nattempt, capattempt;
+	struct report_worker	*worker;	/* worker id i is worker[i - 1] */
+	size_t			 nworker, capworker;
+};
+
+struct report *
+report_new(const char *path)
+{
+	struct report *r = xcalloc(1, sizeof *r);
+
+	r->path = xstrdup(path);
+	r->wall_start = time(NULL);
+	return r;
+}
+
+void
+report_begin(struct report *r, double started)
+{
+	r->started = started;
+	r->wall_start = time(NULL);
+}
+
+void
+report_free(struct report *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->ninputs; i++)
+		free(r->inputs[i]);
+	for (size_t i = 0; i < r->nattempt; i++) {
+		free(r->attempt[i].name);
+		free(r->attempt[i].error);
+	}
+	for (size_t i = 0; i < r->nworker; i++)
+		free(r->worker[i].why);
+	free(r->inputs);
+	free(r->sizes);
+	free(r->attempt);
+	free(r->worker);
+	free(r->path);
+	free(r);
+}
+
+void
+report_inputs(struct report *r, char *const *names, const uint64_t *sizes,
+    size_t n)
+{
+	r->inputs = xcalloc(n != 0 ? n : 1, sizeof *r->inputs);
+	r->sizes = xcalloc(n != 0 ? n : 1, sizeof *r->sizes);
+	for (size_t i = 0; i < n; i++) {
+		r->inputs[i] = xstrdup(names[i]);
+		r->sizes[i] = sizes[i];
+	}
+	r->ninputs = n;
+}
+
+/* Seconds since the job started, to the millisecond. */
+static double
+report_time(const struct report *r, double now)
+{
+	double t = now - r->started;
+
+	return t > 0 ? round(t * 1000) / 1000 : 0;
+}
+
+/*
+ * A map task's readable name: its input, with the byte range when the input
+ * is cut into splits (the last split ends at the file's end).
+ */
+static char *
+report_map_name(const struct report *r, const struct lease *l)
+{
+	uint64_t end = l->offset + l->length;
+	char *s;
+
+	if (l->length == 0)
+		return xstrdup(l->input);
+	for (size_t i = 0; i < r->ninputs; i++)
+		if (strcmp(r->inputs[i], l->input) == 0 && r->sizes[i] < end)
+			end = r->sizes[i];
+	if (asprintf(&s, "%s [%llu, %llu)", l->input,
+	    (unsigned long long)l->offset, (unsigned long long)end) == -1)
+		fatal("out of memory");
+	return s;
+}
+
+/* The record of an attempt the observer announced, or NULL. */
+static struct report_attempt *
+report_attempt(struct report *r, uint64_t attempt)
+{
+	if (attempt == 0 || attempt > r->nattempt)
+		return NULL;
+	return &r->attempt[attempt - 1];
+}
+
+void
+report_observe(void *arg, const struct tasks_event *ev)
+{
+	struct report *r = arg;
+	struct report_attempt *a;
+	char name[32];
+
+	if (ev->type == TASKS_EV_START) {
+		/* Attempt ids count up from 1 with no gap. */
+		if (ev->attempt != r->nattempt + 1)
+			return;
+		if (r->nattempt == r->capattempt) {
+			r->capattempt = r->capattempt != 0 ?
+			    r->capattempt * 2 : 64;
+			r->attempt = xrealloc(r->attempt,
+			    r->capattempt * sizeof *r->attempt);
+		}
+		a = &r->attempt[r->nattempt++];
+		memset(a, 0, sizeof *a);
+		a->kind = ev->kind;
+		a->id = ev->id;
+		a->worker = ev->worker;
+		a->start = report_time(r, ev->now);
+		if (ev->kind == TASK_MAP)
+			a->name = report_map_name(r, ev->lease);
+		else {
+			snprintf(name, sizeof name, "mr-out-%u", ev->id);
+			a->name = xstrdup(name);
+		}
+		return;
+	}
+	if ((a = report_attempt(r, ev->attempt)) == NULL || a->ended)
+		return;
+	if (ev->type == TASKS_EV_TIMEOUT) {
+		a->has_timeout = 1;
+		a->timed_out = report_time(r, ev->now);
+		return;
+	}
+	a->ended = 1;
+	a->outcome = ev->outcome;
+	a->end = report_time(r, ev->now);
+}
+
+void
+report_worker_joined(struct report *r, uint32_t id, int pid, double now)
+{
+	struct report_worker *w;
+
+	/* Worker ids count up from 1 with no gap. */
+	if (id != r->nworker + 1)
+		return;
+	if (r->nworker == r->capworker) {
+		r->capworker = r->capworker != 0 ? r->capworker * 2 : 16;
+		r->worker = xrealloc(r->worker,
+		    r->capworker * sizeof *r->worker);
+	}
+	w = &r->worker[r->nworker++];
+	memset(w, 0, sizeof *w);
+	w->pid = pid;
+	w->joined = report_time(r, now);
+}
+
+void
+report_worker_left(struct report *r, uint32_t id, const char *why,
+    double now)
+{
+	struct report_worker *w;
+
+	if (id == 0 || id > r->nworker || r->worker[id - 1].has_left)
+		return;
+	w = &r->worker[id - 1];
+	w->has_left = 1;
+	w->left = report_time(r, now);
+	w->why = xstrdup(why);
+}
+
+void
+report_attempt_bytes(struct report *r, uint64_t attempt, uint64_t in,
+    uint64_t out)
+{
+	struct report_attempt *a = report_attempt(r, attempt);
+
+	if (a == NULL)
+		return;
+	a->has_bytes = 1;
+	a->bytes_in = in;
+	a->bytes_out = out;
+}
+
+void
+report_attempt_error(struct report *r, uint64_t attempt, const char *error)
+{
+	struct report_attempt *a = report_attempt(r, attempt);
+
+	if (a == NULL)
+		return;
+	free(a->error);
+	a->error = xstrdup(error != NULL && *error != '\0' ? error :
+	    "no reason given");
+}
+
+/* What the report calls an attempt's end. */
+static const char *
+report_outcome(const struct report_attempt *a)
+{
+	if (!a->ended)
+		return a->has_timeout ? "timeout" : "cancelled";
+	switch (a->outcome) {
+	case OUTCOME_DONE:
+		return "done";
+	case OUTCOME_STALE:
+		return "stale";
+	case OUTCOME_FAILED:
+		return "failed";
+	case OUTCOME_LOST:
+		/* Given up on at its deadline, then gone: a timeout. */
+		return a->has_timeout ? "timeout" : "lost";
+	}
+	return "unknown";
+}
+
+/* json_object_set_new, with out of memory fatal like every allocation. */
+static void
+report_set(json_t *o, const char *key, json_t *v)
+{
+	if (v == NULL || json_object_set_new(o, key, v) == -1)
+		fatal("out of memory");
+}
+
+/*
+ * A JSON string of any bytes: file names and workers' messages need not be
+ * UTF-8, which JSON strings must be, so each invalid byte becomes U+FFFD.
+ */
+static json_t *
+report_string(const char *s)
+{
+	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+	utf8proc_ssize_t n, len = (utf8proc_ssize_t)strlen(s);
+	utf8proc_int32_t cp;
+	char *copy, *o;
+	json_t *v;
+
+	if ((v = json_string(s)) != NULL)
+		return v;
+	/* At most 3 bytes (U+FFFD) for each byte of s. */
+	o = copy = xmalloc(3 * (size_t)len + 1);
+	while (len > 0) {
+		n = utf8proc_iterate(p, len, &cp);
+		if (n <= 0 || cp == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		} else {
+			memcpy(o, p, (size_t)n);
+			o += n;
+		}
+		p += n;
+		len -= n;
+	}
+	*o = '\0';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
+static void
+report_append(json_t *a, json_t *v)
+{
+	if (v == NULL || json_array_append_new(a, v) == -1)
+		fatal("out of memory");
+}
+
+static json_t *
+report_job_json(const struct report *r, const struct tasks *t,
+    const struct report_job *job)
+{
+	json_t *o = json_object(), *in = json_array(), *c = json_object();
+	json_t *again = json_object();
+	struct tasks_counts n;
+	const char *name;
+	char when[32];
+	int64_t v;
+
+	if (o == NULL || in == NULL || c == NULL || again == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < r->ninputs; i++) {
+		json_t *f = json_object();
+
+		if (f == NULL)
+			fatal("out of memory");
+		report_set(f, "name", report_string(r->inputs[i]));
+		report_set(f, "bytes", json_integer((json_int_t)r->sizes[i]));
+		report_append(in, f);
+	}
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ",
+	    gmtime(&r->wall_start));
+	tasks_counts(t, &n);
+	report_set(again, "timed_out", json_integer((json_int_t)n.timeouts));
+	report_set(again, "lost", json_integer((json_int_t)n.lost));
+	report_set(again, "failed", json_integer((json_int_t)n.failures));
+	for (size_t i = 0; i < tasks_ncounters(t); i++) {
+		tasks_counter(t, i, &name, &v);
+		report_set(c, name, json_integer(v));
+	}
+	report_set(o, "inputs", in);
+	report_set(o, "map_tasks", json_integer(tasks_nmap(t)));
+	report_set(o, "reduce_tasks", json_integer(tasks_nreduce(t)));
+	report_set(o, "start", json_string(when));
+	report_set(o, "wall_seconds", json_real(report_time(r, job->end)));
+	report_set(o, "outcome", json_string(job->outcome));
+	if (job->failure != NULL)
+		report_set(o, "failure", report_string(job->failure));
+	report_set(o, "input_bytes", json_integer((json_int_t)job->input_bytes));
+	report_set(o, "intermediate_bytes",
+	    json_integer((json_int_t)job->intermediate_bytes));
+	report_set(o, "output_bytes",
+	    json_integer((json_int_t)job->output_bytes));
+	report_set(o, "run_again", again);
+	report_set(o, "counters", c);
+	return o;
+}
+
+static json_t *
+report_workers_json(const struct report *r, double end)
+{
+	json_t *a = json_array();
+
+	if (a == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < r->nworker; i++) {
+		const struct report_worker *w = &r->worker[i];
+		json_t *o = json_object();
+
+		if (o == NULL)
+			fatal("out of memory");
+		report_set(o, "id", json_integer((json_int_t)i + 1));
+		report_set(o, "pid", json_integer(w->pid));
+		report_set(o, "connected", json_real(w->joined));
+		report_set(o, "disconnected", json_real(w->has_left ? w->left :
+		    end));
+		report_set(o, "left", json_string(w->has_left ? w->why :
+		    "still connected when the coordinator exited"));
+		report_append(a, o);
+	}
+	return a;
+}
+
+static json_t *
+report_attempts_json(const struct report *r, double end)
+{
+	json_t *arr = json_array();
+
+	if (arr == NULL)
+		fatal("out of memory");
+	for (size_t i = 0; i < r->nattempt; i++) {
+		const struct report_attempt *a = &r->attempt[i];
+		json_t *o = json_object();
+		uint32_t w = a->worker;
+
+		if (o == NULL)
+			fatal("out of memory");
+		report_set(o, "attempt", json_integer((json_int_t)i + 1));
+		report_set(o, "kind", json_string(a->kind == TASK_MAP ?
+		    "map" : "reduce"));
+		report_set(o, "task", json_integer(a->id));
+		report_set(o, "name", report_string(a->name));
+		report_set(o, "worker", json_integer(w));
+		report_set(o, "pid", json_integer(w >= 1 && w <= r->nworker ?
+		    r->worker[w - 1].pid : 0));
+		report_set(o, "start", json_real(a->start));
+		report_set(o, "end", json_real(a->ended ? a->end : end));
+		report_set(o, "outcome", json_string(report_outcome(a)));
+		if (a->has_timeout)
+			report_set(o, "timed_out", json_real(a->timed_out));
+		if (a->error != NULL)
+			report_set(o, "error", report_string(a->error));
+		if (a->has_bytes) {
+			report_set(o, "bytes_read",
+			    json_integer((json_int_t)a->bytes_in));
+			report_set(o, "bytes_written",
+			    json_integer((json_int_t)a->bytes_out));
+		}
+		report_append(arr, o);
+	}
+	return arr;
+}
+
+int
+report_write(struct report *r, const struct tasks *t,
+    const struct report_job *job, struct err *e)
+{
+	json_t *root = json_object();
+	struct safefile *f;
+	double end = report_time(r, job->end);
+	char *text;
+
+	if (root == NULL)
+		fatal("out of memory");
+	report_set(root, "format", json_integer(REPORT_FORMAT));
+	report_set(root, "job", report_job_json(r, t, job));
+	report_set(root, "workers", report_workers_json(r, end));
+	report_set(root, "attempts", report_attempts_json(r, end));
+	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(12));
+	json_decref(root);
+	if (text == NULL)
+		fatal("out of memory");
+	f = safefile_open(r->path, 0, e);
+	if (f == NULL) {
+		free(text);
+		return -1;
+	}
+	if (safefile_write(f, text, strlen(text), e) == -1 ||
+	    safefile_write(f, "\n", 1, e) == -1) {
+		safefile_abort(f);
+		free(text);
+		return -1;
+	}
+	free(text);
+	return safefile_commit(f, e);	/* frees f either way */
+}
