@@ -62,10 +62,17 @@ static inline __attribute__((always_inline)) int
 words_next(const char *data, size_t len, size_t *pos, const char **word,
     size_t *wordlen)
 {
-	const uint8_t *cls = words_class, *end = (const uint8_t *)data + len;
-	const uint8_t *p = (const uint8_t *)data + *pos, *start;
+	const uint8_t *cls = words_class, *end, *p, *start;
 	size_t l;
 	int letter;
+
+	/* Nothing left (data may then be NULL: no arithmetic on it). */
+	if (len == 0 || *pos >= len) {
+		*pos = len;
+		return 0;
+	}
+	end = (const uint8_t *)data + len;
+	p = (const uint8_t *)data + *pos;
 
 	/* Skip separators; ASCII ones take one table lookup each. */
 	for (;;) {

@@ -509,9 +509,11 @@ server_summary(const struct server *s)
 
 	tasks_counts(s->tasks, &c);
 	again = c.timeouts + c.lost + c.failures;
-	log_info("job done in %.1f s: %u map and %u reduce tasks, %llu run "
+	/* Hundredths for short jobs, which would all read "0.0 s". */
+	log_info("job done in %.*f s: %u map and %u reduce tasks, %llu run "
 	    "again (%llu timed out, %llu lost with their worker, %llu failed)",
-	    wall, tasks_nmap(s->tasks), tasks_nreduce(s->tasks),
+	    wall < 10 ? 2 : 1, wall, tasks_nmap(s->tasks),
+	    tasks_nreduce(s->tasks),
 	    (unsigned long long)again, (unsigned long long)c.timeouts,
 	    (unsigned long long)c.lost, (unsigned long long)c.failures);
 	log_info("input %.1f MB, intermediate %.1f MB, output %.1f MB; "
