@@ -436,11 +436,13 @@ tasks_expire(struct tasks *t, double now)
 	return 0;
 }
 
-void
-tasks_counts(const struct tasks *t, struct tasks_counts *c)
+/* Counts the states of tasks [from, to), with the job's re-executions. */
+static void
+tasks_count_range(const struct tasks *t, uint32_t from, uint32_t to,
+    struct tasks_counts *c)
 {
 	c->idle = c->running = c->done = 0;
-	for (uint32_t i = 0; i < t->nmap + t->nreduce; i++) {
+	for (uint32_t i = from; i < to; i++) {
 		switch (t->task[i].state) {
 		case TASK_IDLE:
 			c->idle++;
@@ -456,6 +458,12 @@ tasks_counts(const struct tasks *t, struct tasks_counts *c)
 	c->timeouts = t->timeouts;
 	c->lost = t->lost;
 	c->failures = t->failures;
+}
+
+void
+tasks_counts(const struct tasks *t, struct tasks_counts *c)
+{
+	tasks_count_range(t, 0, t->nmap + t->nreduce, c);
 }
 
 uint64_t
@@ -498,26 +506,10 @@ void
 tasks_count_kind(const struct tasks *t, enum task_kind kind,
     struct tasks_counts *c)
 {
-	uint32_t from = kind == TASK_MAP ? 0 : t->nmap;
-	uint32_t to = kind == TASK_MAP ? t->nmap : t->nmap + t->nreduce;
-
-	c->idle = c->running = c->done = 0;
-	for (uint32_t i = from; i < to; i++) {
-		switch (t->task[i].state) {
-		case TASK_IDLE:
-			c->idle++;
-			break;
-		case TASK_RUNNING:
-			c->running++;
-			break;
-		case TASK_DONE:
-			c->done++;
-			break;
-		}
-	}
-	c->timeouts = t->timeouts;
-	c->lost = t->lost;
-	c->failures = t->failures;
+	if (kind == TASK_MAP)
+		tasks_count_range(t, 0, t->nmap, c);
+	else
+		tasks_count_range(t, t->nmap, t->nmap + t->nreduce, c);
 }
 
 /* One pass over the attempts counts them per task, so a view is O(tasks + attempts). */

@@ -803,22 +803,6 @@ t_bad_command_lines() {
 
 # ---------------------------------------------------------------------------
 
-# What a sanitized build (SANITIZE=1) prints when it finds a bug.
-SANITIZER_RE='ERROR: (Address|Leak)Sanitizer|runtime error: |WARNING: .*Sanitizer'
-
-# Fails when a log of the test holds a sanitizer report; run after each
-# test that passed, once all it started is gone.
-sanitizer_check() {
-	local f
-
-	for f in "$LOGS"/*; do
-		[ -f "$f" ] || continue
-		if grep -q -E "$SANITIZER_RE" "$f"; then
-			REASON="sanitizer report in ${f##*/}: $(grep -m 1 -E "$SANITIZER_RE" "$f")"
-			return 1
-		fi
-	done
-}
 POST_CHECK=sanitizer_check
 
 select_tests "$@"

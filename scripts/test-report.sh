@@ -467,20 +467,6 @@ t_odd_names() {
 
 # ---------------------------------------------------------------------------
 
-SANITIZER_RE='ERROR: (Address|Leak)Sanitizer|runtime error: |WARNING: .*Sanitizer'
-
-# Fails when a log of the test holds a sanitizer report.
-sanitizer_check() {
-	local f
-
-	for f in "$LOGS"/*; do
-		[ -f "$f" ] || continue
-		if grep -q -E "$SANITIZER_RE" "$f"; then
-			REASON="sanitizer report in ${f##*/}: $(grep -m 1 -E "$SANITIZER_RE" "$f")"
-			return 1
-		fi
-	done
-}
 POST_CHECK=sanitizer_check
 
 select_tests "$@"

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 #
-# testlib.sh - what the black-box test scripts test-mr.sh, test-faults.sh
-# and test-hostile.sh have in common: the paths of the programs, the cleanup
-# of every process they start and of their temporary folder, the job
-# folder, the generated corpus, the usual job checks, the parsing of test
+# testlib.sh - what the black-box test scripts test-mr.sh, test-faults.sh,
+# test-hostile.sh, test-status.sh and test-report.sh have in common: the
+# paths of the programs, the cleanup of every process they start and of
+# their temporary folder, the job folder, the generated corpus, the usual
+# job checks, the check of logs for sanitizer reports, the parsing of test
 # names and the PASS/FAIL runner. It is sourced, not run.
 #
 # The sourcing script sets, before sourcing it:
@@ -464,6 +465,23 @@ show_logs() {
 		printf '    --- %s (last lines)\n' "${f##*/}"
 		tail -n 8 -- "$f" | sed 's/^/    /'
 	done >&2
+}
+
+# What a sanitized build (SANITIZE=1) prints when it finds a bug.
+SANITIZER_RE='ERROR: (Address|Leak)Sanitizer|runtime error: |WARNING: .*Sanitizer'
+
+# Fails when a log of the test holds a sanitizer report: a POST_CHECK, run
+# after each test that passed, once all it started is gone.
+sanitizer_check() {
+	local f
+
+	for f in "$LOGS"/*; do
+		[ -f "$f" ] || continue
+		if grep -q -E "$SANITIZER_RE" "$f"; then
+			REASON="sanitizer report in ${f##*/}: $(grep -m 1 -E "$SANITIZER_RE" "$f")"
+			return 1
+		fi
+	done
 }
 
 # Runs test $1 and prints its result line: "PASS: NAME (SECONDSs)", then
