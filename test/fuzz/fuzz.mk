@@ -38,7 +38,7 @@ FUZZ_BASEFLAGS	:= -g -O1 -fno-sanitize-recover=undefined \
 FUZZ_OBJFLAGS	:= $(FUZZ_BASEFLAGS) -fsanitize=fuzzer-no-link,address,undefined
 # Fuzz targets: instrumented and linked with libFuzzer's main.
 FUZZ_BINFLAGS	:= $(FUZZ_BASEFLAGS) -fsanitize=fuzzer,address,undefined
-FUZZ_LIBS	:= -lprotobuf-c -lev -lutf8proc -ldl -lm
+FUZZ_LIBS	:= $(LIBS)
 
 FUZZ_COMMON_SRC	:= $(wildcard common/*.c)
 FUZZ_COORD_SRC	:= $(filter-out coordinator/main.c,$(wildcard coordinator/*.c))

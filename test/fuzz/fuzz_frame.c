@@ -210,6 +210,7 @@ struct fuzz_rx {
 	int		 refused;	/* Welcome with another version */
 	uint64_t	 last_attempt;
 	int		 shutdown;
+	int		 status;	/* Status answers seen */
 	int		 eof;
 };
 
@@ -265,8 +266,21 @@ fuzz_check_message(struct fuzz_rx *rx, const Mr__Envelope *env)
 			FUZZ_CHECK(!"task of no kind");
 		}
 		break;
+	case MR__ENVELOPE__MSG_STATUS:
+		/* Only a status client, which never said Hello, is answered. */
+		FUZZ_CHECK(rx->welcomed == 0);
+		FUZZ_CHECK(env->status->version == MR_PROTOCOL_VERSION);
+		rx->status++;
+		/* A client of another version gets the version alone. */
+		if (env->status->n_map == 0 && env->status->n_tasks == 0)
+			break;
+		FUZZ_CHECK(env->status->n_map == FUZZ_NMAP &&
+		    env->status->n_reduce == FUZZ_NREDUCE);
+		FUZZ_CHECK(env->status->tasks_omitted ||
+		    env->status->n_tasks == FUZZ_NMAP + FUZZ_NREDUCE);
+		break;
 	default:
-		FUZZ_CHECK(!"coordinator sent a message a worker never gets");
+		FUZZ_CHECK(!"coordinator sent a message a peer never gets");
 	}
 }
 
