@@ -5,7 +5,7 @@
  */
 #include <mapreduce.h>
 
-/* Every word with the value 1; the SDK's loop is native. */
+/* Every word with the value 1 (the SDK runs the loop natively), counted. */
 static int
 wc_map(mr_emitter *out, const char *name, const char *data, size_t len)
 {
