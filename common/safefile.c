@@ -232,8 +232,12 @@ safefile_commit(struct safefile *f, struct err *e)
 		fd = f->fd;
 		f->fd = -1;
 		if (close(fd) == -1) {
+			/*
+			 * Reported, but the name stays: it may by now be
+			 * another attempt's whole file, and this one was
+			 * written in full before it was linked.
+			 */
 			err_sys(e, "%s: close", f->path);
-			unlink(f->path);
 			goto fail;
 		}
 		safefile_free(f);

@@ -14,8 +14,8 @@
 #include <time.h>
 
 #include <jansson.h>
-#include <utf8proc.h>
 
+#include "jsontext.h"
 #include "log.h"
 #include "report.h"
 #include "safefile.h"
@@ -274,42 +274,6 @@ report_set(json_t *o, const char *key, json_t *v)
 		fatal("out of memory");
 }
 
-/*
- * A JSON string of any bytes: file names and workers' messages need not be
- * UTF-8, which JSON strings must be, so each invalid byte becomes U+FFFD.
- */
-static json_t *
-report_string(const char *s)
-{
-	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-	utf8proc_ssize_t n, len = (utf8proc_ssize_t)strlen(s);
-	utf8proc_int32_t cp;
-	char *copy, *o;
-	json_t *v;
-
-	if ((v = json_string(s)) != NULL)
-		return v;
-	/* At most 3 bytes (U+FFFD) for each byte of s. */
-	o = copy = xmalloc(3 * (size_t)len + 1);
-	while (len > 0) {
-		n = utf8proc_iterate(p, len, &cp);
-		if (n <= 0 || cp == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			n = 1;
-		} else {
-			memcpy(o, p, (size_t)n);
-			o += n;
-		}
-		p += n;
-		len -= n;
-	}
-	*o = '\0';
-	v = json_string(copy);
-	free(copy);
-	return v;
-}
-
 static void
 report_append(json_t *a, json_t *v)
 {
@@ -335,7 +299,7 @@ report_job_json(const struct report *r, const struct tasks *t,
 
 		if (f == NULL)
 			fatal("out of memory");
-		report_set(f, "name", report_string(r->inputs[i]));
+		report_set(f, "name", jsontext_new(r->inputs[i]));
 		report_set(f, "bytes", json_integer((json_int_t)r->sizes[i]));
 		report_append(in, f);
 	}
@@ -356,7 +320,7 @@ report_job_json(const struct report *r, const struct tasks *t,
 	report_set(o, "wall_seconds", json_real(report_time(r, job->end)));
 	report_set(o, "outcome", json_string(job->outcome));
 	if (job->failure != NULL)
-		report_set(o, "failure", report_string(job->failure));
+		report_set(o, "failure", jsontext_new(job->failure));
 	report_set(o, "input_bytes", json_integer((json_int_t)job->input_bytes));
 	report_set(o, "intermediate_bytes",
 	    json_integer((json_int_t)job->intermediate_bytes));
@@ -410,7 +374,7 @@ report_attempts_json(const struct report *r, double end)
 		report_set(o, "kind", json_string(a->kind == TASK_MAP ?
 		    "map" : "reduce"));
 		report_set(o, "task", json_integer(a->id));
-		report_set(o, "name", report_string(a->name));
+		report_set(o, "name", jsontext_new(a->name));
 		report_set(o, "worker", json_integer(w));
 		report_set(o, "pid", json_integer(w >= 1 && w <= r->nworker ?
 		    r->worker[w - 1].pid : 0));
@@ -420,7 +384,7 @@ report_attempts_json(const struct report *r, double end)
 		if (a->has_timeout)
 			report_set(o, "timed_out", json_real(a->timed_out));
 		if (a->error != NULL)
-			report_set(o, "error", report_string(a->error));
+			report_set(o, "error", jsontext_new(a->error));
 		if (a->has_bytes) {
 			report_set(o, "bytes_read",
 			    json_integer((json_int_t)a->bytes_in));

@@ -358,6 +358,20 @@ t_timeline() {
 		return 1
 	fi
 	is_png "$LOGS/other.png" 10000 || return 1
+	# Report text and file names are data to gnuplot, never commands.
+	jq --arg o "x\\\";print system('touch $LOGS/pwned');#'\" it's" \
+	    '.job.outcome = $o | .job.map_tasks = "\\\" ;print 1;#"' \
+	    "$REPORT" >"$LOGS/crafted.json" || return 1
+	if ! "$TIMELINE" -o "$LOGS/it's \\\".png" "$LOGS/crafted.json" \
+	    >>"$LOGS/timeline.log" 2>&1; then
+		REASON="timeline failed on a report with quotes and backslashes"
+		return 1
+	fi
+	if [ -e "$LOGS/pwned" ]; then
+		REASON="a report's text ran a command in gnuplot"
+		return 1
+	fi
+	is_png "$LOGS/it's \\\".png" 10000 || return 1
 	"$TIMELINE" --help | grep -q '^usage: timeline' ||
 		{ REASON="timeline --help prints no usage"; return 1; }
 

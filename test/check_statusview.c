@@ -138,6 +138,36 @@ START_TEST(test_json)
 }
 END_TEST
 
+/* Names that are not UTF-8 (a Latin-1 file name) still make valid JSON. */
+START_TEST(test_json_bytes)
+{
+	Mr__Status st = sample();
+	json_error_t err;
+	json_t *root, *t;
+	char *s;
+
+	st.job_dir = "/home/u/caf\xe9";
+	tasks[10].name = "caf\xe9.txt";
+	worker.task = "caf\xe9.txt";
+	s = statusview_json(&st);
+	ck_assert_ptr_nonnull(s);
+	root = json_loads(s, 0, &err);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root,
+	    "job"), "job_dir")), "/home/u/caf\xef\xbf\xbd");
+	t = json_array_get(json_object_get(root, "tasks"), 10);
+	ck_assert_str_eq(json_string_value(json_object_get(t, "name")),
+	    "caf\xef\xbf\xbd.txt");
+	t = json_array_get(json_object_get(root, "workers"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(t, "task")),
+	    "caf\xef\xbf\xbd.txt");
+	json_decref(root);
+	free(s);
+	tasks[10].name = names[10];
+	worker.task = names[10];
+}
+END_TEST
+
 START_TEST(test_text_short)
 {
 	Mr__Status st = sample();
@@ -200,6 +230,7 @@ statusview_suite(void)
 	TCase *tc = tcase_create("statusview");
 
 	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_json_bytes);
 	tcase_add_test(tc, test_text_short);
 	tcase_add_test(tc, test_text_all);
 	suite_add_tcase(s, tc);

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "jsontext.h"
 #include "statusview.h"
 
 static const char *
@@ -241,8 +242,8 @@ statusview_json_job(const Mr__Status *st)
 	rc |= statusview_set(again, "timed_out", json_integer(st->timed_out));
 	rc |= statusview_set(again, "lost", json_integer(st->lost));
 	rc |= statusview_set(again, "failed", json_integer(st->failed));
-	rc |= statusview_set(job, "job_dir", json_string(st->job_dir));
-	rc |= statusview_set(job, "socket", json_string(st->socket));
+	rc |= statusview_set(job, "job_dir", jsontext_new(st->job_dir));
+	rc |= statusview_set(job, "socket", jsontext_new(st->socket));
 	rc |= statusview_set(job, "pid", json_integer(st->pid));
 	rc |= statusview_set(job, "phase",
 	    json_string(statusview_phase(st->phase)));
@@ -278,7 +279,7 @@ statusview_json_worker(const Mr__WorkerStatus *w)
 	rc |= statusview_set(o, "pid", json_integer(w->pid));
 	rc |= statusview_set(o, "state",
 	    json_string(statusview_worker_state(w->state)));
-	rc |= statusview_set(o, "task", busy ? json_string(w->task) :
+	rc |= statusview_set(o, "task", busy ? jsontext_new(w->task) :
 	    json_null());
 	rc |= statusview_set(o, "task_kind", busy ?
 	    json_string(statusview_kind(w->task_kind)) : json_null());
@@ -303,7 +304,7 @@ statusview_json_task(const Mr__TaskStatus *t)
 		return NULL;
 	rc |= statusview_set(o, "kind", json_string(statusview_kind(t->kind)));
 	rc |= statusview_set(o, "id", json_integer(t->id));
-	rc |= statusview_set(o, "name", json_string(t->name));
+	rc |= statusview_set(o, "name", jsontext_new(t->name));
 	rc |= statusview_set(o, "state",
 	    json_string(statusview_task_state(t->state)));
 	rc |= statusview_set(o, "worker", t->worker != 0 ?
