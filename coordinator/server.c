@@ -37,6 +37,9 @@
 	    (var) = (tvar))
 #endif
 
+/* Status clients served at once (each may hold a whole Status unread). */
+#define SERVER_CLIENTS_MAX 16
+
 /* How long the coordinator waits for its last words to reach the workers. */
 #define SERVER_LINGER 2.0
 
@@ -81,6 +84,7 @@ struct server {
 	struct peer_list	 peers;
 	struct peer_list	 waiting;
 	unsigned		 npeers;
+	unsigned		 nclients;	/* of them, status clients */
 	uint64_t		 refused;	/* connections over the limit */
 	double			 refused_logged;
 	uint32_t		 next_worker;
@@ -313,6 +317,8 @@ peer_closed(struct conn *c, void *arg)
 		tasks_lost(s->tasks, p->attempt, server_now());
 	} else if (p->worker != 0)
 		log_debug("%s left", p->name);
+	if (p->state == PEER_CLIENT)
+		s->nclients--;
 	ev_timer_stop(s->loop, &p->hello_timer);
 	TAILQ_REMOVE(&s->peers, p, entry);
 	s->npeers--;
@@ -496,6 +502,10 @@ server_counters(const struct server *s)
 		len += (size_t)w;
 	}
 	log_info("counters: %s", line);
+	if (tasks_counters_refused(s->tasks) > 0)
+		log_warn("%llu counter(s) with new names not counted: a job "
+		    "keeps at most %zu names",
+		    (unsigned long long)tasks_counters_refused(s->tasks), n);
 	free(line);
 }
 
@@ -932,8 +942,15 @@ peer_on_status(struct peer *p, const Mr__StatusRequest *m)
 		    p->name);
 		return -1;
 	}
+	if (p->state == PEER_HELLO && p->srv->nclients >= SERVER_CLIENTS_MAX) {
+		/* Each holds a whole Status until it reads it: bound them. */
+		log_warn("%s: %d status clients already; refused", p->name,
+		    SERVER_CLIENTS_MAX);
+		return -1;
+	}
 	ev_timer_stop(p->srv->loop, &p->hello_timer);
 	if (p->state == PEER_HELLO) {
+		p->srv->nclients++;
 		p->state = PEER_CLIENT;
 		snprintf(p->name, sizeof p->name, "status client %d",
 		    conn_fd(p->conn));

@@ -32,6 +32,13 @@ enum attempt_state {
 	ATTEMPT_LOST
 };
 
+/*
+ * Distinct counter names a job keeps: each attempt may name 64, but a
+ * job's tasks could name new ones without end; past this, new names count
+ * for nothing (tasks_counters_refused() says how many were).
+ */
+#define TASKS_NAMES_MAX 4096
+
 struct task {
 	enum task_kind	 kind;
 	uint32_t	 id;
@@ -86,6 +93,7 @@ struct tasks {
 	struct counter_total *names;	/* in order of first appearance */
 	uint32_t	*order;		/* indices of names, sorted by name */
 	size_t		 nnames, capnames;
+	uint64_t	 names_refused;	/* counters past TASKS_NAMES_MAX */
 	tasks_observer	 observer;
 	void		*observer_arg;
 };
@@ -568,6 +576,10 @@ tasks_name(struct tasks *t, const char *name)
 		else
 			lo = mid + 1;
 	}
+	if (t->nnames == TASKS_NAMES_MAX) {
+		t->names_refused++;
+		return UINT32_MAX;
+	}
 	if (t->nnames == t->capnames) {
 		t->capnames = t->capnames != 0 ? t->capnames * 2 : 16;
 		t->names = xrealloc(t->names, t->capnames * sizeof *t->names);
@@ -616,11 +628,14 @@ tasks_report_done_counters(struct tasks *t, uint32_t worker,
 	if (ncounters == 0)
 		return v;
 	k->counters = xcalloc(ncounters, sizeof *k->counters);
-	k->ncounters = (uint32_t)ncounters;
 	for (size_t i = 0; i < ncounters; i++) {
-		k->counters[i].name = tasks_name(t, counters[i].name);
-		k->counters[i].value = counters[i].value;
-		t->names[k->counters[i].name].total += counters[i].value;
+		struct task_counter *c = &k->counters[k->ncounters];
+
+		if ((c->name = tasks_name(t, counters[i].name)) == UINT32_MAX)
+			continue;	/* one name too many for the job */
+		c->value = counters[i].value;
+		t->names[c->name].total += c->value;
+		k->ncounters++;
 	}
 	return v;
 }
@@ -647,4 +662,10 @@ tasks_set_observer(struct tasks *t, tasks_observer fn, void *arg)
 {
 	t->observer = fn;
 	t->observer_arg = arg;
+}
+
+uint64_t
+tasks_counters_refused(const struct tasks *t)
+{
+	return t->names_refused;
 }

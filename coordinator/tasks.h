@@ -174,6 +174,12 @@ enum tasks_verdict tasks_report_done_counters(struct tasks *t,
 size_t	tasks_ncounters(const struct tasks *t);
 
 /*
+ * Counters of accepted reports not counted because the job already holds
+ * 4096 distinct names (a bound on the coordinator's memory).
+ */
+uint64_t tasks_counters_refused(const struct tasks *t);
+
+/*
  * The i-th counter (i < tasks_ncounters()) in bytewise name order, with the
  * sum of its values over the accepted attempt of each task (held exactly;
  * clamped to the int64_t range only when read). A name stays listed, as 0,

@@ -31,7 +31,8 @@ set -u
 export LC_ALL=C
 
 PROG=${0##*/}
-ALL_TESTS=(hostile-peers idle-connections no-read partial-frames not-a-socket connection-limit socket-mode
+ALL_TESTS=(hostile-peers idle-connections no-read status-hoard partial-frames not-a-socket
+	connection-limit socket-mode
 	other-user second-coordinator stale-socket long-path)
 TIMEOUT=(timeout -k 2s 120s)
 NINPUTS=8
@@ -517,6 +518,32 @@ t_no_read() {
 		return 1
 	fi
 	DETAIL="100 never-reading clients; job $(fmt_s "$job_ms") s with --task-timeout 0.5 ($(grep -c 'timed out' "$LOGS/coordinator.log") timeout lines); peak RSS +$growth kB (from $rss0 kB)"
+}
+
+# 40 status clients that ask and never read: each would hold a whole
+# Status, so the coordinator serves 16 at once and refuses the others at
+# once, with a log line; the job still completes.
+t_status_hoard() {
+	SLEEP=0
+	HOSTILE_PIDS=()
+	start_coordinator coordinator
+	wait_listening || return 1
+	spawn_hostile hoard noread-status 40 3
+	wait_pid_for "${HOSTILE_PIDS[0]}" 10
+	parse_summary hoard || return 1
+	if [ "$H_OPENED" -ne 40 ] || [ "$H_EARLY" -ne 24 ]; then
+		REASON="noread-status 40: $(grep '^opened=' "$LOGS/hoard.log"); expected 24 closed at once (16 served)"
+		return 1
+	fi
+	if ! grep -q 'status clients already; refused' "$LOGS/coordinator.log"; then
+		REASON="the coordinator logged no refusal of a status client"
+		return 1
+	fi
+	start_worker
+	wait_coordinator || return 1
+	check_output || return 1
+	wait_workers check || return 1
+	DETAIL="40 status clients that never read: 16 served, $H_EARLY refused at once; then a worker ran the job"
 }
 
 # --max-connections 50 and 60 idle connections: 10 or more are closed at

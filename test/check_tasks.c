@@ -657,6 +657,50 @@ START_TEST(test_counters_bad_maps)
 }
 END_TEST
 
+/*
+ * A job keeps at most 4096 counter names: 70 tasks naming 64 new ones each
+ * fill it; later new names count for nothing, known ones still add up.
+ */
+START_TEST(test_counters_name_bound)
+{
+	enum { NT = 70 };
+	static char inbuf[NT][8], names[NT][MR_COUNTERS_MAX][16];
+	char *in[NT];
+	struct tasks_counter c[MR_COUNTERS_MAX];
+	struct tasks *t;
+	const char *name;
+	int64_t v;
+
+	for (int i = 0; i < NT; i++) {
+		snprintf(inbuf[i], sizeof inbuf[i], "in%d", i);
+		in[i] = inbuf[i];
+	}
+	t = tasks_new(in, NT, 1, 10, 3);
+	for (int i = 0; i < NT; i++) {
+		uint64_t a = lease_ok(t, 1, 0, TASK_MAP, (uint32_t)i);
+
+		for (int j = 0; j < MR_COUNTERS_MAX; j++) {
+			/* Task 69 names known counters again, and new ones. */
+			snprintf(names[i][j], sizeof names[i][j], "t%d.c%d",
+			    i == NT - 1 && j < 8 ? 0 : i, j);
+			c[j].name = names[i][j];
+			c[j].value = 1;
+		}
+		ck_assert_int_eq(tasks_report_done_counters(t, 1, a, c,
+		    MR_COUNTERS_MAX, 1), VERDICT_ACCEPTED);
+	}
+	ck_assert_uint_eq(tasks_ncounters(t), 4096);
+	/* 64 names of tasks 64-68 and 56 of task 69 were past the bound. */
+	ck_assert_uint_eq(tasks_counters_refused(t), 5 * 64 + 56);
+	for (size_t i = 0; i < tasks_ncounters(t); i++) {
+		tasks_counter(t, i, &name, &v);
+		ck_assert_int_eq(v, strncmp(name, "t0.", 3) == 0 &&
+		    atoi(name + 4) < 8 ? 2 : 1);
+	}
+	tasks_free(t);
+}
+END_TEST
+
 START_TEST(test_counters_invalid)
 {
 	struct tasks *t = tasks_new(inputs3, 1, 1, 10, 3);
@@ -836,6 +880,7 @@ tasks_suite(void)
 	tcase_add_test(tc, test_counters_accepted_only);
 	tcase_add_test(tc, test_counters_bad_maps);
 	tcase_add_test(tc, test_counters_invalid);
+	tcase_add_test(tc, test_counters_name_bound);
 	tcase_add_test(tc, test_observer);
 	suite_add_tcase(s, tc);
 	return s;

@@ -53,6 +53,9 @@
  *   noread N [SECONDS]     N connections that send Hello and TaskRequest and
  *                          never read; held SECONDS, or until SIGTERM or
  *                          SIGINT, which prints the line and exits 0
+ *   noread-status N SECONDS
+ *                          N connections that send StatusRequest and never
+ *                          read the answer, held SECONDS
  *   partial N SECONDS      N connections that send Hello, then a header
  *                          announcing MR_WORKER_FRAME_MAX bytes (the most a
  *                          coordinator accepts) and all of them but the last
@@ -139,6 +142,7 @@ hostile_usage(void)
 "       status, status-twice, status-bad-version, hello-after-status,\n"
 "       status-after-hello,\n"
 "       idle N SECONDS, idle-hello N SECONDS, noread N [SECONDS],\n"
+"       noread-status N SECONDS,\n"
 "       partial N SECONDS, flood [N] [SECONDS]\n");
 	exit(2);
 }
@@ -913,6 +917,14 @@ main(int argc, char **argv)
 		hold = argc == 2 ? hostile_seconds(argv[1], "SECONDS") : -1;
 		hostile_pack_hello(&greet, MR_PROTOCOL_VERSION);
 		hostile_pack_request(&greet);
+		hostile_many((int)n, hold, &greet, 0, 0);
+	}
+	if (strcmp(mode, "noread-status") == 0) {
+		if (argc != 2)
+			hostile_usage();
+		n = hostile_number(argv[0], 1, 100000, "N");
+		hold = hostile_seconds(argv[1], "SECONDS");
+		hostile_pack_status(&greet, MR_PROTOCOL_VERSION);
 		hostile_many((int)n, hold, &greet, 0, 0);
 	}
 	if (strcmp(mode, "partial") == 0) {
