@@ -594,6 +594,9 @@ mapout_sum_insert(struct mapout *mo, const char *key, size_t keylen,
 	size_t need = mapout_key_size(mo, keylen) + sizeof *k +
 	    2 * sizeof *mo->table;
 
+	/* Lengths are kept in 32 bits; a longer key is never found either. */
+	if (keylen > UINT32_MAX)
+		return NULL;
 	if (mapout_memory(mo) + need > mo->budget && mo->nkeys > 0) {
 		/* Full: write what is held as a run, start again. */
 		if (mapout_spill(mo) == -1)
@@ -738,26 +741,10 @@ mapout_emit(void *ctx, const void *key, size_t keylen, const void *value,
 	return 0;
 }
 
-/* mr_emit_words() as a loop over mapout_emit(). */
-static int64_t
-mapout_emit_words_slow(struct mapout *mo, const char *data, size_t len,
-    const void *value, size_t valuelen)
-{
-	const char *word;
-	size_t pos = 0, wlen;
-	int64_t count = 0;
-
-	while (words_next(data, len, &pos, &word, &wlen)) {
-		if (mapout_emit(mo, word, wlen, value, valuelen) == -1)
-			return -1;
-		count++;
-	}
-	return count;
-}
-
 /*
- * mr_emit_words(): with mr_combine_sum, words are split and counted in one
- * loop (the hot loop of a word count); otherwise each goes to mapout_emit().
+ * mr_emit_words() with mr_combine_sum: words are split and counted in one
+ * loop, the hot loop of a word count. (Other map outputs leave it to the
+ * SDK's loop over mapout_emit().)
  */
 static int64_t
 mapout_emit_words(void *ctx, const char *data, size_t len, const void *value,
@@ -771,12 +758,8 @@ mapout_emit_words(void *ctx, const char *data, size_t len, const void *value,
 
 	if (mo->failed || mo->sorted)
 		return -1;
-	if (!mo->sum)
-		return mapout_emit_words_slow(mo, data, len, value, valuelen);
 	if (mapout_sum_value(mo, value, valuelen, &n) == -1)
 		return -1;
-	if (len > UINT32_MAX)		/* a word could be too long */
-		return mapout_emit_words_slow(mo, data, len, value, valuelen);
 	if (mo->tablesize == 0)
 		mapout_table_grow(mo);
 	while (words_next(data, len, &pos, &word, &wlen)) {
@@ -816,7 +799,8 @@ mapout_alloc(uint32_t nparts, mr_reduce_fn combine, size_t budget)
 	mo->used = 8;		/* offset 0 means "no node" */
 	mo->id = mapout_ids++;
 	mo->emitter.emit = mapout_emit;
-	mo->emitter.emit_words = mapout_emit_words;
+	if (mo->sum)
+		mo->emitter.emit_words = mapout_emit_words;
 	mo->emitter.ctx = mo;
 	return mo;
 }
