@@ -4,6 +4,13 @@
  * The coordinator renames its socket into place only once it listens, so
  * an IN_CREATE or IN_MOVED_TO event in the socket's folder is the moment to
  * try again.
+ *
+ * Closing an inotify instance that still has a watch waits for the kernel
+ * to retire the watch: an SRCU grace period, measured at 0 to 16 ms, which
+ * a worker that has just connected would spend asleep instead of mapping.
+ * So the watch is removed as soon as the worker is connected (that only
+ * queues the retirement) and the instance is closed when the worker is
+ * done, long after.
  */
 #include <sys/inotify.h>
 #include <sys/socket.h>
@@ -16,6 +23,9 @@
 #include <unistd.h>
 
 #include "connect.h"
+
+/* The inotify instance of the last wait, kept until connect_release(). */
+static int connect_ino = -1;
 
 static double
 connect_now(void)
@@ -43,14 +53,20 @@ connect_once(const struct sockaddr_un *addr)
 	return -1;
 }
 
-int
-connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
+/* Whether a failed attempt means "not up yet" rather than an error. */
+static int
+connect_absent(int error)
 {
-	char dir[sizeof addr->sun_path], evbuf[4096];
+	return error == ENOENT || error == ECONNREFUSED;
+}
+
+/* Watches the socket's folder for new names; returns the watch or -1. */
+static int
+connect_watch(const struct sockaddr_un *addr, struct err *e)
+{
+	char dir[sizeof addr->sun_path];
 	const char *slash = strrchr(addr->sun_path, '/');
-	double deadline = connect_now() + wait, left;
-	struct pollfd pfd;
-	int fd, ino;
+	int wd;
 
 	if (slash == NULL)
 		snprintf(dir, sizeof dir, ".");
@@ -59,22 +75,45 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 	else
 		snprintf(dir, sizeof dir, "%.*s",
 		    (int)(slash - addr->sun_path), addr->sun_path);
-	/* Watch before the first attempt so that no creation is missed. */
-	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ino == -1) {
+	connect_release();
+	connect_ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (connect_ino == -1) {
 		err_sys(e, "inotify");
 		return -1;
 	}
-	if (inotify_add_watch(ino, dir, IN_CREATE | IN_MOVED_TO) == -1) {
+	wd = inotify_add_watch(connect_ino, dir, IN_CREATE | IN_MOVED_TO);
+	if (wd == -1) {
 		err_sys(e, "%s", dir);
-		close(ino);
+		connect_release();
 		return -1;
 	}
+	return wd;
+}
+
+int
+connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
+{
+	char evbuf[4096];
+	double deadline = connect_now() + wait, left;
+	struct pollfd pfd;
+	int fd, wd;
+
+	/* The usual case, a coordinator already up, needs no watch. */
+	fd = connect_once(addr);
+	if (fd != -1)
+		return fd;
+	if (!connect_absent(errno)) {
+		err_sys(e, "%s", addr->sun_path);
+		return -1;
+	}
+	/* Watch before the next attempt so that no creation is missed. */
+	if ((wd = connect_watch(addr, e)) == -1)
+		return -1;
 	for (;;) {
 		fd = connect_once(addr);
 		if (fd != -1)
 			break;
-		if (errno != ENOENT && errno != ECONNREFUSED) {
+		if (!connect_absent(errno)) {
 			err_sys(e, "%s", addr->sun_path);
 			break;
 		}
@@ -84,16 +123,27 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 			    addr->sun_path, wait);
 			break;
 		}
-		pfd.fd = ino;
+		pfd.fd = connect_ino;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, (int)(left * 1000) + 1) == -1 &&
 		    errno != EINTR) {
 			err_sys(e, "poll");
 			break;
 		}
-		while (read(ino, evbuf, sizeof evbuf) > 0)
+		while (read(connect_ino, evbuf, sizeof evbuf) > 0)
 			;
 	}
-	close(ino);
+	if (fd == -1)
+		connect_release();
+	else
+		inotify_rm_watch(connect_ino, wd);
 	return fd;
+}
+
+void
+connect_release(void)
+{
+	if (connect_ino != -1)
+		close(connect_ino);
+	connect_ino = -1;
 }

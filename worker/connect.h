@@ -12,8 +12,15 @@
  * Connects to the Unix socket at addr. While there is no socket, or only a
  * stale one nobody listens on, waits up to `wait` seconds for a coordinator
  * to put one there (inotify on the folder, no polling). Returns a blocking
- * fd, or -1 with e set.
+ * fd, or -1 with e set. When it had to wait, it keeps an inotify instance
+ * open (with no watch left) for connect_release().
  */
 int	connect_wait(const struct sockaddr_un *addr, double wait, struct err *e);
+
+/*
+ * Closes what connect_wait() kept. Call it when the worker is done: by then
+ * the kernel has retired the watch, so the close does not wait for it.
+ */
+void	connect_release(void);
 
 #endif

@@ -360,6 +360,7 @@ main(int argc, char **argv)
 			frame_free(env);
 			buf_free(&worker_out);
 			close(fd);
+			connect_release();
 			plugin_close(plugin);
 			log_debug("job done");
 			return 0;
@@ -378,6 +379,7 @@ main(int argc, char **argv)
 	worker_flush(fd);
 	buf_free(&worker_out);
 	close(fd);
+	connect_release();
 	plugin_close(plugin);
 	return 0;
 }
