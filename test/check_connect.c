@@ -119,6 +119,42 @@ count_watches(void)
 	return count;
 }
 
+/*
+ * Starts a coordinator stand-in that, after 100 ms, listens under another
+ * name, renames its socket into place (as the coordinator does) and
+ * accepts one connection. Returns its pid.
+ */
+static pid_t
+coordinator_later(void)
+{
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	char tmp[sizeof addr.sun_path + 8];
+	pid_t pid;
+	int lfd;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", addr.sun_path);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		nanosleep(&pause, NULL);
+		lfd = listen_at(tmp);
+		if (lfd == -1 || rename(tmp, addr.sun_path) == -1)
+			_exit(1);
+		_exit(accept(lfd, NULL, NULL) == -1 ? 1 : 0);
+	}
+	return pid;
+}
+
+/* Waits for coordinator_later()'s process, which must have been reached. */
+static void
+coordinator_reached(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 START_TEST(test_already_up)
 {
 	struct err e = { 0 };
@@ -137,28 +173,14 @@ END_TEST
 
 START_TEST(test_comes_up_later)
 {
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
-	char tmp[sizeof addr.sun_path + 8];
 	struct err e = { 0 };
 	pid_t pid;
-	int fd, lfd, status;
+	int fd;
 
-	snprintf(tmp, sizeof tmp, "%s.tmp", addr.sun_path);
-	pid = fork();
-	ck_assert_int_ne(pid, -1);
-	if (pid == 0) {
-		/* The coordinator's way: listen first, then rename into place. */
-		nanosleep(&pause, NULL);
-		lfd = listen_at(tmp);
-		if (lfd == -1 || rename(tmp, addr.sun_path) == -1)
-			_exit(1);
-		fd = accept(lfd, NULL, NULL);
-		_exit(fd == -1 ? 1 : 0);
-	}
+	pid = coordinator_later();
 	fd = connect_wait(&addr, 5, &e);
 	ck_assert_msg(fd != -1, "%s", e.msg);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	coordinator_reached(pid);
 	/* Kept, but watching nothing: closing it now would wait on the kernel. */
 	ck_assert_int_eq(count_inotify(), 1);
 	ck_assert_int_eq(count_watches(), 0);
@@ -171,31 +193,18 @@ END_TEST
 
 START_TEST(test_stale_socket_then_up)
 {
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
-	char tmp[sizeof addr.sun_path + 8];
 	struct err e = { 0 };
 	pid_t pid;
-	int fd, lfd, status;
+	int fd, lfd;
 
 	/* A socket file nobody listens on, as a crashed coordinator leaves. */
 	lfd = listen_at(addr.sun_path);
 	ck_assert_int_ne(lfd, -1);
 	close(lfd);
-	snprintf(tmp, sizeof tmp, "%s.tmp", addr.sun_path);
-	pid = fork();
-	ck_assert_int_ne(pid, -1);
-	if (pid == 0) {
-		nanosleep(&pause, NULL);
-		lfd = listen_at(tmp);
-		if (lfd == -1 || rename(tmp, addr.sun_path) == -1)
-			_exit(1);
-		fd = accept(lfd, NULL, NULL);
-		_exit(fd == -1 ? 1 : 0);
-	}
+	pid = coordinator_later();
 	fd = connect_wait(&addr, 5, &e);
 	ck_assert_msg(fd != -1, "%s", e.msg);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	coordinator_reached(pid);
 	connect_release();
 	close(fd);
 }
