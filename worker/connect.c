@@ -96,19 +96,8 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 	char evbuf[4096];
 	double deadline = connect_now() + wait, left;
 	struct pollfd pfd;
-	int fd, wd;
+	int fd, wd = -1;
 
-	/* The usual case, a coordinator already up, needs no watch. */
-	fd = connect_once(addr);
-	if (fd != -1)
-		return fd;
-	if (!connect_absent(errno)) {
-		err_sys(e, "%s", addr->sun_path);
-		return -1;
-	}
-	/* Watch before the next attempt so that no creation is missed. */
-	if ((wd = connect_watch(addr, e)) == -1)
-		return -1;
 	for (;;) {
 		fd = connect_once(addr);
 		if (fd != -1)
@@ -116,6 +105,15 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 		if (!connect_absent(errno)) {
 			err_sys(e, "%s", addr->sun_path);
 			break;
+		}
+		/*
+		 * The usual case, a coordinator already up, needs no watch.
+		 * Otherwise watch, then try again so that no creation is missed.
+		 */
+		if (wd == -1) {
+			if ((wd = connect_watch(addr, e)) == -1)
+				break;
+			continue;
 		}
 		left = deadline - connect_now();
 		if (left <= 0) {
@@ -135,7 +133,7 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 	}
 	if (fd == -1)
 		connect_release();
-	else
+	else if (wd != -1)
 		inotify_rm_watch(connect_ino, wd);
 	return fd;
 }
