@@ -93,6 +93,9 @@ worker_send(int fd, const Mr__Envelope *env)
 /* Reports wait here to go out with the next request, in one write. */
 static struct buf worker_out = BUF_INIT;
 
+/* Where reduce tasks write mr-out-Y, when not the job folder (Welcome). */
+static char worker_out_dir[PATH_MAX];
+
 static void
 worker_queue(int fd, const Mr__Envelope *env)
 {
@@ -150,6 +153,10 @@ worker_join(int fd)
 	if (w->job_dir == NULL || *w->job_dir == '\0' || chdir(w->job_dir) == -1)
 		fatal("cannot enter the job folder %s: %s",
 		    w->job_dir != NULL ? w->job_dir : "", strerror(errno));
+	if (w->output_dir != NULL && strlen(w->output_dir) >= sizeof worker_out_dir)
+		fatal("output folder name too long: %.64s...", w->output_dir);
+	snprintf(worker_out_dir, sizeof worker_out_dir, "%s",
+	    w->output_dir != NULL ? w->output_dir : "");
 	log_debug("joined as worker %u in %s", w->worker_id, w->job_dir);
 	frame_free(reply);
 }
@@ -205,6 +212,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		memset(&spec, 0, sizeof spec);
 		spec.id = task->reduce->partition;
 		spec.nmap = task->reduce->n_map;
+		spec.out_dir = worker_out_dir;
 		spec.memory = memory;
 		rc = reducetask_run(app, &spec, &res, &e);
 	}

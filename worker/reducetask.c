@@ -10,6 +10,7 @@
  */
 #include <sys/stat.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,14 +176,17 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
     struct task_result *res, struct err *e)
 {
 	struct reducetask rt = { app, NULL, e };
-	char name[64];
+	char name[PATH_MAX + 32];
 	uint64_t total;
 	int rc;
 
 	if (reducetask_stat(t, &total, res, e) == -1)
 		return -1;
 	res->bytes_in = total;
-	snprintf(name, sizeof name, "mr-out-%u", t->id);
+	if (t->out_dir != NULL && *t->out_dir != '\0')
+		snprintf(name, sizeof name, "%s/mr-out-%u", t->out_dir, t->id);
+	else
+		snprintf(name, sizeof name, "mr-out-%u", t->id);
 	rt.out = output_open(name, e);
 	if (rt.out == NULL)
 		return -1;

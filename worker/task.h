@@ -22,6 +22,7 @@ struct task_spec {
 	uint64_t	 length;	/* ... 0 meaning to the end of the file */
 	uint32_t	 nreduce;	/* map: partitions to write */
 	uint32_t	 nmap;		/* reduce: map outputs to read */
+	const char	*out_dir;	/* reduce: folder of mr-out-Y; NULL: here */
 	size_t		 memory;	/* bytes of records held in memory */
 };
 
@@ -43,7 +44,8 @@ int	maptask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);
 
 /*
- * Reduce task: reads mr-0-Y .. mr-(nmap-1)-Y into mr-out-Y, grouping in a
+ * Reduce task: reads mr-0-Y .. mr-(nmap-1)-Y into mr-out-Y (in t->out_dir
+ * when set, else in the current folder), grouping in a
  * hash table when they fit in t->memory and by a streaming k-way merge
  * otherwise. Returns 0, or -1 with e set; when intermediate files are
  * missing or corrupt, res->bad_maps names their map tasks.
