@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobdir.h"
 #include "log.h"
 #include "progress.h"
 #include "report.h"
@@ -30,6 +31,8 @@
 
 /* Long options without a short letter. */
 #define OPT_REPORT 256
+#define OPT_OVERWRITE 257
+#define OPT_KEEP 258
 
 static void
 usage(FILE *f)
@@ -38,13 +41,24 @@ usage(FILE *f)
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
 "                     [--split-size BYTES] [--max-connections N]\n"
 "                     [--progress SECONDS] [--report FILE.json] [-q | -v]\n"
-"                     FILE...\n"
+"                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
+"                     [--] FILE...\n"
 "\n"
 "Runs one MapReduce job over the input FILEs: hands map tasks (one per\n"
 "input) and then N reduce tasks to mrworker processes connecting to the\n"
 "socket, and exits once mr-out-0 .. mr-out-(N-1) are complete in the\n"
-"current folder.\n"
+"job folder (the current folder unless -C). One job at a time per folder:\n"
+"it is locked while the job runs, and a job refuses to start where an\n"
+"earlier job's mr-out-Y or mr-X-Y are (unless --overwrite). The\n"
+"intermediate files mr-X-Y are removed once the job is done.\n"
 "\n"
+"  -C, --job-dir DIR         the job folder: intermediate files, and the\n"
+"                            outputs unless -o; relative input names are\n"
+"                            still those of the current folder\n"
+"  -o, --output-dir DIR      write mr-out-Y there (made if missing)\n"
+"      --overwrite           remove an earlier job's mr-out-Y and mr-X-Y\n"
+"                            from these folders first\n"
+"      --keep-intermediates  keep mr-X-Y when the job is done\n"
 "  -s, --socket PATH         Unix socket to listen on (default: $MR_SOCKET,\n"
 "                            else /tmp/mr-<uid>.sock)\n"
 "  -r, --reduces N           number of reduce partitions (default 10)\n"
@@ -71,8 +85,9 @@ usage(FILE *f)
 "progress line on a terminal.\n"
 "While it runs, `mrctl status` asks it for the state of every task and worker.\n"
 "Exit status: 0 when every output is final, 1 when the job failed or was\n"
-"interrupted (or an input or the report's folder is unusable), 2 on a usage\n"
-"error, 3 when every output is final but the report could not be written.\n");
+"interrupted (or an input, the job folder or the report's folder is\n"
+"unusable, or another job holds the folder), 2 on a usage error, 3 when\n"
+"every output is final but the report could not be written.\n");
 }
 
 /* Parses a whole positive number within [min, max]. */
@@ -122,6 +137,40 @@ check_inputs(char *const *files, int n, uint64_t *sizes)
 		close(fd);
 	}
 	return bad ? -1 : 0;
+}
+
+/*
+ * With -C, a relative input name is the user's, of the folder the command
+ * was typed in, while workers open names in the job folder: it is made
+ * absolute. Returns a new array of n names (the unchanged ones shared
+ * with files); *owned says which ones to free.
+ */
+static char **
+resolve_inputs(char *const *files, int n, const char *cwd, char **owned)
+{
+	char **names = xcalloc(n, sizeof *names);
+	size_t len;
+
+	for (int i = 0; i < n; i++) {
+		owned[i] = NULL;
+		if (files[i][0] == '/') {
+			names[i] = files[i];
+			continue;
+		}
+		len = strlen(cwd) + strlen(files[i]) + 2;
+		owned[i] = names[i] = xmalloc(len);
+		snprintf(names[i], len, "%s/%s", cwd, files[i]);
+	}
+	return names;
+}
+
+static void
+main_free_names(char **names, char **owned, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(owned[i]);
+	free(owned);
+	free(names);
 }
 
 /*
@@ -199,6 +248,10 @@ main(int argc, char **argv)
 		{ "split-size", required_argument, NULL, 'b' },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "job-dir", required_argument, NULL, 'C' },
+		{ "output-dir", required_argument, NULL, 'o' },
+		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -210,7 +263,11 @@ main(int argc, char **argv)
 	struct tasks *t;
 	struct tasks_input *inputs;
 	struct report *report = NULL;
-	const char *report_path = NULL;
+	const char *report_path = NULL, *job_dir = NULL, *out_dir = NULL;
+	struct jobdir_job jj;
+	struct jobdir *jd;
+	char **names, **owned;
+	int overwrite = 0, keep = 0;
 	uint64_t split_size = DEFAULT_SPLIT_SIZE, *sizes;
 	uint32_t ntasks;
 	struct err e;
@@ -223,7 +280,7 @@ main(int argc, char **argv)
 
 	log_init("mrcoordinator");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:r:t:c:b:p:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:r:t:c:b:p:C:o:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -274,6 +331,18 @@ main(int argc, char **argv)
 		case OPT_REPORT:
 			report_path = optarg;
 			break;
+		case 'C':
+			job_dir = optarg;
+			break;
+		case 'o':
+			out_dir = optarg;
+			break;
+		case OPT_OVERWRITE:
+			overwrite = 1;
+			break;
+		case OPT_KEEP:
+			keep = 1;
+			break;
 		case 'q':
 			log_set_level(0);
 			level = 0;
@@ -312,14 +381,32 @@ main(int argc, char **argv)
 		log_warn("--report: %s", e.msg);
 		return 1;
 	}
-	sizes = xcalloc(argc, sizeof *sizes);
-	if (check_inputs(argv, argc, sizes) == -1) {
-		free(sizes);
-		return 1;
-	}
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		fatal("getcwd: %s", strerror(errno));
-	cfg.job_dir = cwd;
+	owned = xcalloc(argc, sizeof *owned);
+	if (job_dir != NULL)
+		names = resolve_inputs(argv, argc, cwd, owned);
+	else {
+		names = xcalloc(argc, sizeof *names);
+		memcpy(names, argv, argc * sizeof *names);
+	}
+	sizes = xcalloc(argc, sizeof *sizes);
+	jj.job_dir = job_dir;
+	jj.output_dir = out_dir;
+	jj.overwrite = overwrite;
+	jj.probe = 0;
+	jj.inputs = names;
+	jj.ninputs = argc;
+	jj.prog = "mrcoordinator";
+	/* The job folder is checked, and locked, before any work. */
+	if (check_inputs(names, argc, sizes) == -1)
+		goto refuse;
+	if (jobdir_start(&jj, &jd, &e) == -1) {
+		log_warn("%s", e.msg);
+		goto refuse;
+	}
+	cfg.job_dir = jobdir_path(jd);
+	cfg.output_dir = jobdir_output_path(jd);
 
 	cfg.max_connections = maxconn;
 	cfg.progress_interval = progress;
@@ -332,15 +419,15 @@ main(int argc, char **argv)
 		cfg.input_bytes += sizes[i];
 	if (report_path != NULL) {
 		report = report_new(report_path);
-		report_inputs(report, argv, sizes, (size_t)argc);
+		report_inputs(report, names, sizes, (size_t)argc);
 	}
 	cfg.report = report;
 
-	inputs = split_inputs(argv, argc, sizes, split_size, &ntasks);
+	inputs = split_inputs(names, argc, sizes, split_size, &ntasks);
 	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);
 	/* Each split's bytes, for the rate and the ETA of the map phase. */
 	for (uint32_t i = 0, f = 0; i < ntasks; i++) {
-		while (inputs[i].name != argv[f])	/* splits are in file order */
+		while (inputs[i].name != names[f])	/* splits are in file order */
 			f++;
 		tasks_set_input_bytes(t, i, inputs[i].length == 0 ?
 		    sizes[f] : inputs[i].offset + inputs[i].length > sizes[f] ?
@@ -351,14 +438,19 @@ main(int argc, char **argv)
 	s = server_new(&cfg, t);
 	if (server_listen(s, &e) == -1) {
 		log_warn("%s", e.msg);
-		server_free(s);
-		tasks_free(t);
-		report_free(report);
-		return 1;
-	}
-	status = server_run(s);
+		status = 1;
+	} else
+		status = server_run(s);
 	server_free(s);
 	tasks_free(t);
 	report_free(report);
+	/* 3: the outputs are final, only the report is missing. */
+	jobdir_finish(jd, status == 0 || status == 3, keep);
+	main_free_names(names, owned, argc);
 	return status;
+
+refuse:
+	free(sizes);
+	main_free_names(names, owned, argc);
+	return 1;
 }

@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -26,7 +25,6 @@
 #include "log.h"
 #include "progress.h"
 #include "mapreduce.h"
-#include "safefile.h"
 #include "server.h"
 #include "status.h"
 
@@ -146,6 +144,10 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	    p->pid);
 	w.worker_id = p->worker;
 	w.job_dir = (char *)p->srv->cfg->job_dir;
+	/* Empty for the job folder, as a worker of an older build assumes. */
+	if (p->srv->cfg->output_dir != NULL &&
+	    strcmp(p->srv->cfg->output_dir, p->srv->cfg->job_dir) != 0)
+		w.output_dir = (char *)p->srv->cfg->output_dir;
 	log_debug("%s joined", p->name);
 	if (p->srv->cfg->report != NULL)
 		report_worker_joined(p->srv->cfg->report, p->worker, p->pid,
@@ -403,22 +405,6 @@ server_arm_deadline(struct server *s)
 	}
 }
 
-/* Removes temporary files that crashed workers left in the job folder. */
-static void
-server_clean_job_dir(struct server *s)
-{
-	DIR *d = opendir(s->cfg->job_dir);
-	struct dirent *de;
-	size_t n = strlen(SAFEFILE_PREFIX);
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, SAFEFILE_PREFIX, n) == 0)
-			unlinkat(dirfd(d), de->d_name, 0);
-	closedir(d);
-}
-
 /* Stops accepting and removes the socket file. */
 static void
 server_unlisten(struct server *s)
@@ -449,7 +435,6 @@ server_finish(struct server *s)
 	s->ended = server_now();
 	server_unlisten(s);
 	ev_timer_stop(s->loop, &s->deadline);
-	server_clean_job_dir(s);
 	if (s->refused > 0)
 		log_warn("%llu connection(s) refused in all: limit of %u "
 		    "reached", (unsigned long long)s->refused,

@@ -25,6 +25,8 @@
 struct server_config {
 	struct sockaddr_un	 addr;		/* where to listen */
 	const char		*job_dir;	/* absolute; sent to workers */
+	const char		*output_dir;	/* absolute; mr-out-Y go there;
+					   NULL: the job folder */
 	unsigned		 max_connections;
 	uint64_t		 input_bytes;	/* for the summary */
 	int			 progress_mode;	/* enum progress_mode */
