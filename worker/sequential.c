@@ -14,12 +14,16 @@
 
 #include "buf.h"
 #include "input.h"
+#include "jobdir.h"
 #include "log.h"
 #include "mapout.h"
 #include "output.h"
 #include "plugin.h"
 #include "sdk.h"
 #include "version.h"
+
+/* Long options without a short letter. */
+#define OPT_OVERWRITE 256
 
 struct sequential {
 	const struct mr_app	*app;
@@ -31,20 +35,24 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrsequential PLUGIN FILE...\n"
+"usage: mrsequential [--overwrite] [--] PLUGIN FILE...\n"
 "\n"
 "Runs the application in PLUGIN over the FILEs in this one process and\n"
 "writes the whole result, sorted by key, to mr-out-0 in the current folder.\n"
+"As a distributed job, it locks the folder while it runs and refuses to\n"
+"start where another job runs or an earlier job's mr-out-Y or mr-X-Y are.\n"
 "PLUGIN is a path (build/apps/wc.so; a name ending in .so is a file in the\n"
 "current folder) or a bare name such as wc, looked for as wc.so in each\n"
 "folder of $MR_PLUGIN_PATH (colon-separated), then in\n"
 "%s (the installed plugins), then in apps/ next to\n"
 "this program (build/apps/ in the source tree).\n"
 "\n"
-"  -h, --help      this text\n"
-"  -V, --version   the version\n"
+"      --overwrite  remove an earlier job's mr-out-Y and mr-X-Y first\n"
+"  -h, --help       this text\n"
+"  -V, --version    the version\n"
 "\n"
-"Exit status: 0 on success, 1 on an error, 2 on a usage error.\n",
+"Exit status: 0 on success, 1 on an error (or the folder is unusable, in\n"
+"use by another job, or holds an earlier job's files), 2 on a usage error.\n",
 	    plugin_dir());
 }
 
@@ -108,22 +116,28 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sequential s;
+	struct jobdir_job jj;
+	struct jobdir *jd;
 	struct plugin *plugin;
 	struct mapout *mo;
 	const char *data;
 	char file[PATH_MAX];
 	size_t len;
-	int ch;
+	int ch, overwrite = 0;
 
 	log_init("mrsequential");
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_OVERWRITE:
+			overwrite = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -146,6 +160,16 @@ main(int argc, char **argv)
 	    (plugin = plugin_load(file, &s.err)) == NULL)
 		fatal("%s", s.err.msg);
 	s.app = plugin_app(plugin);
+	memset(&jj, 0, sizeof jj);
+	jj.overwrite = overwrite;
+	jj.inputs = argv + optind + 1;
+	jj.ninputs = argc - optind - 1;
+	jj.prog = "mrsequential";
+	if (jobdir_start(&jj, &jd, &s.err) == -1) {
+		log_warn("%s", s.err.msg);
+		plugin_close(plugin);
+		return 1;
+	}
 
 	mo = mapout_new(1);
 	sdk_counters_reset();
@@ -175,5 +199,6 @@ main(int argc, char **argv)
 	sequential_counters();
 	mapout_free(mo);
 	plugin_close(plugin);
+	jobdir_finish(jd, 1, 0);
 	return 0;
 }
