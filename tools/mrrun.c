@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobdir.h"
 #include "log.h"
 #include "plugin.h"
 #include "safefile.h"
@@ -29,6 +30,8 @@
 
 /* Long options without a short letter. */
 #define OPT_REPORT 256
+#define OPT_OVERWRITE 257
+#define OPT_KEEP 258
 
 static volatile sig_atomic_t mrrun_signal;
 
@@ -37,11 +40,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrrun [-n WORKERS] [--reduces N] [--report FILE.json] [-q | -v]\n"
-"             APP FILE...\n"
+"             [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
+"             [--] APP FILE...\n"
 "\n"
 "Runs one MapReduce job on this machine: a coordinator over the FILEs and\n"
 "WORKERS workers running APP, then exits with the job's status. The\n"
-"outputs mr-out-* are written in the current folder. APP is a path or a\n"
+"outputs mr-out-* are written in the job folder (the current folder\n"
+"unless -C), or in -o DIR. A folder another job runs in, or that holds an\n"
+"earlier job's mr-out-Y or mr-X-Y, is refused (see --overwrite), before\n"
+"anything starts. APP is a path or a\n"
 "bare name such as wc, found as mrworker finds it ($MR_PLUGIN_PATH, then\n"
 "the installed plugins, then apps/ next to this program).\n"
 "\n"
@@ -53,6 +60,12 @@ usage(FILE *f)
 "  -q, --quiet       errors and the outcome only: no progress, and no line\n"
 "                    saying how to query the job\n"
 "  -v, --verbose     log every task\n"
+"  -C, --job-dir DIR the job folder (intermediate files, and outputs\n"
+"                    unless -o); relative FILE names stay those of the\n"
+"                    current folder\n"
+"  -o, --output-dir DIR  write mr-out-Y there (made if missing)\n"
+"      --overwrite   remove an earlier job's mr-out-Y and mr-X-Y first\n"
+"      --keep-intermediates  keep mr-X-Y when the job is done\n"
 "  -h, --help        this text\n"
 "  -V, --version     the version\n"
 "\n"
@@ -122,6 +135,10 @@ main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'n' },
 		{ "reduces", required_argument, NULL, 'r' },
 		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "job-dir", required_argument, NULL, 'C' },
+		{ "output-dir", required_argument, NULL, 'o' },
+		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -132,6 +149,10 @@ main(int argc, char **argv)
 	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];
 	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *end;
 	const char *verbosity = NULL, *reduces = "10", *tmp, *report = NULL;
+	const char *job_dir = NULL, *out_dir = NULL;
+	int overwrite = 0, keep = 0;
+	struct jobdir_job jj;
+	struct jobdir *jd;
 	struct sigaction sa;
 	struct err e;
 	pid_t coord, *workers;
@@ -141,7 +162,7 @@ main(int argc, char **argv)
 
 	log_init("mrrun");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+n:r:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:r:C:o:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			errno = 0;
@@ -158,6 +179,18 @@ main(int argc, char **argv)
 			break;
 		case OPT_REPORT:
 			report = optarg;
+			break;
+		case 'C':
+			job_dir = optarg;
+			break;
+		case 'o':
+			out_dir = optarg;
+			break;
+		case OPT_OVERWRITE:
+			overwrite = 1;
+			break;
+		case OPT_KEEP:
+			keep = 1;
 			break;
 		case 'q':
 			verbosity = "-q";
@@ -193,6 +226,21 @@ main(int argc, char **argv)
 		log_warn("--report: %s", e.msg);
 		return 1;
 	}
+	/*
+	 * The coordinator takes the folder; asked first here, a refusal
+	 * comes at once rather than after workers waited for its socket.
+	 */
+	jj.job_dir = job_dir;
+	jj.output_dir = out_dir;
+	jj.overwrite = overwrite;
+	jj.probe = 1;
+	jj.inputs = argv + optind + 1;
+	jj.ninputs = argc - optind - 1;
+	jj.prog = "mrrun";
+	if (jobdir_start(&jj, &jd, &e) == -1) {
+		log_warn("%s", e.msg);
+		return 1;
+	}
 	/* Resolved once, so that every worker runs the same file. */
 	if (plugin_find(argv[optind], app, sizeof app, &e) == -1)
 		fatal("%s", e.msg);
@@ -224,7 +272,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	{
-		char **cargv = xcalloc(argc + 10, sizeof *cargv);
+		char **cargv = xcalloc(argc + 16, sizeof *cargv);
 		int i = 0;
 
 		cargv[i++] = coordpath;
@@ -238,6 +286,18 @@ main(int argc, char **argv)
 		}
 		if (verbosity != NULL)
 			cargv[i++] = (char *)verbosity;
+		if (job_dir != NULL) {
+			cargv[i++] = "--job-dir";
+			cargv[i++] = (char *)job_dir;
+		}
+		if (out_dir != NULL) {
+			cargv[i++] = "--output-dir";
+			cargv[i++] = (char *)out_dir;
+		}
+		if (overwrite)
+			cargv[i++] = "--overwrite";
+		if (keep)
+			cargv[i++] = "--keep-intermediates";
 		cargv[i++] = "--";
 		for (int j = optind + 1; j < argc; j++)
 			cargv[i++] = argv[j];
