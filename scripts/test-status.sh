@@ -303,7 +303,8 @@ t_progress_tty() {
 	local cols seg n out
 
 	for cols in 100 45; do
-		run_tty "$cols" "$MRRUN" -n 2 -r "$NREDUCE" "$SLOW" "${INPUTS[*]}" ||
+		# Twice in one folder: the second replaces the first's outputs.
+		run_tty "$cols" "$MRRUN" --overwrite -n 2 -r "$NREDUCE" "$SLOW" "${INPUTS[*]}" ||
 			{ REASON="mrrun on a terminal: exit status $?"; return 1; }
 		# Segments between carriage returns: every redraw starts with \r ESC[K.
 		n=$(tr '\r' '\n' <"$LOGS/tty.out" | grep -c $'^\e\[Kmrcoordinator: map [0-9]')
@@ -334,10 +335,11 @@ t_quiet() {
 	run_tty 100 "$MRRUN" -q -n 2 -r "$NREDUCE" "$SLOW" "${INPUTS[*]}" ||
 		{ REASON="mrrun -q: exit status $?"; return 1; }
 	[ ! -s "$LOGS/tty.out" ] || { REASON="mrrun -q printed: $(head -c 200 "$LOGS/tty.out")"; return 1; }
+	rm -f -- mr-out-*
 	start_job 0.5 1 -q --progress 0.2 && finish_job || return 1
 	[ ! -s "$LOGS/coordinator.log" ] ||
 		{ REASON="coordinator -q printed: $(head -n 3 "$LOGS/coordinator.log")"; return 1; }
-	run_tty 100 "$MRRUN" -v -n 1 -r "$NREDUCE" "$SLOW" "${INPUTS[*]}" ||
+	run_tty 100 "$MRRUN" -v --overwrite -n 1 -r "$NREDUCE" "$SLOW" "${INPUTS[*]}" ||
 		{ REASON="mrrun -v: exit status $?"; return 1; }
 	grep -q 'mrworker: joined as worker' "$LOGS/tty.out" &&
 		grep -q 'mrcoordinator: worker 1 (pid [0-9]*): attempt 1: map task 0' "$LOGS/tty.out" ||

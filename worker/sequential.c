@@ -112,6 +112,50 @@ sequential_counters(void)
 	buf_free(&line);
 }
 
+/*
+ * Maps the n files, sorts, and reduces into mr-out-0 (written whole or not
+ * at all). Returns 0, or -1 with s->err set.
+ */
+static int
+sequential_run(struct sequential *s, char *const *files, int n)
+{
+	struct mapout *mo = mapout_new(1);
+	const char *data;
+	size_t len;
+	int rc = -1;
+
+	sdk_counters_reset();
+	for (int i = 0; i < n; i++) {
+		if (input_map(files[i], &data, &len, &s->err) == -1)
+			goto out;
+		/* A misused counter says more than "map failed". */
+		if (s->app->map(mapout_emitter(mo), files[i], data, len) != 0 &&
+		    sdk_counters_check(&s->err) == 0)
+			err_set(&s->err, "map function of %s failed",
+			    s->app->name);
+		else if (sdk_counters_check(&s->err) == 0) {
+			input_unmap(data, len);
+			continue;
+		}
+		err_prefix(&s->err, "%s", files[i]);
+		input_unmap(data, len);
+		goto out;
+	}
+	mapout_sort(mo);
+	s->out = output_open("mr-out-0", &s->err);
+	if (s->out == NULL)
+		goto out;
+	if (mapout_foreach_group(mo, 0, sequential_reduce, s) == -1 ||
+	    sdk_counters_check(&s->err) == -1) {
+		output_abort(s->out);
+		goto out;
+	}
+	rc = output_commit(s->out, NULL, &s->err);
+out:
+	mapout_free(mo);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -125,11 +169,8 @@ main(int argc, char **argv)
 	struct jobdir_job jj;
 	struct jobdir *jd;
 	struct plugin *plugin;
-	struct mapout *mo;
-	const char *data;
 	char file[PATH_MAX];
-	size_t len;
-	int ch, overwrite = 0;
+	int ch, rc, overwrite = 0;
 
 	log_init("mrsequential");
 	opterr = 0;
@@ -171,34 +212,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	mo = mapout_new(1);
-	sdk_counters_reset();
-	for (int i = optind + 1; i < argc; i++) {
-		if (input_map(argv[i], &data, &len, &s.err) == -1)
-			fatal("%s", s.err.msg);
-		/* A misused counter says more than "map failed". */
-		if (s.app->map(mapout_emitter(mo), argv[i], data, len) != 0 &&
-		    sdk_counters_check(&s.err) == 0)
-			fatal("%s: map function of %s failed", argv[i],
-			    s.app->name);
-		if (sdk_counters_check(&s.err) == -1)
-			fatal("%s: %s", argv[i], s.err.msg);
-		input_unmap(data, len);
-	}
-	mapout_sort(mo);
-	s.out = output_open("mr-out-0", &s.err);
-	if (s.out == NULL)
-		fatal("%s", s.err.msg);
-	if (mapout_foreach_group(mo, 0, sequential_reduce, &s) == -1 ||
-	    sdk_counters_check(&s.err) == -1) {
-		output_abort(s.out);
-		fatal("%s", s.err.msg);
-	}
-	if (output_commit(s.out, NULL, &s.err) == -1)
-		fatal("%s", s.err.msg);
-	sequential_counters();
-	mapout_free(mo);
+	rc = sequential_run(&s, argv + optind + 1, argc - optind - 1);
+	if (rc == -1)
+		log_warn("%s", s.err.msg);
+	else
+		sequential_counters();
 	plugin_close(plugin);
-	jobdir_finish(jd, 1, 0);
-	return 0;
+	jobdir_finish(jd, rc == 0, 0);
+	return rc == 0 ? 0 : 1;
 }
