@@ -76,8 +76,10 @@ t_crash() {
 t_interrupt() {
 	local d=$T/interrupt p rc left
 
-	mkdir -p "$d"
-	(cd "$d" && MR_TEST_SLEEP=5 exec "$BIN/mrrun" -q -n 2 \
+	# Its own TMPDIR: the socket folder to check is this job's, whatever
+	# other mrrun jobs run, or once ran and were killed, on the machine.
+	mkdir -p "$d" "$T/interrupt.tmp"
+	(cd "$d" && TMPDIR=$T/interrupt.tmp MR_TEST_SLEEP=5 exec "$BIN/mrrun" -q -n 2 \
 		"$BIN/test/fixtures/slow.so" "${INPUTS[@]}") &
 	p=$!
 	sleep 1
@@ -101,8 +103,8 @@ t_interrupt() {
 		[ "$(readlink "$f" 2>/dev/null)" = "$d" ] && left=$((left + 1))
 	done
 	[ "$left" -eq 0 ] || { REASON="$left processes of the job left"; return 1; }
-	if compgen -G "${TMPDIR:-/tmp}/mrrun-*/mr.sock" >/dev/null; then
-		REASON="a socket was left behind"
+	if compgen -G "$T/interrupt.tmp/mrrun-*" >/dev/null; then
+		REASON="the socket folder was left behind: $(ls "$T/interrupt.tmp")"
 		return 1
 	fi
 }

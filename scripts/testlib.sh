@@ -307,11 +307,12 @@ compare_output() {
 
 # Checks the job folder once the job is done, for what a job must leave:
 # all of mr-out-0 .. mr-out-(NREDUCE-1) and no other mr-out-*, no .mrtmp-*
-# temporary file, no socket, and nothing but mr-X-Y, mr-out-Y and the names
+# temporary file, no intermediate file mr-X-Y (removed once the job is
+# done), no lock file, no socket, and nothing but mr-out-Y and the names
 # given as arguments.
 # shellcheck disable=SC2120 # the arguments are optional
 check_clean() {
-	local f i n=0 tmp=() other=() ok
+	local f i n=0 tmp=() inter=() other=() ok
 
 	for ((i = 0; i < NREDUCE; i++)); do
 		if [ ! -f "mr-out-$i" ]; then
@@ -330,10 +331,15 @@ check_clean() {
 		[ -e "$f" ] || [ -L "$f" ] || continue
 		if [[ $f == .mrtmp-* ]]; then
 			tmp+=("$f")
+		elif [[ $f =~ ^mr-[0-9]+-[0-9]+$ ]]; then
+			inter+=("$f")
 		elif [ "$f" = "${SOCK##*/}" ]; then
 			REASON="the coordinator left its socket $SOCK behind"
 			return 1
-		elif ! [[ $f =~ ^mr-(out-[0-9]+|[0-9]+-[0-9]+)$ ]]; then
+		elif [ "$f" = .mr-lock ]; then
+			REASON="the coordinator left its lock file .mr-lock behind"
+			return 1
+		elif ! [[ $f =~ ^mr-out-[0-9]+$ ]]; then
 			ok=0
 			for i in "$@"; do
 				[ "$f" = "$i" ] && ok=1
@@ -343,6 +349,10 @@ check_clean() {
 	done
 	if [ "${#tmp[@]}" -gt 0 ]; then
 		REASON="temporary files left behind: ${tmp[*]}"
+		return 1
+	fi
+	if [ "${#inter[@]}" -gt 0 ]; then
+		REASON="${#inter[@]} intermediate files left behind: ${inter[*]:0:3} ..."
 		return 1
 	fi
 	if [ "${#other[@]}" -gt 0 ]; then
