@@ -321,7 +321,7 @@ check_clean() {
 		fi
 	done
 	for f in mr-out-*; do
-		[ -e "$f" ] && n=$((n + 1))
+		[[ $f =~ ^mr-out-[0-9]+$ ]] && n=$((n + 1))
 	done
 	if [ "$n" -ne "$NREDUCE" ]; then
 		REASON="$n mr-out-* files rather than $NREDUCE"
