@@ -147,7 +147,11 @@ jobdir_take(const char *dir, const char *prog, int keep,
 		return -1;
 	}
 	for (int tries = 0; tries < JOBDIR_LOCK_TRIES; tries++) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		/* A holder has the file: a probe creates none. */
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
+		    (keep ? O_CREAT : 0), 0644);
+		if (fd == -1 && !keep && errno == ENOENT)
+			return 0;
 		if (fd == -1) {
 			err_sys(e, "%s: cannot create the job lock %s", dir,
 			    JOBDIR_LOCK_NAME);

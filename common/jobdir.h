@@ -69,8 +69,8 @@ void	jobdir_unlock(struct jobdir_lock *l);
 
 /*
  * Checks, without keeping it, that nobody holds the lock of `dir` now:
- * for a launcher that lets its child take the lock. Returns 0, or -1 with
- * e as jobdir_lock() sets it.
+ * for a launcher that lets its child take the lock. Creates no lock file.
+ * Returns 0, or -1 with e as jobdir_lock() sets it.
  */
 int	jobdir_probe(const char *dir, struct err *e);
 

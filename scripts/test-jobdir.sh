@@ -198,6 +198,7 @@ t_stale_outputs() {
 		return 1
 	run second "$MRRUN" -n 1 -r 3 wc "${INPUTS[@]}"
 	refused second "mrrun over mr-out-*" "^mrrun: $DIR: holds mr-out-0 " || return 1
+	[ ! -e .mr-lock ] || { REASON="the refused mrrun left a lock file"; return 1; }
 	run second "$SEQ" wc "${INPUTS[@]}"
 	refused second "mrsequential over mr-out-*" "^mrsequential: $DIR: holds mr-out-0 " ||
 		return 1

@@ -226,6 +226,12 @@ main(int argc, char **argv)
 		log_warn("--report: %s", e.msg);
 		return 1;
 	}
+	/* Resolved once, so that every worker runs the same file. */
+	if (plugin_find(argv[optind], app, sizeof app, &e) == -1)
+		fatal("%s", e.msg);
+	if (realpath(app, appabs) == NULL)
+		fatal("%s: %s", app, strerror(errno));
+
 	/*
 	 * The coordinator takes the folder; asked first here, a refusal
 	 * comes at once rather than after workers waited for its socket.
@@ -241,12 +247,6 @@ main(int argc, char **argv)
 		log_warn("%s", e.msg);
 		return 1;
 	}
-	/* Resolved once, so that every worker runs the same file. */
-	if (plugin_find(argv[optind], app, sizeof app, &e) == -1)
-		fatal("%s", e.msg);
-	if (realpath(app, appabs) == NULL)
-		fatal("%s: %s", app, strerror(errno));
-
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n == -1)
 		fatal("/proc/self/exe: %s", strerror(errno));
