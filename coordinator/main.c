@@ -422,6 +422,7 @@ main(int argc, char **argv)
 		report_inputs(report, names, sizes, (size_t)argc);
 	}
 	cfg.report = report;
+	cfg.keep_intermediates = keep;
 
 	inputs = split_inputs(names, argc, sizes, split_size, &ntasks);
 	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);

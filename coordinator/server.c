@@ -440,6 +440,9 @@ server_finish(struct server *s)
 		    "reached", (unsigned long long)s->refused,
 		    s->cfg->max_connections);
 
+	/* A straggling map attempt must not leave its files behind. */
+	sd.remove_intermediates = s->status == 0 &&
+	    !s->cfg->keep_intermediates;
 	task.kind_case = MR__TASK__KIND_SHUTDOWN;
 	task.shutdown = &sd;
 	env.msg_case = MR__ENVELOPE__MSG_TASK;

@@ -32,6 +32,7 @@ struct server_config {
 	int			 progress_mode;	/* enum progress_mode */
 	double			 progress_interval;	/* seconds between log lines */
 	struct report		*report;	/* --report, or NULL */
+	int			 keep_intermediates;	/* mr-X-Y stay when done */
 };
 
 struct server;

@@ -60,6 +60,8 @@ usage(FILE *f)
 	    plugin_dir());
 }
 
+static void worker_shutdown(const Mr__Shutdown *sd);
+
 /*
  * After a failed send, the coordinator may have said goodbye before it
  * closed: a Shutdown waiting in the socket means the job ended normally.
@@ -73,6 +75,7 @@ worker_lost(int fd, const char *why)
 	if (frame_recv(fd, &env, &e) == 1 &&
 	    env->msg_case == MR__ENVELOPE__MSG_TASK &&
 	    env->task->kind_case == MR__TASK__KIND_SHUTDOWN) {
+		worker_shutdown(env->task->shutdown);
 		frame_free(env);
 		log_debug("job done");
 		exit(0);
@@ -95,6 +98,13 @@ static struct buf worker_out = BUF_INIT;
 
 /* Where reduce tasks write mr-out-Y, when not the job folder (Welcome). */
 static char worker_out_dir[PATH_MAX];
+
+/* The map task run last, whose files a Shutdown may ask to remove. */
+static struct {
+	int		 valid;
+	uint32_t	 id;
+	uint32_t	 nreduce;
+} worker_last_map;
 
 static void
 worker_queue(int fd, const Mr__Envelope *env)
@@ -127,6 +137,26 @@ worker_recv(int fd)
 	if (rc == -1)
 		fatal("lost the coordinator: %s", e.msg);
 	return env;
+}
+
+/*
+ * The job is over. When it is done and its intermediate files are gone,
+ * those of the map task run last go too: an attempt given up on (a stopped
+ * or slow worker) may have written them after the coordinator cleaned up.
+ */
+static void
+worker_shutdown(const Mr__Shutdown *sd)
+{
+	char name[64];
+
+	if (sd == NULL || !sd->remove_intermediates || !worker_last_map.valid)
+		return;
+	for (uint32_t y = 0; y < worker_last_map.nreduce; y++) {
+		snprintf(name, sizeof name, "mr-%u-%u", worker_last_map.id, y);
+		if (unlink(name) == -1 && errno != ENOENT)
+			log_warn("%s: %s", name, strerror(errno));
+	}
+	worker_last_map.valid = 0;
 }
 
 /* Hello / Welcome; moves into the job folder so that names resolve. */
@@ -204,6 +234,10 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		spec.length = task->map->length;
 		spec.nreduce = task->map->n_reduce;
 		spec.memory = memory;
+		/* Set first: a failed attempt may have written some files. */
+		worker_last_map.valid = 1;
+		worker_last_map.id = spec.id;
+		worker_last_map.nreduce = spec.nreduce;
 		rc = maptask_run(app, &spec, &res, &e);
 	} else {
 		log_debug("attempt %llu: reduce task %u",
@@ -365,6 +399,7 @@ main(int argc, char **argv)
 			    (int)env->msg_case);
 		switch (env->task->kind_case) {
 		case MR__TASK__KIND_SHUTDOWN:
+			worker_shutdown(env->task->shutdown);
 			frame_free(env);
 			buf_free(&worker_out);
 			close(fd);
