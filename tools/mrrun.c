@@ -47,10 +47,10 @@ usage(FILE *f)
 "WORKERS workers running APP, then exits with the job's status. The\n"
 "outputs mr-out-* are written in the job folder (the current folder\n"
 "unless -C), or in -o DIR. A folder another job runs in, or that holds an\n"
-"earlier job's mr-out-Y or mr-X-Y, is refused (see --overwrite), before\n"
-"anything starts. APP is a path or a\n"
-"bare name such as wc, found as mrworker finds it ($MR_PLUGIN_PATH, then\n"
-"the installed plugins, then apps/ next to this program).\n"
+"earlier job's mr-out-Y or mr-X-Y, is refused before anything starts (see\n"
+"--overwrite). APP is a path or a bare name such as wc, found as mrworker\n"
+"finds it ($MR_PLUGIN_PATH, then the installed plugins, then apps/ next to\n"
+"this program).\n"
 "\n"
 "  -n, --workers N   workers to run (default: the number of processors); a\n"
 "                    worker that dies is replaced\n"
@@ -76,7 +76,7 @@ usage(FILE *f)
 "private socket folder is made.\n"
 "Exit status: the coordinator's (0 when every output is final, 1 when the\n"
 "job failed or was interrupted, 3 when the report could not be written),\n"
-"2 on a usage error.\n");
+"1 when a folder is refused, 2 on a usage error.\n");
 }
 
 static void
