@@ -146,6 +146,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	    p->pid);
 	w.worker_id = p->worker;
 	w.job_dir = (char *)p->srv->cfg->job_dir;
+	w.job_id = p->srv->cfg->job_id;
 	log_debug("%s joined", p->name);
 	if (p->srv->cfg->report != NULL)
 		report_worker_joined(p->srv->cfg->report, p->worker, p->pid,
@@ -433,8 +434,9 @@ server_unlisten(struct server *s)
 }
 
 /*
- * The job is over: no new workers, Shutdown to everyone, then leave once
- * the queues are flushed or after SERVER_LINGER seconds.
+ * The job is over (s->status says how): no new workers, Shutdown to
+ * everyone, busy workers included (they abandon their attempts), then
+ * leave once the queues are flushed or after SERVER_LINGER seconds.
  */
 static void
 server_finish(struct server *s)
@@ -455,6 +457,8 @@ server_finish(struct server *s)
 		    "reached", (unsigned long long)s->refused,
 		    s->cfg->max_connections);
 
+	/* Workers exit non-zero when the job they served failed. */
+	sd.failed = s->status != 0;
 	task.kind_case = MR__TASK__KIND_SHUTDOWN;
 	task.shutdown = &sd;
 	env.msg_case = MR__ENVELOPE__MSG_TASK;

@@ -25,6 +25,7 @@
 struct server_config {
 	struct sockaddr_un	 addr;		/* where to listen */
 	const char		*job_dir;	/* absolute; sent to workers */
+	uint64_t		 job_id;	/* sent to workers, in every mr-X-Y */
 	unsigned		 max_connections;
 	uint64_t		 input_bytes;	/* for the summary */
 	int			 progress_mode;	/* enum progress_mode */
