@@ -177,7 +177,10 @@ t_interrupt() {
 	local d=$T/interrupt p rc left
 
 	mkdir -p "$d"
-	(cd "$d" && MR_TEST_SLEEP=5 exec "$BIN/mrrun" -q -n 2 \
+	# A TMPDIR of its own, so that other mrrun jobs on the machine (whose
+	# socket folders are in /tmp too) cannot be taken for this one's.
+	mkdir -p "$T/interrupt.tmp"
+	(cd "$d" && MR_TEST_SLEEP=5 TMPDIR=$T/interrupt.tmp exec "$BIN/mrrun" -q -n 2 \
 		"$BIN/test/fixtures/slow.so" "${INPUTS[@]}") &
 	p=$!
 	sleep 1
@@ -201,8 +204,8 @@ t_interrupt() {
 		[ "$(readlink "$f" 2>/dev/null)" = "$d" ] && left=$((left + 1))
 	done
 	[ "$left" -eq 0 ] || { REASON="$left processes of the job left"; return 1; }
-	if compgen -G "${TMPDIR:-/tmp}/mrrun-*/mr.sock" >/dev/null; then
-		REASON="a socket was left behind"
+	if compgen -G "$T/interrupt.tmp/mrrun-*" >/dev/null; then
+		REASON="the socket folder was left behind: $(echo "$T"/interrupt.tmp/mrrun-*)"
 		return 1
 	fi
 }
