@@ -208,6 +208,23 @@ start_worker() {
 	WPID[$name]=$!
 }
 
+# Sends signal $1 to the coordinator itself (not the subshell that waits
+# for it, which would leave it running).
+kill_coordinator() {
+	local p line cpid=""
+
+	collect_tree
+	for p in ${TREE[@]+"${TREE[@]}"}; do
+		{ read -r line <"/proc/$p/stat"; } 2>/dev/null || continue
+		[[ $line == "$p (mrcoordinator) "* ]] && cpid=$p
+	done
+	if [ -z "$cpid" ]; then
+		REASON="cannot find the coordinator's process"
+		return 1
+	fi
+	kill "-$1" "$cpid"
+}
+
 # Waits for the coordinator; fails unless it exited 0.
 wait_coordinator() {
 	wait "$COORD_PID" 2>/dev/null
@@ -585,11 +602,11 @@ t_missing_intermediate() {
 
 # Intermediate files of another run in the same folder, with another
 # --reduces (as a killed coordinator's orphan workers used to link them
-# late): job 1 (2 partitions) leaves its mr-0-0 and mr-0-1; job 2 (3
-# partitions) runs both maps with worker A, then finds job 1's files in
-# place of its own mr-0-0 and mr-0-1. Its reduce must refuse them as
-# another job's, run map 0 again, and give the right output: read as its
-# own, they would split keys across partitions.
+# late): job 1 (2 partitions) has its two maps run, and is interrupted
+# before any reduce; job 2 (3 partitions) runs both maps with worker A,
+# then finds job 1's mr-0-0 and mr-0-1 in place of its own. Its reduce
+# must refuse them as another job's, run map 0 again, and give the right
+# output: read as its own, they would split keys across partitions.
 t_other_job() {
 	local fail_line
 
@@ -597,10 +614,15 @@ t_other_job() {
 	sequential wc "${JOB_INPUTS[@]}" || return 1
 	start_coordinator --reduces 2
 	wait_socket || return 1
-	start_worker J1 -- "$APPS/wc.so"
-	wait_coordinator || return 1
+	start_worker J1 -- --max-tasks 2 "$APPS/wc.so"
+	if ! poll 30 file_exists "$LOGS/J1.rc"; then
+		REASON="worker J1 (--max-tasks 2) did not leave within 30 s"
+		return 1
+	fi
 	workers_ok J1 || return 1
 	cp -- mr-0-0 mr-0-1 "$LOGS/" || { REASON="job 1 left no mr-0-0, mr-0-1"; return 1; }
+	kill_coordinator TERM || return 1
+	wait "$COORD_PID" 2>/dev/null
 	rm -f -- mr-*
 	mv -- "$CLOG" "$LOGS/coordinator-job1.log"
 	NREDUCE=3
@@ -711,22 +733,14 @@ t_plugin_crash() {
 # must abandon the attempt at once (exit 1, saying so) and link nothing
 # into the job folder, neither then nor when its map would have ended.
 t_coordinator_killed() {
-	local kill_at left cpid p line
+	local kill_at left
 
 	start_coordinator
 	wait_socket || return 1
 	start_worker A MR_TEST_SLEEP=3 -- "$FIX/slow.so"
 	wait_first_handout || return 1
 	sleep_until $((HTIME + 1000000))
-	# The coordinator itself, not the subshell waiting for it.
-	collect_tree
-	cpid=""
-	for p in "${TREE[@]}"; do
-		{ read -r line <"/proc/$p/stat"; } 2>/dev/null || continue
-		[[ $line == "$p (mrcoordinator) "* ]] && cpid=$p
-	done
-	[ -n "$cpid" ] || { REASON="cannot find the coordinator's process"; return 1; }
-	kill -KILL "$cpid"
+	kill_coordinator KILL || return 1
 	now
 	kill_at=$NOW
 	if ! poll 10 file_exists "$LOGS/A.rc"; then
