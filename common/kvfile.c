@@ -16,7 +16,6 @@
 
 /* Write buffer, and the read buffer of each stream (a merge holds many). */
 #define KVFILE_CHUNK (32 * 1024)
-#define KVFILE_TRAILER (1 + 8 + 4)
 
 struct kvwriter {
 	struct safefile	*file;
@@ -36,6 +35,7 @@ struct kvreader {
 	size_t		 crcdone;	/* buf[0..crcdone) already checksummed */
 	uint32_t	 crc;
 	uint64_t	 count;
+	uint64_t	 job;		/* the job id the header must hold */
 	int		 state;		/* 0 reading, 1 at verified end, -1 failed */
 };
 
@@ -113,7 +113,7 @@ kvwriter_put(struct kvwriter *w, const void *p, size_t n, struct err *e)
 }
 
 struct kvwriter *
-kvwriter_open(const char *path, struct err *e)
+kvwriter_open(const char *path, uint64_t job, struct err *e)
 {
 	struct kvwriter *w;
 
@@ -125,7 +125,8 @@ kvwriter_open(const char *path, struct err *e)
 	}
 	w->buf = xmalloc(KVFILE_CHUNK);
 	memcpy(w->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN);
-	w->used = KVFILE_MAGIC_LEN;
+	kvfile_put_le(w->buf + KVFILE_MAGIC_LEN, job, 8);
+	w->used = KVFILE_HEADER_LEN;
 	return w;
 }
 
@@ -163,7 +164,7 @@ kvwriter_count(const struct kvwriter *w)
 int
 kvwriter_commit(struct kvwriter *w, uint64_t *bytes, struct err *e)
 {
-	uint8_t trailer[KVFILE_TRAILER];
+	uint8_t trailer[KVFILE_TRAILER_LEN];
 	int rc = -1;
 
 	trailer[0] = 0;
@@ -193,13 +194,14 @@ kvwriter_abort(struct kvwriter *w)
 }
 
 struct kvreader *
-kvreader_open(const char *path, struct err *e)
+kvreader_open(const char *path, uint64_t job, struct err *e)
 {
 	struct kvreader *r;
 	struct stat st;
 
 	r = xcalloc(1, sizeof *r);
 	r->path = xstrdup(path);
+	r->job = job;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd == -1) {
 		err_sys(e, "%s", path);
@@ -210,7 +212,7 @@ kvreader_open(const char *path, struct err *e)
 		goto fail;
 	}
 	r->size = st.st_size;
-	if (r->size < KVFILE_MAGIC_LEN + KVFILE_TRAILER) {
+	if (r->size < KVFILE_HEADER_LEN + KVFILE_TRAILER_LEN) {
 		err_set(e, "%s: truncated (%llu bytes)", path,
 		    (unsigned long long)r->size);
 		goto fail;
@@ -291,6 +293,33 @@ kvreader_finish(struct kvreader *r, struct err *e)
 	return 0;
 }
 
+/* Checks the magic, the format version and the job id at the buffer's start. */
+static int
+kvreader_header(const struct kvreader *r, struct err *e)
+{
+	uint64_t job;
+
+	if (memcmp(r->buf, KVFILE_MAGIC, 4) == 0 &&
+	    memcmp(r->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN) != 0) {
+		err_set(e, "%s: intermediate file of format version %u, "
+		    "expected %u", r->path, r->buf[4],
+		    (unsigned)KVFILE_MAGIC[4]);
+		return -1;
+	}
+	if (memcmp(r->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN) != 0) {
+		err_set(e, "%s: not an intermediate file", r->path);
+		return -1;
+	}
+	job = kvfile_get_le(r->buf + KVFILE_MAGIC_LEN, 8);
+	if (job != r->job) {
+		err_set(e, "%s: written by another job (job id %016llx, this "
+		    "job's is %016llx)", r->path, (unsigned long long)job,
+		    (unsigned long long)r->job);
+		return -1;
+	}
+	return 0;
+}
+
 int
 kvreader_next(struct kvreader *r, const char **key, size_t *keylen,
     const char **value, size_t *valuelen, struct err *e)
@@ -304,13 +333,10 @@ kvreader_next(struct kvreader *r, const char **key, size_t *keylen,
 		return r->state == 1 ? 0 : -1;
 	}
 	if (r->pos == 0 && r->off == 0) {
-		if (kvreader_fill(r, KVFILE_MAGIC_LEN, e) == -1)
+		if (kvreader_fill(r, KVFILE_HEADER_LEN, e) == -1 ||
+		    kvreader_header(r, e) == -1)
 			goto fail;
-		if (memcmp(r->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN) != 0) {
-			err_set(e, "%s: not an intermediate file", r->path);
-			goto fail;
-		}
-		r->off = KVFILE_MAGIC_LEN;
+		r->off = KVFILE_HEADER_LEN;
 	}
 	/* Both varints fit in 20 bytes; the trailer guarantees 12 after them. */
 	left = r->size - (r->pos + r->off);
@@ -331,7 +357,8 @@ kvreader_next(struct kvreader *r, const char **key, size_t *keylen,
 	if (b <= 0)
 		goto corrupt;
 	left -= a + b;
-	if (klen > left || vlen > left - klen || left - klen - vlen < KVFILE_TRAILER)
+	if (klen > left || vlen > left - klen ||
+	    left - klen - vlen < KVFILE_TRAILER_LEN)
 		goto corrupt;
 	if (kvreader_fill(r, a + b + klen + vlen, e) == -1)
 		goto fail;

@@ -3,7 +3,8 @@
  *
  * Format (all integers little-endian, lengths as LEB128 varints):
  *
- *	"MRKV" 0x01 0x00 0x00 0x00		magic and format version
+ *	"MRKV" 0x02 0x00 0x00 0x00		magic and format version
+ *	u64 job id				the job that wrote it
  *	record*:  varint(keylen + 1) varint(valuelen) key value
  *	0x00					end of records
  *	u64 record count
@@ -11,7 +12,9 @@
  *
  * The reader verifies the trailer when it reaches the end, so a truncated
  * or corrupted file is reported (kvreader_next() returns -1) and never read
- * as valid. Records are not required to be sorted by this module; the map
+ * as valid, and so is a file of another job (another run in the same
+ * folder, another --reduces): the reader is given the job id it expects.
+ * Records are not required to be sorted by this module; the map
  * side writes them sorted by key and merge.h relies on it.
  */
 #ifndef MR_KVFILE_H
@@ -22,17 +25,22 @@
 
 #include "err.h"
 
-#define KVFILE_MAGIC "MRKV\1\0\0\0"
+#define KVFILE_MAGIC "MRKV\2\0\0\0"
 #define KVFILE_MAGIC_LEN 8
+/* The magic and the job id. */
+#define KVFILE_HEADER_LEN (KVFILE_MAGIC_LEN + 8)
+/* The end marker, the record count and the checksum. */
+#define KVFILE_TRAILER_LEN (1 + 8 + 4)
 
 struct kvwriter;
 struct kvreader;
 
 /*
- * Starts writing `path` (through a temporary file, see safefile.h; not
- * fsynced: the checksum catches a file torn by a machine crash).
+ * Starts writing `path` for job `job` (through a temporary file, see
+ * safefile.h; not fsynced: the checksum catches a file torn by a machine
+ * crash).
  */
-struct kvwriter	*kvwriter_open(const char *path, struct err *e);
+struct kvwriter	*kvwriter_open(const char *path, uint64_t job, struct err *e);
 
 /* Appends one record. Returns 0 or -1. */
 int	kvwriter_add(struct kvwriter *w, const void *key, size_t keylen,
@@ -47,13 +55,17 @@ int	kvwriter_commit(struct kvwriter *w, uint64_t *bytes, struct err *e);
 /* Discards the file; frees w. NULL is fine. */
 void	kvwriter_abort(struct kvwriter *w);
 
-/* Opens an intermediate file for reading. NULL and e set on failure. */
-struct kvreader	*kvreader_open(const char *path, struct err *e);
+/*
+ * Opens an intermediate file of job `job` for reading. NULL and e set on
+ * failure.
+ */
+struct kvreader	*kvreader_open(const char *path, uint64_t job, struct err *e);
 
 /*
  * Reads the next record. Returns 1 with the pointers set (valid until the
  * next call), 0 at a verified end of file, -1 with e set when the file is
- * truncated, corrupted or unreadable.
+ * truncated, corrupted, unreadable or written by another job than the one
+ * given to kvreader_open().
  */
 int	kvreader_next(struct kvreader *r, const char **key, size_t *keylen,
 	    const char **value, size_t *valuelen, struct err *e);

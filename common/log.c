@@ -2,6 +2,7 @@
  * log.c - messages on stderr and allocation helpers that die on out of memory.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,12 @@ log_init(const char *progname)
 	const char *slash = strrchr(progname, '/');
 
 	log_name = slash != NULL ? slash + 1 : progname;
+	/*
+	 * A reader of stderr that goes away (`2>&1 | head -n 1`) must not kill
+	 * a coordinator in the middle of a job: the write fails with EPIPE
+	 * instead, and is dropped. Sockets get the same treatment.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 const char *
@@ -80,7 +87,9 @@ log_vprint(const char *fmt, va_list ap)
 		buf[n++] = '\n';
 	else
 		buf[sizeof buf - 2] = '\n', n = sizeof buf - 1;
-	fwrite(buf, 1, n, stderr);
+	/* A message that cannot be written is dropped; the program goes on. */
+	if (fwrite(buf, 1, n, stderr) != (size_t)n)
+		clearerr(stderr);
 	if (log_after != NULL)
 		log_after(log_hook_arg);
 	errno = saved;

@@ -9,7 +9,12 @@
 
 #include <stdarg.h>
 
-/* Sets the prefix of every message (usually the program name). */
+/*
+ * Sets the prefix of every message (usually the program name), and ignores
+ * SIGPIPE for the whole process: a message whose reader went away (stderr
+ * piped into `head`), like a write to a closed socket, then fails instead
+ * of killing the program. Messages that cannot be written are dropped.
+ */
 void	log_init(const char *progname);
 
 /* The prefix given to log_init(). */

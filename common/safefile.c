@@ -25,6 +25,10 @@ struct safefile {
 	int	 flags;
 };
 
+/* Asked before any file gets its final name (safefile_set_guard()). */
+static int (*safefile_guard)(void *, struct err *);
+static void *safefile_guard_arg;
+
 /* Makes temporary names unique within the process; the pid across processes. */
 static unsigned long safefile_seq;
 
@@ -208,6 +212,13 @@ safefile_size(const struct safefile *f)
 	return f->size;
 }
 
+void
+safefile_set_guard(int (*guard)(void *, struct err *), void *arg)
+{
+	safefile_guard = guard;
+	safefile_guard_arg = arg;
+}
+
 int
 safefile_commit(struct safefile *f, struct err *e)
 {
@@ -217,6 +228,12 @@ safefile_commit(struct safefile *f, struct err *e)
 		goto fail;
 	if (!(f->flags & SAFEFILE_NOSYNC) && fsync(f->fd) == -1) {
 		err_sys(e, "%s: fsync", f->path);
+		goto fail;
+	}
+	/* Last, so that nothing slow comes between the check and the link. */
+	if (safefile_guard != NULL &&
+	    safefile_guard(safefile_guard_arg, e) == -1) {
+		err_prefix(e, "%s: not linked", f->path);
 		goto fail;
 	}
 	if (f->tmp == NULL) {

@@ -54,6 +54,15 @@ int	safefile_commit(struct safefile *f, struct err *e);
 void	safefile_abort(struct safefile *f);
 
 /*
+ * A check made just before each commit gives a file its final name (link
+ * or rename): guard(arg, e) returns 0 to go on, or -1 with e set, and the
+ * commit then fails and removes the file instead. A worker sets one so
+ * that nothing more is linked into the job folder once its coordinator is
+ * gone. One per process; NULL (the default) checks nothing.
+ */
+void	safefile_set_guard(int (*guard)(void *arg, struct err *e), void *arg);
+
+/*
  * Checks, without writing anything, that `path` could be made final later:
  * not empty, not a folder, in an existing folder this process may create
  * files in. Returns 0, or -1 with e saying what is wrong, so that a typo

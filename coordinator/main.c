@@ -1,6 +1,7 @@
 /*
  * main.c - mrcoordinator: checks the command line and runs one job.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -205,6 +206,26 @@ split_inputs(char *const *files, int n, const uint64_t *sizes,
 	return in;
 }
 
+/*
+ * The job's identity: 64 random bits, so that intermediate files left by
+ * another run (a killed coordinator's orphan workers) are never taken for
+ * this one's. A named concept of its own, apart from any per-run count.
+ */
+static uint64_t
+draw_job_id(void)
+{
+	uint64_t id = 0;
+	ssize_t n;
+
+	do
+		n = getrandom(&id, sizeof id, 0);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof id)
+		fatal("getrandom: %s", n == -1 ? strerror(errno) :
+		    "short read");
+	return id;
+}
+
 /* Parses a size in bytes with an optional K, M or G suffix (powers of 1024). */
 static int
 parse_size(const char *s, uint64_t *out)
@@ -407,6 +428,8 @@ main(int argc, char **argv)
 	}
 	cfg.job_dir = jobdir_path(jd);
 	cfg.output_dir = jobdir_output_path(jd);
+	cfg.job_id = draw_job_id();
+	log_debug("job id %016llx", (unsigned long long)cfg.job_id);
 
 	cfg.max_connections = maxconn;
 	cfg.progress_interval = progress;

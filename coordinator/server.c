@@ -148,6 +148,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	if (p->srv->cfg->output_dir != NULL &&
 	    strcmp(p->srv->cfg->output_dir, p->srv->cfg->job_dir) != 0)
 		w.output_dir = (char *)p->srv->cfg->output_dir;
+	w.job_id = p->srv->cfg->job_id;
 	log_debug("%s joined", p->name);
 	if (p->srv->cfg->report != NULL)
 		report_worker_joined(p->srv->cfg->report, p->worker, p->pid,
@@ -419,8 +420,9 @@ server_unlisten(struct server *s)
 }
 
 /*
- * The job is over: no new workers, Shutdown to everyone, then leave once
- * the queues are flushed or after SERVER_LINGER seconds.
+ * The job is over (s->status says how): no new workers, Shutdown to
+ * everyone, busy workers included (they abandon their attempts), then
+ * leave once the queues are flushed or after SERVER_LINGER seconds.
  */
 static void
 server_finish(struct server *s)
@@ -443,6 +445,8 @@ server_finish(struct server *s)
 	/* A straggling map attempt must not leave its files behind. */
 	sd.remove_intermediates = s->status == 0 &&
 	    !s->cfg->keep_intermediates;
+	/* Workers exit non-zero when the job they served failed. */
+	sd.failed = s->status != 0;
 	task.kind_case = MR__TASK__KIND_SHUTDOWN;
 	task.shutdown = &sd;
 	env.msg_case = MR__ENVELOPE__MSG_TASK;

@@ -27,6 +27,7 @@ struct server_config {
 	const char		*job_dir;	/* absolute; sent to workers */
 	const char		*output_dir;	/* absolute; mr-out-Y go there;
 					   NULL: the job folder */
+	uint64_t		 job_id;	/* sent to workers, in every mr-X-Y */
 	unsigned		 max_connections;
 	uint64_t		 input_bytes;	/* for the summary */
 	int			 progress_mode;	/* enum progress_mode */

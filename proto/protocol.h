@@ -10,7 +10,7 @@
 #define MR_PROTOCOL_H
 
 /* Bumped on any incompatible change to mr.proto or to the framing. */
-#define MR_PROTOCOL_VERSION 1
+#define MR_PROTOCOL_VERSION 2
 
 /* Size of the length prefix. */
 #define MR_FRAME_HEADER 4

@@ -2,8 +2,11 @@
 #
 # test-faults.sh - black-box fault tests of mrcoordinator and mrworker:
 # workers killed or stopped in the middle of a task, write errors on
-# intermediate and output files, a corrupt or missing intermediate file, a
-# plugin that crashes, and bad command lines.
+# intermediate and output files, a corrupt or missing intermediate file,
+# intermediate files of another run, a plugin that crashes, a coordinator
+# killed under a busy worker, a job that ends while a worker is stuck in
+# its plugin, a job that fails, a reader of the coordinator's stderr that
+# goes away, and bad command lines.
 #
 # usage: scripts/test-faults.sh [TEST...]
 #
@@ -11,7 +14,8 @@
 # gencorpus, and prints one line per test, "PASS: NAME (SECONDSs)" followed by
 # what it measured, or "FAIL: NAME: REASON", then "N passed, M failed". Exits
 # 0 iff none failed. It builds nothing: run `make` and `make test` (or make
-# BUILD/test/fixtures/{slow,segv,failwrite,notplugin,oldabi}.so) first.
+# BUILD/test/fixtures/{slow,segv,failwrite,failmap,notplugin,oldabi}.so)
+# first.
 #
 # Environment:
 #   BUILD=DIR  folder of the programs, relative to the repository root or
@@ -42,7 +46,9 @@ export LC_ALL=C
 PROG=${0##*/}
 ALL_TESTS=(kill-worker stop-worker write-error-output write-error-intermediate
 	write-error-unnamed
-	corrupt-intermediate missing-intermediate plugin-crash bad-command-lines)
+	corrupt-intermediate missing-intermediate other-job plugin-crash
+	coordinator-killed job-over-busy job-failed stderr-closed
+	bad-command-lines)
 TIMEOUT=(timeout -k 2s 120s)
 SHORT_TIMEOUT=(timeout -k 2s 5s)
 NINPUTS=4
@@ -200,6 +206,23 @@ start_worker() {
 		echo "$?" >"$LOGS/$name.rc"
 	) >>"$LOGS/$name.log" 2>&1 &
 	WPID[$name]=$!
+}
+
+# Sends signal $1 to the coordinator itself (not the subshell that waits
+# for it, which would leave it running).
+kill_coordinator() {
+	local p line cpid=""
+
+	collect_tree
+	for p in ${TREE[@]+"${TREE[@]}"}; do
+		{ read -r line <"/proc/$p/stat"; } 2>/dev/null || continue
+		[[ $line == "$p (mrcoordinator) "* ]] && cpid=$p
+	done
+	if [ -z "$cpid" ]; then
+		REASON="cannot find the coordinator's process"
+		return 1
+	fi
+	kill "-$1" "$cpid"
 }
 
 # Waits for the coordinator; fails unless it exited 0.
@@ -577,6 +600,58 @@ t_missing_intermediate() {
 	intermediate_test missing
 }
 
+# Intermediate files of another run in the same folder, with another
+# --reduces (as a killed coordinator's orphan workers used to link them
+# late): job 1 (2 partitions) has its two maps run, and is interrupted
+# before any reduce; job 2 (3 partitions) runs both maps with worker A,
+# then finds job 1's mr-0-0 and mr-0-1 in place of its own. Its reduce
+# must refuse them as another job's, run map 0 again, and give the right
+# output: read as its own, they would split keys across partitions.
+t_other_job() {
+	local fail_line
+
+	JOB_INPUTS=("${INPUTS[@]:0:2}")
+	sequential wc "${JOB_INPUTS[@]}" || return 1
+	start_coordinator --reduces 2
+	wait_socket || return 1
+	start_worker J1 -- --max-tasks 2 "$APPS/wc.so"
+	if ! poll 30 file_exists "$LOGS/J1.rc"; then
+		REASON="worker J1 (--max-tasks 2) did not leave within 30 s"
+		return 1
+	fi
+	workers_ok J1 || return 1
+	cp -- mr-0-0 mr-0-1 "$LOGS/" || { REASON="job 1 left no mr-0-0, mr-0-1"; return 1; }
+	kill_coordinator TERM || return 1
+	wait "$COORD_PID" 2>/dev/null
+	rm -f -- mr-*
+	mv -- "$CLOG" "$LOGS/coordinator-job1.log"
+	NREDUCE=3
+	start_coordinator --reduces 3
+	wait_socket || return 1
+	start_worker A -- --max-tasks 2 "$APPS/wc.so"
+	if ! poll 30 file_exists "$LOGS/A.rc"; then
+		REASON="worker A (--max-tasks 2) did not leave within 30 s"
+		return 1
+	fi
+	workers_ok A || return 1
+	cp -- "$LOGS/mr-0-0" "$LOGS/mr-0-1" . || { REASON="cannot plant job 1's files"; return 1; }
+	start_worker B -- "$APPS/wc.so"
+	wait_coordinator || return 1
+	fail_line=$(grep -E '^mrcoordinator: worker [0-9]+ \(pid [0-9]+\): attempt [0-9]+ failed: ' "$CLOG" | head -n 1)
+	if [[ $fail_line != *"mr-0-"[01]": written by another job"* ]]; then
+		REASON="no reduce refused job 1's file as another job's: ${fail_line:-no failure logged}"
+		return 1
+	fi
+	if [ "$(grep -c -E '\): attempt [0-9]+: map task 0$' "$CLOG")" -lt 2 ]; then
+		REASON="map task 0 was not run again"
+		return 1
+	fi
+	DETAIL="reduce failed (${fail_line#*failed: }); map task 0 ran again"
+	compare_correct || return 1
+	workers_ok B || return 1
+	check_clean
+}
+
 # A plugin whose map dies of SIGSEGV once in the job: the coordinator sees
 # the worker's connection close, another worker runs that map task, and the
 # job completes with nocrash's output. Three workers, so that two are left.
@@ -652,6 +727,107 @@ t_plugin_crash() {
 	fi
 	DETAIL="worker $crashed (pid $pid) died of SIGSEGV in map task $task (attempt $attempt); retried as $retry; job done in $took s (task timeout 10 s)"
 	check_clean mr-segv-once
+}
+
+# The coordinator is SIGKILLed while worker A is 1 s into a 3 s map: A
+# must abandon the attempt at once (exit 1, saying so) and link nothing
+# into the job folder, neither then nor when its map would have ended.
+t_coordinator_killed() {
+	local kill_at left
+
+	start_coordinator
+	wait_socket || return 1
+	start_worker A MR_TEST_SLEEP=3 -- "$FIX/slow.so"
+	wait_first_handout || return 1
+	sleep_until $((HTIME + 1000000))
+	kill_coordinator KILL || return 1
+	now
+	kill_at=$NOW
+	if ! poll 10 file_exists "$LOGS/A.rc"; then
+		REASON="worker A did not exit within 10 s of the coordinator's death"
+		return 1
+	fi
+	worker_rc A
+	if [ $((SEEN - kill_at)) -ge 1500000 ]; then
+		REASON="worker A exited $(secs $((SEEN - kill_at)))s after the coordinator's death: it finished its attempt"
+		return 1
+	fi
+	[ "$RC" = 1 ] || { REASON="worker A exited with status $RC, not 1"; return 1; }
+	grep -q "lost the coordinator while attempt $HATTEMPT ran; attempt abandoned" "$LOGS/A.log" ||
+		{ REASON="worker A did not say it abandoned attempt $HATTEMPT"; return 1; }
+	sleep_until $((HTIME + 3500000))
+	left=$(find . -maxdepth 1 -name 'mr-*' | head -n 3)
+	[ -z "$left" ] || { REASON="files linked after the coordinator died: $left"; return 1; }
+	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, 1 s into its 3 s map; nothing linked"
+}
+
+# The job ends (done by worker B after A's task timed out) while worker A
+# is stuck in its plugin (a map that sleeps for a day): the Shutdown must
+# end A too, with status 0 since the job is done, and A links nothing.
+t_job_over_busy() {
+	local end_at
+
+	sequential nocrash "${JOB_INPUTS[@]}" || return 1
+	start_coordinator --task-timeout 1
+	wait_socket || return 1
+	start_worker A MR_TEST_SLEEP=86400 -- "$FIX/slow.so"
+	wait_first_handout || return 1
+	start_worker B MR_TEST_SLEEP=0 -- "$FIX/slow.so"
+	wait_coordinator || return 1
+	now
+	end_at=$NOW
+	if ! poll 5 file_exists "$LOGS/A.rc"; then
+		REASON="worker A, stuck in its map, still runs 5 s after the job ended"
+		return 1
+	fi
+	worker_rc A
+	[ "$RC" = 0 ] || { REASON="worker A exited with status $RC, not 0 (the job is done)"; return 1; }
+	workers_ok B || return 1
+	compare_correct || return 1
+	DETAIL="worker A, stuck in map task $HTASK, left $(msecs $((SEEN - end_at))) ms after the coordinator"
+	check_clean
+}
+
+# A job whose every map fails: the coordinator exits 1, and so must the
+# worker that served it.
+t_job_failed() {
+	start_coordinator
+	wait_socket || return 1
+	start_worker A -- "$FIX/failmap.so"
+	wait "$COORD_PID" 2>/dev/null
+	[ "$(cat "$LOGS/coordinator.rc" 2>/dev/null)" = 1 ] ||
+		{ REASON="the coordinator exited with status $(cat "$LOGS/coordinator.rc" 2>/dev/null), not 1"; return 1; }
+	log_has '^mrcoordinator: job failed: ' ||
+		{ REASON="the coordinator did not say the job failed"; return 1; }
+	worker_rc A
+	[ "$RC" = 1 ] || { REASON="worker A exited with status $RC after a failed job, not 1"; return 1; }
+	DETAIL="${MATCH#mrcoordinator: }; worker exit status 1"
+}
+
+# The reader of the coordinator's stderr goes away after the first line
+# (`mrcoordinator ... 2>&1 | head -n 1`): the coordinator must not die of
+# SIGPIPE at its next log line, and the job must end done.
+t_stderr_closed() {
+	sequential nocrash "${JOB_INPUTS[@]}" || return 1
+	rm -f "$LOGS/coordinator.rc"
+	(
+		"${TIMEOUT[@]}" "$COORD" -v --socket "$SOCK" "${JOB_INPUTS[@]}" 2>&1 |
+			head -n 1 >"$CLOG"
+		echo "${PIPESTATUS[0]}" >"$LOGS/coordinator.rc"
+	) &
+	COORD_PID=$!
+	wait_socket || return 1
+	start_worker A MR_TEST_SLEEP=0.2 -- "$FIX/slow.so"
+	start_worker B MR_TEST_SLEEP=0.2 -- "$FIX/slow.so"
+	wait "$COORD_PID" 2>/dev/null
+	if [ "$(cat "$LOGS/coordinator.rc" 2>/dev/null)" = 141 ]; then
+		REASON="the coordinator died of SIGPIPE (status 141)"
+		return 1
+	fi
+	coordinator_status "$LOGS/coordinator.rc" coordinator || return 1
+	compare_correct || return 1
+	workers_ok A B || return 1
+	check_clean
 }
 
 # --- bad command lines
@@ -816,6 +992,9 @@ for t in "${SELECTED[@]}"; do
 	write-error-*) need+=("$FIX/failwrite.so" "$APPS/wc.so") ;;
 	*-intermediate) need+=("$APPS/nocrash.so") ;;
 	plugin-crash) need+=("$FIX/segv.so" "$APPS/nocrash.so") ;;
+	other-job) need+=("$APPS/wc.so") ;;
+	coordinator-killed | job-over-busy | stderr-closed) need+=("$FIX/slow.so" "$APPS/nocrash.so") ;;
+	job-failed) need+=("$FIX/failmap.so") ;;
 	bad-command-lines) need+=("$FIX/notplugin.so" "$FIX/oldabi.so" "$APPS/wc.so") ;;
 	esac
 done

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # test-mrrun.sh - black-box tests of mrrun, the one-command job: its output
-# equals mrsequential's, workers that die are replaced until the job ends,
+# equals mrsequential's, workers that die are replaced until the job ends
+# (one that exits with status 0 in the middle of a map too), workers still
+# running when the job is over are stopped (a stopped one killed after the
+# grace period), a reader of its stderr that goes away costs nothing,
 # Ctrl-C ends everything and leaves nothing behind, bad arguments are clear
 # errors. Prints "PASS: name (Ns)" / "FAIL: name: reason" per test and
 # "N passed, M failed" last; exit status 0 iff none failed.
@@ -15,7 +18,8 @@ case $BUILD in
 /*) BIN=$BUILD ;;
 *) BIN=$ROOT/$BUILD ;;
 esac
-ALL_TESTS=(output crash interrupt errors)
+ALL_TESTS=(output crash exit0 stuck-worker stderr-closed interrupt errors)
+FIX=$BIN/test/fixtures
 TIMEOUT=(timeout -k 2s 120s)
 PASSED=0
 FAILED=0
@@ -60,7 +64,7 @@ t_crash() {
 		{ REASON="mrrun exited with status $?"; return 1; }
 	outputs "$d" | cmp -s - "$T/nocrash.seq/sorted" ||
 		{ REASON="output differs from nocrash's"; return 1; }
-	grep -q 'a worker died' "$T/crash.log" ||
+	grep -Eq 'a worker (died|exited)' "$T/crash.log" ||
 		{ REASON="no worker died, so nothing was tested"; return 1; }
 	# The summary counts the tasks lost with their workers.
 	grep -Eq 'run again \([0-9]+ timed out, [1-9][0-9]* lost with their worker, 0 failed\)' \
@@ -69,6 +73,102 @@ t_crash() {
 	grep -Eq 'input [0-9.]+ MB, intermediate [0-9.]+ MB, output [0-9.]+ MB' \
 	    "$T/crash.log" ||
 		{ REASON="no byte counts in the summary"; return 1; }
+}
+
+# A plugin that calls exit(0) in a map (once in the job): status 0 is no
+# sign that the job is over; the only worker is replaced and the job ends.
+t_exit0() {
+	local d=$T/exit0 rc
+
+	mkdir -p "$d" && sequential nocrash || return 1
+	(cd "$d" && timeout -k 2s 30s "$BIN/mrrun" -n 1 --reduces 3 \
+		"$FIX/exit0.so" "${INPUTS[@]}") 2>"$T/exit0.log"
+	rc=$?
+	case $rc in
+	0) ;;
+	124 | 137) REASON="mrrun still running after 30 s: the worker that exited 0 was not replaced"; return 1 ;;
+	*) REASON="mrrun exited with status $rc"; return 1 ;;
+	esac
+	[ -e "$d/mr-exit0-once" ] ||
+		{ REASON="no map called exit(0), so nothing was tested"; return 1; }
+	grep -q 'a worker exited (status 0) before the job was over; starting another' \
+	    "$T/exit0.log" ||
+		{ REASON="mrrun did not say it replaced the worker"; return 1; }
+	outputs "$d" | cmp -s - "$T/nocrash.seq/sorted" ||
+		{ REASON="output differs from nocrash's"; return 1; }
+}
+
+# Prints the pids of the processes named $2 whose parent is process $1.
+children_of() {
+	local f line rest comm
+
+	for f in /proc/[0-9]*/stat; do
+		{ read -r line <"$f"; } 2>/dev/null || continue
+		comm=${line#*(}
+		comm=${comm%%)*}
+		rest=${line##*) }
+		rest=${rest#* }
+		[ "$comm" = "$2" ] && [ "${rest%% *}" = "$1" ] &&
+			printf '%s\n' "${line%% *}"
+	done
+}
+
+# A worker of mrrun stopped with SIGSTOP (so stuck for good, whatever it
+# would do by itself) outlives the job: once the coordinator has exited,
+# mrrun sends it SIGTERM and after its 2 s grace period SIGKILL, and
+# exits with the job's status rather than wait for it forever.
+t_stuck_worker() {
+	local d=$T/stuck p mr="" w="" rc start end i
+
+	mkdir -p "$d" && sequential nocrash || return 1
+	start=$(date +%s%N)
+	(cd "$d" && MR_TEST_SLEEP=0.2 exec timeout -k 2s 60s "$BIN/mrrun" \
+		-n 2 --reduces 2 "$FIX/slow.so" "${INPUTS[@]}") \
+		2>"$T/stuck.log" &
+	p=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -n "$mr" ] || mr=$(children_of "$p" mrrun | head -n 1)
+		[ -n "$mr" ] && w=$(children_of "$mr" mrworker | head -n 1)
+		[ -n "$w" ] && break
+		sleep 0.05
+	done
+	[ -n "$w" ] || { REASON="no worker of mrrun showed up"; return 1; }
+	kill -STOP "$w"
+	wait "$p"
+	rc=$?
+	end=$(date +%s%N)
+	case $rc in
+	0) ;;
+	124 | 137) kill -KILL "$w" 2>/dev/null
+		REASON="mrrun still running after 60 s: it waits for the stopped worker"; return 1 ;;
+	*) REASON="mrrun exited with status $rc"; return 1 ;;
+	esac
+	if [ -e "/proc/$w" ] && [ "$(cut -d' ' -f3 "/proc/$w/stat" 2>/dev/null)" != Z ]; then
+		kill -KILL "$w"
+		REASON="the stopped worker $w is still there after mrrun exited"
+		return 1
+	fi
+	grep -q 'worker(s) still running 2 s after SIGTERM; killed' "$T/stuck.log" ||
+		{ REASON="mrrun did not say it killed the worker"; return 1; }
+	outputs "$d" | cmp -s - "$T/nocrash.seq/sorted" ||
+		{ REASON="output differs from nocrash's"; return 1; }
+	DETAIL=" — worker killed; mrrun took $(((end - start) / 1000000)) ms in all"
+}
+
+# The reader of mrrun's stderr (shared by the coordinator and the workers)
+# goes away after the first line: nobody dies of SIGPIPE, the job is done.
+t_stderr_closed() {
+	local d=$T/stderr rc
+
+	mkdir -p "$d" && sequential nocrash || return 1
+	(cd "$d" && MR_TEST_SLEEP=0.2 "${TIMEOUT[@]}" "$BIN/mrrun" -n 2 \
+		"$FIX/slow.so" "${INPUTS[@]}" 2>&1 | head -n 1 >/dev/null;
+		exit "${PIPESTATUS[0]}")
+	rc=$?
+	[ "$rc" -eq 0 ] ||
+		{ REASON="mrrun exited with status $rc (141: SIGPIPE)"; return 1; }
+	outputs "$d" | cmp -s - "$T/nocrash.seq/sorted" ||
+		{ REASON="output differs from nocrash's"; return 1; }
 }
 
 # SIGINT to mrrun (as Ctrl-C would) mid-job: status 1, no process of the
@@ -133,9 +233,11 @@ SELECTED=("$@")
 for t in "${SELECTED[@]}"; do
 	REASON=""
 	start=$(date +%s%N)
-	if "t_$t"; then
-		printf 'PASS: %s (%ss)\n' "$t" "$(awk -v a="$start" \
-		    -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')"
+	DETAIL=""
+	if "t_${t//-/_}"; then
+		printf 'PASS: %s (%ss)%s\n' "$t" "$(awk -v a="$start" \
+		    -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')" \
+		    "$DETAIL"
 		PASSED=$((PASSED + 1))
 	else
 		printf 'FAIL: %s: %s\n' "$t" "${REASON:-failed}"

@@ -192,18 +192,23 @@ t_after_end() {
 # Status clients that misbehave are dropped (or answered as documented),
 # mrctl still works, and the job still finishes with the right output.
 t_hostile_clients() {
-	local spec mode expect got
+	local spec mode expect got v
+
+	# The version the programs speak, as the coordinator answers with it.
+	v=$(sed -n 's/^#define MR_PROTOCOL_VERSION \([0-9][0-9]*\)$/\1/p' \
+		"$ROOT/proto/protocol.h")
+	[ -n "$v" ] || { REASON="no MR_PROTOCOL_VERSION in proto/protocol.h"; return 1; }
 
 	sequential nocrash "${INPUTS[@]}" || return 1
 	start_job 1 2 --progress 0 || return 1
 	for spec in \
 		"random+4096|closed" \
 		"junk|closed" \
-		"status|reply status version=1 tasks=9, open" \
+		"status|reply status version=$v tasks=9, open" \
 		"status-twice|closed" \
-		"status-bad-version|reply status version=1, closed" \
-		"hello-after-status|reply status version=1 tasks=9, closed" \
-		"status-after-hello|reply welcome version=1 worker=[0-9]+, closed"; do
+		"status-bad-version|reply status version=$v, closed" \
+		"hello-after-status|reply status version=$v tasks=9, closed" \
+		"status-after-hello|reply welcome version=$v worker=[0-9]+, closed"; do
 		mode=${spec%%|*}
 		expect=${spec#*|}
 		got=$("$HOSTILE" --socket "$SOCK" --wait 1 ${mode//+/ } 2>>"$LOGS/hostile.log")

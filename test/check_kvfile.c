@@ -31,6 +31,10 @@ struct rec {
 
 #define R(k, v) { k, sizeof k - 1, v, sizeof v - 1 }
 
+/* The job id files are written with, and another job's. */
+#define TEST_JOB UINT64_C(0x1122334455667788)
+#define OTHER_JOB UINT64_C(0xdeadbeef)
+
 /*
  * Every tcase gets a root folder made and removed by an unchecked fixture
  * (in the parent process, so it goes even when a test fails or crashes);
@@ -109,7 +113,7 @@ static void
 write_records(const char *file, const struct rec *r, size_t n)
 {
 	struct err e = { "" };
-	struct kvwriter *w = kvwriter_open(file, &e);
+	struct kvwriter *w = kvwriter_open(file, TEST_JOB, &e);
 	uint64_t bytes = 0;
 	struct stat st;
 
@@ -130,7 +134,7 @@ static void
 read_expect(const char *file, const struct rec *r, size_t n)
 {
 	struct err e = { "" };
-	struct kvreader *rd = kvreader_open(file, &e);
+	struct kvreader *rd = kvreader_open(file, TEST_JOB, &e);
 	const char *k, *v;
 	size_t kl, vl;
 
@@ -161,7 +165,7 @@ read_expect(const char *file, const struct rec *r, size_t n)
 static long
 read_status(const char *file, struct err *e)
 {
-	struct kvreader *rd = kvreader_open(file, e);
+	struct kvreader *rd = kvreader_open(file, TEST_JOB, e);
 	const char *k, *v;
 	size_t kl, vl;
 	long n = 0;
@@ -228,9 +232,12 @@ START_TEST(test_empty_file)
 
 	write_records(f, NULL, 0);
 	data = slurp(f, &n);
-	/* Magic, end marker, u64 count, u32 CRC. */
-	ck_assert_uint_eq(n, KVFILE_MAGIC_LEN + 1 + 8 + 4);
+	/* Magic, job id, end marker, u64 count, u32 CRC. */
+	ck_assert_uint_eq(n, KVFILE_MAGIC_LEN + 8 + 1 + 8 + 4);
 	ck_assert_int_eq(memcmp(data, KVFILE_MAGIC, KVFILE_MAGIC_LEN), 0);
+	for (int i = 0; i < 8; i++)
+		ck_assert_uint_eq(data[KVFILE_MAGIC_LEN + i],
+		    (uint8_t)(TEST_JOB >> (8 * i)));
 	ck_assert_uint_eq(crc32c(0, data, n - 4),
 	    (uint32_t)data[n - 4] | (uint32_t)data[n - 3] << 8 |
 	    (uint32_t)data[n - 2] << 16 | (uint32_t)data[n - 1] << 24);
@@ -284,7 +291,7 @@ START_TEST(test_many_records)
 	const char *f = path("many");
 	enum { N = 100000 };
 	struct err e = { "" };
-	struct kvwriter *w = kvwriter_open(f, &e);
+	struct kvwriter *w = kvwriter_open(f, TEST_JOB, &e);
 	struct kvreader *rd;
 	char kb[32], vb[32];
 	const char *k, *v;
@@ -299,7 +306,7 @@ START_TEST(test_many_records)
 	}
 	ck_assert_uint_eq(kvwriter_count(w), N);
 	ck_assert_int_eq(kvwriter_commit(w, NULL, &e), 0);
-	rd = kvreader_open(f, &e);
+	rd = kvreader_open(f, TEST_JOB, &e);
 	ck_assert_ptr_nonnull(rd);
 	for (int i = 0; i < N; i++) {
 		int a = snprintf(kb, sizeof kb, "key%07d", i);
@@ -440,7 +447,12 @@ START_TEST(test_wrong_magic)
 
 	write_records(f, small, NSMALL);
 	data = slurp(f, &n);
-	data[4] = 2;	/* another format version */
+	data[4] = 1;	/* another format version */
+	write_file(t, data, n);
+	ck_assert_int_eq(read_status(t, &e), -1);
+	ck_assert_msg(strstr(e.msg, "format version 1, expected 2") != NULL,
+	    "message: %s", e.msg);
+	data[0] = 'X';	/* not even the magic */
 	write_file(t, data, n);
 	ck_assert_int_eq(read_status(t, &e), -1);
 	ck_assert_msg(strstr(e.msg, "not an intermediate file") != NULL,
@@ -452,7 +464,7 @@ START_TEST(test_wrong_magic)
 	ck_assert_str_ne(e.msg, "");
 	/* Missing file. */
 	e.msg[0] = '\0';
-	ck_assert_ptr_null(kvreader_open(path("nonexistent"), &e));
+	ck_assert_ptr_null(kvreader_open(path("nonexistent"), TEST_JOB, &e));
 	ck_assert_ptr_nonnull(strstr(e.msg, "nonexistent"));
 	free(data);
 }
@@ -461,7 +473,7 @@ END_TEST
 START_TEST(test_writer_abort)
 {
 	struct err e = { "" };
-	struct kvwriter *w = kvwriter_open(path("mr-0-0"), &e);
+	struct kvwriter *w = kvwriter_open(path("mr-0-0"), TEST_JOB, &e);
 	char names[1024];
 
 	ck_assert_ptr_nonnull(w);
@@ -489,7 +501,7 @@ START_TEST(test_writer_commit)
 	char names[1024];
 	struct stat st;
 
-	w = kvwriter_open(path("mr-1-2"), &e);
+	w = kvwriter_open(path("mr-1-2"), TEST_JOB, &e);
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(kvwriter_add(w, "k", 1, "v", 1, &e), 0);
 	ck_assert_int_eq(kvwriter_commit(w, NULL, &e), 0);
@@ -506,8 +518,54 @@ START_TEST(test_writer_commit)
 	read_expect(path("mr-1-2"), small, NSMALL);
 	/* A folder that does not exist. */
 	e.msg[0] = '\0';
-	ck_assert_ptr_null(kvwriter_open(path("nodir/mr-0-0"), &e));
+	ck_assert_ptr_null(kvwriter_open(path("nodir/mr-0-0"), TEST_JOB, &e));
 	ck_assert_str_ne(e.msg, "");
+}
+END_TEST
+
+/* A guard that refuses every commit, counting the times it was asked. */
+static int guard_calls;
+
+static int
+guard_refuse(void *arg, struct err *e)
+{
+	(void)arg;
+	guard_calls++;
+	err_set(e, "the coordinator is gone");
+	return -1;
+}
+
+/*
+ * The safefile guard is asked before a file gets its name: when it says
+ * no, the commit fails with its reason and nothing is left, not even a
+ * temporary file, and an existing file of that name stays as it was.
+ */
+START_TEST(test_writer_guard)
+{
+	struct err e = { "" };
+	struct kvwriter *w;
+	char names[1024];
+
+	write_records(path("mr-0-0"), small, NSMALL);
+	safefile_set_guard(guard_refuse, NULL);
+	guard_calls = 0;
+	w = kvwriter_open(path("mr-0-0"), TEST_JOB, &e);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(kvwriter_add(w, "k", 1, "v", 1, &e), 0);
+	ck_assert_int_eq(kvwriter_commit(w, NULL, &e), -1);
+	ck_assert_int_eq(guard_calls, 1);
+	ck_assert_msg(strstr(e.msg, "mr-0-0: not linked: the coordinator is "
+	    "gone") != NULL, "message: %s", e.msg);
+	w = kvwriter_open(path("mr-0-1"), TEST_JOB, &e);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(kvwriter_commit(w, NULL, &e), -1);
+	safefile_set_guard(NULL, NULL);
+	list_dir(names, sizeof names);
+	ck_assert_str_eq(names, "mr-0-0");
+	read_expect(path("mr-0-0"), small, NSMALL);
+	/* Without a guard, commits go through again. */
+	write_records(path("mr-0-1"), small, NSMALL);
+	ck_assert_int_eq(guard_calls, 2);
 }
 END_TEST
 
@@ -549,12 +607,64 @@ open_merge(size_t n)
 	ck_assert_uint_le(n, 8);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(name, sizeof name, "s%zu", i);
-		r[i] = kvreader_open(path(name), &e);
+		r[i] = kvreader_open(path(name), TEST_JOB, &e);
 		if (r[i] == NULL)
 			ck_abort_msg("%s", e.msg);
 	}
 	return merge_new(r, n);
 }
+
+/*
+ * A whole, valid file of another job (another run of the coordinator in
+ * the same folder) is refused at its first record, naming both job ids,
+ * however well its checksum holds; and so is it in a merge.
+ */
+START_TEST(test_other_job)
+{
+	static const struct rec s[] = { R("a", "1"), R("b", "2"), R("c", "3") };
+	const char *f = path("mr-0-1");
+	struct kvreader *rd;
+	struct merge *m;
+	struct got g;
+	struct err e = { "" };
+	const char *k, *v;
+	size_t kl, vl;
+
+	write_records(f, small, NSMALL);
+	read_expect(f, small, NSMALL);
+	rd = kvreader_open(f, OTHER_JOB, &e);
+	ck_assert_ptr_nonnull(rd);
+	ck_assert_int_eq(kvreader_next(rd, &k, &kl, &v, &vl, &e), -1);
+	ck_assert_msg(strstr(e.msg, "mr-0-1: written by another job (job id "
+	    "1122334455667788, this job's is 00000000deadbeef)") != NULL,
+	    "message: %s", e.msg);
+	/* Sticky, as any failure. */
+	ck_assert_int_eq(kvreader_next(rd, &k, &kl, &v, &vl, &e), -1);
+	kvreader_close(rd);
+
+	write_records(path("s0"), s, 3);
+	write_records(path("s1"), s, 3);
+	m = open_merge(2);
+	ck_assert_int_eq(merge_all(m, &g, &e), 0);
+	ck_assert_uint_eq(g.n, 6);
+	merge_free(m);
+	/* The same bytes under the other job's id in s1: stream 1 fails. */
+	{
+		struct kvwriter *w = kvwriter_open(path("s1"), OTHER_JOB, &e);
+
+		ck_assert_ptr_nonnull(w);
+		for (size_t i = 0; i < 3; i++)
+			ck_assert_int_eq(kvwriter_add(w, s[i].k, s[i].kl,
+			    s[i].v, s[i].vl, &e), 0);
+		ck_assert_int_eq(kvwriter_commit(w, NULL, &e), 0);
+	}
+	m = open_merge(2);
+	ck_assert_int_eq(merge_all(m, &g, &e), -1);
+	ck_assert_uint_eq(merge_stream(m), 1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "written by another job"));
+	merge_free(m);
+}
+END_TEST
 
 START_TEST(test_merge_none)
 {
@@ -706,8 +816,8 @@ START_TEST(test_merge_corrupt)
 	write_records(path("s2"), s, 3);
 	/* A flipped value byte in s2: only the checksum can tell. */
 	data = slurp(path("s2"), &n);
-	ck_assert_uint_eq(data[KVFILE_MAGIC_LEN + 7], '2');
-	data[KVFILE_MAGIC_LEN + 7] ^= 0x04;	/* "2" -> "6" */
+	ck_assert_uint_eq(data[KVFILE_HEADER_LEN + 7], '2');
+	data[KVFILE_HEADER_LEN + 7] ^= 0x04;	/* "2" -> "6" */
 	write_file(path("s2"), data, n);
 	free(data);
 	m = open_merge(3);
@@ -844,6 +954,7 @@ kvfile_suite(void)
 	tcase_add_test(tc, test_flipped_byte_large);
 	tcase_add_test(tc, test_appended);
 	tcase_add_test(tc, test_wrong_magic);
+	tcase_add_test(tc, test_other_job);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("writer");
@@ -851,6 +962,7 @@ kvfile_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_writer_abort);
 	tcase_add_test(tc, test_writer_commit);
+	tcase_add_test(tc, test_writer_guard);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("merge");

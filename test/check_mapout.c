@@ -388,7 +388,7 @@ check_file(uint32_t id, uint32_t p, uint32_t nparts, const struct kv *recs,
 	int rc;
 
 	snprintf(name, sizeof name, "mr-%u-%u", id, p);
-	r = kvreader_open(name, &e);
+	r = kvreader_open(name, 0, &e);
 	if (r == NULL)
 		ck_abort_msg("%s", e.msg);
 	checker_init(&c, recs, n, p, nparts);
@@ -506,7 +506,7 @@ START_TEST(test_write_combined)
 		const char *prev = NULL;
 
 		snprintf(name, sizeof name, "mr-0-%u", p);
-		r = kvreader_open(name, &e);
+		r = kvreader_open(name, 0, &e);
 		ck_assert_ptr_nonnull(r);
 		while ((rc = kvreader_next(r, &k, &kl, &v, &vl, &e)) == 1) {
 			char want[24];
@@ -810,6 +810,34 @@ expect_bad_maps(const struct mr_app *app, uint32_t part, uint32_t nmap,
 	task_result_clear(&res);
 }
 
+/*
+ * Map outputs of another job (a killed run's orphan worker linking its
+ * files late, with another number of partitions) are reported as bad maps
+ * to run again, never read as this job's; a map run again with this job's
+ * id mends them.
+ */
+START_TEST(test_reduce_other_job)
+{
+	struct plugin *pl = load_wc();
+	const struct mr_app *app = plugin_app(pl);
+	struct task_result res = { 0, NULL, 0, 0 };
+	struct err e = { "" };
+	uint64_t counts[NVOCAB] = { 0 };
+	uint32_t one[] = { 1 };
+
+	write_input("in-0.txt", 5, 200, counts);
+	write_input("in-1.txt", 6, 200, counts);
+	run_maps(app, 2, 3);
+	ck_assert_int_eq(maptask_run(app, &(struct task_spec){ .id = 1, .input = "in-1.txt", .nreduce = 3, .memory = TASK_MEMORY_DEFAULT, .job = 0x5eed }, &res, &e), 0);
+	task_result_clear(&res);
+	expect_bad_maps(app, 2, 2, one, 1, "mr-1-2: written by another job");
+	run_maps(app, 2, 3);
+	ck_assert_int_eq(reducetask_run(app, &(struct task_spec){ .id = 2, .nmap = 2, .memory = reduce_memory }, &res, &e), 0);
+	task_result_clear(&res);
+	plugin_close(pl);
+}
+END_TEST
+
 START_TEST(test_reduce_missing)
 {
 	struct plugin *pl = load_wc();
@@ -887,7 +915,7 @@ write_mapfile(uint32_t id, uint32_t part, const char *const *recs, size_t n)
 	char name[32];
 
 	snprintf(name, sizeof name, "mr-%u-%u", id, part);
-	w = kvwriter_open(name, &e);
+	w = kvwriter_open(name, 0, &e);
 	ck_assert_ptr_nonnull(w);
 	for (size_t i = 0; i < n; i++) {
 		const char *tab = strchr(recs[i], '\t');
@@ -1092,7 +1120,7 @@ dump_file(uint32_t id, uint32_t p)
 	int rc;
 
 	snprintf(name, sizeof name, "mr-%u-%u", id, p);
-	r = kvreader_open(name, &e);
+	r = kvreader_open(name, 0, &e);
 	ck_assert_msg(r != NULL, "%s", e.msg);
 	while ((rc = kvreader_next(r, &k, &kl, &v, &vl, &e)) == 1) {
 		fwrite(k, 1, kl, f);
@@ -1279,7 +1307,7 @@ sum_files(uint32_t id, uint32_t nparts, uint64_t *got)
 		struct kvreader *r;
 
 		snprintf(name, sizeof name, "mr-%u-%u", id, p);
-		r = kvreader_open(name, &e);
+		r = kvreader_open(name, 0, &e);
 		if (r == NULL)
 			ck_abort_msg("%s", e.msg);
 		while ((rc = kvreader_next(r, &k, &kl, &v, &vl, &e)) == 1) {
@@ -1503,6 +1531,7 @@ mapout_suite(void)
 	tcase_add_test(tc, test_wc_empty_input);
 	tcase_add_test(tc, test_map_missing_input);
 	tcase_add_test(tc, test_reduce_missing);
+	tcase_add_test(tc, test_reduce_other_job);
 	tcase_add_test(tc, test_reduce_corrupt);
 	tcase_add_test(tc, test_reduce_values_order);
 	tcase_add_test(tc, test_reduce_partial_read);
@@ -1519,6 +1548,7 @@ mapout_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_wc_end_to_end);
 	tcase_add_test(tc, test_reduce_missing);
+	tcase_add_test(tc, test_reduce_other_job);
 	tcase_add_test(tc, test_reduce_corrupt);
 	tcase_add_test(tc, test_reduce_values_order);
 	tcase_add_test(tc, test_reduce_partial_read);

@@ -3,8 +3,15 @@
  *
  * It starts mrcoordinator and mrworker from its own folder, on a socket in
  * a private folder of its own (mode 0700), keeps N workers running (a
- * worker that dies is replaced, so that a crashing plugin still finishes),
- * passes Ctrl-C and SIGTERM on, and exits with the coordinator's status.
+ * worker that exits before the job is over, whatever its status, is
+ * replaced, so that a crashing plugin still finishes), passes Ctrl-C and
+ * SIGTERM on, stops the workers still running when the job ends (SIGTERM,
+ * then SIGKILL after MRRUN_GRACE seconds), and exits with the
+ * coordinator's status.
+ *
+ * Every signal it cares about is blocked except inside sigsuspend(), so
+ * that none can arrive between a check and the wait: a child's exit, an
+ * interruption and the end of the grace period all wake the one loop.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -28,12 +35,18 @@
 /* Workers started in all, per worker asked for, before mrrun gives up. */
 #define MRRUN_RESTARTS 20
 
+/* Seconds workers have to exit after SIGTERM before they are killed. */
+#define MRRUN_GRACE 2
+
 /* Long options without a short letter. */
 #define OPT_REPORT 256
 #define OPT_OVERWRITE 257
 #define OPT_KEEP 258
 
-static volatile sig_atomic_t mrrun_signal;
+static volatile sig_atomic_t mrrun_signal, mrrun_alarm;
+
+/* The signal mask children get back before exec. */
+static sigset_t mrrun_oldmask;
 
 static void
 usage(FILE *f)
@@ -53,7 +66,8 @@ usage(FILE *f)
 "this program).\n"
 "\n"
 "  -n, --workers N   workers to run (default: the number of processors); a\n"
-"                    worker that dies is replaced\n"
+"                    worker that exits before the job is over is replaced,\n"
+"                    and those still running when it is over are stopped\n"
 "  -r, --reduces N   reduce tasks (default 10)\n"
 "      --report FILE the coordinator writes the job's history there as\n"
 "                    JSON when it ends (see mrcoordinator --help)\n"
@@ -82,7 +96,10 @@ usage(FILE *f)
 static void
 mrrun_on_signal(int sig)
 {
-	mrrun_signal = sig;
+	if (sig == SIGALRM)
+		mrrun_alarm = 1;
+	else if (sig != SIGCHLD)
+		mrrun_signal = sig;
 }
 
 /* Starts prog with argv; returns its pid. */
@@ -96,11 +113,41 @@ mrrun_spawn(const char *prog, char *const argv[])
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &mrrun_oldmask, NULL);
 		execv(prog, argv);
 		log_warn("%s: %s", prog, strerror(errno));
 		_exit(127);
 	}
 	return pid;
+}
+
+/*
+ * Whether the job is over while the coordinator still runs: it removes its
+ * socket when the job ends, before it tells the workers, so a socket seen
+ * once and now gone means a worker's exit is the end, not a crash.
+ */
+static int
+mrrun_job_over(const char *sock, int *seen)
+{
+	struct stat st;
+
+	if (lstat(sock, &st) == 0) {
+		*seen = 1;
+		return 0;
+	}
+	return *seen;
+}
+
+/* Sends sig to every worker still running; returns how many. */
+static long
+mrrun_kill_workers(const pid_t *workers, long n, int sig)
+{
+	long count = 0;
+
+	for (long i = 0; i < n; i++)
+		if (workers[i] > 0 && kill(workers[i], sig) == 0)
+			count++;
+	return count;
 }
 
 /*
@@ -154,10 +201,11 @@ main(int argc, char **argv)
 	struct jobdir_job jj;
 	struct jobdir *jd;
 	struct sigaction sa;
+	sigset_t block;
 	struct err e;
 	pid_t coord, *workers;
 	long nworkers = sysconf(_SC_NPROCESSORS_ONLN), started = 0, alive;
-	int ch, status, exitcode = 1;
+	int ch, status, exitcode = 1, over = 0, seen = 0, stopping = 0;
 	ssize_t n;
 
 	log_init("mrrun");
@@ -268,8 +316,17 @@ main(int argc, char **argv)
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = mrrun_on_signal;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, &mrrun_oldmask);
+	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 
 	{
 		char **cargv = xcalloc(argc + 16, sizeof *cargv);
@@ -312,9 +369,38 @@ main(int argc, char **argv)
 		    verbosity != NULL ? appabs : NULL, NULL };
 		pid_t pid;
 
-		/* Keep nworkers running while the coordinator does. */
-		for (long i = 0; coord != 0 && !mrrun_signal && i < nworkers;
-		    i++) {
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid == coord) {
+				coord = 0;
+				over = 1;
+				if (WIFEXITED(status))
+					exitcode = WEXITSTATUS(status);
+				else
+					exitcode = 128 + WTERMSIG(status);
+				continue;
+			}
+			for (long i = 0; i < nworkers; i++) {
+				if (workers[i] != pid)
+					continue;
+				alive--;
+				if (over || mrrun_signal ||
+				    mrrun_job_over(sock, &seen)) {
+					workers[i] = -1;	/* done */
+					over = 1;
+					continue;
+				}
+				/* Even status 0: a plugin may call exit(0). */
+				workers[i] = 0;
+				log_info("a worker %s (%s %d) before the job was "
+				    "over; starting another", WIFEXITED(status) ?
+				    "exited" : "died", WIFEXITED(status) ?
+				    "status" : "signal", WIFEXITED(status) ?
+				    WEXITSTATUS(status) : WTERMSIG(status));
+			}
+		}
+
+		/* Keep nworkers running while the job is not over. */
+		for (long i = 0; !over && !mrrun_signal && i < nworkers; i++) {
 			if (workers[i] != 0)	/* running, or done (-1) */
 				continue;
 			if (started >= nworkers * MRRUN_RESTARTS) {
@@ -332,44 +418,25 @@ main(int argc, char **argv)
 			/* Pass it on: the coordinator abandons the job cleanly. */
 			if (coord != 0)
 				kill(coord, SIGTERM);
-			for (long i = 0; i < nworkers; i++)
-				if (workers[i] > 0)
-					kill(workers[i], SIGTERM);
 			mrrun_signal = -1;
+		}
+		/* The job is over: stop whoever is still at it. */
+		if ((coord == 0 || mrrun_signal) && alive > 0 && !stopping) {
+			mrrun_kill_workers(workers, nworkers, SIGTERM);
+			alarm(MRRUN_GRACE);
+			stopping = 1;
+		}
+		if (mrrun_alarm && alive > 0) {
+			log_warn("%ld worker(s) still running %d s after SIGTERM; "
+			    "killed", mrrun_kill_workers(workers, nworkers,
+			    SIGKILL), MRRUN_GRACE);
+			mrrun_alarm = 0;
 		}
 		if (coord == 0 && alive == 0)
 			break;
-		pid = waitpid(-1, &status, 0);
-		if (pid == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pid == coord) {
-			coord = 0;
-			if (WIFEXITED(status))
-				exitcode = WEXITSTATUS(status);
-			else
-				exitcode = 128 + WTERMSIG(status);
-			continue;
-		}
-		for (long i = 0; i < nworkers; i++) {
-			if (workers[i] != pid)
-				continue;
-			alive--;
-			/* Status 0: told the job is done; never replaced. */
-			if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-				workers[i] = -1;
-				continue;
-			}
-			workers[i] = 0;
-			if (coord != 0 && !mrrun_signal)
-				log_info("a worker died (%s %d); starting "
-				    "another", WIFEXITED(status) ? "status" :
-				    "signal", WIFEXITED(status) ?
-				    WEXITSTATUS(status) : WTERMSIG(status));
-		}
+		sigsuspend(&mrrun_oldmask);
 	}
+	alarm(0);
 	free(workers);
 	unlink(sock);
 	if (rmdir(sockdir) == -1)

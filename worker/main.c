@@ -3,7 +3,8 @@
  *
  * A worker does one thing at a time, so it talks to the coordinator with
  * blocking calls: ask, wait for a task (or for the job to end), run it,
- * report, ask again.
+ * report, ask again. While a task runs, watch.c notices a coordinator that
+ * goes away or ends the job, and the attempt is abandoned.
  */
 #include <sys/resource.h>
 
@@ -20,10 +21,12 @@
 #include "frame.h"
 #include "log.h"
 #include "plugin.h"
+#include "safefile.h"
 #include "sdk.h"
 #include "sockpath.h"
 #include "task.h"
 #include "version.h"
+#include "watch.h"
 
 static void
 usage(FILE *f)
@@ -55,30 +58,50 @@ usage(FILE *f)
 "\n"
 "Environment: MR_SOCKET       default socket path\n"
 "             MR_PLUGIN_PATH  colon-separated folders to look for PLUGIN in\n"
-"Exit status: 0 when the job is done or N tasks were run, 1 on an error\n"
-"(bad plugin, no coordinator, connection lost), 2 on a usage error.\n",
+"A task still running when the coordinator goes away or ends the job is\n"
+"abandoned at once: nothing more is written in the job folder.\n"
+"\n"
+"Exit status: 0 when the job is done or N tasks were run, 1 when the job\n"
+"failed or on an error (bad plugin, no coordinator, connection lost), 2 on\n"
+"a usage error.\n",
 	    plugin_dir());
 }
 
 static void worker_shutdown(const Mr__Shutdown *sd);
 
 /*
+ * The exit status for a Shutdown: 0 when the job is done, 1 when it failed
+ * (or was interrupted), so that whoever started the worker can tell.
+ */
+static int
+worker_shutdown_status(const Mr__Shutdown *sd)
+{
+	if (sd->failed) {
+		log_info("the job failed");
+		return 1;
+	}
+	log_debug("job done");
+	return 0;
+}
+
+/*
  * After a failed send, the coordinator may have said goodbye before it
- * closed: a Shutdown waiting in the socket means the job ended normally.
+ * closed: a Shutdown waiting in the socket means the job ended.
  */
 static void
 worker_lost(int fd, const char *why)
 {
 	Mr__Envelope *env = NULL;
 	struct err e;
+	int status;
 
 	if (frame_recv(fd, &env, &e) == 1 &&
 	    env->msg_case == MR__ENVELOPE__MSG_TASK &&
 	    env->task->kind_case == MR__TASK__KIND_SHUTDOWN) {
 		worker_shutdown(env->task->shutdown);
+		status = worker_shutdown_status(env->task->shutdown);
 		frame_free(env);
-		log_debug("job done");
-		exit(0);
+		exit(status);
 	}
 	frame_free(env);
 	fatal("lost the coordinator: %s", why);
@@ -159,13 +182,17 @@ worker_shutdown(const Mr__Shutdown *sd)
 	worker_last_map.valid = 0;
 }
 
-/* Hello / Welcome; moves into the job folder so that names resolve. */
-static void
+/*
+ * Hello / Welcome; moves into the job folder so that names resolve.
+ * Returns the job id, for the intermediate files.
+ */
+static uint64_t
 worker_join(int fd)
 {
 	Mr__Envelope env = MR__ENVELOPE__INIT, *reply;
 	Mr__Hello hello = MR__HELLO__INIT;
 	Mr__Welcome *w;
+	uint64_t job;
 
 	hello.version = MR_PROTOCOL_VERSION;
 	hello.pid = getpid();
@@ -187,8 +214,11 @@ worker_join(int fd)
 		fatal("output folder name too long: %.64s...", w->output_dir);
 	snprintf(worker_out_dir, sizeof worker_out_dir, "%s",
 	    w->output_dir != NULL ? w->output_dir : "");
-	log_debug("joined as worker %u in %s", w->worker_id, w->job_dir);
+	job = w->job_id;
+	log_debug("joined as worker %u in %s (job id %016llx)", w->worker_id,
+	    w->job_dir, (unsigned long long)job);
 	frame_free(reply);
+	return job;
 }
 
 /*
@@ -208,7 +238,7 @@ worker_raise_nofile(void)
 
 /* Runs one task and sends its report. */
 static void
-worker_run(int fd, const struct mr_app *app, size_t memory,
+worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
     const Mr__Task *task)
 {
 	struct task_spec spec;
@@ -222,6 +252,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 	int rc;
 
 	sdk_counters_reset();
+	watch_task_begin(task->attempt);
 
 	if (task->kind_case == MR__TASK__KIND_MAP) {
 		log_debug("attempt %llu: map task %u (%s)",
@@ -238,6 +269,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		worker_last_map.valid = 1;
 		worker_last_map.id = spec.id;
 		worker_last_map.nreduce = spec.nreduce;
+		spec.job = job;
 		rc = maptask_run(app, &spec, &res, &e);
 	} else {
 		log_debug("attempt %llu: reduce task %u",
@@ -248,11 +280,13 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		spec.nmap = task->reduce->n_map;
 		spec.out_dir = worker_out_dir;
 		spec.memory = memory;
+		spec.job = job;
 		rc = reducetask_run(app, &spec, &res, &e);
 	}
 	/* A combiner run while writing may have misused them too. */
 	if (rc == 0 && sdk_counters_check(&e) == -1)
 		rc = -1;
+	watch_task_end();
 	if (rc == 0) {
 		done.attempt = task->attempt;
 		done.bytes_out = res.bytes_out;
@@ -305,8 +339,9 @@ main(int argc, char **argv)
 	double wait = 5;
 	unsigned long long max_tasks = 0, ntasks = 0, mb;
 	size_t memory = TASK_MEMORY_DEFAULT;
+	uint64_t job;
 	char *end;
-	int ch, fd;
+	int ch, fd, status;
 
 	log_init("mrworker");
 	opterr = 0;
@@ -380,12 +415,14 @@ main(int argc, char **argv)
 		log_warn("%s", e.msg);
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
 	worker_raise_nofile();
 	fd = connect_wait(&addr, wait, &e);
 	if (fd == -1)
 		fatal("%s", e.msg);
-	worker_join(fd);
+	job = worker_join(fd);
+	if (watch_start(fd, &e) == -1)
+		fatal("%s", e.msg);
+	safefile_set_guard(watch_check, NULL);
 
 	req.msg_case = MR__ENVELOPE__MSG_REQUEST;
 	req.request = &request;
@@ -400,16 +437,17 @@ main(int argc, char **argv)
 		switch (env->task->kind_case) {
 		case MR__TASK__KIND_SHUTDOWN:
 			worker_shutdown(env->task->shutdown);
+			status = worker_shutdown_status(env->task->shutdown);
 			frame_free(env);
 			buf_free(&worker_out);
 			close(fd);
 			connect_release();
 			plugin_close(plugin);
-			log_debug("job done");
-			return 0;
+			return status;
 		case MR__TASK__KIND_MAP:
 		case MR__TASK__KIND_REDUCE:
-			worker_run(fd, plugin_app(plugin), memory, env->task);
+			worker_run(fd, plugin_app(plugin), memory, job,
+			    env->task);
 			ntasks++;
 			break;
 		default:

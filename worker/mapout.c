@@ -82,6 +82,7 @@ struct mapout {
 	uint64_t	 count;
 	unsigned	 nruns;		/* spilled runs */
 	unsigned	 id;		/* names this mapout's run files */
+	uint64_t	 job;		/* written in every file (kvfile.h) */
 	int		 failed;
 	struct err	 err;
 	mr_emitter	 emitter;
@@ -852,6 +853,12 @@ mapout_renew(struct mapout *old, uint32_t nparts, mr_reduce_fn combine,
 	return old;
 }
 
+void
+mapout_set_job(struct mapout *mo, uint64_t job)
+{
+	mo->job = job;
+}
+
 mr_emitter *
 mapout_emitter(struct mapout *mo)
 {
@@ -1145,7 +1152,7 @@ mapout_write_part(struct mapout *mo, uint32_t part, const char *path,
 	memset(&sink, 0, sizeof sink);
 	sink.combine = combine;
 	sink.e = e;
-	sink.w = kvwriter_open(path, e);
+	sink.w = kvwriter_open(path, mo->job, e);
 	if (sink.w == NULL)
 		return -1;
 	if (mo->sum && combine == mr_combine_sum ?
@@ -1219,7 +1226,7 @@ mapout_merge_part(struct mapout *mo, uint32_t part, const char *path,
 	r = xcalloc(mo->nruns, sizeof *r);
 	for (unsigned i = 0; i < mo->nruns; i++) {
 		mapout_run_name(mo, i, part, name, sizeof name);
-		r[i] = kvreader_open(name, e);
+		r[i] = kvreader_open(name, mo->job, e);
 		if (r[i] == NULL) {
 			while (i-- > 0)
 				kvreader_close(r[i]);
@@ -1232,7 +1239,7 @@ mapout_merge_part(struct mapout *mo, uint32_t part, const char *path,
 	memset(&sink, 0, sizeof sink);
 	sink.combine = combine;
 	sink.e = e;
-	sink.w = kvwriter_open(path, e);
+	sink.w = kvwriter_open(path, mo->job, e);
 	if (sink.w == NULL) {
 		merge_free(m);
 		return -1;

@@ -45,6 +45,12 @@ struct mapout	*mapout_new_bounded(uint32_t nparts, mr_reduce_fn combine,
 struct mapout	*mapout_renew(struct mapout *old, uint32_t nparts,
 		    mr_reduce_fn combine, size_t budget);
 
+/*
+ * Sets the job id written in the intermediate files and spilled runs (see
+ * kvfile.h); 0 until set. Set it before anything is emitted.
+ */
+void	mapout_set_job(struct mapout *mo, uint64_t job);
+
 /* The emitter to hand to map; an emit fails only when a spill fails. */
 mr_emitter	*mapout_emitter(struct mapout *mo);
 

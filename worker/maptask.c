@@ -51,6 +51,7 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 	input_advise(data, len, start, end);
 	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
 	    t->memory);
+	mapout_set_job(mo, t->job);
 	res->bytes_in = end - start;
 	if (app->map(mapout_emitter(mo), t->input, len > 0 ? data + start : data,
 	    end - start) != 0) {

@@ -102,7 +102,7 @@ reducetask_hash(struct reducetask *rt, const struct task_spec *t,
 	/* One file open at a time, however many map tasks there were. */
 	for (uint32_t x = 0; x < t->nmap; x++) {
 		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
-		r = kvreader_open(name, rt->e);
+		r = kvreader_open(name, t->job, rt->e);
 		if (r == NULL) {
 			reducetask_bad(res, x);
 			goto out;
@@ -143,7 +143,7 @@ reducetask_merge(struct reducetask *rt, const struct task_spec *t,
 
 	for (uint32_t x = 0; x < t->nmap; x++) {
 		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
-		r[x] = kvreader_open(name, rt->e);
+		r[x] = kvreader_open(name, t->job, rt->e);
 		if (r[x] == NULL) {
 			reducetask_bad(res, x);
 			while (x-- > 0)

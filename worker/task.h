@@ -24,6 +24,7 @@ struct task_spec {
 	uint32_t	 nmap;		/* reduce: map outputs to read */
 	const char	*out_dir;	/* reduce: folder of mr-out-Y; NULL: here */
 	size_t		 memory;	/* bytes of records held in memory */
+	uint64_t	 job;		/* job id, written in and checked in mr-X-Y */
 };
 
 /* What a task attempt produced, for its report. */
@@ -38,7 +39,8 @@ struct task_result {
  * Map task: runs map over the lines of the input that start inside the
  * split (a line crossing the split's end is read to its end; one starting
  * before the split's start belongs to the previous split) and writes
- * mr-X-0 .. mr-X-(nreduce-1). Returns 0, or -1 with e set.
+ * mr-X-0 .. mr-X-(nreduce-1), stamped with t->job. Returns 0, or -1 with e
+ * set.
  */
 int	maptask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);
@@ -48,7 +50,8 @@ int	maptask_run(const struct mr_app *app, const struct task_spec *t,
  * when set, else in the current folder), grouping in a
  * hash table when they fit in t->memory and by a streaming k-way merge
  * otherwise. Returns 0, or -1 with e set; when intermediate files are
- * missing or corrupt, res->bad_maps names their map tasks.
+ * missing, corrupt or of another job than t->job, res->bad_maps names their
+ * map tasks, to be run again.
  */
 int	reducetask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);

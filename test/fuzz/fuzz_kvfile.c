@@ -42,6 +42,8 @@
 #include "log.h"
 #include "merge.h"
 
+/* The job id every file is written with and read for (the seeds hold 0). */
+#define FUZZ_JOB		0
 #define FUZZ_MAX_RECORDS	4096
 #define FUZZ_BIG_UNIT		20000		/* large values: 20000 .. 320000 bytes */
 #define FUZZ_BIG_MAX		(16 * FUZZ_BIG_UNIT)
@@ -203,9 +205,9 @@ fuzz_read_raw(const uint8_t *data, size_t size)
 
 	fuzz_write_file(fuzz_raw, data, size);
 
-	r = kvreader_open(fuzz_raw, &e);
+	r = kvreader_open(fuzz_raw, FUZZ_JOB, &e);
 	if (r == NULL) {
-		FUZZ_CHECK(size < KVFILE_MAGIC_LEN + 13);
+		FUZZ_CHECK(size < KVFILE_HEADER_LEN + KVFILE_TRAILER_LEN);
 		return;
 	}
 	while ((rc = kvreader_next(r, &key, &keylen, &value, &valuelen,
@@ -227,8 +229,8 @@ fuzz_read_raw(const uint8_t *data, size_t size)
 	    rc);
 	kvreader_close(r);
 
-	rs[0] = kvreader_open(fuzz_raw, &e);
-	rs[1] = kvreader_open(fuzz_raw, &e);
+	rs[0] = kvreader_open(fuzz_raw, FUZZ_JOB, &e);
+	rs[1] = kvreader_open(fuzz_raw, FUZZ_JOB, &e);
 	FUZZ_CHECK(rs[0] != NULL && rs[1] != NULL);
 	m = merge_new(rs, 2);
 	while ((mrc = merge_next(m, &key, &keylen, &value, &valuelen,
@@ -267,7 +269,7 @@ fuzz_read_back(const struct rec *recs, size_t n)
 	size_t keylen, valuelen, i = 0;
 	int rc;
 
-	r = kvreader_open(fuzz_rt, &e);
+	r = kvreader_open(fuzz_rt, FUZZ_JOB, &e);
 	if (r == NULL) {
 		fprintf(stderr, "round trip: %s\n", e.msg);
 		abort();
@@ -298,8 +300,8 @@ fuzz_merge_back(const struct rec *recs, size_t n)
 	size_t run = 0, end, pass, i;
 	int rc;
 
-	rs[0] = kvreader_open(fuzz_rt, &e);
-	rs[1] = kvreader_open(fuzz_rt, &e);
+	rs[0] = kvreader_open(fuzz_rt, FUZZ_JOB, &e);
+	rs[1] = kvreader_open(fuzz_rt, FUZZ_JOB, &e);
 	FUZZ_CHECK(rs[0] != NULL && rs[1] != NULL);
 	m = merge_new(rs, 2);
 	while (run < n) {
@@ -350,7 +352,7 @@ fuzz_damage(const struct rec *recs, size_t n, uint8_t mode, size_t where,
 	}
 	close(fd);
 
-	r = kvreader_open(fuzz_rt, &e);
+	r = kvreader_open(fuzz_rt, FUZZ_JOB, &e);
 	if (r == NULL) {
 		FUZZ_CHECK((mode & 3) == 1);	/* shorter than any file */
 		return;
@@ -424,7 +426,7 @@ fuzz_round_trip(const uint8_t *data, size_t size)
 	}
 	qsort(recs, n, sizeof *recs, fuzz_reccmp);
 
-	w = kvwriter_open(fuzz_rt, &e);
+	w = kvwriter_open(fuzz_rt, FUZZ_JOB, &e);
 	if (w == NULL) {
 		fprintf(stderr, "kvwriter_open: %s\n", e.msg);
 		abort();
