@@ -46,7 +46,10 @@ usage(FILE *f)
 "current folder.\n"
 "\n"
 "  -s, --socket PATH         Unix socket to listen on (default: $MR_SOCKET,\n"
-"                            else /tmp/mr-<uid>.sock)\n"
+"                            else mr.sock in $XDG_RUNTIME_DIR when set, else\n"
+"                            in /tmp/mr-<uid>, made mode 0700 if missing;\n"
+"                            either folder must be yours and closed to\n"
+"                            others)\n"
 "  -r, --reduces N           number of reduce partitions (default 10)\n"
 "  -t, --task-timeout SECS   hand a task to another worker when it is not\n"
 "                            done within SECS seconds (default 10)\n"
@@ -67,8 +70,8 @@ usage(FILE *f)
 "  -h, --help                this text\n"
 "  -V, --version             the version\n"
 "\n"
-"Environment: MR_SOCKET  default socket path; TERM  \"dumb\" draws no\n"
-"progress line on a terminal.\n"
+"Environment: MR_SOCKET  default socket path; XDG_RUNTIME_DIR  the default\n"
+"socket's folder; TERM  \"dumb\" draws no progress line on a terminal.\n"
 "While it runs, `mrctl status` asks it for the state of every task and worker.\n"
 "Exit status: 0 when every output is final, 1 when the job failed or was\n"
 "interrupted (or an input or the report's folder is unusable), 2 on a usage\n"
@@ -303,9 +306,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (sockpath_resolve(sock, &cfg.addr, &e) == -1) {
+	if (sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e) == -1) {
 		log_warn("%s", e.msg);
-		return 2;
+		return errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
 	}
 	/* Now, not after an hour of work. */
 	if (report_path != NULL && safefile_check(report_path, &e) == -1) {
