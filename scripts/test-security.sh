@@ -324,6 +324,7 @@ t_runtime_dir() {
 	refuse_all "$xdg" "mode 0750"
 	local rc=$?
 	ENVS=()
+	DETAIL="the job ran on \$XDG_RUNTIME_DIR/mr.sock; mode 0750 refused"
 	return "$rc"
 }
 
