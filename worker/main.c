@@ -339,8 +339,10 @@ main(int argc, char **argv)
 		fatal("%s", e.msg);
 	log_debug("application %s from %s", plugin_app(plugin)->name, file);
 	if (sockpath_resolve(sock, SOCKPATH_CREATE, &addr, &e) == -1) {
+		ch = errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
 		log_warn("%s", e.msg);
-		return errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
+		plugin_close(plugin);
+		return ch;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	worker_raise_nofile();
