@@ -74,8 +74,9 @@ usage(FILE *f)
 "socket's folder; TERM  \"dumb\" draws no progress line on a terminal.\n"
 "While it runs, `mrctl status` asks it for the state of every task and worker.\n"
 "Exit status: 0 when every output is final, 1 when the job failed or was\n"
-"interrupted (or an input or the report's folder is unusable), 2 on a usage\n"
-"error, 3 when every output is final but the report could not be written.\n");
+"interrupted (or an input, the report's folder, the socket's folder or the\n"
+"socket is unusable), 2 on a usage error, 3 when every output is final but\n"
+"the report could not be written.\n");
 }
 
 /* Parses a whole positive number within [min, max]. */
