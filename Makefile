@@ -142,7 +142,11 @@ $(B)/test/hostile: $(B)/obj/test/hostile.o $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
-TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile)
+$(B)/test/squatter: $(B)/obj/test/squatter.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@
+
+TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter
 
 test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 	@scripts/install-deps --test

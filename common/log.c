@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "textesc.h"
 
 static const char *log_name = "mapreduce";
 static int log_level = 1;
@@ -68,11 +69,15 @@ log_is_tty(void)
  * One write per message so lines from concurrent processes do not
  * interleave. On a terminal the line first erases whatever is on the
  * cursor's line, such as the progress line of a coordinator sharing it.
+ * The message itself is escaped (textesc.h): it may carry file names and a
+ * plugin's or a peer's words, whose control characters a terminal (or a
+ * later `cat` of the log) would obey, and a newline in them would forge a
+ * line.
  */
 static void
 log_vprint(const char *fmt, va_list ap)
 {
-	char buf[4096];
+	char buf[4096], msg[sizeof buf];
 	int n, saved = errno;
 
 	if (log_before != NULL)
@@ -81,7 +86,8 @@ log_vprint(const char *fmt, va_list ap)
 	    log_name);
 	if (n < 0 || (size_t)n >= sizeof buf)
 		n = 0;
-	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	textesc_to(buf + n, sizeof buf - n, msg);
 	n = strlen(buf);
 	if ((size_t)n < sizeof buf - 1)
 		buf[n++] = '\n';

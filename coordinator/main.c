@@ -61,7 +61,10 @@ usage(FILE *f)
 "                            from these folders first\n"
 "      --keep-intermediates  keep mr-X-Y when the job is done\n"
 "  -s, --socket PATH         Unix socket to listen on (default: $MR_SOCKET,\n"
-"                            else /tmp/mr-<uid>.sock)\n"
+"                            else mr.sock in $XDG_RUNTIME_DIR when set, else\n"
+"                            in /tmp/mr-<uid>, made mode 0700 if missing;\n"
+"                            either folder must be yours and closed to\n"
+"                            others)\n"
 "  -r, --reduces N           number of reduce partitions (default 10)\n"
 "  -t, --task-timeout SECS   hand a task to another worker when it is not\n"
 "                            done within SECS seconds (default 10)\n"
@@ -82,13 +85,14 @@ usage(FILE *f)
 "  -h, --help                this text\n"
 "  -V, --version             the version\n"
 "\n"
-"Environment: MR_SOCKET  default socket path; TERM  \"dumb\" draws no\n"
-"progress line on a terminal.\n"
+"Environment: MR_SOCKET  default socket path; XDG_RUNTIME_DIR  the default\n"
+"socket's folder; TERM  \"dumb\" draws no progress line on a terminal.\n"
 "While it runs, `mrctl status` asks it for the state of every task and worker.\n"
 "Exit status: 0 when every output is final, 1 when the job failed or was\n"
-"interrupted (or an input, the job folder or the report's folder is\n"
-"unusable, or another job holds the folder), 2 on a usage error, 3 when\n"
-"every output is final but the report could not be written.\n");
+"interrupted (or an input, the job folder, the report's folder, the socket's\n"
+"folder or the socket is unusable, or another job holds the folder), 2 on a\n"
+"usage error, 3 when every output is final but the report could not be\n"
+"written.\n");
 }
 
 /* Parses a whole positive number within [min, max]. */
@@ -393,9 +397,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (sockpath_resolve(sock, &cfg.addr, &e) == -1) {
+	if (sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e) == -1) {
 		log_warn("%s", e.msg);
-		return 2;
+		return errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
 	}
 	/* Now, not after an hour of work. */
 	if (report_path != NULL && safefile_check(report_path, &e) == -1) {

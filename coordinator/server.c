@@ -1,19 +1,16 @@
 /*
  * server.c - the coordinator's single-threaded libev loop.
  *
- * It owns the listening socket, one peer per connected worker (its
- * connection, conn.c, plus what the worker is doing), the timers, and the
- * job's task state (tasks.c). Messages are dispatched with one switch. A
+ * It owns the listening socket (made and accepted on by listener.c), one
+ * peer per connected worker (its connection, conn.c, plus what the worker
+ * is doing), the timers, and the job's task state (tasks.c). Messages are dispatched with one switch. A
  * worker that asks for work when none is free waits on its open connection
  * until a task frees up or the job ends; nothing sleeps or polls.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +19,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "listener.h"
 #include "log.h"
 #include "progress.h"
 #include "mapreduce.h"
@@ -413,10 +411,8 @@ server_unlisten(struct server *s)
 	if (s->lfd == -1)
 		return;
 	ev_io_stop(s->loop, &s->accept_io);
-	close(s->lfd);
+	listener_close(s->lfd, &s->cfg->addr);
 	s->lfd = -1;
-	if (unlink(s->cfg->addr.sun_path) == -1 && errno != ENOENT)
-		log_warn("%s: %s", s->cfg->addr.sun_path, strerror(errno));
 }
 
 /*
@@ -592,36 +588,12 @@ static void
 server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct server *s = w->data;
-	struct ucred cred;
-	socklen_t len;
 	int fd;
 
 	(void)loop;
 	(void)revents;
-	while (s->lfd != -1) {
-		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("accept: %s", strerror(errno));
-			return;
-		}
-		/* Only processes of our own user (or root) take part. */
-		len = sizeof cred;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
-			log_warn("connection %d: SO_PEERCRED: %s; refused", fd,
-			    strerror(errno));
-			close(fd);
-			continue;
-		}
-		if (cred.uid != geteuid() && cred.uid != 0) {
-			log_warn("connection %d from uid %d (pid %d): not our "
-			    "user; refused", fd, (int)cred.uid, (int)cred.pid);
-			close(fd);
-			continue;
-		}
+	while (s->lfd != -1 && (fd = listener_accept(s->lfd)) != -1)
 		server_adopt(s, fd);
-	}
 }
 
 static void
@@ -685,65 +657,6 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	server_finish(s);
 }
 
-/*
- * Binds to a temporary name beside the final path and renames the socket
- * into place once it listens, so that a worker never finds a socket file
- * nobody answers. A live coordinator's socket is never taken over.
- */
-static int
-server_bind(const struct sockaddr_un *addr, struct err *e)
-{
-	struct sockaddr_un tmp;
-	struct stat st;
-	int fd, probe, saved;
-
-	/* Only ever replace a socket, never a file that happens to be there. */
-	if (lstat(addr->sun_path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-		err_set(e, "%s: exists and is not a socket", addr->sun_path);
-		return -1;
-	}
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe == -1) {
-		err_sys(e, "socket");
-		return -1;
-	}
-	if (connect(probe, (const struct sockaddr *)addr, sizeof *addr) == 0) {
-		close(probe);
-		err_set(e, "%s: another coordinator is running there",
-		    addr->sun_path);
-		return -1;
-	}
-	close(probe);
-
-	tmp = *addr;
-	if (snprintf(tmp.sun_path, sizeof tmp.sun_path, "%s.%d",
-	    addr->sun_path, (int)getpid()) >= (int)sizeof tmp.sun_path) {
-		err_set(e, "%s: socket path too long", addr->sun_path);
-		return -1;
-	}
-	unlink(tmp.sun_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		err_sys(e, "socket");
-		return -1;
-	}
-	if (bind(fd, (const struct sockaddr *)&tmp, sizeof tmp) == -1) {
-		err_sys(e, "%s: bind", tmp.sun_path);
-		close(fd);
-		return -1;
-	}
-	if (chmod(tmp.sun_path, 0600) == -1 || listen(fd, 128) == -1 ||
-	    rename(tmp.sun_path, addr->sun_path) == -1) {
-		saved = errno;
-		unlink(tmp.sun_path);
-		close(fd);
-		errno = saved;
-		err_sys(e, "%s", addr->sun_path);
-		return -1;
-	}
-	return fd;
-}
-
 struct server *
 server_new(const struct server_config *cfg, struct tasks *t)
 {
@@ -780,7 +693,7 @@ server_loop(const struct server *s)
 int
 server_listen(struct server *s, struct err *e)
 {
-	s->lfd = server_bind(&s->cfg->addr, e);
+	s->lfd = listener_open(&s->cfg->addr, e);
 	if (s->lfd == -1)
 		return -1;
 	ev_io_init(&s->accept_io, server_accept_cb, s->lfd, EV_READ);

@@ -42,8 +42,9 @@ struct server;
 struct server	*server_new(const struct server_config *cfg, struct tasks *t);
 
 /*
- * Creates the socket at cfg->addr (mode 0600), unless a coordinator already
- * answers there; a stale socket file is replaced. Returns 0 or -1 with e set.
+ * Creates the socket at cfg->addr (listener_open(): mode 0600, unless
+ * something answers there; a stale socket file of ours is replaced) and
+ * serves it. Returns 0 or -1 with e set.
  */
 int	server_listen(struct server *s, struct err *e);
 

@@ -4,7 +4,10 @@
  * that appears later (bound under another name and renamed into place, as
  * the coordinator does) is reached, and the instance that waited for it is
  * left open with its watch removed until connect_release(); a socket that
- * never appears is an error that names it and leaves nothing open.
+ * never appears is an error that names it and leaves nothing open. With
+ * inotify exhausted (inotify_init1() is replaced here by one failing with
+ * EMFILE, as it does once the user has 128 instances), the socket is still
+ * found by polling with backoff, and the wait still ends at its deadline.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +16,8 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +31,45 @@
 
 static char dir[64];
 static struct sockaddr_un addr;
+
+/* Set: inotify_init1() fails with EMFILE, and connect() calls are counted. */
+static int no_inotify;
+static int connects;
+
+/* Stands in for libc's in this program (connect.o calls it). */
+int
+inotify_init1(int flags)
+{
+	int (*real)(int);
+
+	if (no_inotify) {
+		errno = EMFILE;
+		return -1;
+	}
+	real = (int (*)(int))dlsym(RTLD_NEXT, "inotify_init1");
+	return real(flags);
+}
+
+int
+connect(int fd, const struct sockaddr *a, socklen_t len)
+{
+	int (*real)(int, const struct sockaddr *, socklen_t);
+
+	if (no_inotify)
+		connects++;
+	real = (int (*)(int, const struct sockaddr *, socklen_t))
+	    dlsym(RTLD_NEXT, "connect");
+	return real(fd, a, len);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void
 setup(void)
@@ -42,6 +86,8 @@ teardown(void)
 {
 	char p[128];
 
+	no_inotify = 0;
+	connects = 0;
 	unlink(addr.sun_path);
 	snprintf(p, sizeof p, "%s/mr.sock.tmp", dir);
 	unlink(p);
@@ -233,6 +279,48 @@ START_TEST(test_folder_missing)
 }
 END_TEST
 
+START_TEST(test_no_inotify_comes_up_later)
+{
+	struct err e = { 0 };
+	double start;
+	pid_t pid;
+	int fd;
+
+	no_inotify = 1;
+	start = now();
+	pid = coordinator_later();
+	fd = connect_wait(&addr, 5, &e);
+	ck_assert_msg(fd != -1, "%s", e.msg);
+	/* Up after 100 ms; the next attempt comes at most 250 ms later. */
+	ck_assert_double_lt(now() - start, 1.0);
+	coordinator_reached(pid);
+	ck_assert_int_eq(count_inotify(), 0);
+	connect_release();
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_no_inotify_never_up)
+{
+	struct err e = { 0 };
+	double start, took;
+
+	no_inotify = 1;
+	start = now();
+	ck_assert_int_eq(connect_wait(&addr, 1, &e), -1);
+	took = now() - start;
+	ck_assert_ptr_nonnull(strstr(e.msg, "no coordinator at"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "(waited 1 s)"));
+	/* The whole wait, not more. */
+	ck_assert_double_ge(took, 1.0);
+	ck_assert_double_lt(took, 1.5);
+	/* Backing off: 10 ms doubling to 250 ms is about 10 attempts. */
+	ck_assert_int_ge(connects, 4);
+	ck_assert_int_le(connects, 20);
+	ck_assert_int_eq(count_inotify(), 0);
+}
+END_TEST
+
 static Suite *
 connect_suite(void)
 {
@@ -247,6 +335,8 @@ connect_suite(void)
 	tcase_add_test(tc, test_stale_socket_then_up);
 	tcase_add_test(tc, test_never_up);
 	tcase_add_test(tc, test_folder_missing);
+	tcase_add_test(tc, test_no_inotify_comes_up_later);
+	tcase_add_test(tc, test_no_inotify_never_up);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,6 +13,7 @@
 
 #include "jobfind.h"
 #include "log.h"
+#include "peercred.h"
 #include "sockpath.h"
 
 /* The folder mrrun makes its socket folders in. */
@@ -51,16 +52,19 @@ jobfind_live(const char *dir, const char *name, char *path, size_t size,
 	n = snprintf(path, size, "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= size)
 		return 0;
-	/* Only our own folders: another user's could hold anything. */
-	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != getuid())
+	/*
+	 * Only our own private folders, as mrrun makes them: another user's,
+	 * or one others may write in, could hold anything.
+	 */
+	if (sockpath_check_dir(path, &e) == -1)
 		return 0;
 	n = snprintf(path, size, "%s/%s/mr.sock", dir, name);
 	if (n < 0 || (size_t)n >= size)
 		return 0;
-	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode))
+	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    !peercred_trusted(st.st_uid))
 		return 0;
-	if (sockpath_resolve(path, addr, &e) == -1)
+	if (sockpath_resolve(path, SOCKPATH_CHECK, addr, &e) == -1)
 		return 0;
 	return jobfind_answers(addr);
 }
@@ -105,7 +109,7 @@ jobfind_socket(const char *option, struct jobfind *f, struct err *e)
 	int saved;
 
 	memset(f, 0, sizeof *f);
-	if (sockpath_resolve(option, &f->addr, e) == -1)
+	if (sockpath_resolve(option, SOCKPATH_CHECK, &f->addr, e) == -1)
 		return JOBFIND_ERROR;
 	/* A socket named by the user is the one to use, answering or not. */
 	if (option != NULL || (env != NULL && *env != '\0'))

@@ -16,7 +16,9 @@
 #include "frame.h"
 #include "jobfind.h"
 #include "log.h"
+#include "peercred.h"
 #include "statusview.h"
+#include "textesc.h"
 #include "version.h"
 
 /* Seconds mrctl waits for a coordinator's answer. */
@@ -40,13 +42,18 @@ usage(FILE *f)
 "  -h, --help          this text\n"
 "  -V, --version       the version\n"
 "\n"
-"Without --socket: $MR_SOCKET if set, else /tmp/mr-<uid>.sock when a\n"
-"coordinator answers there, else the one running mrrun job of yours (a\n"
-"folder mrrun-* in $TMPDIR, or /tmp); several are listed, to choose from.\n"
+"Without --socket: $MR_SOCKET if set, else the default socket (mr.sock in\n"
+"$XDG_RUNTIME_DIR when set, else in /tmp/mr-<uid>; the folder must be yours\n"
+"and closed to others) when a coordinator answers there, else the one\n"
+"running mrrun job of yours (a folder mrrun-* in $TMPDIR, or /tmp); several\n"
+"are listed, to choose from. mrctl talks only to a coordinator running as\n"
+"you (or root), on a socket file of yours; in text, control characters in\n"
+"what it prints are escaped (\\x1b).\n"
 "\n"
-"Environment: MR_SOCKET  the socket; TMPDIR  where mrrun jobs are looked for.\n"
-"Exit status: 0 on success, 1 when no coordinator answers or on an error,\n"
-"2 on a usage error.\n");
+"Environment: MR_SOCKET  the socket; XDG_RUNTIME_DIR  the default socket's\n"
+"folder; TMPDIR  where mrrun jobs are looked for.\n"
+"Exit status: 0 on success, 1 when no coordinator answers, when the socket\n"
+"is another user's or on an error, 2 on a usage error.\n");
 }
 
 /* Connects, sends a StatusRequest and reads the Status; NULL with e set. */
@@ -67,6 +74,9 @@ mrctl_query(const struct sockaddr_un *addr, struct err *e)
 		err_sys(e, "no coordinator at %s", addr->sun_path);
 		goto fail;
 	}
+	/* Not a word to a server of another user: it could answer anything. */
+	if (peercred_check_server(fd, addr->sun_path, e) == -1)
+		goto fail;
 	/* A coordinator that stops answering must not hang us. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -111,6 +121,7 @@ mrctl_list_jobs(const struct jobfind *f)
 	struct sockaddr_un addr;
 	Mr__Envelope *env;
 	struct err e;
+	char *sock, *dir;
 
 	log_warn("%zu mrrun jobs of yours are running; choose one with "
 	    "--socket:", f->njobs);
@@ -119,13 +130,16 @@ mrctl_list_jobs(const struct jobfind *f)
 		addr.sun_family = AF_UNIX;
 		snprintf(addr.sun_path, sizeof addr.sun_path, "%s", f->jobs[i]);
 		env = mrctl_query(&addr, &e);
-		if (env != NULL)
+		sock = textesc(f->jobs[i]);
+		if (env != NULL) {
+			dir = textesc(env->status->job_dir);
 			fprintf(stderr, "  --socket %s   (job in %s, %u of %u "
-			    "tasks done)\n", f->jobs[i], env->status->job_dir,
-			    env->status->done, env->status->n_map +
-			    env->status->n_reduce);
-		else
-			fprintf(stderr, "  --socket %s\n", f->jobs[i]);
+			    "tasks done)\n", sock, dir, env->status->done,
+			    env->status->n_map + env->status->n_reduce);
+			free(dir);
+		} else
+			fprintf(stderr, "  --socket %s\n", sock);
+		free(sock);
 		frame_free(env);
 	}
 }

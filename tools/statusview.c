@@ -10,6 +10,7 @@
 
 #include "jsontext.h"
 #include "statusview.h"
+#include "textesc.h"
 
 static const char *
 statusview_phase(Mr__JobPhase p)
@@ -86,16 +87,20 @@ statusview_duration(double secs, char *buf, size_t size)
 static void
 statusview_header(FILE *f, const Mr__Status *st)
 {
-	char el[32], eta[32];
+	char el[32], eta[32], *dir, *sock, *name;
 
 	statusview_duration(st->elapsed, el, sizeof el);
 	if (st->eta < 0)
 		snprintf(eta, sizeof eta, "--");
 	else
 		statusview_duration(st->eta, eta, sizeof eta);
-	fprintf(f, "job dir     %s\n", st->job_dir);
-	fprintf(f, "socket      %s (coordinator pid %d)\n", st->socket,
+	dir = textesc(st->job_dir);
+	sock = textesc(st->socket);
+	fprintf(f, "job dir     %s\n", dir);
+	fprintf(f, "socket      %s (coordinator pid %d)\n", sock,
 	    (int)st->pid);
+	free(dir);
+	free(sock);
 	fprintf(f, "phase       %s, %s elapsed, ETA %s\n",
 	    statusview_phase(st->phase), el, eta);
 	fprintf(f, "tasks       %u map, %u reduce: %u done, %u running, "
@@ -109,10 +114,13 @@ statusview_header(FILE *f, const Mr__Status *st)
 	    st->input_bytes_done / 1e6, st->input_bytes / 1e6, st->mb_per_s);
 	if (st->n_counters > 0) {
 		fprintf(f, "counters   ");
-		for (size_t i = 0; i < st->n_counters; i++)
-			fprintf(f, " %s=%" PRId64 "%s", st->counters[i]->name,
+		for (size_t i = 0; i < st->n_counters; i++) {
+			name = textesc(st->counters[i]->name);
+			fprintf(f, " %s=%" PRId64 "%s", name,
 			    st->counters[i]->value,
 			    i + 1 < st->n_counters ? "," : "");
+			free(name);
+		}
 		fprintf(f, "\n");
 	}
 }
@@ -120,7 +128,7 @@ statusview_header(FILE *f, const Mr__Status *st)
 static void
 statusview_workers(FILE *f, const Mr__Status *st)
 {
-	char conn[32], task[64];
+	char conn[32], task[64], *name;
 
 	fprintf(f, "\nworkers (%zu)\n", st->n_workers);
 	if (st->n_workers == 0)
@@ -136,17 +144,19 @@ statusview_workers(FILE *f, const Mr__Status *st)
 			    statusview_kind(w->task_kind), w->task_id);
 		else
 			task[0] = '\0';
+		name = textesc(w->task != NULL && *w->task != '\0' ?
+		    w->task : "-");
 		fprintf(f, "  %-6u %-8d %-8s %5u %10s  %s%s\n", w->id,
 		    (int)w->pid, statusview_worker_state(w->state),
-		    w->tasks_done, conn, task,
-		    w->task != NULL && *w->task != '\0' ? w->task : "-");
+		    w->tasks_done, conn, task, name);
+		free(name);
 	}
 }
 
 static void
 statusview_task(FILE *f, const Mr__TaskStatus *t)
 {
-	char id[32], worker[48], time[32];
+	char id[32], worker[48], time[32], *name;
 
 	snprintf(id, sizeof id, "%s %u", statusview_kind(t->kind), t->id);
 	if (t->worker == 0)
@@ -160,9 +170,10 @@ statusview_task(FILE *f, const Mr__TaskStatus *t)
 		statusview_duration(t->seconds, time, sizeof time);
 	else
 		snprintf(time, sizeof time, "-");
+	name = textesc(t->name);
 	fprintf(f, "  %-12s %-8s %-18s %8s %8u  %s\n", id,
-	    statusview_task_state(t->state), worker, time, t->attempts,
-	    t->name);
+	    statusview_task_state(t->state), worker, time, t->attempts, name);
+	free(name);
 }
 
 /* Whether a task is shown when not every task is: running, or run again. */

@@ -16,6 +16,8 @@
  * Prints the job, then its workers, then its tasks: every task when there
  * are at most STATUSVIEW_FEW_TASKS or `all` is set; otherwise the running
  * ones and those handed out more than once, then a count of the others.
+ * Every string from the Status is escaped (textesc.h): the server's words
+ * must not drive the terminal.
  */
 void	statusview_text(FILE *f, const Mr__Status *st, int all);
 

@@ -11,6 +11,11 @@
  * So the watch is removed as soon as the worker is connected (that only
  * queues the retirement) and the instance is closed when the worker is
  * done, long after.
+ *
+ * inotify may be out of reach (its instances are limited per user, 128 by
+ * default, shared by every process of the user): the wait then polls with
+ * backoff, within the same deadline. Once connected, the server's
+ * credentials are checked before the worker says anything (peercred.h).
  */
 #include <sys/inotify.h>
 #include <sys/socket.h>
@@ -23,6 +28,15 @@
 #include <unistd.h>
 
 #include "connect.h"
+#include "log.h"
+#include "peercred.h"
+
+/*
+ * Without inotify, the wait polls: first after CONNECT_POLL_MIN seconds,
+ * doubling up to CONNECT_POLL_MAX between attempts.
+ */
+#define CONNECT_POLL_MIN 0.01
+#define CONNECT_POLL_MAX 0.25
 
 /* The inotify instance of the last wait, kept until connect_release(). */
 static int connect_ino = -1;
@@ -60,14 +74,20 @@ connect_absent(int error)
 	return error == ENOENT || error == ECONNREFUSED;
 }
 
-/* Watches the socket's folder for new names; returns the watch or -1. */
+/*
+ * Watches the socket's folder for new names; returns the watch, or -1 with
+ * e set and *fallback set when inotify is only unavailable (no instance or
+ * watch left for this user: the limits are per user, shared by all of the
+ * user's processes), which polling can stand in for.
+ */
 static int
-connect_watch(const struct sockaddr_un *addr, struct err *e)
+connect_watch(const struct sockaddr_un *addr, int *fallback, struct err *e)
 {
 	char dir[sizeof addr->sun_path];
 	const char *slash = strrchr(addr->sun_path, '/');
-	int wd;
+	int wd, saved;
 
+	*fallback = 0;
 	if (slash == NULL)
 		snprintf(dir, sizeof dir, ".");
 	else if (slash == addr->sun_path)
@@ -79,24 +99,38 @@ connect_watch(const struct sockaddr_un *addr, struct err *e)
 	connect_ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (connect_ino == -1) {
 		err_sys(e, "inotify");
+		*fallback = 1;
 		return -1;
 	}
 	wd = inotify_add_watch(connect_ino, dir, IN_CREATE | IN_MOVED_TO);
 	if (wd == -1) {
+		saved = errno;
 		err_sys(e, "%s", dir);
+		*fallback = saved == ENOSPC || saved == ENOMEM;
 		connect_release();
 		return -1;
 	}
 	return wd;
 }
 
+/* Sleeps for `secs` seconds (a signal may cut it short: the caller loops). */
+static void
+connect_sleep(double secs)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
 int
 connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 {
 	char evbuf[4096];
-	double deadline = connect_now() + wait, left;
+	double deadline = connect_now() + wait, left, pause = CONNECT_POLL_MIN;
 	struct pollfd pfd;
-	int fd, wd = -1;
+	int fd, wd = -1, polling = 0;
 
 	for (;;) {
 		fd = connect_once(addr);
@@ -110,9 +144,13 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 		 * The usual case, a coordinator already up, needs no watch.
 		 * Otherwise watch, then try again so that no creation is missed.
 		 */
-		if (wd == -1) {
-			if ((wd = connect_watch(addr, e)) == -1)
-				break;
+		if (wd == -1 && !polling) {
+			if ((wd = connect_watch(addr, &polling, e)) == -1) {
+				if (!polling)
+					break;
+				log_debug("%s; waiting for %s without it",
+				    e->msg, addr->sun_path);
+			}
 			continue;
 		}
 		left = deadline - connect_now();
@@ -120,6 +158,13 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 			err_set(e, "no coordinator at %s (waited %g s)",
 			    addr->sun_path, wait);
 			break;
+		}
+		if (polling) {
+			/* Backing off: a worker may wait long, by the hundred. */
+			connect_sleep(pause < left ? pause : left);
+			pause = pause * 2 < CONNECT_POLL_MAX ? pause * 2 :
+			    CONNECT_POLL_MAX;
+			continue;
 		}
 		pfd.fd = connect_ino;
 		pfd.events = POLLIN;
@@ -130,6 +175,11 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 		}
 		while (read(connect_ino, evbuf, sizeof evbuf) > 0)
 			;
+	}
+	/* Nothing is sent to a server before we know it is one of ours. */
+	if (fd != -1 && peercred_check_server(fd, addr->sun_path, e) == -1) {
+		close(fd);
+		fd = -1;
 	}
 	if (fd == -1)
 		connect_release();

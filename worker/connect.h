@@ -11,9 +11,13 @@
 /*
  * Connects to the Unix socket at addr. While there is no socket, or only a
  * stale one nobody listens on, waits up to `wait` seconds for a coordinator
- * to put one there (inotify on the folder, no polling). Returns a blocking
- * fd, or -1 with e set. When it had to wait, it keeps an inotify instance
- * open (with no watch left) for connect_release().
+ * to put one there (inotify on the folder; when no inotify instance or
+ * watch can be had, attempts 10 ms apart, doubling up to 250 ms). Then
+ * checks that the server runs as our user or root and that the socket file
+ * is ours (peercred_check_server()). Returns a blocking fd, or -1 with e
+ * set (naming the socket, and the uid found when that is the problem).
+ * When it had to wait with inotify, it keeps an inotify instance open
+ * (with no watch left) for connect_release().
  */
 int	connect_wait(const struct sockaddr_un *addr, double wait, struct err *e);
 

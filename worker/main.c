@@ -44,7 +44,9 @@ usage(FILE *f)
 "this program (build/apps/ in the source tree).\n"
 "\n"
 "  -s, --socket PATH     coordinator's socket (default: $MR_SOCKET, else\n"
-"                        /tmp/mr-<uid>.sock)\n"
+"                        mr.sock in $XDG_RUNTIME_DIR when set, else in\n"
+"                        /tmp/mr-<uid>, made mode 0700 if missing; either\n"
+"                        folder must be yours and closed to others)\n"
 "  -w, --wait SECONDS    how long to wait for the coordinator to come up\n"
 "                        (default 5)\n"
 "  -n, --max-tasks N     leave after running N tasks (default: no limit)\n"
@@ -57,13 +59,14 @@ usage(FILE *f)
 "  -V, --version         the version\n"
 "\n"
 "Environment: MR_SOCKET       default socket path\n"
+"             XDG_RUNTIME_DIR the default socket's folder\n"
 "             MR_PLUGIN_PATH  colon-separated folders to look for PLUGIN in\n"
 "A task still running when the coordinator goes away or ends the job is\n"
 "abandoned at once: nothing more is written in the job folder.\n"
 "\n"
 "Exit status: 0 when the job is done or N tasks were run, 1 when the job\n"
-"failed or on an error (bad plugin, no coordinator, connection lost), 2 on\n"
-"a usage error.\n",
+"failed or on an error (bad plugin, no coordinator, a socket held by another\n"
+"user, connection lost), 2 on a usage error.\n",
 	    plugin_dir());
 }
 
@@ -411,9 +414,11 @@ main(int argc, char **argv)
 	    (plugin = plugin_load(file, &e)) == NULL)
 		fatal("%s", e.msg);
 	log_debug("application %s from %s", plugin_app(plugin)->name, file);
-	if (sockpath_resolve(sock, &addr, &e) == -1) {
+	if (sockpath_resolve(sock, SOCKPATH_CREATE, &addr, &e) == -1) {
+		ch = errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
 		log_warn("%s", e.msg);
-		return 2;
+		plugin_close(plugin);
+		return ch;
 	}
 	worker_raise_nofile();
 	fd = connect_wait(&addr, wait, &e);
