@@ -27,6 +27,7 @@ struct server_config {
 	const char		*job_dir;	/* absolute; sent to workers */
 	unsigned		 max_connections;
 	uint64_t		 input_bytes;	/* for the summary */
+	int			 allow_changes;	/* --allow-changing-inputs */
 	int			 progress_mode;	/* enum progress_mode */
 	double			 progress_interval;	/* seconds between log lines */
 	struct report		*report;	/* --report, or NULL */

@@ -9,8 +9,12 @@
 #ifndef MR_PROTOCOL_H
 #define MR_PROTOCOL_H
 
-/* Bumped on any incompatible change to mr.proto or to the framing. */
-#define MR_PROTOCOL_VERSION 1
+/*
+ * Bumped on any incompatible change to mr.proto or to the framing. 2: map
+ * tasks carry their input's stamp, which a worker of version 1 would
+ * ignore, reading a changed input without a word.
+ */
+#define MR_PROTOCOL_VERSION 2
 
 /* Size of the length prefix. */
 #define MR_FRAME_HEADER 4

@@ -175,11 +175,12 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
     const Mr__Task *task)
 {
 	struct task_spec spec;
+	struct stamp stamp;
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__TaskDone done = MR__TASK_DONE__INIT;
 	Mr__TaskFailed failed = MR__TASK_FAILED__INIT;
 	Mr__Counter counter[MR_COUNTERS_MAX], *counterp[MR_COUNTERS_MAX];
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e;
 	const char *name;
 	int rc;
@@ -197,6 +198,14 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		spec.length = task->map->length;
 		spec.nreduce = task->map->n_reduce;
 		spec.memory = memory;
+		if (task->map->stamp != NULL) {
+			stamp.size = task->map->stamp->size;
+			stamp.mtime_ns = task->map->stamp->mtime_ns;
+			stamp.ino = task->map->stamp->inode;
+			stamp.dev = task->map->stamp->device;
+			spec.stamp = &stamp;
+		}
+		spec.allow_changes = task->map->allow_changes;
 		rc = maptask_run(app, &spec, &res, &e);
 	} else {
 		log_debug("attempt %llu: reduce task %u",
@@ -215,6 +224,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		done.attempt = task->attempt;
 		done.bytes_out = res.bytes_out;
 		done.bytes_in = res.bytes_in;
+		done.input_changed = res.changed;
 		done.n_counters = sdk_counters_count();
 		for (size_t i = 0; i < done.n_counters; i++) {
 			mr__counter__init(&counter[i]);
@@ -232,6 +242,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory,
 		failed.error = e.msg;
 		failed.bad_maps = res.bad_maps;
 		failed.n_bad_maps = res.nbad;
+		failed.job_fatal = res.fatal;
 		env.msg_case = MR__ENVELOPE__MSG_FAILED;
 		env.failed = &failed;
 	}
