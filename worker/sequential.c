@@ -4,8 +4,15 @@
  * Maps every input into one in-memory table, sorts it, and reduces each key
  * into mr-out-0. It shares no file format, merge or protocol code with the
  * distributed path, and never runs the combiner, so the tests comparing the
- * two check those parts against a plain reading of the job.
+ * two check those parts against a plain reading of the job. It reads the
+ * inputs as a map task does, though (input.h, split.h): cut into splits
+ * of --split-size at the same places, each checked against the file as it
+ * was when the program started, so that the two can be compared whatever
+ * the inputs hold.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,11 +26,16 @@
 #include "output.h"
 #include "plugin.h"
 #include "sdk.h"
+#include "split.h"
 #include "version.h"
 
 struct sequential {
 	const struct mr_app	*app;
 	struct output		*out;
+	struct mapout		*mo;
+	const char		*input;		/* being mapped */
+	const char		*data;		/* its split */
+	size_t			 len;
 	struct err		 err;
 };
 
@@ -31,7 +43,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrsequential PLUGIN FILE...\n"
+"usage: mrsequential [--split-size BYTES] PLUGIN FILE...\n"
 "\n"
 "Runs the application in PLUGIN over the FILEs in this one process and\n"
 "writes the whole result, sorted by key, to mr-out-0 in the current folder.\n"
@@ -41,11 +53,69 @@ usage(FILE *f)
 "%s (the installed plugins), then in apps/ next to\n"
 "this program (build/apps/ in the source tree).\n"
 "\n"
-"  -h, --help      this text\n"
-"  -V, --version   the version\n"
+"  -b, --split-size BYTES  call map once per split of this size, cut as\n"
+"                          mrcoordinator --split-size cuts (default 16M)\n"
+"  -h, --help              this text\n"
+"  -V, --version           the version\n"
 "\n"
 "Exit status: 0 on success, 1 on an error, 2 on a usage error.\n",
 	    plugin_dir());
+}
+
+static int
+sequential_map(void *arg)
+{
+	struct sequential *s = arg;
+
+	return s->app->map(mapout_emitter(s->mo), s->input, s->data, s->len);
+}
+
+/*
+ * Maps every split of one input, checked against `planned` as a map task
+ * checks it; dies naming the input on any error.
+ */
+static void
+sequential_input(struct sequential *s, const char *path,
+    const struct stamp *planned, uint64_t split_size)
+{
+	struct input *in;
+	uint64_t n = split_count(planned->size, split_size);
+	int rc;
+
+	if (input_open(&in, path, planned, 0, &s->err) != 0)
+		fatal("%s", s->err.msg);
+	s->input = path;
+	for (uint64_t k = 0; k < n; k++) {
+		input_split(in, k * split_size, k + 1 < n ? split_size : 0,
+		    &s->data, &s->len);
+		rc = input_guarded(in, sequential_map, s, &s->err);
+		if (rc < 0)
+			fatal("%s", s->err.msg);
+		/* A misused counter says more than "map failed". */
+		if (rc == 1 && sdk_counters_check(&s->err) == 0)
+			fatal("%s: map function of %s failed", path,
+			    s->app->name);
+		if (sdk_counters_check(&s->err) == -1)
+			fatal("%s: %s", path, s->err.msg);
+	}
+	if (input_verify(in, &s->err) != 0)
+		fatal("%s", s->err.msg);
+	input_close(in);
+}
+
+/* Stamps every input before any is read, as the coordinator plans a job. */
+static struct stamp *
+sequential_plan(char *const *files, int n)
+{
+	struct stamp *stamps = xcalloc(n > 0 ? n : 1, sizeof *stamps);
+	struct stat st;
+
+	for (int i = 0; i < n; i++) {
+		if (stat(files[i], &st) == -1)
+			fatal("%s: %s", files[i], strerror(errno));
+		stamp_of(&st, &stamps[i]);
+	}
+	return stamps;
 }
 
 static int
@@ -108,22 +178,30 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "split-size", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sequential s;
 	struct plugin *plugin;
-	struct mapout *mo;
-	const char *data;
+	struct stamp *stamps;
+	uint64_t split_size = SPLIT_SIZE_DEFAULT;
 	char file[PATH_MAX];
-	size_t len;
 	int ch;
 
 	log_init("mrsequential");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:hV", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'b':
+			if (split_parse_size(optarg, &split_size) == -1) {
+				log_warn("--split-size: expected a positive size "
+				    "in bytes (K, M, G suffixes), got '%s'",
+				    optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -147,25 +225,18 @@ main(int argc, char **argv)
 		fatal("%s", s.err.msg);
 	s.app = plugin_app(plugin);
 
-	mo = mapout_new(1);
+	s.mo = mapout_new(1);
 	sdk_counters_reset();
-	for (int i = optind + 1; i < argc; i++) {
-		if (input_map(argv[i], &data, &len, &s.err) == -1)
-			fatal("%s", s.err.msg);
-		/* A misused counter says more than "map failed". */
-		if (s.app->map(mapout_emitter(mo), argv[i], data, len) != 0 &&
-		    sdk_counters_check(&s.err) == 0)
-			fatal("%s: map function of %s failed", argv[i],
-			    s.app->name);
-		if (sdk_counters_check(&s.err) == -1)
-			fatal("%s: %s", argv[i], s.err.msg);
-		input_unmap(data, len);
-	}
-	mapout_sort(mo);
+	stamps = sequential_plan(argv + optind + 1, argc - optind - 1);
+	for (int i = optind + 1; i < argc; i++)
+		sequential_input(&s, argv[i], &stamps[i - optind - 1],
+		    split_size);
+	free(stamps);
+	mapout_sort(s.mo);
 	s.out = output_open("mr-out-0", &s.err);
 	if (s.out == NULL)
 		fatal("%s", s.err.msg);
-	if (mapout_foreach_group(mo, 0, sequential_reduce, &s) == -1 ||
+	if (mapout_foreach_group(s.mo, 0, sequential_reduce, &s) == -1 ||
 	    sdk_counters_check(&s.err) == -1) {
 		output_abort(s.out);
 		fatal("%s", s.err.msg);
@@ -173,7 +244,7 @@ main(int argc, char **argv)
 	if (output_commit(s.out, NULL, &s.err) == -1)
 		fatal("%s", s.err.msg);
 	sequential_counters();
-	mapout_free(mo);
+	mapout_free(s.mo);
 	plugin_close(plugin);
 	return 0;
 }
