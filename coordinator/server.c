@@ -253,7 +253,7 @@ peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 	if (peer_check_report(p, m->attempt, "failure") == -1)
 		return -1;
 	/* An input changed: no retry can give the planned job's output. */
-	if (m->job_fatal && m->n_bad_maps == 0)
+	if (m->job_fatal && p->kind == TASK_MAP && m->n_bad_maps == 0)
 		v = tasks_report_fatal(p->srv->tasks, p->worker, m->attempt,
 		    server_now());
 	else

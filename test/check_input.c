@@ -140,6 +140,15 @@ START_TEST(test_open_planned)
 	ck_assert_str_eq(input_changes(in), "size 1000 -> 1500 bytes");
 	input_close(in);
 
+	/* Gone since planned: a change; allowed, it cannot be read. */
+	ck_assert_int_eq(unlink("in.txt"), 0);
+	ck_assert_int_eq(input_open(&in, "in.txt", &planned, 0, &e),
+	    INPUT_CHANGED);
+	ck_assert_str_eq(e.msg, "in.txt: changed since the job was planned: "
+	    "removed");
+	ck_assert_int_eq(input_open(&in, "in.txt", &planned, 1, &e), -1);
+	ck_assert_str_eq(e.msg, "in.txt: No such file or directory");
+
 	/* Not there, not a regular file: plain errors, not changes. */
 	ck_assert_int_eq(input_open(&in, "nothing.txt", NULL, 0, &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "nothing.txt"));

@@ -117,6 +117,11 @@ input_open(struct input **inp, const char *path, const struct stamp *planned,
 	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
 	in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (in->fd == -1) {
+		/* Gone since the job was planned: a change, like any other. */
+		if (errno == ENOENT && planned != NULL && !allow_changes) {
+			rc = input_changed(in, "removed", e);
+			goto fail;
+		}
 		err_sys(e, "%s", path);
 		goto fail;
 	}

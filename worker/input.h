@@ -29,7 +29,7 @@ struct input;
  * Opens `path` (a regular file) and compares it with `planned` (NULL: the
  * file as it is now is the plan). Returns 0 with *inp set, -1 with e naming
  * the file, or INPUT_CHANGED with e saying "PATH: changed since the job was
- * planned: WHAT" when it differs and allow_changes is 0.
+ * planned: WHAT" when it differs (or is gone) and allow_changes is 0.
  */
 int	input_open(struct input **inp, const char *path,
 	    const struct stamp *planned, int allow_changes, struct err *e);
