@@ -20,12 +20,10 @@
 #include "safefile.h"
 #include "server.h"
 #include "sockpath.h"
+#include "split.h"
 #include "protocol.h"
 #include "tasks.h"
 #include "version.h"
-
-/* Inputs larger than this are cut into several map tasks (--split-size). */
-#define DEFAULT_SPLIT_SIZE ((uint64_t)16 << 20)
 
 /* Reported task failures (not crashes or timeouts) that fail the job. */
 #define MAX_FAILURES 4
@@ -34,6 +32,7 @@
 #define OPT_REPORT 256
 #define OPT_OVERWRITE 257
 #define OPT_KEEP 258
+#define OPT_ALLOW_CHANGES 259
 
 static void
 usage(FILE *f)
@@ -41,7 +40,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
 "                     [--split-size BYTES] [--max-connections N]\n"
-"                     [--progress SECONDS] [--report FILE.json] [-q | -v]\n"
+"                     [--progress SECONDS] [--report FILE.json]\n"
+"                     [--allow-changing-inputs] [-q | -v]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "                     [--] FILE...\n"
 "\n"
@@ -69,7 +69,8 @@ usage(FILE *f)
 "  -t, --task-timeout SECS   hand a task to another worker when it is not\n"
 "                            done within SECS seconds (default 10)\n"
 "  -b, --split-size BYTES    cut inputs larger than this into several map\n"
-"                            tasks at line boundaries; K, M, G suffixes\n"
+"                            tasks at line boundaries (a line longer than\n"
+"                            64K between words); K, M, G suffixes\n"
 "                            (default 16M)\n"
 "  -c, --max-connections N   connections served at once; more are refused\n"
 "                            (default 256)\n"
@@ -80,6 +81,9 @@ usage(FILE *f)
 "                            write its history there as JSON: every worker\n"
 "                            and task attempt, with times, outcomes, bytes\n"
 "                            and counters (scripts/timeline draws it)\n"
+"      --allow-changing-inputs  read an input that changed after the job\n"
+"                            started as it is then, and say so in the\n"
+"                            summary (default: the job fails, naming it)\n"
 "  -q, --quiet               errors and the outcome only (no progress)\n"
 "  -v, --verbose             log every task hand-out and report\n"
 "  -h, --help                this text\n"
@@ -115,10 +119,11 @@ parse_uint(const char *s, unsigned long min, unsigned long max,
 
 /*
  * Every input must be a readable regular file before anything starts. Fills
- * sizes[i] with each file's size.
+ * stamps[i] with each file's size, modification time and inode: the plan
+ * every map attempt checks its input against.
  */
 static int
-check_inputs(char *const *files, int n, uint64_t *sizes)
+check_inputs(char *const *files, int n, struct stamp *stamps)
 {
 	struct stat st;
 	int fd, bad = 0;
@@ -138,7 +143,7 @@ check_inputs(char *const *files, int n, uint64_t *sizes)
 			log_warn("%s: not a regular file", files[i]);
 			bad = 1;
 		} else
-			sizes[i] = st.st_size;
+			stamp_of(&st, &stamps[i]);
 		close(fd);
 	}
 	return bad ? -1 : 0;
@@ -180,31 +185,33 @@ main_free_names(char **names, char **owned, int n)
 
 /*
  * One map task per input, or per split of split_size bytes for a larger
- * input, so that one big file keeps every worker busy.
+ * input, so that one big file keeps every worker busy. The last split of
+ * an input runs to its end (length 0), so that an input grown since, when
+ * allowed, is read whole.
  */
 static struct tasks_input *
-split_inputs(char *const *files, int n, const uint64_t *sizes,
+split_inputs(char *const *files, int n, const struct stamp *stamps,
     uint64_t split_size, uint32_t *ntasks)
 {
 	struct tasks_input *in = NULL;
 	size_t count = 0, cap = 0;
 
 	for (int i = 0; i < n; i++) {
-		uint64_t off = 0;
+		uint64_t k, nsplits = split_count(stamps[i].size, split_size);
 
-		do {
+		if (nsplits > UINT32_MAX / 2 - count)
+			fatal("too many map tasks; use a larger --split-size");
+		for (k = 0; k < nsplits; k++) {
 			if (count == cap) {
 				cap = cap != 0 ? cap * 2 : 64;
 				in = xrealloc(in, cap * sizeof *in);
 			}
 			in[count].name = files[i];
-			in[count].offset = off;
-			in[count].length = sizes[i] > split_size ? split_size : 0;
+			in[count].offset = k * split_size;
+			in[count].length = k + 1 < nsplits ? split_size : 0;
+			in[count].stamp = &stamps[i];
 			count++;
-			off += split_size;
-		} while (sizes[i] > split_size && off < sizes[i]);
-		if (count > UINT32_MAX / 2)
-			fatal("too many map tasks; use a larger --split-size");
+		}
 	}
 	*ntasks = count;
 	return in;
@@ -230,38 +237,6 @@ draw_job_id(void)
 	return id;
 }
 
-/* Parses a size in bytes with an optional K, M or G suffix (powers of 1024). */
-static int
-parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'k': case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		end++;
-		break;
-	}
-	if (errno != 0 || *end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -277,6 +252,7 @@ main(int argc, char **argv)
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
+		{ "allow-changing-inputs", no_argument, NULL, OPT_ALLOW_CHANGES },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -293,13 +269,14 @@ main(int argc, char **argv)
 	struct jobdir *jd;
 	char **names, **owned;
 	int overwrite = 0, keep = 0;
-	uint64_t split_size = DEFAULT_SPLIT_SIZE, *sizes;
+	uint64_t split_size = SPLIT_SIZE_DEFAULT, *sizes;
+	struct stamp *stamps;
 	uint32_t ntasks;
 	struct err e;
 	const char *sock = NULL;
 	unsigned long nreduce = 10, maxconn = 256;
 	double timeout = 10, progress = 5;
-	int level = 1;
+	int level = 1, allow_changes = 0;
 	char *end, cwd[PATH_MAX];
 	int ch, status;
 
@@ -318,7 +295,7 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'b':
-			if (parse_size(optarg, &split_size) == -1) {
+			if (split_parse_size(optarg, &split_size) == -1) {
 				log_warn("--split-size: expected a positive size "
 				    "in bytes (K, M, G suffixes), got '%s'",
 				    optarg);
@@ -368,6 +345,9 @@ main(int argc, char **argv)
 		case OPT_KEEP:
 			keep = 1;
 			break;
+		case OPT_ALLOW_CHANGES:
+			allow_changes = 1;
+			break;
 		case 'q':
 			log_set_level(0);
 			level = 0;
@@ -415,6 +395,7 @@ main(int argc, char **argv)
 		names = xcalloc(argc, sizeof *names);
 		memcpy(names, argv, argc * sizeof *names);
 	}
+	stamps = xcalloc(argc, sizeof *stamps);
 	sizes = xcalloc(argc, sizeof *sizes);
 	jj.job_dir = job_dir;
 	jj.output_dir = out_dir;
@@ -424,8 +405,10 @@ main(int argc, char **argv)
 	jj.ninputs = argc;
 	jj.prog = "mrcoordinator";
 	/* The job folder is checked, and locked, before any work. */
-	if (check_inputs(names, argc, sizes) == -1)
+	if (check_inputs(names, argc, stamps) == -1)
 		goto refuse;
+	for (int i = 0; i < argc; i++)
+		sizes[i] = stamps[i].size;
 	if (jobdir_start(&jj, &jd, &e) == -1) {
 		log_warn("%s", e.msg);
 		goto refuse;
@@ -436,6 +419,7 @@ main(int argc, char **argv)
 	log_debug("job id %016llx", (unsigned long long)cfg.job_id);
 
 	cfg.max_connections = maxconn;
+	cfg.allow_changes = allow_changes;
 	cfg.progress_interval = progress;
 	if (level == 0 || progress == 0)
 		cfg.progress_mode = PROGRESS_OFF;
@@ -451,18 +435,18 @@ main(int argc, char **argv)
 	cfg.report = report;
 	cfg.keep_intermediates = keep;
 
-	inputs = split_inputs(names, argc, sizes, split_size, &ntasks);
+	inputs = split_inputs(names, argc, stamps, split_size, &ntasks);
 	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);
 	/* Each split's bytes, for the rate and the ETA of the map phase. */
 	for (uint32_t i = 0, f = 0; i < ntasks; i++) {
 		while (inputs[i].name != names[f])	/* splits are in file order */
 			f++;
 		tasks_set_input_bytes(t, i, inputs[i].length == 0 ?
-		    sizes[f] : inputs[i].offset + inputs[i].length > sizes[f] ?
 		    sizes[f] - inputs[i].offset : inputs[i].length);
 	}
 	free(inputs);
 	free(sizes);
+	free(stamps);
 	s = server_new(&cfg, t);
 	if (server_listen(s, &e) == -1) {
 		log_warn("%s", e.msg);
@@ -479,6 +463,7 @@ main(int argc, char **argv)
 
 refuse:
 	free(sizes);
+	free(stamps);
 	main_free_names(names, owned, argc);
 	return 1;
 }

@@ -122,10 +122,10 @@ report_time(const struct report *r, double now)
 static char *
 report_map_name(const struct report *r, const struct lease *l)
 {
-	uint64_t end = l->offset + l->length;
+	uint64_t end = l->length == 0 ? UINT64_MAX : l->offset + l->length;
 	char *s;
 
-	if (l->length == 0)
+	if (l->offset == 0 && l->length == 0)
 		return xstrdup(l->input);
 	for (size_t i = 0; i < r->ninputs; i++)
 		if (strcmp(r->inputs[i], l->input) == 0 && r->sizes[i] < end)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "changes.h"
 #include "conn.h"
 #include "listener.h"
 #include "log.h"
@@ -93,6 +94,7 @@ struct server {
 	double			 reduce_secs;	/* of accepted reduce attempts */
 	uint32_t		 reduces_timed;
 	double			 ended;		/* when server_finish() ran */
+	struct changes		*changes;	/* what accepted maps read */
 	int			 interrupted;
 	char			 last_error[ERR_MAX];	/* of a failed attempt */
 };
@@ -181,6 +183,20 @@ peer_check_report(struct peer *p, uint64_t attempt, const char *what)
 	return 0;
 }
 
+/* Records what an accepted map attempt read, changed input or not. */
+static void
+server_map_read(struct peer *p, const Mr__TaskDone *m)
+{
+	const char *input = tasks_map_input(p->srv->tasks, p->task_id);
+
+	if (m->input_changed != NULL && *m->input_changed != '\0')
+		log_debug("%s: map task %u read %s although it changed since "
+		    "the job was planned: %s", p->name, p->task_id, input,
+		    m->input_changed);
+	changes_record(p->srv->changes, p->task_id, input, m->bytes_in,
+	    m->input_changed);
+}
+
 static int
 peer_on_done(struct peer *p, const Mr__TaskDone *m)
 {
@@ -210,9 +226,10 @@ peer_on_done(struct peer *p, const Mr__TaskDone *m)
 		    m->bytes_in, m->bytes_out);
 	/* Only the attempt that counts adds its bytes, however many ran. */
 	if (v == VERDICT_ACCEPTED) {
-		if (p->kind == TASK_MAP)
+		if (p->kind == TASK_MAP) {
 			p->srv->map_bytes += m->bytes_out;
-		else
+			server_map_read(p, m);
+		} else
 			p->srv->reduce_bytes += m->bytes_out;
 		p->tasks_done++;
 		/* What a reduce task takes, for the ETA of the reduce phase. */
@@ -236,8 +253,13 @@ peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 
 	if (peer_check_report(p, m->attempt, "failure") == -1)
 		return -1;
-	v = tasks_report_failed(p->srv->tasks, p->worker, m->attempt,
-	    m->bad_maps, m->n_bad_maps, server_now());
+	/* An input changed: no retry can give the planned job's output. */
+	if (m->job_fatal && p->kind == TASK_MAP && m->n_bad_maps == 0)
+		v = tasks_report_fatal(p->srv->tasks, p->worker, m->attempt,
+		    server_now());
+	else
+		v = tasks_report_failed(p->srv->tasks, p->worker, m->attempt,
+		    m->bad_maps, m->n_bad_maps, server_now());
 	if (v == VERDICT_INVALID) {
 		log_warn("%s: failure report names unknown map tasks", p->name);
 		return -1;
@@ -503,7 +525,7 @@ server_summary(const struct server *s)
 {
 	struct tasks_counts c;
 	double wall = server_now() - s->started;
-	uint64_t again;
+	uint64_t again, input = s->cfg->input_bytes;
 
 	tasks_counts(s->tasks, &c);
 	again = c.timeouts + c.lost + c.failures;
@@ -514,11 +536,14 @@ server_summary(const struct server *s)
 	    tasks_nreduce(s->tasks),
 	    (unsigned long long)again, (unsigned long long)c.timeouts,
 	    (unsigned long long)c.lost, (unsigned long long)c.failures);
+	/* What was read, when a changed input made it differ from the plan. */
+	if (changes_count(s->changes) > 0)
+		input = changes_bytes_read(s->changes);
 	log_info("input %.1f MB, intermediate %.1f MB, output %.1f MB; "
-	    "%.1f MB/s", s->cfg->input_bytes / 1e6, s->map_bytes / 1e6,
-	    s->reduce_bytes / 1e6, wall > 0 ? s->cfg->input_bytes / 1e6 / wall :
-	    0.);
+	    "%.1f MB/s", input / 1e6, s->map_bytes / 1e6,
+	    s->reduce_bytes / 1e6, wall > 0 ? input / 1e6 / wall : 0.);
 	server_counters(s);
+	changes_summary(s->changes, s->cfg->input_bytes);
 }
 
 /* Hands free tasks to waiting workers, in the order they asked. */
@@ -528,6 +553,7 @@ server_serve(struct server *s)
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__Task task = MR__TASK__INIT;
 	Mr__MapTask mt = MR__MAP_TASK__INIT;
+	Mr__InputStamp stamp = MR__INPUT_STAMP__INIT;
 	Mr__ReduceTask rt = MR__REDUCE_TASK__INIT;
 	struct peer *p;
 	struct lease l;
@@ -547,6 +573,15 @@ server_serve(struct server *s)
 			mt.n_reduce = l.nreduce;
 			mt.offset = l.offset;
 			mt.length = l.length;
+			mt.stamp = NULL;
+			if (l.stamp != NULL) {
+				stamp.size = l.stamp->size;
+				stamp.mtime_ns = l.stamp->mtime_ns;
+				stamp.inode = l.stamp->ino;
+				stamp.device = l.stamp->dev;
+				mt.stamp = &stamp;
+			}
+			mt.allow_changes = s->cfg->allow_changes;
 			task.kind_case = MR__TASK__KIND_MAP;
 			task.map = &mt;
 		} else {
@@ -669,6 +704,7 @@ server_new(const struct server_config *cfg, struct tasks *t)
 	s->started = server_now();
 	TAILQ_INIT(&s->peers);
 	TAILQ_INIT(&s->waiting);
+	s->changes = changes_new(tasks_nmap(t));
 	s->loop = ev_loop_new(EVFLAG_AUTO);
 	if (s->loop == NULL)
 		fatal("cannot initialise the event loop");
@@ -739,6 +775,7 @@ server_free(struct server *s)
 	ev_timer_stop(s->loop, &s->deadline);
 	ev_timer_stop(s->loop, &s->linger);
 	progress_free(s->progress);
+	changes_free(s->changes);
 	ev_loop_destroy(s->loop);
 	free(s);
 }

@@ -30,6 +30,7 @@ struct server_config {
 	uint64_t		 job_id;	/* sent to workers, in every mr-X-Y */
 	unsigned		 max_connections;
 	uint64_t		 input_bytes;	/* for the summary */
+	int			 allow_changes;	/* --allow-changing-inputs */
 	int			 progress_mode;	/* enum progress_mode */
 	double			 progress_interval;	/* seconds between log lines */
 	struct report		*report;	/* --report, or NULL */

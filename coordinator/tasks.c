@@ -48,6 +48,8 @@ struct task {
 	uint32_t	 failures;
 	char		*input;
 	uint64_t	 offset, length;
+	struct stamp	 stamp;		/* map: the input as planned ... */
+	int		 stamped;	/* ... when given */
 	uint64_t	 bytes;		/* map: input bytes, for progress */
 	struct task_counter *counters;	/* of the accepted attempt */
 	uint32_t	 ncounters;
@@ -175,6 +177,10 @@ tasks_new_splits(const struct tasks_input *inputs, uint32_t ninputs,
 		t->task[i].input = xstrdup(inputs[i].name);
 		t->task[i].offset = inputs[i].offset;
 		t->task[i].length = inputs[i].length;
+		if (inputs[i].stamp != NULL) {
+			t->task[i].stamp = *inputs[i].stamp;
+			t->task[i].stamped = 1;
+		}
 		queue_push(&t->idle_map, i);
 	}
 	for (uint32_t i = 0; i < nreduce; i++) {
@@ -288,6 +294,7 @@ tasks_lease(struct tasks *t, uint32_t worker, double now, struct lease *l)
 	l->input = k->input;
 	l->offset = k->offset;
 	l->length = k->length;
+	l->stamp = k->stamped ? &k->stamp : NULL;
 	l->nmap = t->nmap;
 	l->nreduce = t->nreduce;
 	tasks_notify(t, TASKS_EV_START, t->nattempt - 1, OUTCOME_DONE, now, l);
@@ -400,6 +407,39 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 	return VERDICT_ACCEPTED;
 }
 
+enum tasks_verdict
+tasks_report_fatal(struct tasks *t, uint32_t worker, uint64_t attempt,
+    double now)
+{
+	struct attempt *a = tasks_attempt(t, worker, attempt);
+	struct task *k;
+	enum tasks_phase phase = tasks_phase(t);
+
+	if (a == NULL)
+		return VERDICT_INVALID;
+	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED)
+		return VERDICT_STALE;
+	if (a->state == ATTEMPT_RUNNING || a->state == ATTEMPT_TIMEDOUT)
+		tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_FAILED, now,
+		    NULL);
+	a->state = ATTEMPT_FAILED;
+	if (phase == PHASE_DONE || phase == PHASE_FAILED)
+		return VERDICT_STALE;
+	k = &t->task[a->task];
+	t->failures++;
+	k->failures++;
+	/*
+	 * Even when another attempt of the task was accepted: the input it
+	 * read is not the one planned any more, and other tasks read it too.
+	 */
+	snprintf(t->failure, sizeof t->failure,
+	    "%s task %u cannot succeed: its input is not the one planned",
+	    k->kind == TASK_MAP ? "map" : "reduce", k->id);
+	if (k->state == TASK_RUNNING && k->current == attempt)
+		tasks_requeue(t, a->task);
+	return VERDICT_ACCEPTED;
+}
+
 void
 tasks_lost(struct tasks *t, uint64_t attempt, double now)
 {
@@ -478,6 +518,12 @@ uint64_t
 tasks_timeouts(const struct tasks *t)
 {
 	return t->timeouts;
+}
+
+const char *
+tasks_map_input(const struct tasks *t, uint32_t map)
+{
+	return map < t->nmap ? t->task[map].input : NULL;
 }
 
 uint32_t

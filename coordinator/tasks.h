@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stamp.h"
+
 enum task_kind {
 	TASK_MAP,
 	TASK_REDUCE
@@ -39,6 +41,7 @@ struct tasks_input {
 	const char	*name;
 	uint64_t	 offset;
 	uint64_t	 length;	/* 0: to the end of the file */
+	const struct stamp *stamp;	/* the file as planned (copied), or NULL */
 };
 
 /* A task handed to a worker. */
@@ -49,6 +52,7 @@ struct lease {
 	const char	*input;		/* map: the input name */
 	uint64_t	 offset;	/* map: the split */
 	uint64_t	 length;
+	const struct stamp *stamp;	/* map: the input as planned, or NULL */
 	uint32_t	 nmap;
 	uint32_t	 nreduce;
 };
@@ -94,6 +98,16 @@ enum tasks_verdict tasks_report_failed(struct tasks *t, uint32_t worker,
 	    uint64_t attempt, const uint32_t *bad_maps, size_t nbad,
 	    double now);
 
+/*
+ * `worker` reports that `attempt` failed in a way no other attempt can fix
+ * (its input changed since the job was planned): the job fails at once,
+ * tasks_failure() naming the task, whatever state the task is in (an
+ * accepted attempt read an input that is no longer the one planned). Returns VERDICT_INVALID when the worker does not hold that attempt,
+ * VERDICT_STALE when the job is already over, else VERDICT_ACCEPTED.
+ */
+enum tasks_verdict tasks_report_fatal(struct tasks *t, uint32_t worker,
+	    uint64_t attempt, double now);
+
 /* The worker holding `attempt` is gone: its task is queued again at once. */
 void	tasks_lost(struct tasks *t, uint64_t attempt, double now);
 
@@ -115,6 +129,9 @@ void	tasks_counts(const struct tasks *t, struct tasks_counts *c);
 uint64_t tasks_timeouts(const struct tasks *t);
 
 uint32_t tasks_nmap(const struct tasks *t);
+
+/* The input name of map task `map` (< tasks_nmap()), owned by t. */
+const char *tasks_map_input(const struct tasks *t, uint32_t map);
 uint32_t tasks_nreduce(const struct tasks *t);
 
 /* A task as status and progress show it. */

@@ -9,7 +9,12 @@
 #ifndef MR_PROTOCOL_H
 #define MR_PROTOCOL_H
 
-/* Bumped on any incompatible change to mr.proto or to the framing. */
+/*
+ * Bumped on any incompatible change to mr.proto or to the framing. 2:
+ * intermediate files carry the job id, and map tasks carry their input's
+ * stamp, which a worker of version 1 would ignore, reading a changed input
+ * without a word.
+ */
 #define MR_PROTOCOL_VERSION 2
 
 /* Size of the length prefix. */

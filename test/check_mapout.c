@@ -609,7 +609,7 @@ load_wc(void)
 static void
 run_maps(const struct mr_app *app, uint32_t ninputs, uint32_t nreduce)
 {
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	char in[32], name[32];
 
@@ -671,7 +671,7 @@ START_TEST(test_wc_end_to_end)
 {
 	struct plugin *pl = load_wc();
 	const struct mr_app *app = plugin_app(pl);
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	uint64_t counts[NVOCAB] = { 0 };
 	int seen[NVOCAB] = { 0 };
@@ -702,7 +702,7 @@ START_TEST(test_wc_empty_input)
 {
 	struct plugin *pl = load_wc();
 	const struct mr_app *app = plugin_app(pl);
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	uint64_t counts[NVOCAB] = { 0 };
 	int seen[NVOCAB] = { 0 };
@@ -722,7 +722,7 @@ END_TEST
 START_TEST(test_map_missing_input)
 {
 	struct plugin *pl = load_wc();
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	char names[256];
 
@@ -770,7 +770,7 @@ START_TEST(test_map_fails)
 {
 	struct mr_app app = { MR_ABI_VERSION, "badmap", failing_map,
 	    unused_reduce, NULL };
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	uint64_t counts[NVOCAB] = { 0 };
 	char names[256];
@@ -791,7 +791,7 @@ static void
 expect_bad_maps(const struct mr_app *app, uint32_t part, uint32_t nmap,
     const uint32_t *bad, size_t nbad, const char *culprit)
 {
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	char out[32];
 
@@ -877,7 +877,7 @@ START_TEST(test_reduce_corrupt)
 	const struct mr_app *app = plugin_app(pl);
 	uint64_t counts[NVOCAB] = { 0 };
 	uint32_t zero[] = { 0 }, one[] = { 1 };
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	off_t n;
 
@@ -1026,7 +1026,7 @@ static void
 reduce_expect(mr_reduce_fn fn, const char *want)
 {
 	struct mr_app app = { MR_ABI_VERSION, "test", noop_map, fn, NULL };
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	char got[1024];
 
@@ -1061,7 +1061,7 @@ START_TEST(test_reduce_no_maps)
 {
 	struct mr_app app = { MR_ABI_VERSION, "test", noop_map, join_reduce,
 	    NULL };
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 
 	/* Zero map tasks: an empty output, not an error. */
@@ -1077,7 +1077,7 @@ START_TEST(test_reduce_fails)
 {
 	struct mr_app app = { MR_ABI_VERSION, "failapp", noop_map,
 	    failing_reduce, NULL };
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 
 	write_three_maps();
@@ -1432,7 +1432,7 @@ START_TEST(test_split_lines)
 		uint32_t id = 0;
 
 		for (uint64_t off = 0; off < sizeof text - 1; off += sizes[t]) {
-			struct task_result res = { 0, NULL, 0, 0 };
+			struct task_result res = { 0 };
 			struct err e = { "" };
 			struct task_spec spec = { .id = id, .input = "in.txt",
 			    .offset = off, .length = sizes[t], .nreduce = 1,

@@ -399,6 +399,70 @@ START_TEST(test_max_failures)
 }
 END_TEST
 
+/* An input changed: the first such report fails the job, whatever the task's state. */
+START_TEST(test_fatal_failure)
+{
+	struct tasks *t = tasks_new(inputs3, 3, 1, 10, 4);
+	struct tasks_counts c;
+	struct lease l;
+
+	ck_assert_uint_eq(lease_ok(t, 1, 0, TASK_MAP, 0), 1);
+	ck_assert_uint_eq(lease_ok(t, 2, 0, TASK_MAP, 1), 2);
+	/* Not its attempt: refused, nothing changes. */
+	ck_assert_int_eq(tasks_report_fatal(t, 2, 1, 1), VERDICT_INVALID);
+	ck_assert_int_eq(tasks_phase(t), PHASE_MAP);
+	ck_assert_int_eq(tasks_report_fatal(t, 1, 1, 1), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_phase(t), PHASE_FAILED);
+	ck_assert_str_eq(tasks_failure(t), "map task 0 cannot succeed: its "
+	    "input is not the one planned");
+	ck_assert_int_eq(tasks_lease(t, 3, 1, &l), -1);
+	/* Later reports change nothing. */
+	ck_assert_int_eq(tasks_report_fatal(t, 1, 1, 2), VERDICT_STALE);
+	ck_assert_int_eq(tasks_report_done(t, 2, 2, 2), VERDICT_STALE);
+	tasks_counts(t, &c);
+	ck_assert_uint_eq(c.failures, 1);
+	tasks_free(t);
+
+	/* A task done already: a late attempt finding the input changed counts. */
+	t = tasks_new(inputs3, 1, 1, 1, 4);
+	ck_assert_uint_eq(lease_ok(t, 1, 0, TASK_MAP, 0), 1);
+	tasks_expire(t, 2);
+	ck_assert_uint_eq(lease_ok(t, 2, 2, TASK_MAP, 0), 2);
+	ck_assert_int_eq(tasks_report_done(t, 2, 2, 2.5), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_report_fatal(t, 1, 1, 3), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_phase(t), PHASE_FAILED);
+	tasks_free(t);
+}
+END_TEST
+
+/* A map task's stamp reaches its lease; tasks without one have none. */
+START_TEST(test_stamps)
+{
+	struct stamp st = { 1000, 42, 7, 3 };
+	struct tasks_input in[2] = {
+		{ "big.txt", 0, 500, &st },
+		{ "big.txt", 500, 0, &st },
+	};
+	struct tasks *t = tasks_new_splits(in, 2, 1, 10, 4);
+	struct lease l;
+
+	st.size = 1;	/* copied: the caller's may go */
+	ck_assert_int_eq(tasks_lease(t, 1, 0, &l), 1);
+	ck_assert_ptr_nonnull(l.stamp);
+	ck_assert_uint_eq(l.stamp->size, 1000);
+	ck_assert_int_eq(l.stamp->mtime_ns, 42);
+	ck_assert_uint_eq(l.stamp->ino, 7);
+	ck_assert_uint_eq(l.stamp->dev, 3);
+	ck_assert_str_eq(tasks_map_input(t, 1), "big.txt");
+	ck_assert_ptr_null(tasks_map_input(t, 2));
+	tasks_free(t);
+	t = tasks_new(inputs3, 1, 1, 10, 4);
+	ck_assert_int_eq(tasks_lease(t, 1, 0, &l), 1);
+	ck_assert_ptr_null(l.stamp);
+	tasks_free(t);
+}
+END_TEST
+
 START_TEST(test_max_failures_reduce)
 {
 	struct tasks *t = tasks_new(inputs3, 1, 3, 10, 2);
@@ -872,6 +936,8 @@ tasks_suite(void)
 	tcase_add_test(tc, test_bad_maps_stale_attempt);
 	tcase_add_test(tc, test_max_failures);
 	tcase_add_test(tc, test_max_failures_reduce);
+	tcase_add_test(tc, test_fatal_failure);
+	tcase_add_test(tc, test_stamps);
 	tcase_add_test(tc, test_invalid_bad_maps_requeues);
 	tcase_add_test(tc, test_invalid_bad_maps_no_effect);
 	suite_add_tcase(s, tc);

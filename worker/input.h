@@ -1,24 +1,73 @@
 /*
- * input.h - an input file mapped into memory, read-only.
+ * input.h - reading a map task's input: one split of a file, checked
+ * against what the file was when the job was planned.
+ *
+ * How the bytes are obtained (today an mmap of the file) stays behind this
+ * interface: a caller opens an input, asks for a split's bytes, runs map
+ * over them with a fault guard armed, and verifies the file afterwards.
+ *
+ * An input "changed" when its size, modification time or inode differ from
+ * the stamp the coordinator took (common/stamp.h). Without allow_changes a
+ * change is INPUT_CHANGED, which no retry can fix; with it, the input is
+ * read as it is and input_changes() says what differed.
  */
 #ifndef MR_INPUT_H
 #define MR_INPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
+#include "stamp.h"
+
+/* Returned instead of -1 when the input is not the one planned. */
+#define INPUT_CHANGED (-2)
+
+struct input;
 
 /*
- * Maps the whole of `path`; an empty file gives data NULL and len 0.
- * Returns 0, or -1 with e naming the file.
+ * Opens `path` (a regular file) and compares it with `planned` (NULL: the
+ * file as it is now is the plan). Returns 0 with *inp set, -1 with e naming
+ * the file, or INPUT_CHANGED with e saying "PATH: changed since the job was
+ * planned: WHAT" when it differs (or is gone) and allow_changes is 0.
  */
-int	input_map(const char *path, const char **data, size_t *len,
+int	input_open(struct input **inp, const char *path,
+	    const struct stamp *planned, int allow_changes, struct err *e);
+
+/*
+ * The bytes of the split nominally [offset, offset + length) (length 0: to
+ * the end), cut as split.h says, from the file as it was opened; *data is
+ * NULL for an empty split of an empty file. The bytes stay valid until
+ * input_close(); reading them may fault if the file shrinks meanwhile (see
+ * input_guard()).
+ */
+void	input_split(struct input *in, uint64_t offset, uint64_t length,
+	    const char **data, size_t *len);
+
+/*
+ * Calls fn(arg), which reads the input's bytes, with a guard: a SIGBUS on
+ * those bytes (the file was truncated under them) ends fn where it is and
+ * makes this return INPUT_CHANGED with e saying "PATH: changed since the
+ * job was planned: WHAT", or -1 with allow_changes (another attempt reads
+ * the file as it is then), instead of killing the process. Whatever fn was
+ * building may be half-done then, and must be discarded. A SIGBUS anywhere
+ * else kills the process as before. Otherwise returns 0 when fn returned
+ * 0, 1 when it returned anything else.
+ */
+int	input_guarded(struct input *in, int (*fn)(void *), void *arg,
 	    struct err *e);
 
-/* Tells the kernel that data[start..end) is about to be read in order. */
-void	input_advise(const char *data, size_t len, size_t start, size_t end);
+/*
+ * After reading: compares the file (and what its name now names) with the
+ * state it was opened in. Returns 0, INPUT_CHANGED with e set as above, or
+ * 0 with allow_changes, adding what differed to input_changes().
+ */
+int	input_verify(struct input *in, struct err *e);
 
-/* Releases what input_map() returned. */
-void	input_unmap(const char *data, size_t len);
+/* With allow_changes, how the input differed from the plan; "" if it did not. */
+const char *input_changes(const struct input *in);
+
+/* Releases the input; NULL is ignored. */
+void	input_close(struct input *in);
 
 #endif

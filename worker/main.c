@@ -245,11 +245,12 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
     const Mr__Task *task)
 {
 	struct task_spec spec;
+	struct stamp stamp;
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__TaskDone done = MR__TASK_DONE__INIT;
 	Mr__TaskFailed failed = MR__TASK_FAILED__INIT;
 	Mr__Counter counter[MR_COUNTERS_MAX], *counterp[MR_COUNTERS_MAX];
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e;
 	const char *name;
 	int rc;
@@ -273,6 +274,14 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		worker_last_map.id = spec.id;
 		worker_last_map.nreduce = spec.nreduce;
 		spec.job = job;
+		if (task->map->stamp != NULL) {
+			stamp.size = task->map->stamp->size;
+			stamp.mtime_ns = task->map->stamp->mtime_ns;
+			stamp.ino = task->map->stamp->inode;
+			stamp.dev = task->map->stamp->device;
+			spec.stamp = &stamp;
+		}
+		spec.allow_changes = task->map->allow_changes;
 		rc = maptask_run(app, &spec, &res, &e);
 	} else {
 		log_debug("attempt %llu: reduce task %u",
@@ -294,6 +303,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		done.attempt = task->attempt;
 		done.bytes_out = res.bytes_out;
 		done.bytes_in = res.bytes_in;
+		done.input_changed = res.changed;
 		done.n_counters = sdk_counters_count();
 		for (size_t i = 0; i < done.n_counters; i++) {
 			mr__counter__init(&counter[i]);
@@ -311,6 +321,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		failed.error = e.msg;
 		failed.bad_maps = res.bad_maps;
 		failed.n_bad_maps = res.nbad;
+		failed.job_fatal = res.fatal;
 		env.msg_case = MR__ENVELOPE__MSG_FAILED;
 		env.failed = &failed;
 	}

@@ -1,6 +1,7 @@
 /*
- * maptask.c - one map task: mmap the input split, run map, write partitions.
+ * maptask.c - one map task: read the input split, run map, write partitions.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "input.h"
@@ -8,53 +9,68 @@
 #include "sdk.h"
 #include "task.h"
 
-/*
- * Narrows [*start, *end) of data[0..len) to whole lines: skips the line in
- * progress at the start (it belongs to the split before) and finishes the
- * line in progress at the end.
- */
-static void
-maptask_lines(const char *data, size_t len, size_t *start, size_t *end)
-{
-	const char *nl;
-
-	if (*start > 0) {
-		nl = memchr(data + *start - 1, '\n', len - (*start - 1));
-		*start = nl != NULL ? (size_t)(nl - data) + 1 : len;
-	}
-	if (*end < len) {
-		nl = memchr(data + *end - 1, '\n', len - (*end - 1));
-		*end = nl != NULL ? (size_t)(nl - data) + 1 : len;
-	}
-	if (*end < *start)
-		*end = *start;
-}
-
 /* The last task's output, whose memory the next task reuses. */
 static struct mapout *maptask_out;
+
+/* What the guarded call to map needs. */
+struct maptask_call {
+	const struct mr_app	*app;
+	const struct task_spec	*t;
+	struct mapout		*mo;
+	const char		*data;
+	size_t			 len;
+};
+
+static int
+maptask_map(void *arg)
+{
+	struct maptask_call *c = arg;
+
+	return c->app->map(mapout_emitter(c->mo), c->t->input, c->data, c->len);
+}
 
 int
 maptask_run(const struct mr_app *app, const struct task_spec *t,
     struct task_result *res, struct err *e)
 {
+	struct maptask_call call;
+	struct input *in;
 	struct mapout *mo;
-	const char *data;
-	size_t len, start, end;
-	int rc = -1;
+	int rc, ran;
 
-	if (input_map(t->input, &data, &len, e) == -1)
+	rc = input_open(&in, t->input, t->stamp, t->allow_changes, e);
+	if (rc != 0) {
+		res->fatal = rc == INPUT_CHANGED;
 		return -1;
-	start = t->offset < len ? t->offset : len;
-	end = t->length == 0 || t->offset + t->length > len ? len :
-	    t->offset + t->length;
-	maptask_lines(data, len, &start, &end);
-	input_advise(data, len, start, end);
+	}
+	input_split(in, t->offset, t->length, &call.data, &call.len);
 	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
 	    t->memory);
 	mapout_set_job(mo, t->job);
-	res->bytes_in = end - start;
-	if (app->map(mapout_emitter(mo), t->input, len > 0 ? data + start : data,
-	    end - start) != 0) {
+	res->bytes_in = call.len;
+	call.app = app;
+	call.t = t;
+	call.mo = mo;
+	ran = input_guarded(in, maptask_map, &call, e);
+	if (ran < 0) {
+		/*
+		 * Map was cut short anywhere, perhaps inside the output's own
+		 * code: start the next task with a fresh one.
+		 */
+		mapout_free(maptask_out);
+		maptask_out = NULL;
+		res->fatal = ran == INPUT_CHANGED;
+		rc = -1;
+		goto out;
+	}
+	rc = input_verify(in, e);
+	if (rc != 0) {
+		res->fatal = rc == INPUT_CHANGED;
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	if (ran == 1) {
 		/* A misused counter says more than "map failed". */
 		if (sdk_counters_check(e) == -1)
 			goto out;
@@ -67,8 +83,9 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 		goto out;
 	if (mapout_write(mo, t->id, app->combine, &res->bytes_out, e) == -1)
 		goto out;
+	snprintf(res->changed, sizeof res->changed, "%s", input_changes(in));
 	rc = 0;
 out:
-	input_unmap(data, len);
+	input_close(in);
 	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "mapreduce.h"
+#include "stamp.h"
 
 /* Memory a task may hold records in, unless told otherwise (--memory). */
 #define TASK_MEMORY_DEFAULT ((size_t)32 << 20)
@@ -20,6 +21,8 @@ struct task_spec {
 	const char	*input;		/* map: input name as given */
 	uint64_t	 offset;	/* map: the split, in bytes ... */
 	uint64_t	 length;	/* ... 0 meaning to the end of the file */
+	const struct stamp *stamp;	/* map: the input as planned, or NULL */
+	int		 allow_changes;	/* map: read a changed input as it is */
 	uint32_t	 nreduce;	/* map: partitions to write */
 	uint32_t	 nmap;		/* reduce: map outputs to read */
 	const char	*out_dir;	/* reduce: folder of mr-out-Y; NULL: here */
@@ -33,14 +36,20 @@ struct task_result {
 	uint32_t	*bad_maps;	/* reduce: map outputs missing or corrupt */
 	size_t		 nbad;
 	uint64_t	 bytes_in;	/* bytes read: split or intermediate files */
+	int		 fatal;		/* map: no attempt can succeed (the
+					   input changed): fail the job */
+	char		 changed[ERR_MAX];	/* map with allow_changes: how the
+					   input differed from its stamp, or "" */
 };
 
 /*
- * Map task: runs map over the lines of the input that start inside the
- * split (a line crossing the split's end is read to its end; one starting
- * before the split's start belongs to the previous split) and writes
- * mr-X-0 .. mr-X-(nreduce-1), stamped with t->job. Returns 0, or -1 with e
- * set.
+ * Map task: runs map over the split of the input, cut as worker/split.h
+ * says (whole lines unless a line is longer than SPLIT_SEEK_MAX), and
+ * writes mr-X-0 .. mr-X-(nreduce-1), stamped with t->job. The input is compared with t->stamp
+ * before and after (input.h); a change, a SIGBUS from a truncation
+ * included, fails the attempt with res->fatal set unless t->allow_changes,
+ * which reads the input as it is and says how in res->changed. Returns 0,
+ * or -1 with e set.
  */
 int	maptask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);
@@ -65,6 +74,8 @@ task_result_clear(struct task_result *res)
 	res->nbad = 0;
 	res->bytes_out = 0;
 	res->bytes_in = 0;
+	res->fatal = 0;
+	res->changed[0] = '\0';
 }
 
 #endif
