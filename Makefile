@@ -4,8 +4,10 @@
 #   make test         unit tests (Check) and the black-box job tests
 #   make run          a word count job over sample inputs
 #   make SANITIZE=1   the same, built with AddressSanitizer and UBSan in build/san
-#   make install      programs, apps, SDK header and pkg-config file under
-#                     $(DESTDIR)$(PREFIX); make uninstall removes them
+#   make install      programs, the apps of apps/, SDK header, pkg-config file
+#                     and manual pages under $(DESTDIR)$(PREFIX); make
+#                     uninstall removes them (the lab's test apps, test/apps/,
+#                     are built beside the others but never installed)
 #
 # The installed plugin folder, $(PREFIX)/lib/mapreduce, is compiled into the
 # programs: build with the PREFIX you install to (make PREFIX=/opt/mr, then
@@ -40,6 +42,9 @@ WORKER_SRC := $(filter-out worker/main.c worker/sequential.c,$(wildcard worker/*
 # mrctl's parts (tools/ holds whole programs, mrrun.c and mrctl.c, besides).
 CTL_SRC    := tools/jobfind.c tools/statusview.c
 APPS	   := $(patsubst apps/%.c,%,$(wildcard apps/*.c))
+# The lab's test apps (crash, mtiming, ...): built into the same folder, so
+# that the tests and bare names find them, but not installed.
+TEST_APPS  := $(patsubst test/apps/%.c,%,$(wildcard test/apps/*.c))
 CHECKS	   := $(patsubst test/%.c,%,$(wildcard test/check_*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -51,6 +56,14 @@ CTL_OBJ    := $(call obj,$(CTL_SRC))
 
 PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential $(B)/mrrun $(B)/mrctl
 APP_SO	:= $(patsubst %,$(B)/apps/%.so,$(APPS))
+TEST_APP_SO := $(patsubst %,$(B)/apps/%.so,$(TEST_APPS))
+# scripts/timeline, installed as mrtimeline with the version written in.
+TIMELINE := $(B)/mrtimeline
+# Manual pages: doc/man/NAME.N.in with @PLUGINDIR@ and @VERSION@ filled in.
+MAN_SRC	:= $(wildcard doc/man/*.in)
+MAN	:= $(patsubst doc/man/%.in,$(B)/man/%,$(MAN_SRC))
+MAN1	:= $(filter %.1,$(MAN))
+MAN3	:= $(filter %.3,$(MAN))
 CHECK_BIN := $(patsubst %,$(B)/test/%,$(CHECKS))
 TOOLS	:= $(B)/gencorpus
 PC	:= $(B)/mapreduce.pc
@@ -60,12 +73,13 @@ LIBDIR	   := $(PREFIX)/lib
 PLUGINDIR  := $(LIBDIR)/mapreduce
 INCLUDEDIR := $(PREFIX)/include
 PCDIR	   := $(LIBDIR)/pkgconfig
+MANDIR	   := $(PREFIX)/share/man
 VERSION	   := $(shell sed -n 's/^\#define MR_VERSION "\(.*\)"/\1/p' common/version.h)
 
 .PHONY: all test check run clean deps install uninstall FORCE
 # Keep objects of test programs between runs.
 .SECONDARY:
-all: $(PROGS) $(APP_SO) $(TOOLS) $(PC)
+all: $(PROGS) $(APP_SO) $(TEST_APP_SO) $(TIMELINE) $(MAN) $(TOOLS) $(PC)
 
 # Missing Debian packages are installed once (see scripts/install-deps).
 DEPS_STAMP := build/.deps-ok
@@ -102,6 +116,16 @@ $(PC): common/mapreduce.pc.in common/version.h $(PREFIX_STAMP)
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
+$(B)/man/%: doc/man/%.in common/version.h $(PREFIX_STAMP)
+	@mkdir -p $(@D)
+	sed -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< >$@
+
+# The same script, knowing its version without the source tree.
+$(TIMELINE): scripts/timeline common/version.h
+	@mkdir -p $(@D)
+	sed -e 's|^MR_VERSION=$$|MR_VERSION=$(VERSION)|' $< >$@.tmp
+	chmod 755 $@.tmp && mv $@.tmp $@
+
 $(B)/mrcoordinator: $(B)/obj/coordinator/main.o $(COORD_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
@@ -121,6 +145,10 @@ $(B)/mrsequential: $(B)/obj/worker/sequential.o $(WORKER_OBJ) $(COMMON_OBJ) comm
 
 # Plugins see only the public SDK header.
 $(B)/apps/%.so: apps/%.c common/mapreduce.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -Icommon $< -o $@
+
+$(B)/apps/%.so: test/apps/%.c common/mapreduce.h
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -Icommon $< -o $@
 
@@ -155,20 +183,27 @@ test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 run: all
 	@BUILD=$(B) scripts/run-job
 
-# Programs and headers world-readable; plugins are not executables.
-install: $(PROGS) $(APP_SO) $(PC)
+# Programs and headers world-readable; plugins are not executables. Only
+# the apps of apps/ are installed, not the test apps.
+install: $(PROGS) $(APP_SO) $(TIMELINE) $(MAN) $(PC)
 	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
-		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)/
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(PROGS) $(TIMELINE) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(APP_SO) $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 common/mapreduce.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(PC) $(DESTDIR)$(PCDIR)/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
 
-# The plugin folder goes too unless it holds plugins of other origins.
+# The plugin folder goes too unless it holds plugins of other origins; the
+# manual folders are shared with other packages and stay.
 uninstall:
-	rm -f $(patsubst $(B)/%,$(DESTDIR)$(BINDIR)/%,$(PROGS))
+	rm -f $(patsubst $(B)/%,$(DESTDIR)$(BINDIR)/%,$(PROGS) $(TIMELINE))
 	rm -f $(patsubst $(B)/apps/%,$(DESTDIR)$(PLUGINDIR)/%,$(APP_SO))
 	rm -f $(DESTDIR)$(INCLUDEDIR)/mapreduce.h $(DESTDIR)$(PCDIR)/mapreduce.pc
+	rm -f $(patsubst $(B)/man/%,$(DESTDIR)$(MANDIR)/man1/%,$(MAN1)) \
+		$(patsubst $(B)/man/%,$(DESTDIR)$(MANDIR)/man3/%,$(MAN3))
 	if [ -d $(DESTDIR)$(PLUGINDIR) ]; then \
 		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PLUGINDIR); fi
 

@@ -4,7 +4,12 @@
 # DESTDIR, and the README's walk-through against what was installed: the
 # bigram example (apps/bigram.c) built outside the tree with the installed
 # header and pkg-config file, run by the installed mrsequential and by a
-# coordinator and workers, and plugins found by bare name.
+# coordinator and workers, and plugins found by bare name. Also: the plugin
+# folder holds the apps of apps/ and none of the lab's test apps
+# (test/apps/), mrtimeline runs from where it was installed, and the manual
+# pages render without warnings and keep up with the code: every option
+# each program's --help lists is in its page, and every function and macro
+# of mapreduce.h in mapreduce(3), whose example compiles.
 #
 # usage: scripts/test-install.sh [TEST...]
 #
@@ -32,7 +37,8 @@ set -u
 export LC_ALL=C
 
 PROG=${0##*/}
-ALL_TESTS=(install pkg-config build-plugin sequential distributed bare-name lookup uninstall)
+ALL_TESTS=(install plugin-folder man-render man-options man-sdk pkg-config
+	build-plugin sequential distributed timeline bare-name lookup uninstall)
 TIMEOUT=(timeout -k 2s 120s)
 
 usage() {
@@ -216,8 +222,9 @@ wait_ok() {
 }
 
 # Runs a job in $T/$NAME.job over the inputs: a coordinator with 3 reduce
-# tasks and one worker per argument after the first, each being a worker's
-# PLUGIN. Writes the sorted output to $LOGS/$1.
+# tasks, writing its report to $T/$NAME.job/report.json, and one worker per
+# argument after the first, each being a worker's PLUGIN. Writes the sorted
+# output to $LOGS/$1.
 run_job() {
 	local out=$1 job=$T/$NAME.job sock coord i=0 w pids=()
 
@@ -225,7 +232,7 @@ run_job() {
 	sock=$job/mr.sock
 	mkdir -p -- "$job" || return 1
 	spawn coordinator "$job" "$BIN/mrcoordinator" --socket "$sock" \
-		--reduces 3 "${INPUTS[@]}"
+		--reduces 3 --report "$job/report.json" "${INPUTS[@]}"
 	coord=$STARTED
 	for w in "$@"; do
 		i=$((i + 1))
@@ -247,13 +254,17 @@ run_job() {
 # ---------------------------------------------------------------------------
 # The tests.
 
+# The programs, each with a page in section 1.
+PROGRAMS=(mrcoordinator mrworker mrsequential mrrun mrctl mrtimeline)
+
 # The installed files, "MODE PATH" under DESTDIR, sorted.
 expected_files() {
 	local f
 
 	{
-		for f in mrcoordinator mrworker mrsequential mrrun mrctl; do
+		for f in "${PROGRAMS[@]}"; do
 			echo "755 $PREFIX/bin/$f"
+			echo "644 $PREFIX/share/man/man1/$f.1"
 		done
 		for f in "$ROOT"/apps/*.c; do
 			f=${f##*/}
@@ -261,6 +272,7 @@ expected_files() {
 		done
 		echo "644 $PREFIX/include/mapreduce.h"
 		echo "644 $PREFIX/lib/pkgconfig/mapreduce.pc"
+		echo "644 $PREFIX/share/man/man3/mapreduce.3"
 	} | sort -k2
 }
 
@@ -285,6 +297,194 @@ t_install() {
 		REASON="the installed mrworker differs from $BIN/mrworker"
 		return 1
 	fi
+}
+
+# The plugin folder holds exactly the applications of apps/ (wc, indexer,
+# bigram, ...), each a build of its source; the lab's test apps
+# (test/apps/: crash, mtiming, ...) are built beside them but stay in the
+# build tree.
+t_plugin_folder() {
+	local dir=$DEST$PREFIX/lib/mapreduce f name want got test_apps=()
+
+	needs install || return 1
+	want=$(cd -- "$ROOT/apps" && for f in *.c; do echo "${f%.c}.so"; done | sort)
+	got=$(cd -- "$dir" && find . ! -type d -printf '%P\n' | sort)
+	if [ "$got" != "$want" ]; then
+		REASON="the plugin folder holds $(echo $got), expected $(echo $want)"
+		return 1
+	fi
+	for f in "$ROOT"/test/apps/*.c; do
+		[ -f "$f" ] && test_apps+=("${f##*/}")
+	done
+	if [ "${#test_apps[@]}" -eq 0 ]; then
+		REASON="no test apps in test/apps/"
+		return 1
+	fi
+	for name in "${test_apps[@]}"; do
+		name=${name%.c}.so
+		if [ ! -f "$BIN/apps/$name" ]; then
+			REASON="the test app $name was not built into $BIN/apps"
+			return 1
+		fi
+		if [ -e "$dir/$name" ] || [ -e "$DEST$PREFIX/bin/apps/$name" ]; then
+			REASON="the test app $name was installed"
+			return 1
+		fi
+	done
+	for name in $want; do
+		if ! cmp -s -- "$BIN/apps/$name" "$dir/$name"; then
+			REASON="the installed $name differs from $BIN/apps/$name"
+			return 1
+		fi
+	done
+}
+
+# The installed pages, section 1 then 3.
+PAGES=()
+installed_pages() {
+	local f
+
+	PAGES=()
+	for f in "${PROGRAMS[@]}"; do
+		PAGES+=("$DEST$PREFIX/share/man/man1/$f.1")
+	done
+	PAGES+=("$DEST$PREFIX/share/man/man3/mapreduce.3")
+}
+
+# man_text PAGE: the page as plain text, on lines long enough that no
+# option is broken across two, unhyphenated.
+man_text() {
+	groff -man -Tascii -P-cbou -rLL=3000n -rHY=0 -- "$1" 2>/dev/null
+}
+
+# Every installed page renders with man -l and groff without a warning, has
+# a NAME line that whatis understands, and has its placeholders filled in
+# (the plugin folder it names is the one built for).
+t_man_render() {
+	local page base err tool
+
+	needs install || return 1
+	for tool in man groff lexgrog; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			REASON="$tool is not installed (scripts/install-deps --test)"
+			return 1
+		fi
+	done
+	installed_pages
+	for page in "${PAGES[@]}"; do
+		base=${page##*/}
+		err=$(MANWIDTH=80 man --warnings -l -- "$page" 2>&1 >"$LOGS/$base.txt")
+		if [ -n "$err" ] || [ ! -s "$LOGS/$base.txt" ]; then
+			REASON="man -l $base: ${err:-nothing rendered}"
+			return 1
+		fi
+		err=$(groff -ww -z -man -- "$page" 2>&1)
+		if [ -n "$err" ]; then
+			REASON="groff -ww $base: $(head -n 1 <<<"$err")"
+			return 1
+		fi
+		if ! lexgrog -- "$page" >"$LOGS/lexgrog.log" 2>&1 ||
+		    ! grep -qF "\"${base%.*} - " "$LOGS/lexgrog.log"; then
+			REASON="$base: no NAME line whatis reads ($(head -n 1 "$LOGS/lexgrog.log"))"
+			return 1
+		fi
+		if grep -q '@[A-Z]*@' -- "$page"; then
+			REASON="$base: placeholder left: $(grep -o '@[A-Z]*@' -- "$page" | head -n 1)"
+			return 1
+		fi
+	done
+	for base in mrworker.1 mrsequential.1 mrrun.1 mapreduce.3; do
+		if ! grep -qF "$PREFIX/lib/mapreduce" "$LOGS/$base.txt"; then
+			REASON="$base does not name the plugin folder $PREFIX/lib/mapreduce"
+			return 1
+		fi
+	done
+}
+
+# help_options PROGRAM: the options its --help lists, one a line, as a
+# page must write them: "-s, --socket", "--overwrite", "-0".
+help_options() {
+	"${TIMEOUT[@]}" "$1" --help 2>&1 | sed -nE \
+		-e 's/^ +(-[[:alnum:]], )?(--[[:alnum:]][[:alnum:]-]*).*/\1\2/p' \
+		-e 't' -e 's/^ +(-[[:alnum:]])([ ,]|$).*/\1/p'
+}
+
+# Every option that an installed program's --help lists is in its page,
+# with its short form when it has one: the pages cannot fall behind the
+# options the code gains.
+t_man_options() {
+	local prog opt n missing=()
+
+	needs man-render || return 1
+	for prog in "${PROGRAMS[@]}"; do
+		help_options "$DEST$PREFIX/bin/$prog" >"$LOGS/$prog.options"
+		n=$(wc -l <"$LOGS/$prog.options")
+		# Each program has at least --help and --version.
+		if [ "$n" -lt 2 ]; then
+			REASON="$prog --help lists $n options (see $LOGS/$prog.options)"
+			return 1
+		fi
+		man_text "$DEST$PREFIX/share/man/man1/$prog.1" >"$LOGS/$prog.txt"
+		while read -r opt; do
+			grep -qE -- "(^|[^[:alnum:]-])$opt([^[:alnum:]-]|\$)" \
+				"$LOGS/$prog.txt" || missing+=("$prog.1: $opt")
+		done <"$LOGS/$prog.options"
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		REASON="options in --help but not in the page: $(printf '%s; ' "${missing[@]}")"
+		return 1
+	fi
+}
+
+# mapreduce(3) is the SDK's manual: every function and macro (MR_*) the
+# installed mapreduce.h declares is in it, the descriptor's fields too, and
+# the example it shows compiles against that header into a plugin the
+# installed mrsequential runs.
+t_man_sdk() {
+	local h=$DEST$PREFIX/include/mapreduce.h page name missing=() cc=${CC:-cc}
+
+	needs man-render || return 1
+	page=$LOGS/mapreduce.txt
+	man_text "$DEST$PREFIX/share/man/man3/mapreduce.3" >"$page"
+	{
+		sed -nE 's/^[a-z_0-9]+[[:space:]]+\**(mr_[a-z_0-9]+)\(.*/\1/p' -- "$h"
+		sed -nE 's/^#define[[:space:]]+(MR_[A-Z_0-9]+).*/\1/p' -- "$h"
+		sed -nE 's/^typedef .*[ (*](mr_[a-z_0-9]+)[);].*/\1/p' -- "$h"
+		sed -nE 's/^[[:space:]]+[a-z_0-9 ]+[[:space:]]+\**([a-z_0-9]+);.*/\1/p' -- "$h"
+	} | sort -u >"$LOGS/sdk-names.txt"
+	if [ "$(wc -l <"$LOGS/sdk-names.txt")" -lt 15 ]; then
+		REASON="found only $(wc -l <"$LOGS/sdk-names.txt") names in mapreduce.h (see $LOGS/sdk-names.txt)"
+		return 1
+	fi
+	while read -r name; do
+		grep -qE -- "(^|[^[:alnum:]_])$name([^[:alnum:]_]|\$)" "$page" ||
+			missing+=("$name")
+	done <"$LOGS/sdk-names.txt"
+	if [ "${#missing[@]}" -gt 0 ]; then
+		REASON="mapreduce.h names missing from mapreduce(3): ${missing[*]}"
+		return 1
+	fi
+	mkdir -p -- "$T/man-sdk" || return 1
+	sed -n '/^EXAMPLES/,/^SEE ALSO/p' "$page" |
+		sed -n '/#include <mapreduce.h>/,/^ *MR_APP(/p' | sed 's/^       //' \
+		>"$T/man-sdk/example.c"
+	if ! grep -q '^ *MR_APP(' "$T/man-sdk/example.c"; then
+		REASON="mapreduce(3) shows no example from #include to MR_APP"
+		return 1
+	fi
+	if ! (cd -- "$T/man-sdk" && "$cc" -Wall -Werror -shared -fPIC \
+		"-I$DEST$PREFIX/include" example.c -o example.so) >"$LOGS/cc.log" 2>&1; then
+		REASON="the example of mapreduce(3) does not compile (see $LOGS/cc.log)"
+		return 1
+	fi
+	if ! (cd -- "$T/man-sdk" && "${TIMEOUT[@]}" "$DEST$PREFIX/bin/mrsequential" \
+		./example.so "${INPUTS[@]}") >"$LOGS/mrsequential.log" 2>&1; then
+		REASON="the installed mrsequential failed on the example (see $LOGS/mrsequential.log)"
+		return 1
+	fi
+	sort -- "$T/man-sdk/mr-out-0" >"$LOGS/output.txt"
+	expect_wc "${INPUTS[@]}" >"$LOGS/expected.txt"
+	compare output.txt expected.txt
 }
 
 # pkg-config --define-prefix relocates a .pc file found in PREFIX/lib/pkgconfig
@@ -375,6 +575,41 @@ t_distributed() {
 	run_job output.txt "$T/src/bigram.so" "$T/src/bigram.so" || return 1
 	expect_bigram "${INPUTS[@]}" >"$LOGS/expected.txt"
 	compare output.txt expected.txt
+}
+
+# The installed mrtimeline, away from the source tree, draws the report of
+# the distributed job, and knows its own name and version.
+t_timeline() {
+	local tl=$DEST$PREFIX/bin/mrtimeline report=$T/distributed.job/report.json got
+
+	needs distributed || return 1
+	if ! (cd -- "$T" && "${TIMEOUT[@]}" "$tl" -o "$T/timeline.png" "$report") \
+		>"$LOGS/timeline.log" 2>&1; then
+		REASON="mrtimeline failed: $(head -n 3 "$LOGS/timeline.log")"
+		return 1
+	fi
+	if [ "$(head -c 8 -- "$T/timeline.png" | od -An -tx1 | tr -d ' \n')" != 89504e470d0a1a0a ] ||
+	    [ "$(stat -c %s -- "$T/timeline.png")" -lt 10000 ]; then
+		REASON="mrtimeline wrote no PNG of 10 kB or more"
+		return 1
+	fi
+	if ! grep -qxF "$T/timeline.png" "$LOGS/timeline.log"; then
+		REASON="mrtimeline did not print the image's name: $(head -n 1 "$LOGS/timeline.log")"
+		return 1
+	fi
+	got=$("$tl" --version 2>&1)
+	if [ "$got" != "mrtimeline $VERSION" ]; then
+		REASON="mrtimeline --version printed '$got', expected 'mrtimeline $VERSION'"
+		return 1
+	fi
+	got=$("$tl" --help 2>&1 | head -n 1)
+	case $got in
+	"usage: mrtimeline "*) ;;
+	*)
+		REASON="mrtimeline --help starts '$got'"
+		return 1
+		;;
+	esac
 }
 
 # Workers given `wc` find it in the installed folder through MR_PLUGIN_PATH
