@@ -409,7 +409,7 @@ t_kill9() {
 	if [ -n "$left" ]; then
 		# shellcheck disable=SC2086
 		kill -9 $left 2>/dev/null
-		REASON="processes of the job left 3 s after kill -9: $(echo $left)"
+		REASON="processes of the job left 3 s after kill -9: ${left//$'\n'/ }"
 		return 1
 	fi
 	if compgen -G "$d/tmp/*" >/dev/null; then
@@ -480,7 +480,7 @@ t_job_over() {
 # Every program: an unknown option, a missing argument and a bad value are
 # each one line and the hint to --help, status 2.
 t_option_errors() {
-	local prog opt out hint want
+	local prog opt out hint want args rc p words
 
 	for prog in mrcoordinator:--reduces mrworker:--socket \
 		mrsequential:--split-size mrrun:--workers mrctl:--socket; do
@@ -488,7 +488,7 @@ t_option_errors() {
 		prog=${prog%%:*}
 		hint="Try '$prog --help' for more information."
 		for args in "--foo" "-Z" "$opt" "--help=x"; do
-			out=$("$BIN/$prog" $args 2>&1 >/dev/null)
+			out=$("$BIN/$prog" "$args" 2>&1 >/dev/null)
 			rc=$?
 			case $args in
 			--foo) want="$prog: unknown option '--foo'" ;;
@@ -505,7 +505,8 @@ t_option_errors() {
 	for prog in "mrcoordinator --reduces 0 x" "mrworker --memory 0 wc" \
 		"mrsequential --split-size 1T wc x" "mrrun --memory x wc x" \
 		"mrctl status extra"; do
-		out=$("$BIN"/$prog 2>&1 >/dev/null)
+		read -ra words <<<"$prog"
+		out=$("$BIN/${words[0]}" "${words[@]:1}" 2>&1 >/dev/null)
 		rc=$?
 		p=${prog%% *}
 		if [ "$rc" -ne 2 ] || [ "$(printf '%s\n' "$out" | wc -l)" -ne 2 ] ||
