@@ -59,11 +59,6 @@
 /* The most workers -n asks for. */
 #define MRRUN_WORKERS_MAX 1024
 
-/* The socket folder's name in $TMPDIR; mkdtemp() fills the X's. */
-#define MRRUN_SOCKDIR "mrrun-XXXXXX"
-
-/* Where the socket folder goes when $TMPDIR is unset or too long. */
-#define MRRUN_TMP "/tmp"
 
 static volatile sig_atomic_t mrrun_signal, mrrun_alarm;
 
@@ -222,24 +217,19 @@ mrrun_wait_ready(int ready, pid_t coord)
 }
 
 /*
- * The private socket folder: in $TMPDIR, unless the socket's path would
- * be too long there for a Unix socket address; then in /tmp, still
- * private (mkdtemp() makes it mode 0700).
+ * The private socket folder (mkdtemp(): mode 0700), where mrctl looks for
+ * it: in $TMPDIR, unless the socket's path would be too long there for a
+ * Unix socket address; then in /tmp.
  */
 static void
 mrrun_make_sockdir(char *sockdir, size_t size)
 {
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = sockpath_run_tmpdir(), *env = getenv("TMPDIR");
 
-	if (tmp == NULL || *tmp == '\0')
-		tmp = MRRUN_TMP;
-	else if (strlen(tmp) + sizeof "/" MRRUN_SOCKDIR "/" SOCKPATH_NAME - 1 >
-	    SOCKPATH_MAX) {
+	if (env != NULL && *env != '\0' && tmp != env)
 		log_debug("TMPDIR too long for a socket path; the socket goes "
-		    "in %s", MRRUN_TMP);
-		tmp = MRRUN_TMP;
-	}
-	snprintf(sockdir, size, "%s/" MRRUN_SOCKDIR, tmp);
+		    "in %s", tmp);
+	snprintf(sockdir, size, "%s/" SOCKPATH_RUN_DIR, tmp);
 	if (mkdtemp(sockdir) == NULL)
 		fatal("%s: %s", sockdir, strerror(errno));
 }
