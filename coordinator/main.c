@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,42 @@ main_remove_sock_dir(int remove, const struct sockaddr_un *addr)
 		log_warn("%s: %s", dir, strerror(errno));
 }
 
+/* The socket and its folder, for main_on_early_signal(). */
+static char main_early_sock[sizeof ((struct sockaddr_un *)0)->sun_path];
+static char main_early_dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+
+/*
+ * SIGTERM or SIGINT before the event loop takes them over (while many
+ * inputs are checked, say, when the launcher dies): the socket and its
+ * folder go all the same, then the signal does what it would have done.
+ */
+static void
+main_on_early_signal(int sig)
+{
+	unlink(main_early_sock);
+	rmdir(main_early_dir);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* With --remove-socket-dir, until server_run() handles the signals. */
+static void
+main_early_signals(int remove, const struct sockaddr_un *addr)
+{
+	char *slash;
+
+	if (!remove)
+		return;
+	snprintf(main_early_sock, sizeof main_early_sock, "%s", addr->sun_path);
+	snprintf(main_early_dir, sizeof main_early_dir, "%s", addr->sun_path);
+	slash = strrchr(main_early_dir, '/');
+	if (slash == NULL || slash == main_early_dir)
+		return;
+	*slash = '\0';
+	signal(SIGTERM, main_on_early_signal);
+	signal(SIGINT, main_on_early_signal);
+}
+
 /*
  * The job's identity: 64 random bits, so that intermediate files left by
  * another run (a killed coordinator's orphan workers) are never taken for
@@ -405,6 +442,7 @@ main(int argc, char **argv)
 		log_warn("%s", e.msg);
 		return errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
 	}
+	main_early_signals(remove_sock_dir, &cfg.addr);
 	/* Now, not after an hour of work. */
 	if (report_path != NULL && safefile_check(report_path, &e) == -1) {
 		log_warn("--report: %s", e.msg);
