@@ -288,15 +288,22 @@ mrrun_tell_query(const char *dir, const char *sock)
 	    found ? "mrctl" : mrctl, sock);
 }
 
-/* Appends the words to argv at *i. */
+/* Appends opt and its value to argv at *i, when the value was given. */
 static void
 mrrun_args(char **argv, int *i, const char *opt, const char *value)
 {
 	if (value == NULL)
 		return;
 	argv[(*i)++] = (char *)opt;
-	if (*value != '\0')
-		argv[(*i)++] = (char *)value;
+	argv[(*i)++] = (char *)value;
+}
+
+/* Appends the option without a value opt to argv at *i, when on. */
+static void
+mrrun_flag(char **argv, int *i, const char *opt, int on)
+{
+	if (on && opt != NULL)
+		argv[(*i)++] = (char *)opt;
 }
 
 int
@@ -327,7 +334,7 @@ main(int argc, char **argv)
 	const char *verbosity = NULL, *report = NULL, *reduces = NULL;
 	const char *job_dir = NULL, *out_dir = NULL, *split = NULL;
 	const char *timeout = NULL, *memory = NULL, *progress = NULL;
-	const char *overwrite = NULL, *keep = NULL, *allow = NULL;
+	int overwrite = 0, keep = 0, allow = 0;
 	unsigned long long count, ntasks;
 	struct plugin *plugin;
 	struct sigaction sa;
@@ -397,13 +404,13 @@ main(int argc, char **argv)
 			out_dir = optarg;
 			break;
 		case OPT_OVERWRITE:
-			overwrite = "";
+			overwrite = 1;
 			break;
 		case OPT_KEEP:
-			keep = "";
+			keep = 1;
 			break;
 		case OPT_ALLOW_CHANGES:
-			allow = "";
+			allow = 1;
 			break;
 		case 'q':
 			verbosity = "-q";
@@ -481,7 +488,7 @@ main(int argc, char **argv)
 		cargv[i++] = coordpath;
 		mrrun_args(cargv, &i, "--socket", sock);
 		mrrun_args(cargv, &i, "--ready-fd", fdtext);
-		mrrun_args(cargv, &i, "--remove-socket-dir", "");
+		mrrun_flag(cargv, &i, "--remove-socket-dir", 1);
 		mrrun_args(cargv, &i, "--reduces", reduces);
 		mrrun_args(cargv, &i, "--split-size", split);
 		mrrun_args(cargv, &i, "--task-timeout", timeout);
@@ -489,10 +496,10 @@ main(int argc, char **argv)
 		mrrun_args(cargv, &i, "--report", report);
 		mrrun_args(cargv, &i, "--job-dir", job_dir);
 		mrrun_args(cargv, &i, "--output-dir", out_dir);
-		mrrun_args(cargv, &i, "--overwrite", overwrite);
-		mrrun_args(cargv, &i, "--keep-intermediates", keep);
-		mrrun_args(cargv, &i, "--allow-changing-inputs", allow);
-		mrrun_args(cargv, &i, verbosity, verbosity != NULL ? "" : NULL);
+		mrrun_flag(cargv, &i, "--overwrite", overwrite);
+		mrrun_flag(cargv, &i, "--keep-intermediates", keep);
+		mrrun_flag(cargv, &i, "--allow-changing-inputs", allow);
+		mrrun_flag(cargv, &i, verbosity, 1);
 		cargv[i++] = "--";
 		for (int j = optind + 1; j < argc; j++)
 			cargv[i++] = argv[j];
@@ -521,9 +528,9 @@ main(int argc, char **argv)
 
 	wargv[nw++] = workerpath;
 	mrrun_args(wargv, &nw, "--socket", sock);
-	mrrun_args(wargv, &nw, "--if-running", "");
+	mrrun_flag(wargv, &nw, "--if-running", 1);
 	mrrun_args(wargv, &nw, "--memory", memory);
-	mrrun_args(wargv, &nw, verbosity, verbosity != NULL ? "" : NULL);
+	mrrun_flag(wargv, &nw, verbosity, 1);
 	wargv[nw++] = "--";
 	wargv[nw++] = appabs;
 	wargv[nw] = NULL;
