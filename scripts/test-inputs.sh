@@ -138,13 +138,17 @@ run_job() {
 	WRC=$(cat "$LOGS/worker.rc" 2>/dev/null)
 }
 
-# Fails unless the worker lived to the end of the job (exit status 0).
+# Fails unless the worker lived to the end of the job: exit status 0 when
+# the job is done, 1 when it failed (as the Shutdown says).
 worker_lived() {
-	if [ "$WRC" != 0 ]; then
+	local want=0
+
+	[ "$CRC" = 0 ] || want=1
+	if [ "$WRC" != "$want" ]; then
 		if [ -n "$WRC" ] && [ "$WRC" -gt 128 ]; then
 			REASON="the worker died of signal $((WRC - 128))"
 		else
-			REASON="the worker exited with status ${WRC:-none}"
+			REASON="the worker exited with status ${WRC:-none}, not $want"
 		fi
 		return 1
 	fi
