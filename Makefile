@@ -132,9 +132,10 @@ $(B)/mrcoordinator: $(B)/obj/coordinator/main.o $(COORD_OBJ) $(COMMON_OBJ)
 $(B)/mrworker: $(B)/obj/worker/main.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
 
-# The one-command launcher: starts the two programs above, next to it.
-$(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ)
-	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+# The one-command launcher: starts the two programs above, next to it,
+# after loading the plugin once itself (so it exports the SDK too).
+$(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ) common/sdk.syms
+	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
 
 # Asks a running coordinator for its job's state.
 $(B)/mrctl: $(B)/obj/tools/mrctl.o $(CTL_OBJ) $(COMMON_OBJ)

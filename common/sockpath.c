@@ -124,3 +124,14 @@ sockpath_resolve(const char *option, enum sockpath_mode mode,
 	strcpy(addr->sun_path, path);
 	return 0;
 }
+
+const char *
+sockpath_run_tmpdir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (tmp == NULL || *tmp == '\0' || strlen(tmp) +
+	    sizeof "/" SOCKPATH_RUN_DIR "/" SOCKPATH_NAME - 1 > SOCKPATH_MAX)
+		return SOCKPATH_TMP;
+	return tmp;
+}

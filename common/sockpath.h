@@ -34,6 +34,9 @@
  */
 #define SOCKPATH_MAX ((int)sizeof(((struct sockaddr_un *)0)->sun_path) - 1 - 12)
 
+/* mrrun's socket folders, in sockpath_run_tmpdir(); mkdtemp() fills the X's. */
+#define SOCKPATH_RUN_DIR "mrrun-XXXXXX"
+
 /* What sockpath_resolve() does with the default's folder. */
 enum sockpath_mode {
 	SOCKPATH_CHECK,		/* check it if it exists (mrctl) */
@@ -59,5 +62,12 @@ int	sockpath_resolve(const char *option, enum sockpath_mode mode,
  * does not exist).
  */
 int	sockpath_check_dir(const char *dir, struct err *e);
+
+/*
+ * Where mrrun makes its socket folders, and mrctl looks for them: $TMPDIR,
+ * or SOCKPATH_TMP when it is unset, empty, or so long that
+ * "$TMPDIR/mrrun-XXXXXX/mr.sock" would not fit in a socket address.
+ */
+const char *sockpath_run_tmpdir(void);
 
 #endif

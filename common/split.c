@@ -2,7 +2,6 @@
  * split.c - the plan of an input's splits and the cut between two of them
  * (see split.h).
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,37 +37,6 @@ split_cut(const char *data, size_t len, size_t off)
 		if (q == len || ((unsigned char)data[q] & 0xc0) != 0x80)
 			return q;
 	return off;
-}
-
-int
-split_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	int shift = 0;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoull(s, &end, 10);
-	switch (*end) {
-	case 'k': case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		end++;
-		break;
-	}
-	if (errno != 0 || *end != '\0' || v == 0 || v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
 }
 
 uint64_t

@@ -44,12 +44,6 @@
 size_t	split_cut(const char *data, size_t len, size_t off);
 
 /*
- * Parses a --split-size: a positive number of bytes with an optional K, M
- * or G suffix (powers of 1024). Returns 0, or -1 when it is not one.
- */
-int	split_parse_size(const char *s, uint64_t *out);
-
-/*
  * The map tasks of an input of `size` bytes: 1 when it is at most
  * split_size, else one per split_size bytes. Split k is nominally
  * [k * split_size, (k + 1) * split_size), the last one to the end of the

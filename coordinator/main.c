@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "jobdir.h"
 #include "log.h"
+#include "opts.h"
 #include "progress.h"
 #include "report.h"
 #include "safefile.h"
@@ -33,6 +35,8 @@
 #define OPT_OVERWRITE 257
 #define OPT_KEEP 258
 #define OPT_ALLOW_CHANGES 259
+#define OPT_READY_FD 260
+#define OPT_REMOVE_SOCKET_DIR 261
 
 static void
 usage(FILE *f)
@@ -42,6 +46,7 @@ usage(FILE *f)
 "                     [--split-size BYTES] [--max-connections N]\n"
 "                     [--progress SECONDS] [--report FILE.json]\n"
 "                     [--allow-changing-inputs] [-q | -v]\n"
+"                     [--ready-fd N] [--remove-socket-dir]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "                     [--] FILE...\n"
 "\n"
@@ -84,6 +89,12 @@ usage(FILE *f)
 "      --allow-changing-inputs  read an input that changed after the job\n"
 "                            started as it is then, and say so in the\n"
 "                            summary (default: the job fails, naming it)\n"
+"      --ready-fd N          for launchers such as mrrun: once the socket\n"
+"                            listens, write the number of map tasks and a\n"
+"                            newline on file descriptor N, then close it\n"
+"                            (a refused job closes it unwritten, on exit)\n"
+"      --remove-socket-dir   for launchers that made the socket's folder for\n"
+"                            this job: remove it (if empty) on exit\n"
 "  -q, --quiet               errors and the outcome only (no progress)\n"
 "  -v, --verbose             log every task hand-out and report\n"
 "  -h, --help                this text\n"
@@ -97,24 +108,6 @@ usage(FILE *f)
 "folder or the socket is unusable, or another job holds the folder), 2 on a\n"
 "usage error, 3 when every output is final but the report could not be\n"
 "written.\n");
-}
-
-/* Parses a whole positive number within [min, max]. */
-static int
-parse_uint(const char *s, unsigned long min, unsigned long max,
-    unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	if (*s == '\0' || *s == '-')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /*
@@ -218,6 +211,84 @@ split_inputs(char *const *files, int n, const struct stamp *stamps,
 }
 
 /*
+ * --ready-fd: says "<map tasks>\n" once the socket listens, then closes the
+ * descriptor, so that a launcher starts workers only for a job that is up
+ * and no more of them than it has map tasks. A launcher gone already
+ * (EPIPE) changes nothing.
+ */
+static void
+main_ready(int fd, uint32_t ntasks)
+{
+	char line[32];
+	int len;
+
+	if (fd == -1)
+		return;
+	len = snprintf(line, sizeof line, "%u\n", (unsigned)ntasks);
+	if (write(fd, line, (size_t)len) != len)
+		log_debug("--ready-fd %d: %s", fd, strerror(errno));
+	close(fd);
+}
+
+/*
+ * --remove-socket-dir: the launcher made the socket's folder for this job
+ * alone, and may be gone (kill -9): the last one out removes it. Only an
+ * empty folder goes; a folder that still holds something is kept, said.
+ */
+static void
+main_remove_sock_dir(int remove, const struct sockaddr_un *addr)
+{
+	char dir[sizeof addr->sun_path];
+	char *slash;
+
+	if (!remove)
+		return;
+	snprintf(dir, sizeof dir, "%s", addr->sun_path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (rmdir(dir) == -1 && errno != ENOENT)
+		log_warn("%s: %s", dir, strerror(errno));
+}
+
+/* The socket and its folder, for main_on_early_signal(). */
+static char main_early_sock[sizeof ((struct sockaddr_un *)0)->sun_path];
+static char main_early_dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+
+/*
+ * SIGTERM or SIGINT before the event loop takes them over (while many
+ * inputs are checked, say, when the launcher dies): the socket and its
+ * folder go all the same, then the signal does what it would have done.
+ */
+static void
+main_on_early_signal(int sig)
+{
+	unlink(main_early_sock);
+	rmdir(main_early_dir);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* With --remove-socket-dir, until server_run() handles the signals. */
+static void
+main_early_signals(int remove, const struct sockaddr_un *addr)
+{
+	char *slash;
+
+	if (!remove)
+		return;
+	snprintf(main_early_sock, sizeof main_early_sock, "%s", addr->sun_path);
+	snprintf(main_early_dir, sizeof main_early_dir, "%s", addr->sun_path);
+	slash = strrchr(main_early_dir, '/');
+	if (slash == NULL || slash == main_early_dir)
+		return;
+	*slash = '\0';
+	signal(SIGTERM, main_on_early_signal);
+	signal(SIGINT, main_on_early_signal);
+}
+
+/*
  * The job's identity: 64 random bits, so that intermediate files left by
  * another run (a killed coordinator's orphan workers) are never taken for
  * this one's. A named concept of its own, apart from any per-run count.
@@ -253,6 +324,8 @@ main(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
 		{ "allow-changing-inputs", no_argument, NULL, OPT_ALLOW_CHANGES },
+		{ "ready-fd", required_argument, NULL, OPT_READY_FD },
+		{ "remove-socket-dir", no_argument, NULL, OPT_REMOVE_SOCKET_DIR },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -274,61 +347,55 @@ main(int argc, char **argv)
 	uint32_t ntasks;
 	struct err e;
 	const char *sock = NULL;
-	unsigned long nreduce = 10, maxconn = 256;
+	unsigned long long nreduce = 10, maxconn = 256, fdnum;
+	int ready_fd = -1, remove_sock_dir = 0;
 	double timeout = 10, progress = 5;
 	int level = 1, allow_changes = 0;
-	char *end, cwd[PATH_MAX];
+	char cwd[PATH_MAX];
 	int ch, status;
 
 	log_init("mrcoordinator");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:r:t:c:b:p:C:o:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":s:r:t:c:b:p:C:o:qvhV", opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
 			break;
 		case 'r':
-			if (parse_uint(optarg, 1, 100000, &nreduce) == -1) {
-				log_warn("--reduces: expected a number from 1 "
-				    "to 100000, got '%s'", optarg);
-				return 2;
-			}
+			if (opts_count(optarg, 1, 100000, &nreduce) == -1)
+				return opts_invalid("reduces", "a number from 1 "
+				    "to 100000", optarg);
 			break;
 		case 'b':
-			if (split_parse_size(optarg, &split_size) == -1) {
-				log_warn("--split-size: expected a positive size "
-				    "in bytes (K, M, G suffixes), got '%s'",
-				    optarg);
-				return 2;
-			}
+			if (opts_size(optarg, &split_size) == -1)
+				return opts_invalid("split-size", "a positive "
+				    "size in bytes (K, M, G suffixes)", optarg);
 			break;
 		case 'c':
-			if (parse_uint(optarg, 1, 100000, &maxconn) == -1) {
-				log_warn("--max-connections: expected a number "
-				    "from 1 to 100000, got '%s'", optarg);
-				return 2;
-			}
+			if (opts_count(optarg, 1, 100000, &maxconn) == -1)
+				return opts_invalid("max-connections", "a number "
+				    "from 1 to 100000", optarg);
 			break;
 		case 't':
-			errno = 0;
-			timeout = strtod(optarg, &end);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    !(timeout > 0 && timeout <= 86400)) {
-				log_warn("--task-timeout: expected seconds "
-				    "(more than 0, at most 86400), got '%s'",
-				    optarg);
-				return 2;
-			}
+			if (opts_seconds(optarg, 0, 86400, &timeout) == -1)
+				return opts_invalid("task-timeout", "seconds (more "
+				    "than 0, at most 86400)", optarg);
 			break;
 		case 'p':
-			errno = 0;
-			progress = strtod(optarg, &end);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    !(progress >= 0 && progress <= 86400)) {
-				log_warn("--progress: expected seconds (0 to "
-				    "86400), got '%s'", optarg);
-				return 2;
-			}
+			if (opts_seconds(optarg, 1, 86400, &progress) == -1)
+				return opts_invalid("progress", "seconds (0 to "
+				    "86400)", optarg);
+			break;
+		case OPT_READY_FD:
+			if (opts_count(optarg, 0, INT_MAX, &fdnum) == -1 ||
+			    fcntl((int)fdnum, F_GETFD) == -1)
+				return opts_invalid("ready-fd", "an open file "
+				    "descriptor", optarg);
+			ready_fd = (int)fdnum;
+			break;
+		case OPT_REMOVE_SOCKET_DIR:
+			remove_sock_dir = 1;
 			break;
 		case OPT_REPORT:
 			report_path = optarg;
@@ -364,23 +431,18 @@ main(int argc, char **argv)
 			    MR_PROTOCOL_VERSION);
 			return 0;
 		default:
-			log_warn("bad option or missing argument: %s",
-			    argv[optind - 1]);
-			usage(stderr);
-			return 2;
+			return opts_bad(ch, argv, opts);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		log_warn("no input files");
-		usage(stderr);
-		return 2;
-	}
+	if (argc == 0)
+		return opts_usage("no input files");
 	if (sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e) == -1) {
 		log_warn("%s", e.msg);
 		return errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
 	}
+	main_early_signals(remove_sock_dir, &cfg.addr);
 	/* Now, not after an hour of work. */
 	if (report_path != NULL && safefile_check(report_path, &e) == -1) {
 		log_warn("--report: %s", e.msg);
@@ -451,9 +513,12 @@ main(int argc, char **argv)
 	if (server_listen(s, &e) == -1) {
 		log_warn("%s", e.msg);
 		status = 1;
-	} else
+	} else {
+		main_ready(ready_fd, ntasks);
 		status = server_run(s);
+	}
 	server_free(s);
+	main_remove_sock_dir(remove_sock_dir, &cfg.addr);
 	tasks_free(t);
 	report_free(report);
 	/* 3: the outputs are final, only the report is missing. */
@@ -462,6 +527,7 @@ main(int argc, char **argv)
 	return status;
 
 refuse:
+	main_remove_sock_dir(remove_sock_dir, &cfg.addr);
 	free(sizes);
 	free(stamps);
 	main_free_names(names, owned, argc);

@@ -145,7 +145,7 @@ worker_lived() {
 		if [ -n "$WRC" ] && [ "$WRC" -gt 128 ]; then
 			REASON="the worker died of signal $((WRC - 128))"
 		else
-			REASON="the worker exited with status ${WRC:-none}"
+			REASON="the worker exited with status ${WRC:-none}, not $want"
 		fi
 		return 1
 	fi

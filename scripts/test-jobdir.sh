@@ -197,7 +197,7 @@ t_stale_outputs() {
 		"^mrcoordinator: $DIR: holds mr-out-0 and 9 other files from an earlier job .*--overwrite" ||
 		return 1
 	run second "$MRRUN" -n 1 -r 3 wc "${INPUTS[@]}"
-	refused second "mrrun over mr-out-*" "^mrrun: $DIR: holds mr-out-0 " || return 1
+	refused second "mrrun over mr-out-*" "^mrcoordinator: $DIR: holds mr-out-0 " || return 1
 	[ ! -e .mr-lock ] || { REASON="the refused mrrun left a lock file"; return 1; }
 	run second "$SEQ" wc "${INPUTS[@]}"
 	refused second "mrsequential over mr-out-*" "^mrsequential: $DIR: holds mr-out-0 " ||
@@ -275,7 +275,7 @@ t_intermediates() {
 	wait_workers_ok || return 1
 	rm -f -- mr-out-*
 	run again "$MRRUN" -q -n 2 wc "${INPUTS[@]}"
-	refused again "a job over kept mr-X-Y" "^mrrun: $DIR: holds mr-0-0 and 39 other files" ||
+	refused again "a job over kept mr-X-Y" "^mrcoordinator: $DIR: holds mr-0-0 and 39 other files" ||
 		return 1
 	run again "$MRRUN" -q -n 2 --overwrite wc "${INPUTS[@]}"
 	[ "$RC" -eq 0 ] || { REASON="mrrun --overwrite: status $RC"; return 1; }
@@ -332,7 +332,7 @@ t_job_dir() {
 	[ "$RC" -eq 0 ] || { REASON="mrrun -C -o: status $RC"; return 1; }
 	check_outputs "$DIR/out2" || return 1
 	run mrrun "$MRRUN" -q -n 2 -o out2 wc "${INPUTS[@]}"
-	refused mrrun "mrrun -o over outputs" "^mrrun: $DIR/out2: holds mr-out-0 " || return 1
+	refused mrrun "mrrun -o over outputs" "^mrcoordinator: $DIR/out2: holds mr-out-0 " || return 1
 	[ -z "$(ls -A work)" ] ||
 		{ REASON="mrrun left files in the job folder: $(ls -A work | head -n 3)"; return 1; }
 }
@@ -356,7 +356,7 @@ t_unusable_folder() {
 		refused bad "coordinator -C $d" "^mrcoordinator: job folder $d: " || return 1
 		[ ! -e "$SOCK" ] || { REASON="-C $d: the socket was made"; return 1; }
 		run bad "$MRRUN" -n 1 -C "$d" wc "${INPUTS[@]}"
-		refused bad "mrrun -C $d" "^mrrun: job folder $d: " || return 1
+		refused bad "mrrun -C $d" "^mrcoordinator: job folder $d: " || return 1
 	done
 	run bad "$COORD" --socket "$SOCK" -o ro/sub "${INPUTS[@]}"
 	refused bad "coordinator -o ro/sub" "^mrcoordinator: output folder ro/sub: cannot create it" ||
@@ -394,7 +394,7 @@ t_input_kept() {
 	[ "$RC" -eq 0 ] || { REASON="first job: status $RC"; return 1; }
 	run second "$MRRUN" -q -n 1 --overwrite wc mr-out-1
 	refused second "mrrun --overwrite over its input" \
-		"^mrrun: mr-out-1: an input of this job is a file of an earlier job in $DIR" ||
+		"^mrcoordinator: mr-out-1: an input of this job is a file of an earlier job in $DIR" ||
 		return 1
 	run second "$COORD" --socket "$SOCK" --overwrite "$DIR/mr-out-0"
 	refused second "coordinator --overwrite over its input" \

@@ -418,7 +418,10 @@ t_bad_report_path() {
 		"${TIMEOUT[@]}" "$BIN/mrrun" -n 1 --report "$path" wc \
 			"${INPUTS[@]}" >"$LOGS/mrrun.log" 2>&1
 		rc=$?
-		if [ "$rc" -ne 1 ] || ! grep -q '^mrrun: --report: ' "$LOGS/mrrun.log"; then
+		# The coordinator checks it, before mrrun starts any worker:
+		# its one line is all there is.
+		if [ "$rc" -ne 1 ] || [ "$(wc -l <"$LOGS/mrrun.log")" -ne 1 ] ||
+		    ! grep -q '^mrcoordinator: --report: ' "$LOGS/mrrun.log"; then
 			REASON="mrrun --report '$path': status $rc, $(head -n 1 "$LOGS/mrrun.log")"
 			return 1
 		fi

@@ -4,7 +4,9 @@
  * usage error; the default in $XDG_RUNTIME_DIR is used only when that
  * folder is a real folder of ours closed to others (a symbolic link, mode
  * 0755, or, as root, a folder of another uid are refused by name); a
- * relative $XDG_RUNTIME_DIR is ignored for /tmp/mr-<uid>.
+ * relative $XDG_RUNTIME_DIR is ignored for /tmp/mr-<uid>; mrrun's socket
+ * folders go in $TMPDIR unless it is unset, empty or too long for a
+ * socket path there, then in /tmp.
  */
 #include <sys/stat.h>
 
@@ -144,6 +146,31 @@ START_TEST(test_xdg_relative_ignored)
 }
 END_TEST
 
+START_TEST(test_run_tmpdir)
+{
+	char longest[SOCKPATH_MAX + 2];
+	size_t room = SOCKPATH_MAX - (sizeof "/" SOCKPATH_RUN_DIR "/"
+	    SOCKPATH_NAME - 1);
+
+	unsetenv("TMPDIR");
+	ck_assert_str_eq(sockpath_run_tmpdir(), SOCKPATH_TMP);
+	setenv("TMPDIR", "", 1);
+	ck_assert_str_eq(sockpath_run_tmpdir(), SOCKPATH_TMP);
+	setenv("TMPDIR", "/var/tmp", 1);
+	ck_assert_str_eq(sockpath_run_tmpdir(), "/var/tmp");
+	/* The longest that fits, then one byte more. */
+	memset(longest, 'x', room);
+	longest[0] = '/';
+	longest[room] = '\0';
+	setenv("TMPDIR", longest, 1);
+	ck_assert_str_eq(sockpath_run_tmpdir(), longest);
+	longest[room] = 'x';
+	longest[room + 1] = '\0';
+	setenv("TMPDIR", longest, 1);
+	ck_assert_str_eq(sockpath_run_tmpdir(), SOCKPATH_TMP);
+}
+END_TEST
+
 static Suite *
 sockpath_suite(void)
 {
@@ -156,6 +183,7 @@ sockpath_suite(void)
 	tcase_add_test(tc, test_xdg_checked);
 	tcase_add_test(tc, test_xdg_other_owner);
 	tcase_add_test(tc, test_xdg_relative_ignored);
+	tcase_add_test(tc, test_run_tmpdir);
 	suite_add_tcase(s, tc);
 	return s;
 }

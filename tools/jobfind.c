@@ -16,15 +16,6 @@
 #include "peercred.h"
 #include "sockpath.h"
 
-/* The folder mrrun makes its socket folders in. */
-static const char *
-jobfind_tmpdir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	return tmp != NULL && *tmp != '\0' ? tmp : "/tmp";
-}
-
 int
 jobfind_answers(const struct sockaddr_un *addr)
 {
@@ -73,7 +64,7 @@ jobfind_live(const char *dir, const char *name, char *path, size_t size,
 static void
 jobfind_mrrun(struct jobfind *f)
 {
-	const char *dir = jobfind_tmpdir();
+	const char *dir = sockpath_run_tmpdir();
 	struct sockaddr_un addr;
 	struct dirent *de;
 	char path[sizeof addr.sun_path + 64];
@@ -124,7 +115,7 @@ jobfind_socket(const char *option, struct jobfind *f, struct err *e)
 		return JOBFIND_SEVERAL;
 	err_set(e, "no coordinator at %s (%s), and no mrrun job of yours in "
 	    "%s; give --socket PATH", f->addr.sun_path, strerror(saved),
-	    jobfind_tmpdir());
+	    sockpath_run_tmpdir());
 	return JOBFIND_ERROR;
 }
 

@@ -4,8 +4,9 @@
  * In order: the --socket option, $MR_SOCKET, the default socket
  * (sockpath.h: mr.sock in $XDG_RUNTIME_DIR or /tmp/mr-<uid>, whose folder
  * is checked) when a coordinator answers there, and else a running mrrun
- * job of this user: a folder mrrun-* in $TMPDIR (or /tmp when TMPDIR is
- * unset), where mrrun makes them, that is ours and closed to others
+ * job of this user: a folder mrrun-* in sockpath_run_tmpdir() ($TMPDIR, or
+ * /tmp when it is unset or too long), where mrrun makes them, that is ours
+ * and closed to others
  * (sockpath_check_dir()), holding a socket mr.sock of ours that a
  * coordinator answers on. Who answers is checked by the caller before it
  * sends anything (peercred_check_server()).

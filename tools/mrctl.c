@@ -16,6 +16,7 @@
 #include "frame.h"
 #include "jobfind.h"
 #include "log.h"
+#include "opts.h"
 #include "peercred.h"
 #include "statusview.h"
 #include "textesc.h"
@@ -164,7 +165,7 @@ main(int argc, char **argv)
 
 	log_init("mrctl");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:jahV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":s:jahV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -183,25 +184,17 @@ main(int argc, char **argv)
 			    MR_PROTOCOL_VERSION);
 			return 0;
 		default:
-			log_warn("bad option or missing argument: %s",
-			    argv[optind - 1]);
-			usage(stderr);
-			return 2;
+			return opts_bad(ch, argv, opts);
 		}
 	}
-	if (optind == argc) {
-		log_warn("no command given (the one command is status)");
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[optind], "status") != 0 || optind + 1 != argc) {
-		log_warn(strcmp(argv[optind], "status") != 0 ?
-		    "unknown command: %s" : "status takes no argument: %s",
-		    argv[strcmp(argv[optind], "status") != 0 ? optind :
-		    optind + 1]);
-		usage(stderr);
-		return 2;
-	}
+	if (optind == argc)
+		return opts_usage("no command given (the one command is "
+		    "status)");
+	if (strcmp(argv[optind], "status") != 0)
+		return opts_usage("unknown command: %s", argv[optind]);
+	if (optind + 1 != argc)
+		return opts_usage("status takes no argument: %s",
+		    argv[optind + 1]);
 
 	switch (jobfind_socket(sock, &f, &e)) {
 	case JOBFIND_ERROR:

@@ -1,35 +1,44 @@
 /*
  * mrrun.c - a whole job in one command: a coordinator and N local workers.
  *
- * It starts mrcoordinator and mrworker from its own folder, on a socket in
- * a private folder of its own (mode 0700), keeps N workers running (a
+ * It loads the plugin once, then starts mrcoordinator from its own folder,
+ * on a socket in a private folder of its own (mode 0700), and waits for it
+ * to say it listens (--ready-fd) or to exit (a refused job: no worker was
+ * started). Then it starts mrworker --if-running, as many as asked but no
+ * more than there are map tasks, and keeps them running (a
  * worker that exits before the job is over, whatever its status, is
  * replaced, so that a crashing plugin still finishes), passes Ctrl-C and
  * SIGTERM on, stops the workers still running when the job ends (SIGTERM,
  * then SIGKILL after MRRUN_GRACE seconds), and exits with the
- * coordinator's status.
+ * coordinator's status. Its children die with it, even of SIGKILL
+ * (PR_SET_PDEATHSIG): the coordinator gets SIGTERM, abandons the job and
+ * removes the socket folder (--remove-socket-dir), the workers SIGKILL.
  *
- * Every signal it cares about is blocked except inside sigsuspend(), so
+ * Every signal it cares about is blocked except inside ppoll() and
+ * sigsuspend(), so
  * that none can arrive between a check and the wait: a child's exit, an
  * interruption and the end of the grace period all wake the one loop.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "jobdir.h"
 #include "log.h"
+#include "opts.h"
 #include "plugin.h"
-#include "safefile.h"
+#include "sockpath.h"
 #include "version.h"
 
 /* Workers started in all, per worker asked for, before mrrun gives up. */
@@ -42,6 +51,14 @@
 #define OPT_REPORT 256
 #define OPT_OVERWRITE 257
 #define OPT_KEEP 258
+#define OPT_ALLOW_CHANGES 259
+
+/* Where the coordinator says it listens (--ready-fd), in its process. */
+#define MRRUN_READY_FD 3
+
+/* The most workers -n asks for. */
+#define MRRUN_WORKERS_MAX 1024
+
 
 static volatile sig_atomic_t mrrun_signal, mrrun_alarm;
 
@@ -52,25 +69,43 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrrun [-n WORKERS] [--reduces N] [--report FILE.json] [-q | -v]\n"
+"usage: mrrun [-n WORKERS] [--reduces N] [--split-size BYTES]\n"
+"             [--task-timeout SECONDS] [--memory MB] [--progress SECONDS]\n"
+"             [--report FILE.json] [--allow-changing-inputs] [-q | -v]\n"
 "             [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "             [--] APP FILE...\n"
 "\n"
 "Runs one MapReduce job on this machine: a coordinator over the FILEs and\n"
 "WORKERS workers running APP, then exits with the job's status. The\n"
 "outputs mr-out-* are written in the job folder (the current folder\n"
-"unless -C), or in -o DIR. A folder another job runs in, or that holds an\n"
-"earlier job's mr-out-Y or mr-X-Y, is refused before anything starts (see\n"
-"--overwrite). APP is a path or a bare name such as wc, found as mrworker\n"
-"finds it ($MR_PLUGIN_PATH, then the installed plugins, then apps/ next to\n"
-"this program).\n"
+"unless -C), or in -o DIR. APP is a path or a bare name such as wc, found\n"
+"as mrworker finds it ($MR_PLUGIN_PATH, then the installed plugins, then\n"
+"apps/ next to this program).\n"
 "\n"
-"  -n, --workers N   workers to run (default: the number of processors); a\n"
-"                    worker that exits before the job is over is replaced,\n"
-"                    and those still running when it is over are stopped\n"
+"Nothing runs before everything is checked: mrrun loads APP once itself,\n"
+"then starts the coordinator, which checks the options, the FILEs and the\n"
+"folders (one held by another job, or holding an earlier job's mr-out-Y\n"
+"or mr-X-Y, is refused: see --overwrite); a refusal is one line, and no\n"
+"worker is started. Once it listens, the workers start, no more of them\n"
+"than there are map tasks.\n"
+"\n"
+"  -n, --workers N   workers to run (default: the number of processors,\n"
+"                    at most the number of map tasks); a worker that\n"
+"                    exits before the job is over is replaced, and those\n"
+"                    still running when it is over are stopped\n"
 "  -r, --reduces N   reduce tasks (default 10)\n"
+"  -b, --split-size BYTES  cut inputs larger than this into several map\n"
+"                    tasks (K, M, G suffixes; default 16M)\n"
+"  -t, --task-timeout SECS  hand a task to another worker when it is not\n"
+"                    done within SECS seconds (default 10)\n"
+"  -m, --memory MB   memory each worker's task keeps records in before it\n"
+"                    spills to disk (default 32)\n"
+"  -p, --progress SECS  a progress line every SECS seconds, redrawn in\n"
+"                    place on a terminal (default 5); 0: none\n"
 "      --report FILE the coordinator writes the job's history there as\n"
 "                    JSON when it ends (see mrcoordinator --help)\n"
+"      --allow-changing-inputs  read an input changed since the start as\n"
+"                    it is then, and say so (default: the job fails)\n"
 "  -q, --quiet       errors and the outcome only: no progress, and no line\n"
 "                    saying how to query the job\n"
 "  -v, --verbose     log every task\n"
@@ -85,12 +120,16 @@ usage(FILE *f)
 "\n"
 "While the job runs, `mrctl status` (which finds the job by itself when it\n"
 "is your only one) shows every task and worker; mrrun prints the command.\n"
+"Killed, even with kill -9, mrrun takes its coordinator and workers with\n"
+"it; the coordinator then removes the socket folder.\n"
 "\n"
 "Environment: MR_PLUGIN_PATH  folders to look for APP in; TMPDIR  where the\n"
-"private socket folder is made.\n"
+"private socket folder is made (/tmp when TMPDIR is too long for a socket\n"
+"path).\n"
 "Exit status: the coordinator's (0 when every output is final, 1 when the\n"
-"job failed or was interrupted, 3 when the report could not be written),\n"
-"1 when a folder is refused, 2 on a usage error.\n");
+"job failed or was interrupted, or an input or a folder is refused, 3 when\n"
+"the report could not be written), 1 when APP cannot be loaded, 2 on a\n"
+"usage error.\n");
 }
 
 static void
@@ -102,15 +141,26 @@ mrrun_on_signal(int sig)
 		mrrun_signal = sig;
 }
 
-/* Starts prog with argv; returns its pid. */
+/*
+ * Starts prog with argv; returns its pid. The child gets `death` when mrrun
+ * dies, even of SIGKILL (PR_SET_PDEATHSIG), so that nothing of the job
+ * outlives its launcher; a parent already gone before that was set is
+ * seen by getppid(). ready, when not -1, becomes MRRUN_READY_FD.
+ */
 static pid_t
-mrrun_spawn(const char *prog, char *const argv[])
+mrrun_spawn(const char *prog, char *const argv[], int death, int ready)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	if (pid == -1)
 		fatal("fork: %s", strerror(errno));
 	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, death) == -1 ||
+		    getppid() != parent)
+			_exit(127);
+		if (ready != -1 && (ready == MRRUN_READY_FD ?
+		    fcntl(ready, F_SETFD, 0) : dup2(ready, MRRUN_READY_FD)) == -1)
+			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &mrrun_oldmask, NULL);
@@ -119,6 +169,69 @@ mrrun_spawn(const char *prog, char *const argv[])
 		_exit(127);
 	}
 	return pid;
+}
+
+/*
+ * Waits for the coordinator's line on ready (--ready-fd): returns its
+ * number of map tasks once it listens, or 0 when it closed the pipe
+ * without a word, which it does by exiting (a refused input, folder or
+ * option). An interruption meanwhile is passed on to it.
+ */
+static unsigned long long
+mrrun_wait_ready(int ready, pid_t coord)
+{
+	char line[32];
+	size_t len = 0;
+	unsigned long long ntasks = 0;
+	struct pollfd pfd = { ready, POLLIN, 0 };
+	ssize_t n;
+
+	while (len < sizeof line - 1) {
+		if (mrrun_signal > 0) {
+			kill(coord, SIGTERM);
+			mrrun_signal = -1;
+		}
+		/* Signals are let in only here, so that none is missed. */
+		if (ppoll(&pfd, 1, NULL, &mrrun_oldmask) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll: %s", strerror(errno));
+		}
+		n = read(ready, line + len, sizeof line - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(line, '\n', len) != NULL)
+			break;
+	}
+	line[len] = '\0';
+	if (len == 0)
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	if (opts_count(line, 1, UINT32_MAX, &ntasks) == -1)
+		fatal("the coordinator said '%s' instead of its number of map "
+		    "tasks", line);
+	return ntasks;
+}
+
+/*
+ * The private socket folder (mkdtemp(): mode 0700), where mrctl looks for
+ * it: in $TMPDIR, unless the socket's path would be too long there for a
+ * Unix socket address; then in /tmp.
+ */
+static void
+mrrun_make_sockdir(char *sockdir, size_t size)
+{
+	const char *tmp = sockpath_run_tmpdir(), *env = getenv("TMPDIR");
+
+	if (env != NULL && *env != '\0' && tmp != env)
+		log_debug("TMPDIR too long for a socket path; the socket goes "
+		    "in %s", tmp);
+	snprintf(sockdir, size, "%s/" SOCKPATH_RUN_DIR, tmp);
+	if (mkdtemp(sockdir) == NULL)
+		fatal("%s: %s", sockdir, strerror(errno));
 }
 
 /*
@@ -175,17 +288,40 @@ mrrun_tell_query(const char *dir, const char *sock)
 	    found ? "mrctl" : mrctl, sock);
 }
 
+/* Appends opt and its value to argv at *i, when the value was given. */
+static void
+mrrun_args(char **argv, int *i, const char *opt, const char *value)
+{
+	if (value == NULL)
+		return;
+	argv[(*i)++] = (char *)opt;
+	argv[(*i)++] = (char *)value;
+}
+
+/* Appends the option without a value opt to argv at *i, when on. */
+static void
+mrrun_flag(char **argv, int *i, const char *opt, int on)
+{
+	if (on && opt != NULL)
+		argv[(*i)++] = (char *)opt;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, 'n' },
 		{ "reduces", required_argument, NULL, 'r' },
+		{ "split-size", required_argument, NULL, 'b' },
+		{ "task-timeout", required_argument, NULL, 't' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "job-dir", required_argument, NULL, 'C' },
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
+		{ "allow-changing-inputs", no_argument, NULL, OPT_ALLOW_CHANGES },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -194,36 +330,69 @@ main(int argc, char **argv)
 	};
 	char exe[PATH_MAX], dir[PATH_MAX], coordpath[PATH_MAX + 16];
 	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];
-	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *end;
-	const char *verbosity = NULL, *reduces = "10", *tmp, *report = NULL;
-	const char *job_dir = NULL, *out_dir = NULL;
-	int overwrite = 0, keep = 0;
-	struct jobdir_job jj;
-	struct jobdir *jd;
+	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *wargv[16];
+	const char *verbosity = NULL, *report = NULL, *reduces = NULL;
+	const char *job_dir = NULL, *out_dir = NULL, *split = NULL;
+	const char *timeout = NULL, *memory = NULL, *progress = NULL;
+	int overwrite = 0, keep = 0, allow = 0;
+	unsigned long long count, ntasks;
+	struct plugin *plugin;
 	struct sigaction sa;
 	sigset_t block;
 	struct err e;
 	pid_t coord, *workers;
 	long nworkers = sysconf(_SC_NPROCESSORS_ONLN), started = 0, alive;
 	int ch, status, exitcode = 1, over = 0, seen = 0, stopping = 0;
+	int ready[2], nw = 0;
+	uint64_t size;
+	double secs;
 	ssize_t n;
 
 	log_init("mrrun");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "n:r:C:o:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":n:r:b:t:m:p:C:o:qvhV", opts,
+	    NULL)) != -1) {
+		/*
+		 * Checked here as the coordinator and the workers would (the
+		 * same parsers), so that a bad value is mrrun's usage error
+		 * before anything starts; passed on as written.
+		 */
 		switch (ch) {
 		case 'n':
-			errno = 0;
-			nworkers = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || nworkers < 1 ||
-			    nworkers > 1024) {
-				log_warn("--workers: expected a number from 1 to "
-				    "1024, got '%s'", optarg);
-				return 2;
-			}
+			if (opts_count(optarg, 1, MRRUN_WORKERS_MAX, &count) == -1)
+				return opts_invalid("workers", "a number from 1 "
+				    "to 1024", optarg);
+			nworkers = (long)count;
 			break;
 		case 'r':
+			if (opts_count(optarg, 1, 100000, &count) == -1)
+				return opts_invalid("reduces", "a number from 1 "
+				    "to 100000", optarg);
 			reduces = optarg;
+			break;
+		case 'b':
+			if (opts_size(optarg, &size) == -1)
+				return opts_invalid("split-size", "a positive "
+				    "size in bytes (K, M, G suffixes)", optarg);
+			split = optarg;
+			break;
+		case 't':
+			if (opts_seconds(optarg, 0, 86400, &secs) == -1)
+				return opts_invalid("task-timeout", "seconds (more "
+				    "than 0, at most 86400)", optarg);
+			timeout = optarg;
+			break;
+		case 'm':
+			if (opts_count(optarg, 1, 1024 * 1024, &count) == -1)
+				return opts_invalid("memory", "megabytes from 1 "
+				    "to 1048576", optarg);
+			memory = optarg;
+			break;
+		case 'p':
+			if (opts_seconds(optarg, 1, 86400, &secs) == -1)
+				return opts_invalid("progress", "seconds (0 to "
+				    "86400)", optarg);
+			progress = optarg;
 			break;
 		case OPT_REPORT:
 			report = optarg;
@@ -240,6 +409,9 @@ main(int argc, char **argv)
 		case OPT_KEEP:
 			keep = 1;
 			break;
+		case OPT_ALLOW_CHANGES:
+			allow = 1;
+			break;
 		case 'q':
 			verbosity = "-q";
 			log_set_level(0);
@@ -255,46 +427,25 @@ main(int argc, char **argv)
 			printf("mrrun %s\n", MR_VERSION);
 			return 0;
 		default:
-			log_warn("bad option or missing argument: %s",
-			    argv[optind - 1]);
-			usage(stderr);
-			return 2;
+			return opts_bad(ch, argv, opts);
 		}
 	}
 	if (nworkers < 1)
 		nworkers = 1;
-	if (argc - optind < 2) {
-		log_warn(argc - optind == 0 ? "no application given" :
+	if (argc - optind < 2)
+		return opts_usage(argc - optind == 0 ? "no application given" :
 		    "no input files");
-		usage(stderr);
-		return 2;
-	}
-	/* Before any process starts, as the coordinator would. */
-	if (report != NULL && safefile_check(report, &e) == -1) {
-		log_warn("--report: %s", e.msg);
-		return 1;
-	}
-	/* Resolved once, so that every worker runs the same file. */
-	if (plugin_find(argv[optind], app, sizeof app, &e) == -1)
+	/*
+	 * Resolved and loaded once, here: every worker runs the same file,
+	 * and a bad one is one line now rather than one per worker.
+	 */
+	if (plugin_find(argv[optind], app, sizeof app, &e) == -1 ||
+	    (plugin = plugin_load(app, &e)) == NULL)
 		fatal("%s", e.msg);
+	plugin_close(plugin);
 	if (realpath(app, appabs) == NULL)
 		fatal("%s: %s", app, strerror(errno));
 
-	/*
-	 * The coordinator takes the folder; asked first here, a refusal
-	 * comes at once rather than after workers waited for its socket.
-	 */
-	jj.job_dir = job_dir;
-	jj.output_dir = out_dir;
-	jj.overwrite = overwrite;
-	jj.probe = 1;
-	jj.inputs = argv + optind + 1;
-	jj.ninputs = argc - optind - 1;
-	jj.prog = "mrrun";
-	if (jobdir_start(&jj, &jd, &e) == -1) {
-		log_warn("%s", e.msg);
-		return 1;
-	}
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n == -1)
 		fatal("/proc/self/exe: %s", strerror(errno));
@@ -305,14 +456,8 @@ main(int argc, char **argv)
 	snprintf(coordpath, sizeof coordpath, "%s/mrcoordinator", dir);
 	snprintf(workerpath, sizeof workerpath, "%s/mrworker", dir);
 
-	tmp = getenv("TMPDIR");
-	snprintf(sockdir, sizeof sockdir, "%s/mrrun-XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(sockdir) == NULL)
-		fatal("%s: %s", sockdir, strerror(errno));
-	snprintf(sock, sizeof sock, "%s/mr.sock", sockdir);
-
-	mrrun_tell_query(dir, sock);
+	mrrun_make_sockdir(sockdir, sizeof sockdir);
+	snprintf(sock, sizeof sock, "%s/%s", sockdir, SOCKPATH_NAME);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = mrrun_on_signal;
@@ -328,45 +473,71 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
 
+	/*
+	 * The coordinator first: it checks the inputs, the options and the
+	 * folders (the one place that does), and says when it listens. The
+	 * folder is its to remove, should mrrun be killed.
+	 */
+	if (pipe2(ready, O_CLOEXEC) == -1)
+		fatal("pipe: %s", strerror(errno));
 	{
-		char **cargv = xcalloc(argc + 16, sizeof *cargv);
+		char **cargv = xcalloc(argc + 32, sizeof *cargv), fdtext[16];
 		int i = 0;
 
+		snprintf(fdtext, sizeof fdtext, "%d", MRRUN_READY_FD);
 		cargv[i++] = coordpath;
-		cargv[i++] = "--socket";
-		cargv[i++] = sock;
-		cargv[i++] = "--reduces";
-		cargv[i++] = (char *)reduces;
-		if (report != NULL) {
-			cargv[i++] = "--report";
-			cargv[i++] = (char *)report;
-		}
-		if (verbosity != NULL)
-			cargv[i++] = (char *)verbosity;
-		if (job_dir != NULL) {
-			cargv[i++] = "--job-dir";
-			cargv[i++] = (char *)job_dir;
-		}
-		if (out_dir != NULL) {
-			cargv[i++] = "--output-dir";
-			cargv[i++] = (char *)out_dir;
-		}
-		if (overwrite)
-			cargv[i++] = "--overwrite";
-		if (keep)
-			cargv[i++] = "--keep-intermediates";
+		mrrun_args(cargv, &i, "--socket", sock);
+		mrrun_args(cargv, &i, "--ready-fd", fdtext);
+		mrrun_flag(cargv, &i, "--remove-socket-dir", 1);
+		mrrun_args(cargv, &i, "--reduces", reduces);
+		mrrun_args(cargv, &i, "--split-size", split);
+		mrrun_args(cargv, &i, "--task-timeout", timeout);
+		mrrun_args(cargv, &i, "--progress", progress);
+		mrrun_args(cargv, &i, "--report", report);
+		mrrun_args(cargv, &i, "--job-dir", job_dir);
+		mrrun_args(cargv, &i, "--output-dir", out_dir);
+		mrrun_flag(cargv, &i, "--overwrite", overwrite);
+		mrrun_flag(cargv, &i, "--keep-intermediates", keep);
+		mrrun_flag(cargv, &i, "--allow-changing-inputs", allow);
+		mrrun_flag(cargv, &i, verbosity, 1);
 		cargv[i++] = "--";
 		for (int j = optind + 1; j < argc; j++)
 			cargv[i++] = argv[j];
-		coord = mrrun_spawn(coordpath, cargv);
+		/* SIGTERM: it abandons the job cleanly and removes the folder. */
+		coord = mrrun_spawn(coordpath, cargv, SIGTERM, ready[1]);
 		free(cargv);
 	}
+	close(ready[1]);
+	ntasks = mrrun_wait_ready(ready[0], coord);
+	close(ready[0]);
+	if (ntasks == 0) {
+		/* Refused before it listened: it said why; no worker ran. */
+		while (waitpid(coord, &status, 0) == -1 && errno == EINTR)
+			;
+		if (WIFEXITED(status))
+			exitcode = WEXITSTATUS(status);
+		else
+			exitcode = mrrun_signal != 0 ? 1 : 128 + WTERMSIG(status);
+		rmdir(sockdir);
+		return exitcode;
+	}
+	seen = 1;	/* it listens: a socket gone from now on is the end */
+	if ((unsigned long long)nworkers > ntasks)
+		nworkers = (long)ntasks;	/* more would have nothing to do */
+	mrrun_tell_query(dir, sock);
+
+	wargv[nw++] = workerpath;
+	mrrun_args(wargv, &nw, "--socket", sock);
+	mrrun_flag(wargv, &nw, "--if-running", 1);
+	mrrun_args(wargv, &nw, "--memory", memory);
+	mrrun_flag(wargv, &nw, verbosity, 1);
+	wargv[nw++] = "--";
+	wargv[nw++] = appabs;
+	wargv[nw] = NULL;
+
 	workers = xcalloc(nworkers, sizeof *workers);
 	alive = 0;
 	for (;;) {
-		char *wargv[] = { workerpath, "--socket", sock, "--wait", "10",
-		    verbosity != NULL ? (char *)verbosity : appabs,
-		    verbosity != NULL ? appabs : NULL, NULL };
 		pid_t pid;
 
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -410,7 +581,8 @@ main(int argc, char **argv)
 				mrrun_signal = -1;
 				break;
 			}
-			workers[i] = mrrun_spawn(workerpath, wargv);
+			/* SIGKILL: the coordinator gives up their tasks. */
+			workers[i] = mrrun_spawn(workerpath, wargv, SIGKILL, -1);
 			started++;
 			alive++;
 		}
@@ -438,8 +610,10 @@ main(int argc, char **argv)
 	}
 	alarm(0);
 	free(workers);
-	unlink(sock);
-	if (rmdir(sockdir) == -1)
+	/* The coordinator removed both, unless it died first. */
+	if (unlink(sock) == -1 && errno != ENOENT)
+		log_warn("%s: %s", sock, strerror(errno));
+	if (rmdir(sockdir) == -1 && errno != ENOENT)
 		log_warn("%s: %s", sockdir, strerror(errno));
 	return exitcode;
 }

@@ -130,7 +130,7 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 	char evbuf[4096];
 	double deadline = connect_now() + wait, left, pause = CONNECT_POLL_MIN;
 	struct pollfd pfd;
-	int fd, wd = -1, polling = 0;
+	int fd, wd = -1, polling = 0, absent = 0;
 
 	for (;;) {
 		fd = connect_once(addr);
@@ -138,6 +138,11 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 			break;
 		if (!connect_absent(errno)) {
 			err_sys(e, "%s", addr->sun_path);
+			break;
+		}
+		absent = errno;
+		if (wait <= 0) {
+			err_sys(e, "no coordinator at %s", addr->sun_path);
 			break;
 		}
 		/*
@@ -155,6 +160,7 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 		}
 		left = deadline - connect_now();
 		if (left <= 0) {
+			errno = absent;
 			err_set(e, "no coordinator at %s (waited %g s)",
 			    addr->sun_path, wait);
 			break;
@@ -180,10 +186,13 @@ connect_wait(const struct sockaddr_un *addr, double wait, struct err *e)
 	if (fd != -1 && peercred_check_server(fd, addr->sun_path, e) == -1) {
 		close(fd);
 		fd = -1;
+		errno = EACCES;	/* someone is there: not "nobody came" */
 	}
-	if (fd == -1)
+	if (fd == -1) {
+		absent = errno;
 		connect_release();
-	else if (wd != -1)
+		errno = absent;
+	} else if (wd != -1)
 		inotify_rm_watch(connect_ino, wd);
 	return fd;
 }

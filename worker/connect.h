@@ -15,7 +15,9 @@
  * watch can be had, attempts 10 ms apart, doubling up to 250 ms). Then
  * checks that the server runs as our user or root and that the socket file
  * is ours (peercred_check_server()). Returns a blocking fd, or -1 with e
- * set (naming the socket, and the uid found when that is the problem).
+ * set (naming the socket, and the uid found when that is the problem) and
+ * errno ENOENT or ECONNREFUSED when nobody came in time (at once for a
+ * wait of 0, which tries once and watches nothing).
  * When it had to wait with inotify, it keeps an inotify instance open
  * (with no watch left) for connect_release().
  */

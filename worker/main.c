@@ -20,6 +20,7 @@
 #include "connect.h"
 #include "frame.h"
 #include "log.h"
+#include "opts.h"
 #include "plugin.h"
 #include "safefile.h"
 #include "sdk.h"
@@ -28,12 +29,19 @@
 #include "version.h"
 #include "watch.h"
 
+/* Long options without a short letter. */
+#define OPT_IF_RUNNING 256
+
+/* The largest --memory, in megabytes, as a number and as text. */
+#define WORKER_MEMORY_MAX (1024 * 1024)
+#define WORKER_MEMORY_MAX_TEXT "1048576"
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrworker [--socket PATH] [--wait SECONDS] [--max-tasks N]\n"
-"                [--memory MB] [-q | -v] PLUGIN\n"
+"                [--memory MB] [--if-running] [-q | -v] PLUGIN\n"
 "\n"
 "Joins the job of the coordinator listening on the socket and runs map and\n"
 "reduce tasks with the application in PLUGIN until the coordinator says the\n"
@@ -50,6 +58,10 @@ usage(FILE *f)
 "  -w, --wait SECONDS    how long to wait for the coordinator to come up\n"
 "                        (default 5)\n"
 "  -n, --max-tasks N     leave after running N tasks (default: no limit)\n"
+"      --if-running      for launchers that start workers once the\n"
+"                        coordinator listens (mrrun): no socket there, or\n"
+"                        nobody listening on it, means the job is over,\n"
+"                        and the worker exits 0 at once instead of waiting\n"
 "  -m, --memory MB       memory a task keeps records in before it spills\n"
 "                        sorted runs to disk (map) or merges files instead\n"
 "                        of grouping them in memory (reduce) (default 32)\n"
@@ -64,9 +76,10 @@ usage(FILE *f)
 "A task still running when the coordinator goes away or ends the job is\n"
 "abandoned at once: nothing more is written in the job folder.\n"
 "\n"
-"Exit status: 0 when the job is done or N tasks were run, 1 when the job\n"
-"failed or on an error (bad plugin, no coordinator, a socket held by another\n"
-"user, connection lost), 2 on a usage error.\n",
+"Exit status: 0 when the job is done (or, with --if-running, already over)\n"
+"or N tasks were run, 1 when the job failed or on an error (bad plugin, no\n"
+"coordinator, a socket held by another user, connection lost), 2 on a usage\n"
+"error.\n",
 	    plugin_dir());
 }
 
@@ -337,6 +350,7 @@ main(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "max-tasks", required_argument, NULL, 'n' },
 		{ "memory", required_argument, NULL, 'm' },
+		{ "if-running", no_argument, NULL, OPT_IF_RUNNING },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -354,46 +368,33 @@ main(int argc, char **argv)
 	unsigned long long max_tasks = 0, ntasks = 0, mb;
 	size_t memory = TASK_MEMORY_DEFAULT;
 	uint64_t job;
-	char *end;
-	int ch, fd, status;
+	int ch, fd, status, if_running = 0;
 
 	log_init("mrworker");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:w:n:m:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":s:w:n:m:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
 			break;
 		case 'w':
-			errno = 0;
-			wait = strtod(optarg, &end);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    !(wait >= 0 && wait <= 86400)) {
-				log_warn("--wait: expected seconds from 0 to "
-				    "86400, got '%s'", optarg);
-				return 2;
-			}
+			if (opts_seconds(optarg, 1, 86400, &wait) == -1)
+				return opts_invalid("wait", "seconds from 0 to "
+				    "86400", optarg);
 			break;
 		case 'n':
-			errno = 0;
-			max_tasks = strtoull(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    *optarg == '-' || max_tasks == 0) {
-				log_warn("--max-tasks: expected a positive "
-				    "number, got '%s'", optarg);
-				return 2;
-			}
+			if (opts_count(optarg, 1, ULLONG_MAX, &max_tasks) == -1)
+				return opts_invalid("max-tasks", "a positive "
+				    "number", optarg);
 			break;
 		case 'm':
-			errno = 0;
-			mb = strtoull(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    *optarg == '-' || mb == 0 || mb > 1024 * 1024) {
-				log_warn("--memory: expected megabytes from 1 "
-				    "to 1048576, got '%s'", optarg);
-				return 2;
-			}
+			if (opts_count(optarg, 1, WORKER_MEMORY_MAX, &mb) == -1)
+				return opts_invalid("memory", "megabytes from 1 "
+				    "to " WORKER_MEMORY_MAX_TEXT, optarg);
 			memory = (size_t)mb << 20;
+			break;
+		case OPT_IF_RUNNING:
+			if_running = 1;
 			break;
 		case 'q':
 			log_set_level(0);
@@ -409,18 +410,12 @@ main(int argc, char **argv)
 			    MR_VERSION, MR_PROTOCOL_VERSION, MR_ABI_VERSION);
 			return 0;
 		default:
-			log_warn("bad option or missing argument: %s",
-			    argv[optind - 1]);
-			usage(stderr);
-			return 2;
+			return opts_bad(ch, argv, opts);
 		}
 	}
-	if (argc - optind != 1) {
-		log_warn(argc - optind == 0 ? "no plugin given" :
+	if (argc - optind != 1)
+		return opts_usage(argc - optind == 0 ? "no plugin given" :
 		    "one plugin expected");
-		usage(stderr);
-		return 2;
-	}
 	if (plugin_find(argv[optind], file, sizeof file, &e) == -1 ||
 	    (plugin = plugin_load(file, &e)) == NULL)
 		fatal("%s", e.msg);
@@ -432,7 +427,14 @@ main(int argc, char **argv)
 		return ch;
 	}
 	worker_raise_nofile();
-	fd = connect_wait(&addr, wait, &e);
+	/* Started after the coordinator listened: no socket is the end. */
+	fd = connect_wait(&addr, if_running ? 0 : wait, &e);
+	if (fd == -1 && if_running && (errno == ENOENT ||
+	    errno == ECONNREFUSED)) {
+		log_debug("%s: the job is over", addr.sun_path);
+		plugin_close(plugin);
+		return 0;
+	}
 	if (fd == -1)
 		fatal("%s", e.msg);
 	job = worker_join(fd);

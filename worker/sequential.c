@@ -23,6 +23,7 @@
 #include "input.h"
 #include "jobdir.h"
 #include "log.h"
+#include "opts.h"
 #include "mapout.h"
 #include "output.h"
 #include "plugin.h"
@@ -252,18 +253,15 @@ main(int argc, char **argv)
 
 	log_init("mrsequential");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "b:hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":b:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_OVERWRITE:
 			overwrite = 1;
 			break;
 		case 'b':
-			if (split_parse_size(optarg, &split_size) == -1) {
-				log_warn("--split-size: expected a positive size "
-				    "in bytes (K, M, G suffixes), got '%s'",
-				    optarg);
-				return 2;
-			}
+			if (opts_size(optarg, &split_size) == -1)
+				return opts_invalid("split-size", "a positive "
+				    "size in bytes (K, M, G suffixes)", optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -273,16 +271,12 @@ main(int argc, char **argv)
 			    MR_VERSION, MR_ABI_VERSION);
 			return 0;
 		default:
-			log_warn("bad option or missing argument: %s",
-			    argv[optind - 1]);
-			usage(stderr);
-			return 2;
+			return opts_bad(ch, argv, opts);
 		}
 	}
-	if (argc - optind < 2) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc - optind < 2)
+		return opts_usage(argc == optind ? "no application given" :
+		    "no input files");
 	if (plugin_find(argv[optind], file, sizeof file, &s.err) == -1 ||
 	    (plugin = plugin_load(file, &s.err)) == NULL)
 		fatal("%s", s.err.msg);
