@@ -176,7 +176,7 @@ changed_fails() {
 	what=$(what_changed "$kind")
 	last=$(grep '^mrcoordinator: job failed' "$CLOG" | tail -n 1)
 	case $last in
-	"mrcoordinator: job failed: map task "[0-9]*" cannot succeed: its input is not the one planned; last error: in.txt: changed since the job was planned: $what"*) ;;
+	"mrcoordinator: job failed: map task "[0-9]*" cannot succeed: its input is not the one planned or is corrupt; last error: in.txt: changed since the job was planned: $what"*) ;;
 	*)
 		REASON="no failure naming in.txt and '$what': ${last:-no 'job failed' line}"
 		return 1

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inputs.h"
 #include "jobdir.h"
 #include "log.h"
 #include "plugin.h"
@@ -42,6 +43,8 @@
 #define OPT_REPORT 256
 #define OPT_OVERWRITE 257
 #define OPT_KEEP 258
+#define OPT_RECURSIVE 259
+#define OPT_INPUTS_FROM 260
 
 static volatile sig_atomic_t mrrun_signal, mrrun_alarm;
 
@@ -54,16 +57,17 @@ usage(FILE *f)
 	fprintf(f,
 "usage: mrrun [-n WORKERS] [--reduces N] [--report FILE.json] [-q | -v]\n"
 "             [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
-"             [--] APP FILE...\n"
+"             [--recursive] [--inputs-from LIST [-0]] [--] APP INPUT...\n"
 "\n"
-"Runs one MapReduce job on this machine: a coordinator over the FILEs and\n"
+"Runs one MapReduce job on this machine: a coordinator over the INPUTs and\n"
 "WORKERS workers running APP, then exits with the job's status. The\n"
 "outputs mr-out-* are written in the job folder (the current folder\n"
 "unless -C), or in -o DIR. A folder another job runs in, or that holds an\n"
 "earlier job's mr-out-Y or mr-X-Y, is refused before anything starts (see\n"
 "--overwrite). APP is a path or a bare name such as wc, found as mrworker\n"
 "finds it ($MR_PLUGIN_PATH, then the installed plugins, then apps/ next to\n"
-"this program).\n"
+"this program). INPUTs are files and folders, read as mrcoordinator reads\n"
+"them (see its --help), and checked before anything starts.\n"
 "\n"
 "  -n, --workers N   workers to run (default: the number of processors); a\n"
 "                    worker that exits before the job is over is replaced,\n"
@@ -80,6 +84,10 @@ usage(FILE *f)
 "  -o, --output-dir DIR  write mr-out-Y there (made if missing)\n"
 "      --overwrite   remove an earlier job's mr-out-Y and mr-X-Y first\n"
 "      --keep-intermediates  keep mr-X-Y when the job is done\n"
+"      --recursive   a folder's subfolders too\n"
+"      --inputs-from LIST  more INPUTs, one per line of the file LIST (-:\n"
+"                    the standard input); then APP alone may follow\n"
+"  -0, --null        names in LIST are NUL-separated (find -print0)\n"
 "  -h, --help        this text\n"
 "  -V, --version     the version\n"
 "\n"
@@ -186,6 +194,9 @@ main(int argc, char **argv)
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
+		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
+		{ "inputs-from", required_argument, NULL, OPT_INPUTS_FROM },
+		{ "null", no_argument, NULL, '0' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -195,6 +206,9 @@ main(int argc, char **argv)
 	char exe[PATH_MAX], dir[PATH_MAX], coordpath[PATH_MAX + 16];
 	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];
 	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *end;
+	char list[PATH_MAX + 16];
+	struct inputs_options io = { 0, NULL, 0 };
+	struct inputs *ins;
 	const char *verbosity = NULL, *reduces = "10", *tmp, *report = NULL;
 	const char *job_dir = NULL, *out_dir = NULL;
 	int overwrite = 0, keep = 0;
@@ -210,7 +224,7 @@ main(int argc, char **argv)
 
 	log_init("mrrun");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "n:r:C:o:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "n:r:C:o:0qvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			errno = 0;
@@ -240,6 +254,15 @@ main(int argc, char **argv)
 		case OPT_KEEP:
 			keep = 1;
 			break;
+		case OPT_RECURSIVE:
+			io.recursive = 1;
+			break;
+		case OPT_INPUTS_FROM:
+			io.from = optarg;
+			break;
+		case '0':
+			io.nul = 1;
+			break;
 		case 'q':
 			verbosity = "-q";
 			log_set_level(0);
@@ -263,7 +286,7 @@ main(int argc, char **argv)
 	}
 	if (nworkers < 1)
 		nworkers = 1;
-	if (argc - optind < 2) {
+	if (argc - optind < (io.from != NULL ? 1 : 2)) {
 		log_warn(argc - optind == 0 ? "no application given" :
 		    "no input files");
 		usage(stderr);
@@ -279,6 +302,16 @@ main(int argc, char **argv)
 		fatal("%s", e.msg);
 	if (realpath(app, appabs) == NULL)
 		fatal("%s: %s", app, strerror(errno));
+	/*
+	 * The inputs, as the coordinator will find them: a bad one is one
+	 * line now, not a coordinator's failure after workers started.
+	 */
+	if (inputs_collect(&io, argv + optind + 1, argc - optind - 1, &ins,
+	    &e) == -1) {
+		if (strncmp(e.msg, "no input files", 14) == 0)
+			log_warn("%s", e.msg);
+		return 1;
+	}
 
 	/*
 	 * The coordinator takes the folder; asked first here, a refusal
@@ -288,11 +321,12 @@ main(int argc, char **argv)
 	jj.output_dir = out_dir;
 	jj.overwrite = overwrite;
 	jj.probe = 1;
-	jj.inputs = argv + optind + 1;
-	jj.ninputs = argc - optind - 1;
+	jj.inputs = inputs_names(ins);
+	jj.ninputs = (int)inputs_count(ins);
 	jj.prog = "mrrun";
 	if (jobdir_start(&jj, &jd, &e) == -1) {
 		log_warn("%s", e.msg);
+		inputs_free(ins);
 		return 1;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -311,6 +345,18 @@ main(int argc, char **argv)
 	if (mkdtemp(sockdir) == NULL)
 		fatal("%s: %s", sockdir, strerror(errno));
 	snprintf(sock, sizeof sock, "%s/mr.sock", sockdir);
+	/*
+	 * The coordinator gets the names found here, folders expanded and a
+	 * list on the standard input read, through a file: no command line
+	 * is too short for them.
+	 */
+	snprintf(list, sizeof list, "%s/inputs", sockdir);
+	if (inputs_write_list(ins, list, &e) == -1) {
+		log_warn("%s", e.msg);
+		rmdir(sockdir);
+		return 1;
+	}
+	inputs_free(ins);
 
 	mrrun_tell_query(dir, sock);
 
@@ -355,9 +401,9 @@ main(int argc, char **argv)
 			cargv[i++] = "--overwrite";
 		if (keep)
 			cargv[i++] = "--keep-intermediates";
-		cargv[i++] = "--";
-		for (int j = optind + 1; j < argc; j++)
-			cargv[i++] = argv[j];
+		cargv[i++] = "--null";
+		cargv[i++] = "--inputs-from";
+		cargv[i++] = list;
 		coord = mrrun_spawn(coordpath, cargv);
 		free(cargv);
 	}
@@ -439,6 +485,7 @@ main(int argc, char **argv)
 	alarm(0);
 	free(workers);
 	unlink(sock);
+	unlink(list);
 	if (rmdir(sockdir) == -1)
 		log_warn("%s: %s", sockdir, strerror(errno));
 	return exitcode;
