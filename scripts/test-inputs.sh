@@ -138,9 +138,11 @@ run_job() {
 	WRC=$(cat "$LOGS/worker.rc" 2>/dev/null)
 }
 
-# Fails unless the worker lived to the end of the job (exit status 0).
+# worker_lived [STATUS]: fails unless the worker lived to the end of the
+# job and exited with STATUS (default 0; 1 after a failed job, which every
+# worker it served exits with).
 worker_lived() {
-	if [ "$WRC" != 0 ]; then
+	if [ "$WRC" != "${1:-0}" ]; then
 		if [ -n "$WRC" ] && [ "$WRC" -gt 128 ]; then
 			REASON="the worker died of signal $((WRC - 128))"
 		else
@@ -168,7 +170,7 @@ changed_fails() {
 	local when=$1 kind=$2 what last n
 
 	run_job "$@" || return 1
-	worker_lived || return 1
+	worker_lived 1 || return 1
 	if [ "$CRC" != 1 ]; then
 		REASON="the coordinator exited with status ${CRC:-none}, not 1: $(tail -n 1 "$CLOG")"
 		return 1

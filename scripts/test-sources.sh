@@ -318,6 +318,7 @@ peak_rss() {
 	for r in ${out//,/ }; do
 		[ "$r" -gt "$RSS" ] && RSS=$r
 	done
+	return 0
 }
 
 t_large() {
