@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codec.h"
+#include "inputs.h"
 #include "jobdir.h"
 #include "log.h"
 #include "opts.h"
@@ -37,6 +39,8 @@
 #define OPT_ALLOW_CHANGES 259
 #define OPT_READY_FD 260
 #define OPT_REMOVE_SOCKET_DIR 261
+#define OPT_RECURSIVE 262
+#define OPT_INPUTS_FROM 263
 
 static void
 usage(FILE *f)
@@ -48,16 +52,25 @@ usage(FILE *f)
 "                     [--allow-changing-inputs] [-q | -v]\n"
 "                     [--ready-fd N] [--remove-socket-dir]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
-"                     [--] FILE...\n"
+"                     [--recursive] [--inputs-from LIST [-0]] [--] INPUT...\n"
 "\n"
-"Runs one MapReduce job over the input FILEs: hands map tasks (one per\n"
-"input) and then N reduce tasks to mrworker processes connecting to the\n"
-"socket, and exits once mr-out-0 .. mr-out-(N-1) are complete in the\n"
-"job folder (the current folder unless -C). One job at a time per folder:\n"
+"Runs one MapReduce job over the INPUTs: hands map tasks (one per input,\n"
+"or per split of a large one) and then N reduce tasks to mrworker\n"
+"processes connecting to the socket, and exits once mr-out-0 ..\n"
+"mr-out-(N-1) are complete in the job folder (the current folder unless\n"
+"-C). One job at a time per folder:\n"
 "it is locked while the job runs, and a job refuses to start where an\n"
 "earlier job's mr-out-Y or mr-X-Y are (unless --overwrite). The\n"
 "intermediate files mr-X-Y are removed once the job is done.\n"
 "\n"
+"An INPUT is a file or a folder, which stands for the regular files in\n"
+"it (sorted by name; names starting with . or _ skipped). Files ending in\n"
+".gz, .bz2, .xz or .zst are read decompressed, each as one map task.\n"
+"\n"
+"      --recursive           a folder's subfolders too\n"
+"      --inputs-from LIST    more INPUTs, one per line of the file LIST\n"
+"                            (-: the standard input)\n"
+"  -0, --null                names in LIST are NUL-separated (find -print0)\n"
 "  -C, --job-dir DIR         the job folder: intermediate files, and the\n"
 "                            outputs unless -o; relative input names are\n"
 "                            still those of the current folder\n"
@@ -76,7 +89,8 @@ usage(FILE *f)
 "  -b, --split-size BYTES    cut inputs larger than this into several map\n"
 "                            tasks at line boundaries (a line longer than\n"
 "                            64K between words); K, M, G suffixes\n"
-"                            (default 16M)\n"
+"                            (default 16M); a compressed input's text\n"
+"                            reaches map in pieces of this size\n"
 "  -c, --max-connections N   connections served at once; more are refused\n"
 "                            (default 256)\n"
 "  -p, --progress SECONDS    progress: on a terminal, one line redrawn in\n"
@@ -111,76 +125,11 @@ usage(FILE *f)
 }
 
 /*
- * Every input must be a readable regular file before anything starts. Fills
- * stamps[i] with each file's size, modification time and inode: the plan
- * every map attempt checks its input against.
- */
-static int
-check_inputs(char *const *files, int n, struct stamp *stamps)
-{
-	struct stat st;
-	int fd, bad = 0;
-
-	for (int i = 0; i < n; i++) {
-		/* O_NONBLOCK: a FIFO must be refused, not waited on. */
-		fd = open(files[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd == -1) {
-			log_warn("%s: %s", files[i], strerror(errno));
-			bad = 1;
-			continue;
-		}
-		if (fstat(fd, &st) == -1) {
-			log_warn("%s: %s", files[i], strerror(errno));
-			bad = 1;
-		} else if (!S_ISREG(st.st_mode)) {
-			log_warn("%s: not a regular file", files[i]);
-			bad = 1;
-		} else
-			stamp_of(&st, &stamps[i]);
-		close(fd);
-	}
-	return bad ? -1 : 0;
-}
-
-/*
- * With -C, a relative input name is the user's, of the folder the command
- * was typed in, while workers open names in the job folder: it is made
- * absolute. Returns a new array of n names (the unchanged ones shared
- * with files); *owned says which ones to free.
- */
-static char **
-resolve_inputs(char *const *files, int n, const char *cwd, char **owned)
-{
-	char **names = xcalloc(n, sizeof *names);
-	size_t len;
-
-	for (int i = 0; i < n; i++) {
-		owned[i] = NULL;
-		if (files[i][0] == '/') {
-			names[i] = files[i];
-			continue;
-		}
-		len = strlen(cwd) + strlen(files[i]) + 2;
-		owned[i] = names[i] = xmalloc(len);
-		snprintf(names[i], len, "%s/%s", cwd, files[i]);
-	}
-	return names;
-}
-
-static void
-main_free_names(char **names, char **owned, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(owned[i]);
-	free(owned);
-	free(names);
-}
-
-/*
  * One map task per input, or per split of split_size bytes for a larger
  * input, so that one big file keeps every worker busy. The last split of
  * an input runs to its end (length 0), so that an input grown since, when
- * allowed, is read whole.
+ * allowed, is read whole. A compressed input is one task: its text can be
+ * reached only from its start (the worker hands it to map in pieces).
  */
 static struct tasks_input *
 split_inputs(char *const *files, int n, const struct stamp *stamps,
@@ -190,7 +139,8 @@ split_inputs(char *const *files, int n, const struct stamp *stamps,
 	size_t count = 0, cap = 0;
 
 	for (int i = 0; i < n; i++) {
-		uint64_t k, nsplits = split_count(stamps[i].size, split_size);
+		uint64_t k, nsplits = codec_of_name(files[i]) != CODEC_NONE ?
+		    1 : split_count(stamps[i].size, split_size);
 
 		if (nsplits > UINT32_MAX / 2 - count)
 			fatal("too many map tasks; use a larger --split-size");
@@ -326,6 +276,9 @@ main(int argc, char **argv)
 		{ "allow-changing-inputs", no_argument, NULL, OPT_ALLOW_CHANGES },
 		{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 		{ "remove-socket-dir", no_argument, NULL, OPT_REMOVE_SOCKET_DIR },
+		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
+		{ "inputs-from", required_argument, NULL, OPT_INPUTS_FROM },
+		{ "null", no_argument, NULL, '0' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -340,10 +293,12 @@ main(int argc, char **argv)
 	const char *report_path = NULL, *job_dir = NULL, *out_dir = NULL;
 	struct jobdir_job jj;
 	struct jobdir *jd;
-	char **names, **owned;
-	int overwrite = 0, keep = 0;
+	struct inputs_options io = { 0, NULL, 0 };
+	struct inputs *ins;
+	char *const *names;
+	const struct stamp *stamps;
+	int overwrite = 0, keep = 0, ninputs;
 	uint64_t split_size = SPLIT_SIZE_DEFAULT, *sizes;
-	struct stamp *stamps;
 	uint32_t ntasks;
 	struct err e;
 	const char *sock = NULL;
@@ -356,7 +311,7 @@ main(int argc, char **argv)
 
 	log_init("mrcoordinator");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:r:t:c:b:p:C:o:qvhV", opts,
+	while ((ch = getopt_long(argc, argv, ":s:r:t:c:b:p:C:o:0qvhV", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -415,6 +370,15 @@ main(int argc, char **argv)
 		case OPT_ALLOW_CHANGES:
 			allow_changes = 1;
 			break;
+		case OPT_RECURSIVE:
+			io.recursive = 1;
+			break;
+		case OPT_INPUTS_FROM:
+			io.from = optarg;
+			break;
+		case '0':
+			io.nul = 1;
+			break;
 		case 'q':
 			log_set_level(0);
 			level = 0;
@@ -436,7 +400,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
+	if (argc == 0 && io.from == NULL)
 		return opts_usage("no input files");
 	if (sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e) == -1) {
 		log_warn("%s", e.msg);
@@ -450,27 +414,32 @@ main(int argc, char **argv)
 	}
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		fatal("getcwd: %s", strerror(errno));
-	owned = xcalloc(argc, sizeof *owned);
-	if (job_dir != NULL)
-		names = resolve_inputs(argv, argc, cwd, owned);
-	else {
-		names = xcalloc(argc, sizeof *names);
-		memcpy(names, argv, argc * sizeof *names);
+	/* Every input is checked and stamped before any work. */
+	if (inputs_collect(&io, argv, argc, &ins, &e) == -1) {
+		if (strncmp(e.msg, "no input files", 14) == 0)
+			log_warn("%s", e.msg);
+		return 1;
 	}
-	stamps = xcalloc(argc, sizeof *stamps);
-	sizes = xcalloc(argc, sizeof *sizes);
+	/*
+	 * With -C, a relative input name is the user's, of the folder the
+	 * command was typed in, while workers open names in the job folder.
+	 */
+	if (job_dir != NULL)
+		inputs_absolute(ins, cwd);
+	names = inputs_names(ins);
+	stamps = inputs_stamps(ins);
+	ninputs = (int)inputs_count(ins);
+	sizes = xcalloc(ninputs, sizeof *sizes);
 	jj.job_dir = job_dir;
 	jj.output_dir = out_dir;
 	jj.overwrite = overwrite;
 	jj.probe = 0;
 	jj.inputs = names;
-	jj.ninputs = argc;
+	jj.ninputs = ninputs;
 	jj.prog = "mrcoordinator";
-	/* The job folder is checked, and locked, before any work. */
-	if (check_inputs(names, argc, stamps) == -1)
-		goto refuse;
-	for (int i = 0; i < argc; i++)
+	for (int i = 0; i < ninputs; i++)
 		sizes[i] = stamps[i].size;
+	/* The job folder is checked, and locked, before any work. */
 	if (jobdir_start(&jj, &jd, &e) == -1) {
 		log_warn("%s", e.msg);
 		goto refuse;
@@ -482,22 +451,24 @@ main(int argc, char **argv)
 
 	cfg.max_connections = maxconn;
 	cfg.allow_changes = allow_changes;
+	cfg.split_size = split_size;
 	cfg.progress_interval = progress;
 	if (level == 0 || progress == 0)
 		cfg.progress_mode = PROGRESS_OFF;
 	else
 		cfg.progress_mode = log_is_tty() ? PROGRESS_TTY : PROGRESS_LOG;
 	cfg.input_bytes = 0;
-	for (int i = 0; i < argc; i++)
+	/* A compressed input counts its compressed bytes (what is planned). */
+	for (int i = 0; i < ninputs; i++)
 		cfg.input_bytes += sizes[i];
 	if (report_path != NULL) {
 		report = report_new(report_path);
-		report_inputs(report, names, sizes, (size_t)argc);
+		report_inputs(report, names, sizes, (size_t)ninputs);
 	}
 	cfg.report = report;
 	cfg.keep_intermediates = keep;
 
-	inputs = split_inputs(names, argc, stamps, split_size, &ntasks);
+	inputs = split_inputs(names, ninputs, stamps, split_size, &ntasks);
 	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);
 	/* Each split's bytes, for the rate and the ETA of the map phase. */
 	for (uint32_t i = 0, f = 0; i < ntasks; i++) {
@@ -508,7 +479,6 @@ main(int argc, char **argv)
 	}
 	free(inputs);
 	free(sizes);
-	free(stamps);
 	s = server_new(&cfg, t);
 	if (server_listen(s, &e) == -1) {
 		log_warn("%s", e.msg);
@@ -523,13 +493,12 @@ main(int argc, char **argv)
 	report_free(report);
 	/* 3: the outputs are final, only the report is missing. */
 	jobdir_finish(jd, status == 0 || status == 3, keep);
-	main_free_names(names, owned, argc);
+	inputs_free(ins);
 	return status;
 
 refuse:
 	main_remove_sock_dir(remove_sock_dir, &cfg.addr);
 	free(sizes);
-	free(stamps);
-	main_free_names(names, owned, argc);
+	inputs_free(ins);
 	return 1;
 }

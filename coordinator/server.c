@@ -582,6 +582,7 @@ server_serve(struct server *s)
 				mt.stamp = &stamp;
 			}
 			mt.allow_changes = s->cfg->allow_changes;
+			mt.split_size = s->cfg->split_size;
 			task.kind_case = MR__TASK__KIND_MAP;
 			task.map = &mt;
 		} else {

@@ -31,6 +31,7 @@ struct server_config {
 	unsigned		 max_connections;
 	uint64_t		 input_bytes;	/* for the summary */
 	int			 allow_changes;	/* --allow-changing-inputs */
+	uint64_t		 split_size;	/* --split-size, for compressed inputs */
 	int			 progress_mode;	/* enum progress_mode */
 	double			 progress_interval;	/* seconds between log lines */
 	struct report		*report;	/* --report, or NULL */

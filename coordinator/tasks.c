@@ -433,7 +433,8 @@ tasks_report_fatal(struct tasks *t, uint32_t worker, uint64_t attempt,
 	 * read is not the one planned any more, and other tasks read it too.
 	 */
 	snprintf(t->failure, sizeof t->failure,
-	    "%s task %u cannot succeed: its input is not the one planned",
+	    "%s task %u cannot succeed: its input is not the one planned "
+	    "or is corrupt",
 	    k->kind == TASK_MAP ? "map" : "reduce", k->id);
 	if (k->state == TASK_RUNNING && k->current == attempt)
 		tasks_requeue(t, a->task);

@@ -940,7 +940,8 @@ t_bad_command_lines() {
 
 	# mrcoordinator
 	expect 1 "$fx/missing.txt" -- "$COORD" --socket "$s" "$fx/missing.txt"
-	expect 1 "$fx/a-directory" -- "$COORD" --socket "$s" "$in" "$fx/a-directory"
+	# A folder is an input; one with no file in it is none.
+	expect 1 "$fx/a-directory has none" -- "$COORD" --socket "$s" "$fx/a-directory"
 	expect 1 /dev/null -- "$COORD" --socket "$s" /dev/null
 	expect 1 "$fx/a-fifo" -- "$COORD" --socket "$s" "$fx/a-fifo"
 	if [ "$(id -u)" -ne 0 ]; then

@@ -138,8 +138,9 @@ run_job() {
 	WRC=$(cat "$LOGS/worker.rc" 2>/dev/null)
 }
 
-# Fails unless the worker lived to the end of the job: exit status $1
-# (default 0; a worker exits 1 when the job it served failed).
+# worker_lived [STATUS]: fails unless the worker lived to the end of the
+# job and exited with STATUS (default 0; 1 after a failed job, which every
+# worker it served exits with).
 worker_lived() {
 	if [ "$WRC" != "${1:-0}" ]; then
 		if [ -n "$WRC" ] && [ "$WRC" -gt 128 ]; then
@@ -177,7 +178,7 @@ changed_fails() {
 	what=$(what_changed "$kind")
 	last=$(grep '^mrcoordinator: job failed' "$CLOG" | tail -n 1)
 	case $last in
-	"mrcoordinator: job failed: map task "[0-9]*" cannot succeed: its input is not the one planned; last error: in.txt: changed since the job was planned: $what"*) ;;
+	"mrcoordinator: job failed: map task "[0-9]*" cannot succeed: its input is not the one planned or is corrupt; last error: in.txt: changed since the job was planned: $what"*) ;;
 	*)
 		REASON="no failure naming in.txt and '$what': ${last:-no 'job failed' line}"
 		return 1

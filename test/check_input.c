@@ -6,7 +6,11 @@
  * (the SIGBUS turned into an error, the process alive), the same with
  * changes allowed; and whole map tasks (worker/task.h) over a changed
  * input: the failure marked fatal, nothing written, and the next task of
- * the same process right.
+ * the same process right. A compressed input's pieces (input_next()) are
+ * exactly the splits of the same text uncompressed, at piece sizes below
+ * and above the cut's search, over lines, lines longer than the search
+ * and a text without newlines; a plain input is one piece; a corrupt
+ * compressed input is INPUT_CORRUPT, naming the file and the byte.
  */
 #include <sys/stat.h>
 
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "sdk.h"
 #include "split.h"
@@ -409,6 +414,127 @@ START_TEST(test_maptask_changed)
 }
 END_TEST
 
+/* Writes data[0..len) to path, gzip-compressed. */
+static void
+write_gz(const char *path, const char *data, size_t len)
+{
+	gzFile g = gzopen(path, "wb6");
+
+	ck_assert_ptr_nonnull(g);
+	ck_assert_int_eq(gzwrite(g, data, (unsigned)len), (int)len);
+	ck_assert_int_eq(gzclose(g), Z_OK);
+}
+
+/* Texts: short lines, lines past SPLIT_SEEK_MAX, and no newline at all. */
+static char *
+text_of(int kind, size_t len)
+{
+	char *t = malloc(len + 1);
+
+	ck_assert_ptr_nonnull(t);
+	for (size_t i = 0; i < len; i++) {
+		switch (kind) {
+		case 0:
+			t[i] = i % 37 == 36 ? '\n' : 'a' + (char)(i % 26);
+			break;
+		case 1:
+			t[i] = i % 150001 == 150000 ? '\n' : i % 9 == 8 ? ' ' :
+			    'x';
+			break;
+		default:
+			t[i] = i % 7 == 6 ? ' ' : 'y';
+			break;
+		}
+	}
+	return t;
+}
+
+START_TEST(test_next_pieces)
+{
+	uint64_t sizes[] = { 1000, 4096, 65536, 100000, 1 << 20 };
+	size_t len = 700000;
+	struct input *plain, *gz;
+	const char *pd, *gd;
+	size_t pl, gl;
+	struct err e;
+
+	for (int kind = 0; kind < 3; kind++) {
+		char *t = text_of(kind, len);
+		FILE *f = fopen("t.txt", "w");
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(t, 1, len, f), len);
+		fclose(f);
+		write_gz("t.txt.gz", t, len);
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+			uint64_t n = split_count(len, sizes[s]), got = 0;
+
+			ck_assert_int_eq(input_open(&plain, "t.txt", NULL, 0,
+			    &e), 0);
+			ck_assert_int_eq(input_open(&gz, "t.txt.gz", NULL, 0,
+			    &e), 0);
+			ck_assert(input_compressed(gz) && !input_compressed(plain));
+			input_set_piece(gz, sizes[s]);
+			input_split(gz, 0, 0, &gd, &gl);
+			ck_assert_uint_eq(gl, 0);
+			for (uint64_t k = 0; k < n; k++) {
+				input_split(plain, k * sizes[s], k + 1 < n ?
+				    sizes[s] : 0, &pd, &pl);
+				ck_assert_int_eq(input_next(gz, &gd, &gl, &e), 1);
+				ck_assert_msg(gl == pl && memcmp(gd, pd, pl) == 0,
+				    "kind %d, size %llu, piece %llu: %zu bytes, "
+				    "not %zu", kind, (unsigned long long)sizes[s],
+				    (unsigned long long)k, gl, pl);
+				got += gl;
+			}
+			ck_assert_int_eq(input_next(gz, &gd, &gl, &e), 0);
+			ck_assert_uint_eq(got, len);
+			/* A plain file: its split, once. */
+			ck_assert_int_eq(input_next(plain, &pd, &pl, &e), 1);
+			ck_assert_int_eq(input_next(plain, &pd, &pl, &e), 0);
+			ck_assert_int_eq(input_verify(gz, &e), 0);
+			input_close(plain);
+			input_close(gz);
+		}
+		free(t);
+	}
+	/* An empty text is one empty piece. */
+	write_gz("e.gz", "", 0);
+	ck_assert_int_eq(input_open(&gz, "e.gz", NULL, 0, &e), 0);
+	ck_assert_int_eq(input_next(gz, &gd, &gl, &e), 1);
+	ck_assert_uint_eq(gl, 0);
+	ck_assert_int_eq(input_next(gz, &gd, &gl, &e), 0);
+	input_close(gz);
+}
+END_TEST
+
+START_TEST(test_next_corrupt)
+{
+	char *t = text_of(0, 200000);
+	struct input *gz;
+	const char *d;
+	size_t l;
+	struct err e;
+	int rc, fd;
+
+	write_gz("c.gz", t, 200000);
+	fd = open("c.gz", O_WRONLY);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(pwrite(fd, "\xff\xff\xff\xff", 4, 100), 4);
+	close(fd);
+	ck_assert_int_eq(input_open(&gz, "c.gz", NULL, 0, &e), 0);
+	input_set_piece(gz, 4096);
+	while ((rc = input_next(gz, &d, &l, &e)) == 1)
+		;
+	ck_assert_int_eq(rc, INPUT_CORRUPT);
+	ck_assert(INPUT_FATAL(rc));
+	ck_assert_msg(strncmp(e.msg, "c.gz: corrupt gzip data at byte ", 32)
+	    == 0, "%s", e.msg);
+	input_close(gz);
+	free(t);
+}
+END_TEST
+
 static Suite *
 input_suite(void)
 {
@@ -422,6 +548,8 @@ input_suite(void)
 	tcase_add_test(tc, test_guarded_truncation);
 	tcase_add_test(tc, test_split_no_newline);
 	tcase_add_test(tc, test_maptask_changed);
+	tcase_add_test(tc, test_next_pieces);
+	tcase_add_test(tc, test_next_corrupt);
 	suite_add_tcase(s, tc);
 	return s;
 }

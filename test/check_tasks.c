@@ -399,7 +399,7 @@ START_TEST(test_max_failures)
 }
 END_TEST
 
-/* An input changed: the first such report fails the job, whatever the task's state. */
+/* An input changed or corrupt: the first such report fails the job, whatever the task's state. */
 START_TEST(test_fatal_failure)
 {
 	struct tasks *t = tasks_new(inputs3, 3, 1, 10, 4);
@@ -414,7 +414,7 @@ START_TEST(test_fatal_failure)
 	ck_assert_int_eq(tasks_report_fatal(t, 1, 1, 1), VERDICT_ACCEPTED);
 	ck_assert_int_eq(tasks_phase(t), PHASE_FAILED);
 	ck_assert_str_eq(tasks_failure(t), "map task 0 cannot succeed: its "
-	    "input is not the one planned");
+	    "input is not the one planned or is corrupt");
 	ck_assert_int_eq(tasks_lease(t, 3, 1, &l), -1);
 	/* Later reports change nothing. */
 	ck_assert_int_eq(tasks_report_fatal(t, 1, 1, 2), VERDICT_STALE);

@@ -52,6 +52,8 @@
 #define OPT_OVERWRITE 257
 #define OPT_KEEP 258
 #define OPT_ALLOW_CHANGES 259
+#define OPT_RECURSIVE 260
+#define OPT_INPUTS_FROM 261
 
 /* Where the coordinator says it listens (--ready-fd), in its process. */
 #define MRRUN_READY_FD 3
@@ -73,14 +75,15 @@ usage(FILE *f)
 "             [--task-timeout SECONDS] [--memory MB] [--progress SECONDS]\n"
 "             [--report FILE.json] [--allow-changing-inputs] [-q | -v]\n"
 "             [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
-"             [--] APP FILE...\n"
+"             [--recursive] [--inputs-from LIST [-0]] [--] APP INPUT...\n"
 "\n"
-"Runs one MapReduce job on this machine: a coordinator over the FILEs and\n"
+"Runs one MapReduce job on this machine: a coordinator over the INPUTs and\n"
 "WORKERS workers running APP, then exits with the job's status. The\n"
 "outputs mr-out-* are written in the job folder (the current folder\n"
 "unless -C), or in -o DIR. APP is a path or a bare name such as wc, found\n"
 "as mrworker finds it ($MR_PLUGIN_PATH, then the installed plugins, then\n"
-"apps/ next to this program).\n"
+"apps/ next to this program). INPUTs are files and folders, read as\n"
+"mrcoordinator reads them (see its --help).\n"
 "\n"
 "Nothing runs before everything is checked: mrrun loads APP once itself,\n"
 "then starts the coordinator, which checks the options, the FILEs and the\n"
@@ -115,6 +118,10 @@ usage(FILE *f)
 "  -o, --output-dir DIR  write mr-out-Y there (made if missing)\n"
 "      --overwrite   remove an earlier job's mr-out-Y and mr-X-Y first\n"
 "      --keep-intermediates  keep mr-X-Y when the job is done\n"
+"      --recursive   a folder's subfolders too\n"
+"      --inputs-from LIST  more INPUTs, one per line of the file LIST (-:\n"
+"                    the standard input); then APP alone may follow\n"
+"  -0, --null        names in LIST are NUL-separated (find -print0)\n"
 "  -h, --help        this text\n"
 "  -V, --version     the version\n"
 "\n"
@@ -322,6 +329,9 @@ main(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
 		{ "allow-changing-inputs", no_argument, NULL, OPT_ALLOW_CHANGES },
+		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
+		{ "inputs-from", required_argument, NULL, OPT_INPUTS_FROM },
+		{ "null", no_argument, NULL, '0' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -337,6 +347,8 @@ main(int argc, char **argv)
 	int overwrite = 0, keep = 0, allow = 0;
 	unsigned long long count, ntasks;
 	struct plugin *plugin;
+	const char *inputs_from = NULL;
+	int recursive = 0, nul = 0;
 	struct sigaction sa;
 	sigset_t block;
 	struct err e;
@@ -350,7 +362,7 @@ main(int argc, char **argv)
 
 	log_init("mrrun");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:r:b:t:m:p:C:o:qvhV", opts,
+	while ((ch = getopt_long(argc, argv, ":n:r:b:t:m:p:C:o:0qvhV", opts,
 	    NULL)) != -1) {
 		/*
 		 * Checked here as the coordinator and the workers would (the
@@ -412,6 +424,15 @@ main(int argc, char **argv)
 		case OPT_ALLOW_CHANGES:
 			allow = 1;
 			break;
+		case OPT_RECURSIVE:
+			recursive = 1;
+			break;
+		case OPT_INPUTS_FROM:
+			inputs_from = optarg;
+			break;
+		case '0':
+			nul = 1;
+			break;
 		case 'q':
 			verbosity = "-q";
 			log_set_level(0);
@@ -432,7 +453,7 @@ main(int argc, char **argv)
 	}
 	if (nworkers < 1)
 		nworkers = 1;
-	if (argc - optind < 2)
+	if (argc - optind < (inputs_from != NULL ? 1 : 2))
 		return opts_usage(argc - optind == 0 ? "no application given" :
 		    "no input files");
 	/*
@@ -445,7 +466,6 @@ main(int argc, char **argv)
 	plugin_close(plugin);
 	if (realpath(app, appabs) == NULL)
 		fatal("%s: %s", app, strerror(errno));
-
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n == -1)
 		fatal("/proc/self/exe: %s", strerror(errno));
@@ -500,6 +520,9 @@ main(int argc, char **argv)
 		mrrun_flag(cargv, &i, "--keep-intermediates", keep);
 		mrrun_flag(cargv, &i, "--allow-changing-inputs", allow);
 		mrrun_flag(cargv, &i, verbosity, 1);
+		mrrun_flag(cargv, &i, "--recursive", recursive);
+		mrrun_args(cargv, &i, "--inputs-from", inputs_from);
+		mrrun_flag(cargv, &i, "--null", nul);
 		cargv[i++] = "--";
 		for (int j = optind + 1; j < argc; j++)
 			cargv[i++] = argv[j];

@@ -1,6 +1,12 @@
 /*
- * input.c - map task inputs: the file mmapped read-only, so that map reads
- * it without copies, checked against its stamp before and after reading.
+ * input.c - map task inputs: a plain file mmapped read-only, so that map
+ * reads it without copies, or a compressed one decompressed as it is read
+ * (common/codec.h), checked against its stamp before and after reading.
+ *
+ * A compressed input's text is never held whole: it is handed out in
+ * pieces cut where split_cut() would cut the same text uncompressed, so
+ * the buffer holds one piece, the SPLIT_SEEK_MAX bytes that decide where
+ * it ends, and the one before its nominal start the next cut looks at.
  *
  * A file truncated while it is mapped makes any read of its lost pages a
  * SIGBUS. The handler installed here turns one that hits the guarded
@@ -21,9 +27,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "input.h"
 #include "log.h"
 #include "split.h"
+
+/* The first buffer of a compressed input's text; it grows as needed. */
+#define INPUT_TEXT_MIN ((size_t)64 << 10)
 
 struct input {
 	const char	*path;		/* borrowed from the caller */
@@ -35,6 +45,22 @@ struct input {
 	int		 allow;
 	sigjmp_buf	*guard;
 	char		 changes[ERR_MAX];
+	/* A plain input's split, handed out once by input_next(). */
+	const char	*split;
+	size_t		 splitlen;
+	int		 split_set;
+	int		 split_given;
+	/* A compressed input (codec != CODEC_NONE). */
+	enum codec_kind	 codec;
+	struct codec	*dec;
+	char		*text;		/* decompressed bytes held */
+	size_t		 cap;
+	size_t		 have;
+	uint64_t	 base;		/* offset in the text of text[0] */
+	uint64_t	 cut;		/* where the next piece starts */
+	uint64_t	 piece;		/* nominal size of a piece */
+	uint64_t	 k;		/* pieces handed out */
+	int		 ended;		/* text[have] is the end of the text */
 };
 
 /* The input whose mapping a SIGBUS may hit now, or NULL. */
@@ -140,7 +166,17 @@ input_open(struct input **inp, const char *path, const struct stamp *planned,
 			goto fail;
 		rc = -1;
 	}
-	if (st.st_size > 0) {
+	in->piece = SPLIT_SIZE_DEFAULT;
+	in->codec = codec_of_name(path);
+	if (in->codec != CODEC_NONE) {
+		/* read() must wait for the disk, not say EAGAIN. */
+		if (fcntl(in->fd, F_SETFL, 0) == -1) {
+			err_sys(e, "%s: fcntl", path);
+			goto fail;
+		}
+		posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		in->dec = codec_new(in->codec, in->fd);
+	} else if (st.st_size > 0) {
 		p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
 		if (p == MAP_FAILED) {
 			err_sys(e, "%s: mmap", path);
@@ -178,10 +214,30 @@ input_advise(const struct input *in, size_t start, size_t end)
 }
 
 void
+input_set_piece(struct input *in, uint64_t size)
+{
+	in->piece = size > 0 ? size : SPLIT_SIZE_DEFAULT;
+}
+
+int
+input_compressed(const struct input *in)
+{
+	return in->codec != CODEC_NONE;
+}
+
+void
 input_split(struct input *in, uint64_t offset, uint64_t length,
     const char **data, size_t *len)
 {
 	size_t start, end;
+
+	in->split_set = 1;
+	in->split_given = 0;
+	if (in->codec != CODEC_NONE) {
+		*data = NULL;
+		*len = 0;
+		return;
+	}
 
 	start = split_cut(in->data, in->len, offset < in->len ? offset :
 	    in->len);
@@ -190,8 +246,115 @@ input_split(struct input *in, uint64_t offset, uint64_t length,
 	if (end < start)
 		end = start;
 	input_advise(in, start, end);
-	*data = in->len > 0 ? in->data + start : in->data;
-	*len = end - start;
+	*data = in->split = in->len > 0 ? in->data + start : in->data;
+	*len = in->splitlen = end - start;
+}
+
+/*
+ * After a decompression error: the file changed under the read (a
+ * truncation looks like truncated data), or it is corrupt.
+ */
+static int
+input_bad_text(struct input *in, struct err *e)
+{
+	struct stat st;
+	struct stamp now;
+	char what[ERR_MAX];
+
+	if (fstat(in->fd, &st) == 0) {
+		stamp_of(&st, &now);
+		if (!stamp_same(&in->opened, &now)) {
+			stamp_diff(&in->opened, &now, what, sizeof what);
+			if (input_changed(in, what, e) == INPUT_CHANGED)
+				return INPUT_CHANGED;
+			err_set(e, "%s: changed while it was read: %s",
+			    in->path, what);
+			return -1;
+		}
+	}
+	err_prefix(e, "%s", in->path);
+	return INPUT_CORRUPT;
+}
+
+/*
+ * Decompresses until the text reaches offset `upto` or ends; the buffer
+ * grows by doubling, to at most what `upto` needs.
+ */
+static int
+input_fill(struct input *in, uint64_t upto, struct err *e)
+{
+	size_t need;
+	ssize_t n;
+
+	while (!in->ended && in->base + in->have < upto) {
+		need = (size_t)(upto - in->base);
+		if (in->have == in->cap) {
+			in->cap = in->cap > 0 ? in->cap * 2 : INPUT_TEXT_MIN;
+			if (in->cap > need)
+				in->cap = need;
+			in->text = xrealloc(in->text, in->cap);
+		}
+		n = codec_read(in->dec, in->text + in->have,
+		    in->cap - in->have, e);
+		if (n == -1)
+			return input_bad_text(in, e);
+		if (n == 0)
+			in->ended = 1;
+		in->have += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The next piece of a compressed input's text: nominally [k * piece,
+ * (k + 1) * piece), really [split_cut(k * piece), split_cut((k + 1) *
+ * piece)) of the whole text, as many pieces as split_count() gives the
+ * text's length. The cut at (k + 1) * piece needs the text from the byte
+ * before it to SPLIT_SEEK_MAX past it; the buffer keeps the text from
+ * k * piece, the byte before the next nominal cut included.
+ */
+static int
+input_next_text(struct input *in, const char **data, size_t *len,
+    struct err *e)
+{
+	uint64_t from = in->k * in->piece, to = from + in->piece;
+	size_t drop;
+	int rc;
+
+	if (in->k > 0) {
+		if ((rc = input_fill(in, from + 1, e)) != 0)
+			return rc;
+		if (in->ended && in->base + in->have <= from)
+			return 0;
+		/* The text before this piece's nominal start is done with. */
+		drop = (size_t)(from - in->base);
+		memmove(in->text, in->text + drop, in->have - drop);
+		in->have -= drop;
+		in->base = from;
+	}
+	if ((rc = input_fill(in, to + SPLIT_SEEK_MAX, e)) != 0)
+		return rc;
+	to = in->base + split_cut(in->text, in->have, (size_t)(to - in->base));
+	*data = in->text + (in->cut - in->base);
+	*len = (size_t)(to - in->cut);
+	in->cut = to;
+	in->k++;
+	return 1;
+}
+
+int
+input_next(struct input *in, const char **data, size_t *len, struct err *e)
+{
+	if (in->codec != CODEC_NONE)
+		return input_next_text(in, data, len, e);
+	if (!in->split_set)
+		input_split(in, 0, 0, data, len);
+	if (in->split_given)
+		return 0;
+	in->split_given = 1;
+	*data = in->split;
+	*len = in->splitlen;
+	return 1;
 }
 
 /* After a fault: the error, from how the file differs from when it was opened. */
@@ -280,6 +443,8 @@ input_close(struct input *in)
 		input_active = NULL;
 	if (in->len > 0)
 		munmap((void *)in->data, in->len);
+	codec_free(in->dec);
+	free(in->text);
 	if (in->fd != -1)
 		close(in->fd);
 	free(in);

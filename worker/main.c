@@ -280,6 +280,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		spec.input = task->map->input;
 		spec.offset = task->map->offset;
 		spec.length = task->map->length;
+		spec.split_size = task->map->split_size;
 		spec.nreduce = task->map->n_reduce;
 		spec.memory = memory;
 		/* Set first: a failed attempt may have written some files. */

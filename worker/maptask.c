@@ -1,5 +1,6 @@
 /*
- * maptask.c - one map task: read the input split, run map, write partitions.
+ * maptask.c - one map task: read the input split piece by piece (one piece
+ * unless it is compressed), run map over each, write partitions.
  */
 #include <stdio.h>
 #include <string.h>
@@ -44,14 +45,19 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 		return -1;
 	}
 	input_split(in, t->offset, t->length, &call.data, &call.len);
+	input_set_piece(in, t->split_size);
 	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
 	    t->memory);
 	mapout_set_job(mo, t->job);
-	res->bytes_in = call.len;
+	res->bytes_in = 0;
 	call.app = app;
 	call.t = t;
 	call.mo = mo;
-	ran = input_guarded(in, maptask_map, &call, e);
+	ran = 0;
+	while (ran == 0 && (rc = input_next(in, &call.data, &call.len, e)) == 1) {
+		res->bytes_in += call.len;
+		ran = input_guarded(in, maptask_map, &call, e);
+	}
 	if (ran < 0) {
 		/*
 		 * Map was cut short anywhere, perhaps inside the output's own
@@ -60,6 +66,11 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 		mapout_free(maptask_out);
 		maptask_out = NULL;
 		res->fatal = ran == INPUT_CHANGED;
+		rc = -1;
+		goto out;
+	}
+	if (ran == 0 && rc != 0) {
+		res->fatal = INPUT_FATAL(rc);
 		rc = -1;
 		goto out;
 	}

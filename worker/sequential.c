@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "input.h"
+#include "inputs.h"
 #include "jobdir.h"
 #include "log.h"
 #include "opts.h"
@@ -33,6 +34,8 @@
 
 /* Long options without a short letter. */
 #define OPT_OVERWRITE 256
+#define OPT_RECURSIVE 257
+#define OPT_INPUTS_FROM 258
 
 struct sequential {
 	const struct mr_app	*app;
@@ -48,10 +51,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrsequential [--split-size BYTES] [--overwrite] [--] PLUGIN FILE...\n"
+"usage: mrsequential [--split-size BYTES] [--overwrite] [--recursive]\n"
+"                    [--inputs-from LIST [-0]] [--] PLUGIN INPUT...\n"
 "\n"
-"Runs the application in PLUGIN over the FILEs in this one process and\n"
+"Runs the application in PLUGIN over the INPUTs in this one process and\n"
 "writes the whole result, sorted by key, to mr-out-0 in the current folder.\n"
+"INPUTs are read as mrcoordinator reads them: files, folders (their\n"
+"regular files sorted by name, names starting with . or _ skipped), and\n"
+"files ending in .gz, .bz2, .xz or .zst decompressed.\n"
 "As a distributed job, it locks the folder while it runs and refuses to\n"
 "start where another job runs or an earlier job's mr-out-Y or mr-X-Y are.\n"
 "PLUGIN is a path (build/apps/wc.so; a name ending in .so is a file in the\n"
@@ -63,6 +70,11 @@ usage(FILE *f)
 "  -b, --split-size BYTES  call map once per split of this size, cut as\n"
 "                          mrcoordinator --split-size cuts (default 16M)\n"
 "      --overwrite         remove an earlier job's mr-out-Y and mr-X-Y first\n"
+"      --recursive         a folder's subfolders too\n"
+"      --inputs-from LIST  more INPUTs, one per line of the file LIST\n"
+"                          (-: the standard input); then PLUGIN alone may\n"
+"                          follow the options\n"
+"  -0, --null              names in LIST are NUL-separated (find -print0)\n"
 "  -h, --help              this text\n"
 "  -V, --version           the version\n"
 "\n"
@@ -94,22 +106,29 @@ sequential_input(struct sequential *s, const char *path,
 	if (input_open(&in, path, planned, 0, &s->err) != 0)
 		return -1;
 	s->input = path;
+	input_set_piece(in, split_size);
+	if (input_compressed(in))
+		n = 1;
 	for (uint64_t k = 0; k < n; k++) {
 		input_split(in, k * split_size, k + 1 < n ? split_size : 0,
 		    &s->data, &s->len);
-		rc = input_guarded(in, sequential_map, s, &s->err);
+		while ((rc = input_next(in, &s->data, &s->len, &s->err)) == 1) {
+			rc = input_guarded(in, sequential_map, s, &s->err);
+			if (rc < 0)
+				goto fail;
+			/* A misused counter says more than "map failed". */
+			if (rc == 1 && sdk_counters_check(&s->err) == 0) {
+				err_set(&s->err, "%s: map function of %s "
+				    "failed", path, s->app->name);
+				goto fail;
+			}
+			if (sdk_counters_check(&s->err) == -1) {
+				err_prefix(&s->err, "%s", path);
+				goto fail;
+			}
+		}
 		if (rc < 0)
 			goto fail;
-		/* A misused counter says more than "map failed". */
-		if (rc == 1 && sdk_counters_check(&s->err) == 0) {
-			err_set(&s->err, "%s: map function of %s failed", path,
-			    s->app->name);
-			goto fail;
-		}
-		if (sdk_counters_check(&s->err) == -1) {
-			err_prefix(&s->err, "%s", path);
-			goto fail;
-		}
 	}
 	if (input_verify(in, &s->err) != 0)
 		goto fail;
@@ -118,27 +137,6 @@ sequential_input(struct sequential *s, const char *path,
 fail:
 	input_close(in);
 	return -1;
-}
-
-/*
- * Stamps every input before any is read, as the coordinator plans a job.
- * Returns the stamps, or NULL with e set.
- */
-static struct stamp *
-sequential_plan(char *const *files, int n, struct err *e)
-{
-	struct stamp *stamps = xcalloc(n > 0 ? n : 1, sizeof *stamps);
-	struct stat st;
-
-	for (int i = 0; i < n; i++) {
-		if (stat(files[i], &st) == -1) {
-			err_sys(e, "%s", files[i]);
-			free(stamps);
-			return NULL;
-		}
-		stamp_of(&st, &stamps[i]);
-	}
-	return stamps;
 }
 
 static int
@@ -202,18 +200,17 @@ sequential_counters(void)
  * mr-out-0 (written whole or not at all). Returns 0, or -1 with s->err set.
  */
 static int
-sequential_run(struct sequential *s, char *const *files, int n,
+sequential_run(struct sequential *s, const struct inputs *ins,
     uint64_t split_size)
 {
-	struct stamp *stamps;
+	char *const *files = inputs_names(ins);
+	const struct stamp *stamps = inputs_stamps(ins);
+	size_t n = inputs_count(ins);
 	int rc = -1;
 
 	sdk_counters_reset();
 	s->mo = mapout_new(1);
-	stamps = sequential_plan(files, n, &s->err);
-	if (stamps == NULL)
-		goto out;
-	for (int i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (sequential_input(s, files[i], &stamps[i], split_size) == -1)
 			goto out;
 	mapout_sort(s->mo);
@@ -227,7 +224,6 @@ sequential_run(struct sequential *s, char *const *files, int n,
 	}
 	rc = output_commit(s->out, NULL, &s->err);
 out:
-	free(stamps);
 	mapout_free(s->mo);
 	s->mo = NULL;
 	return rc;
@@ -239,6 +235,9 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "split-size", required_argument, NULL, 'b' },
+		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
+		{ "inputs-from", required_argument, NULL, OPT_INPUTS_FROM },
+		{ "null", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -247,13 +246,15 @@ main(int argc, char **argv)
 	struct jobdir_job jj;
 	struct jobdir *jd;
 	struct plugin *plugin;
+	struct inputs_options io = { 0, NULL, 0 };
+	struct inputs *ins;
 	uint64_t split_size = SPLIT_SIZE_DEFAULT;
 	char file[PATH_MAX];
 	int ch, rc, overwrite = 0;
 
 	log_init("mrsequential");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":b:hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":b:0hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_OVERWRITE:
 			overwrite = 1;
@@ -262,6 +263,15 @@ main(int argc, char **argv)
 			if (opts_size(optarg, &split_size) == -1)
 				return opts_invalid("split-size", "a positive "
 				    "size in bytes (K, M, G suffixes)", optarg);
+			break;
+		case OPT_RECURSIVE:
+			io.recursive = 1;
+			break;
+		case OPT_INPUTS_FROM:
+			io.from = optarg;
+			break;
+		case '0':
+			io.nul = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -274,31 +284,40 @@ main(int argc, char **argv)
 			return opts_bad(ch, argv, opts);
 		}
 	}
-	if (argc - optind < 2)
+	if (argc - optind < (io.from != NULL ? 1 : 2))
 		return opts_usage(argc == optind ? "no application given" :
 		    "no input files");
 	if (plugin_find(argv[optind], file, sizeof file, &s.err) == -1 ||
 	    (plugin = plugin_load(file, &s.err)) == NULL)
 		fatal("%s", s.err.msg);
 	s.app = plugin_app(plugin);
+	/* Stamped before any is read, as the coordinator plans a job. */
+	if (inputs_collect(&io, argv + optind + 1, argc - optind - 1, &ins,
+	    &s.err) == -1) {
+		if (strncmp(s.err.msg, "no input files", 14) == 0)
+			log_warn("%s", s.err.msg);
+		plugin_close(plugin);
+		return 1;
+	}
 	memset(&jj, 0, sizeof jj);
 	jj.overwrite = overwrite;
-	jj.inputs = argv + optind + 1;
-	jj.ninputs = argc - optind - 1;
+	jj.inputs = inputs_names(ins);
+	jj.ninputs = (int)inputs_count(ins);
 	jj.prog = "mrsequential";
 	if (jobdir_start(&jj, &jd, &s.err) == -1) {
 		log_warn("%s", s.err.msg);
+		inputs_free(ins);
 		plugin_close(plugin);
 		return 1;
 	}
 
-	rc = sequential_run(&s, argv + optind + 1, argc - optind - 1,
-	    split_size);
+	rc = sequential_run(&s, ins, split_size);
 	if (rc == -1)
 		log_warn("%s", s.err.msg);
 	else
 		sequential_counters();
 	plugin_close(plugin);
 	jobdir_finish(jd, rc == 0, 0);
+	inputs_free(ins);
 	return rc == 0 ? 0 : 1;
 }

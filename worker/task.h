@@ -21,6 +21,8 @@ struct task_spec {
 	const char	*input;		/* map: input name as given */
 	uint64_t	 offset;	/* map: the split, in bytes ... */
 	uint64_t	 length;	/* ... 0 meaning to the end of the file */
+	uint64_t	 split_size;	/* map: a compressed input's text comes
+					   in pieces of this size (0: default) */
 	const struct stamp *stamp;	/* map: the input as planned, or NULL */
 	int		 allow_changes;	/* map: read a changed input as it is */
 	uint32_t	 nreduce;	/* map: partitions to write */
