@@ -155,10 +155,13 @@ worker_lived() {
 	fi
 }
 
-# Fails unless the job over $1 map tasks ran.
+# Fails unless the job over $1 map tasks ran ("1 map task", singular).
 map_tasks() {
-	if ! grep -q -E "^mrcoordinator: $1 map tasks," "$CLOG"; then
-		REASON="not $1 map tasks: $(grep -m 1 'map tasks' "$CLOG")"
+	local noun=tasks
+
+	[ "$1" = 1 ] && noun=task
+	if ! grep -q -E "^mrcoordinator: $1 map $noun," "$CLOG"; then
+		REASON="not $1 map $noun: $(grep -m 1 -E 'map tasks?,' "$CLOG")"
 		return 1
 	fi
 }
