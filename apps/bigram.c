@@ -1,6 +1,6 @@
 /*
  * bigram - counts pairs of consecutive words across all the inputs, the
- * README's example of writing an application. A pair is two words (as wc
+ * example of doc/sdk.md on writing an application. A pair is two words (as wc
  * splits them) that follow each other in what one map call sees: one input,
  * or one piece of an input larger than --split-size. The key is the two
  * words joined by a space, so output lines read "word1 word2 count".

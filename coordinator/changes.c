@@ -85,9 +85,10 @@ changes_summary(const struct changes *c, uint64_t planned)
 
 	if (tasks == 0)
 		return;
-	log_warn("--allow-changing-inputs: %u map task(s) read inputs that "
+	log_warn("--allow-changing-inputs: %u map task%s read inputs that "
 	    "changed after the job was planned: %llu bytes read, %llu "
-	    "planned", tasks, (unsigned long long)changes_bytes_read(c),
+	    "planned", tasks, tasks == 1 ? "" : "s",
+	    (unsigned long long)changes_bytes_read(c),
 	    (unsigned long long)planned);
 	/* Splits of one input are consecutive tasks: name it once. */
 	for (uint32_t i = 0; i < c->n; i++) {

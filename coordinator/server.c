@@ -413,12 +413,14 @@ static void
 server_arm_deadline(struct server *s)
 {
 	double now = server_now(), next;
-	uint64_t before = tasks_timeouts(s->tasks);
+	uint64_t before = tasks_timeouts(s->tasks), n;
 
 	next = tasks_expire(s->tasks, now);
-	if (tasks_timeouts(s->tasks) > before)
-		log_info("%llu task(s) timed out and were requeued",
-		    (unsigned long long)(tasks_timeouts(s->tasks) - before));
+	n = tasks_timeouts(s->tasks) - before;
+	if (n > 0)
+		log_info("%llu task%s timed out and %s requeued",
+		    (unsigned long long)n, n == 1 ? "" : "s",
+		    n == 1 ? "was" : "were");
 	ev_timer_stop(s->loop, &s->deadline);
 	if (next > 0) {
 		ev_timer_set(&s->deadline, next - now + 0.001, 0.);
@@ -530,10 +532,10 @@ server_summary(const struct server *s)
 	tasks_counts(s->tasks, &c);
 	again = c.timeouts + c.lost + c.failures;
 	/* Hundredths for short jobs, which would all read "0.0 s". */
-	log_info("job done in %.*f s: %u map and %u reduce tasks, %llu run "
+	log_info("job done in %.*f s: %u map and %u reduce task%s, %llu run "
 	    "again (%llu timed out, %llu lost with their worker, %llu failed)",
 	    wall < 10 ? 2 : 1, wall, tasks_nmap(s->tasks),
-	    tasks_nreduce(s->tasks),
+	    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ? "" : "s",
 	    (unsigned long long)again, (unsigned long long)c.timeouts,
 	    (unsigned long long)c.lost, (unsigned long long)c.failures);
 	/* What was read, when a changed input made it differ from the plan. */
@@ -747,8 +749,9 @@ server_run(struct server *s)
 	s->sigint.data = s->sigterm.data = s;
 	ev_signal_start(s->loop, &s->sigint);
 	ev_signal_start(s->loop, &s->sigterm);
-	log_info("%u map tasks, %u reduce tasks; listening on %s",
-	    tasks_nmap(s->tasks), tasks_nreduce(s->tasks),
+	log_info("%u map task%s, %u reduce task%s; listening on %s",
+	    tasks_nmap(s->tasks), tasks_nmap(s->tasks) == 1 ? "" : "s",
+	    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ? "" : "s",
 	    s->cfg->addr.sun_path);
 	if (!s->finishing)
 		progress_start(s->progress);

@@ -1,12 +1,13 @@
 /*
  * tasks.h - the job's task state machine, free of any I/O.
  *
- * A job is nmap map tasks (one per input) then nreduce reduce tasks. Each
- * hand-out of a task is an attempt with its own id and deadline. The first
- * attempt reported done wins; a task whose current attempt times out, is
- * lost with its worker or fails goes back to the queue. Reduce tasks are
- * handed out only once every map task is done; a reduce task that finds a
- * map output missing or corrupt sends that map task back to the queue.
+ * A job is nmap map tasks (one per split of an input) then nreduce reduce
+ * tasks. Each hand-out of a task is an attempt with its own id and
+ * deadline. The first attempt reported done wins; a task whose current
+ * attempt times out, is lost with its worker or fails goes back to the
+ * queue. Reduce tasks are handed out only once every map task is done; a
+ * reduce task that finds a map output missing or corrupt sends that map
+ * task back to the queue.
  * Times are seconds on any monotonic clock, passed in by the caller.
  */
 #ifndef MR_TASKS_H

@@ -156,10 +156,13 @@ worker_lived() {
 	fi
 }
 
-# Fails unless the job over $1 map tasks ran.
+# Fails unless the job over $1 map tasks ran ("1 map task", singular).
 map_tasks() {
-	if ! grep -q -E "^mrcoordinator: $1 map tasks," "$CLOG"; then
-		REASON="not $1 map tasks: $(grep -m 1 'map tasks' "$CLOG")"
+	local noun=tasks
+
+	[ "$1" = 1 ] && noun=task
+	if ! grep -q -E "^mrcoordinator: $1 map $noun," "$CLOG"; then
+		REASON="not $1 map $noun: $(grep -m 1 -E 'map tasks?,' "$CLOG")"
 		return 1
 	fi
 }
@@ -224,14 +227,16 @@ done_as_sequential() {
 # Fails unless the summary says how in.txt changed ($1) and that $2 bytes
 # were read.
 summary_says() {
-	local read=$2 mb
+	local read=$2 mb n noun=tasks
 
 	if ! grep -q -F -- "mrcoordinator: changed: in.txt: $1" "$CLOG"; then
 		REASON="the summary does not say 'in.txt: $1'"
 		return 1
 	fi
-	if ! grep -q -E -- "^mrcoordinator: --allow-changing-inputs: [0-9]+ map task\(s\) read inputs that changed after the job was planned: $read bytes read, $SIZE planned$" "$CLOG"; then
-		REASON="the summary does not say $read bytes read, $SIZE planned"
+	n=$(sed -n -E 's/^mrcoordinator: --allow-changing-inputs: ([0-9]+) map .*/\1/p' "$CLOG")
+	[ "$n" = 1 ] && noun=task
+	if ! grep -q -E -- "^mrcoordinator: --allow-changing-inputs: $n map $noun read inputs that changed after the job was planned: $read bytes read, $SIZE planned$" "$CLOG"; then
+		REASON="the summary does not say '${n:-N} map $noun read ...: $read bytes read, $SIZE planned'"
 		return 1
 	fi
 	mb=$(awk -v b="$read" 'BEGIN { printf "%.1f", b / 1e6 }')

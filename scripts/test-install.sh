@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # test-install.sh - `make install` and `make uninstall` into a temporary
-# DESTDIR, and the README's walk-through against what was installed: the
+# DESTDIR, and doc/sdk.md's walk-through against what was installed: the
 # bigram example (apps/bigram.c) built outside the tree with the installed
 # header and pkg-config file, run by the installed mrsequential and by a
 # coordinator and workers, and plugins found by bare name. Also: the plugin
@@ -532,7 +532,7 @@ t_pkg_config() {
 		"${PC_RELOCATE[@]}" --variable=plugindir
 }
 
-# The README's command, in a folder outside the tree, with the installed
+# doc/sdk.md's command, in a folder outside the tree, with the installed
 # header: its dependency list must name that header and no other copy.
 t_build_plugin() {
 	local cflags=() cc=${CC:-cc}

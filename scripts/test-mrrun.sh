@@ -24,8 +24,8 @@ case $BUILD in
 /*) BIN=$BUILD ;;
 *) BIN=$ROOT/$BUILD ;;
 esac
-ALL_TESTS=(output crash exit0 stuck-worker stderr-closed interrupt errors
-	early-errors few-maps options-passed kill9 long-tmpdir job-over
+ALL_TESTS=(output task-counts crash exit0 stuck-worker stderr-closed interrupt
+	errors early-errors few-maps options-passed kill9 long-tmpdir job-over
 	option-errors)
 FIX=$BIN/test/fixtures
 TIMEOUT=(timeout -k 2s 120s)
@@ -61,6 +61,27 @@ t_output() {
 		{ REASON="not 10 mr-out-* files"; return 1; }
 	outputs "$d" | cmp -s - "$T/wc.seq/sorted" ||
 		{ REASON="output differs from mrsequential's"; return 1; }
+}
+
+# The coordinator's first and summary lines count tasks in words that
+# agree with the numbers: "1 map task, 1 reduce task", "2 map tasks, 2
+# reduce tasks".
+t_task_counts() {
+	local d=$T/task-counts n r log
+
+	for n in 1 2; do
+		r=tasks
+		[ "$n" -eq 1 ] && r=task
+		mkdir -p "$d.$n" || return 1
+		log=$d.$n/log
+		(cd "$d.$n" && "${TIMEOUT[@]}" "$BIN/mrrun" -n 1 -r "$n" wc \
+		    "${INPUTS[@]:0:$n}") >"$log" 2>&1 ||
+			{ REASON="mrrun over $n inputs: status $?"; return 1; }
+		grep -Eq "^mrcoordinator: $n map $r, $n reduce $r; listening on " "$log" ||
+			{ REASON="first line not '$n map $r, $n reduce $r': $(grep -m 1 'listening on' "$log")"; return 1; }
+		grep -Eq "^mrcoordinator: job done in [0-9.]+ s: $n map and $n reduce $r, 0 run again " "$log" ||
+			{ REASON="summary not '$n map and $n reduce $r': $(grep -m 1 'job done' "$log")"; return 1; }
+	done
 }
 
 # The crash app kills a third of its workers: mrrun must keep replacing
