@@ -15,6 +15,7 @@
 
 #include "jobdir.h"
 #include "log.h"
+#include "plan.h"
 #include "progress.h"
 #include "report.h"
 #include "safefile.h"
@@ -33,21 +34,24 @@
 #define OPT_OVERWRITE 257
 #define OPT_KEEP 258
 #define OPT_ALLOW_CHANGES 259
+#define OPT_OPEN_COST 260
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
-"                     [--split-size BYTES] [--max-connections N]\n"
+"                     [--split-size BYTES] [--open-cost BYTES]\n"
+"                     [--max-connections N]\n"
 "                     [--progress SECONDS] [--report FILE.json]\n"
 "                     [--allow-changing-inputs] [-q | -v]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "                     [--] FILE...\n"
 "\n"
-"Runs one MapReduce job over the input FILEs: hands map tasks (one per\n"
-"input) and then N reduce tasks to mrworker processes connecting to the\n"
-"socket, and exits once mr-out-0 .. mr-out-(N-1) are complete in the\n"
+"Runs one MapReduce job over the input FILEs: hands map tasks (a large\n"
+"input cut into splits, small inputs packed several to a task, map called\n"
+"once per input) and then N reduce tasks to mrworker processes connecting\n"
+"to the socket, and exits once mr-out-0 .. mr-out-(N-1) are complete in the\n"
 "job folder (the current folder unless -C). One job at a time per folder:\n"
 "it is locked while the job runs, and a job refuses to start where an\n"
 "earlier job's mr-out-Y or mr-X-Y are (unless --overwrite). The\n"
@@ -72,6 +76,9 @@ usage(FILE *f)
 "                            tasks at line boundaries (a line longer than\n"
 "                            64K between words); K, M, G suffixes\n"
 "                            (default 16M)\n"
+"      --open-cost BYTES     what an input costs beyond its size when small\n"
+"                            inputs are packed into map tasks of about the\n"
+"                            split size; K, M suffixes (default 256K)\n"
 "  -c, --max-connections N   connections served at once; more are refused\n"
 "                            (default 256)\n"
 "  -p, --progress SECONDS    progress: on a terminal, one line redrawn in\n"
@@ -184,40 +191,6 @@ main_free_names(char **names, char **owned, int n)
 }
 
 /*
- * One map task per input, or per split of split_size bytes for a larger
- * input, so that one big file keeps every worker busy. The last split of
- * an input runs to its end (length 0), so that an input grown since, when
- * allowed, is read whole.
- */
-static struct tasks_input *
-split_inputs(char *const *files, int n, const struct stamp *stamps,
-    uint64_t split_size, uint32_t *ntasks)
-{
-	struct tasks_input *in = NULL;
-	size_t count = 0, cap = 0;
-
-	for (int i = 0; i < n; i++) {
-		uint64_t k, nsplits = split_count(stamps[i].size, split_size);
-
-		if (nsplits > UINT32_MAX / 2 - count)
-			fatal("too many map tasks; use a larger --split-size");
-		for (k = 0; k < nsplits; k++) {
-			if (count == cap) {
-				cap = cap != 0 ? cap * 2 : 64;
-				in = xrealloc(in, cap * sizeof *in);
-			}
-			in[count].name = files[i];
-			in[count].offset = k * split_size;
-			in[count].length = k + 1 < nsplits ? split_size : 0;
-			in[count].stamp = &stamps[i];
-			count++;
-		}
-	}
-	*ntasks = count;
-	return in;
-}
-
-/*
  * The job's identity: 64 random bits, so that intermediate files left by
  * another run (a killed coordinator's orphan workers) are never taken for
  * this one's. A named concept of its own, apart from any per-run count.
@@ -246,6 +219,7 @@ main(int argc, char **argv)
 		{ "task-timeout", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "split-size", required_argument, NULL, 'b' },
+		{ "open-cost", required_argument, NULL, OPT_OPEN_COST },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "job-dir", required_argument, NULL, 'C' },
@@ -262,7 +236,8 @@ main(int argc, char **argv)
 	struct server_config cfg;
 	struct server *s;
 	struct tasks *t;
-	struct tasks_input *inputs;
+	struct plan_config pc;
+	struct plan *plan;
 	struct report *report = NULL;
 	const char *report_path = NULL, *job_dir = NULL, *out_dir = NULL;
 	struct jobdir_job jj;
@@ -270,8 +245,8 @@ main(int argc, char **argv)
 	char **names, **owned;
 	int overwrite = 0, keep = 0;
 	uint64_t split_size = SPLIT_SIZE_DEFAULT, *sizes;
+	uint64_t open_cost = PLAN_OPEN_COST_DEFAULT;
 	struct stamp *stamps;
-	uint32_t ntasks;
 	struct err e;
 	const char *sock = NULL;
 	unsigned long nreduce = 10, maxconn = 256;
@@ -299,6 +274,16 @@ main(int argc, char **argv)
 				log_warn("--split-size: expected a positive size "
 				    "in bytes (K, M, G suffixes), got '%s'",
 				    optarg);
+				return 2;
+			}
+			break;
+		case OPT_OPEN_COST:
+			/* 0 is allowed: pack by size alone. */
+			if (strcmp(optarg, "0") == 0)
+				open_cost = 0;
+			else if (split_parse_size(optarg, &open_cost) == -1) {
+				log_warn("--open-cost: expected a size in bytes "
+				    "(K, M, G suffixes), got '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -435,16 +420,14 @@ main(int argc, char **argv)
 	cfg.report = report;
 	cfg.keep_intermediates = keep;
 
-	inputs = split_inputs(names, argc, stamps, split_size, &ntasks);
-	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);
-	/* Each split's bytes, for the rate and the ETA of the map phase. */
-	for (uint32_t i = 0, f = 0; i < ntasks; i++) {
-		while (inputs[i].name != names[f])	/* splits are in file order */
-			f++;
-		tasks_set_input_bytes(t, i, inputs[i].length == 0 ?
-		    sizes[f] - inputs[i].offset : inputs[i].length);
-	}
-	free(inputs);
+	pc.split_size = split_size;
+	pc.open_cost = open_cost;
+	if ((plan = plan_new(names, stamps, (size_t)argc, &pc, &e)) == NULL)
+		fatal("%s", e.msg);
+	/* Each task's bytes go with it, for the rate and the ETA. */
+	t = tasks_new_maps(plan_maps(plan), plan_nmaps(plan), nreduce,
+	    timeout, MAX_FAILURES);
+	plan_free(plan);
 	free(sizes);
 	free(stamps);
 	s = server_new(&cfg, t);
