@@ -78,7 +78,7 @@ usage(FILE *f)
 "                            (default 16M)\n"
 "      --open-cost BYTES     what an input costs beyond its size when small\n"
 "                            inputs are packed into map tasks of about the\n"
-"                            split size; K, M suffixes (default 256K)\n"
+"                            split size; K, M suffixes (default 64K)\n"
 "  -c, --max-connections N   connections served at once; more are refused\n"
 "                            (default 256)\n"
 "  -p, --progress SECONDS    progress: on a terminal, one line redrawn in\n"

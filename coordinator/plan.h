@@ -31,12 +31,16 @@
 #include "tasks.h"
 
 /*
- * The open cost unless told otherwise (--open-cost): measured with
- * `make bench` (README, Performance), where 64 KiB to 1 MiB gave the same
- * times on 800 inputs of 400 KB and on 20 000 of 5 KB, and 4 MiB (Spark's)
- * made five times as many tasks on the latter for nothing.
+ * The open cost unless told otherwise (--open-cost). Measured with 2
+ * workers (README, Performance): from 0 to 64 KiB the times are the same
+ * within the noise on 800 inputs of 400 KB, 20 000 of 5 KB and 10 000 of
+ * 100 bytes, and from 256 KiB up (Spark's 4 MiB included) they grow with
+ * the number of tasks, each of which costs its worker a few milliseconds
+ * (ten intermediate files written, then read by the reduces). 64 KiB
+ * rather than 0 still counts each input's open, map and check, and keeps
+ * a task of tiny inputs to a few hundred of them.
  */
-#define PLAN_OPEN_COST_DEFAULT ((uint64_t)256 << 10)
+#define PLAN_OPEN_COST_DEFAULT ((uint64_t)64 << 10)
 
 /* Map tasks a job keeps when its inputs allow (Spark: the parallelism). */
 #define PLAN_MIN_TASKS 8

@@ -2,7 +2,7 @@
 #
 # testlib.sh - what the black-box test scripts test-mr.sh, test-faults.sh,
 # test-hostile.sh, test-status.sh, test-report.sh, test-jobdir.sh,
-# test-security.sh and test-inputs.sh have in common: the paths of the
+# test-security.sh, test-inputs.sh and test-pack.sh have in common: the paths of the
 # programs, the cleanup of every process they
 # start and of their temporary folder, the job folder, the generated
 # corpus, the usual job checks, the check of logs for sanitizer reports,
