@@ -463,6 +463,57 @@ START_TEST(test_stamps)
 }
 END_TEST
 
+/*
+ * A map task of several inputs: its lease lists them all with their
+ * stamps (copied), and the task lost with its worker is handed out again
+ * whole, the same inputs in the same order.
+ */
+START_TEST(test_packed)
+{
+	struct stamp st[3] = { { 10, 1, 1, 1 }, { 20, 2, 2, 1 }, { 30, 3, 3, 1 } };
+	struct tasks_input in[4] = {
+		{ "a.txt", 0, 0, &st[0] },
+		{ "b.txt", 0, 0, &st[1] },
+		{ "c.txt", 0, 0, &st[2] },
+		{ "d.txt", 0, 0, NULL },
+	};
+	struct tasks_map m[2] = { { in, 3, 60 }, { in + 3, 1, 5 } };
+	struct tasks *t = tasks_new_maps(m, 2, 1, 10, 4);
+	const struct tasks_input *ti;
+	struct lease l;
+	uint64_t total, done;
+	uint32_t n;
+
+	st[1].size = 99;	/* copied: the caller's may go */
+	ck_assert_uint_eq(tasks_nmap(t), 2);
+	tasks_input_bytes(t, &total, &done);
+	ck_assert_uint_eq(total, 65);
+	ck_assert_int_eq(tasks_lease(t, 1, 0, &l), 1);
+	ck_assert_uint_eq(l.id, 0);
+	ck_assert_uint_eq(l.ninputs, 3);
+	ck_assert_str_eq(l.inputs[0].name, "a.txt");
+	ck_assert_str_eq(l.inputs[2].name, "c.txt");
+	ck_assert_uint_eq(l.inputs[1].stamp->size, 20);
+	tasks_lost(t, l.attempt, 1);
+	ck_assert_int_eq(tasks_lease(t, 2, 2, &l), 1);
+	ck_assert_uint_eq(l.id, 1);
+	ck_assert_uint_eq(l.ninputs, 1);
+	ck_assert_ptr_null(l.inputs[0].stamp);
+	ck_assert_int_eq(tasks_lease(t, 3, 3, &l), 1);
+	ck_assert_uint_eq(l.id, 0);
+	ck_assert_uint_eq(l.ninputs, 3);
+	for (uint32_t j = 0; j < 3; j++)
+		ck_assert_str_eq(l.inputs[j].name, in[j].name);
+	ti = tasks_map_inputs(t, 0, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(ti[1].name, "b.txt");
+	ck_assert_ptr_null(tasks_map_inputs(t, 2, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(tasks_map_input(t, 0), "a.txt");
+	tasks_free(t);
+}
+END_TEST
+
 START_TEST(test_max_failures_reduce)
 {
 	struct tasks *t = tasks_new(inputs3, 1, 3, 10, 2);
@@ -948,6 +999,7 @@ tasks_suite(void)
 	tcase_add_test(tc, test_counters_invalid);
 	tcase_add_test(tc, test_counters_name_bound);
 	tcase_add_test(tc, test_observer);
+	tcase_add_test(tc, test_packed);
 	suite_add_tcase(s, tc);
 	return s;
 }
