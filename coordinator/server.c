@@ -189,12 +189,15 @@ static void
 server_map_read(struct peer *p, const Mr__TaskDone *m)
 {
 	const char *input = tasks_map_input(p->srv->tasks, p->task_id);
+	const struct tasks_input *in;
+	uint32_t n;
 
 	if (m->input_changed != NULL && *m->input_changed != '\0')
 		log_debug("%s: map task %u read %s although it changed since "
 		    "the job was planned: %s", p->name, p->task_id, input,
 		    m->input_changed);
-	changes_record(p->srv->changes, p->task_id, input, m->bytes_in,
+	in = tasks_map_inputs(p->srv->tasks, p->task_id, &n);
+	changes_record_inputs(p->srv->changes, p->task_id, in, n, m->bytes_in,
 	    m->input_changed);
 }
 

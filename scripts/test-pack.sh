@@ -7,7 +7,9 @@
 # eight inputs of the lab's sizes stay eight map tasks and 2 000 tiny ones
 # make a few; `mrctl status` (text and JSON), the --report file and
 # `timeline --list` name every input of a packed task; a packed task whose
-# worker is killed in the middle is run again whole by another worker.
+# worker is killed in the middle is run again whole by another worker;
+# with --allow-changing-inputs, the summary names the input of a packed
+# task that changed, not the task's first one.
 #
 # usage: scripts/test-pack.sh [TEST...]
 #
@@ -24,7 +26,7 @@ export LC_ALL=C
 
 PROG=${0##*/}
 ALL_TESTS=(packed-output packed-index task-counts status-inputs report-inputs
-	worker-dies)
+	worker-dies changed-input)
 TIMEOUT=(timeout -k 2s 120s)
 NINPUTS=300
 
@@ -327,6 +329,38 @@ t_worker_dies() {
 		return 1
 	fi
 	DETAIL="map task $task of $(jq length <<<"$done") inputs run again whole"
+}
+
+# An input of a packed task, not its first, grown after the job was
+# planned: with --allow-changing-inputs the job reads it as it is, gives
+# mrsequential's output over the files as they end up, and the summary
+# names that input.
+t_changed_input() {
+	local victim line
+
+	mkdir -p in || return 1
+	cp -- "${ALL_INPUTS[@]:0:40}" in/ || return 1
+	INPUTS=(in/pg-*.txt)
+	victim=${INPUTS[2]}
+	start_job "$APPS/wc.so" 0 --allow-changing-inputs || return 1
+	printf 'grown after planning\n' >>"$victim"
+	spawn_worker "$WORKER" --socket "$SOCK" "$APPS/wc.so"
+	finish_job || return 1
+	INPUTS=("../$NAME"/in/pg-*.txt)
+	sequential wc "${INPUTS[@]}" || return 1
+	outputs >"$LOGS/output.txt"
+	compare_output "$LOGS/output.txt" "$LOGS/correct.txt" mrsequential ||
+		return 1
+	map_tasks || return 1
+	if [ "$NMAP" -ge 40 ]; then
+		REASON="$NMAP map tasks for 40 small inputs: not packed"
+		return 1
+	fi
+	line=$(grep -F 'changed: ' "$CLOG" | grep -v -- '--allow' | head -n 1)
+	if [[ $line != *"changed: $victim: size "* ]]; then
+		REASON="the summary does not name $victim: '${line:-no changed line}'"
+		return 1
+	fi
 }
 
 # ---------------------------------------------------------------------------

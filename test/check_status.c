@@ -13,10 +13,10 @@
 
 /* big.txt cut into three splits of 16 MiB (the last one shorter), small.txt whole. */
 static const struct tasks_input inputs[] = {
-	{ "big.txt", 0, 16777216 },
-	{ "big.txt", 16777216, 16777216 },
-	{ "big.txt", 33554432, 16777216 },
-	{ "small.txt", 0, 0 },
+	{ "big.txt", 0, 16777216, NULL },
+	{ "big.txt", 16777216, 16777216, NULL },
+	{ "big.txt", 33554432, 16777216, NULL },
+	{ "small.txt", 0, 0, NULL },
 };
 static const uint64_t bytes[] = { 16777216, 16777216, 5000000, 1234 };
 
