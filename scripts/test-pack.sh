@@ -341,7 +341,7 @@ t_changed_input() {
 	mkdir -p in || return 1
 	cp -- "${ALL_INPUTS[@]:0:40}" in/ || return 1
 	INPUTS=(in/pg-*.txt)
-	victim=${INPUTS[2]}
+	victim=${INPUTS[3]}
 	start_job "$APPS/wc.so" 0 --allow-changing-inputs || return 1
 	printf 'grown after planning\n' >>"$victim"
 	spawn_worker "$WORKER" --socket "$SOCK" "$APPS/wc.so"
