@@ -57,6 +57,26 @@ changes_record(struct changes *c, uint32_t map, const char *input,
 	ch->bytes = bytes;
 }
 
+void
+changes_record_inputs(struct changes *c, uint32_t map,
+    const struct tasks_input *in, uint32_t n, uint64_t bytes,
+    const char *what)
+{
+	const char *input = n > 0 ? in[0].name : "";
+	size_t len;
+
+	for (uint32_t j = 0; n > 1 && what != NULL && j < n; j++) {
+		len = strlen(in[j].name);
+		if (strncmp(what, in[j].name, len) == 0 &&
+		    strncmp(what + len, ": ", 2) == 0) {
+			input = in[j].name;
+			what += len + 2;
+			break;
+		}
+	}
+	changes_record(c, map, input, bytes, what);
+}
+
 uint32_t
 changes_count(const struct changes *c)
 {

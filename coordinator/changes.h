@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "tasks.h"
+
 struct changes;
 
 /* A record for each of `nmap` map tasks, none read yet. */
@@ -21,6 +23,16 @@ void		 changes_free(struct changes *c);
  */
 void	changes_record(struct changes *c, uint32_t map, const char *input,
 	    uint64_t bytes, const char *what);
+
+/*
+ * The same for a map task of the n inputs `in` (names owned by the
+ * caller, living as long as c): with several, `what` names the input
+ * that changed ("NAME: how", as the worker says it), which is recorded
+ * with how; otherwise the task's first input is.
+ */
+void	changes_record_inputs(struct changes *c, uint32_t map,
+	    const struct tasks_input *in, uint32_t n, uint64_t bytes,
+	    const char *what);
 
 /* Map tasks whose accepted attempt read a changed input. */
 uint32_t changes_count(const struct changes *c);

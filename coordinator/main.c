@@ -19,6 +19,7 @@
 #include "jobdir.h"
 #include "log.h"
 #include "opts.h"
+#include "plan.h"
 #include "progress.h"
 #include "report.h"
 #include "safefile.h"
@@ -41,24 +42,26 @@
 #define OPT_REMOVE_SOCKET_DIR 261
 #define OPT_RECURSIVE 262
 #define OPT_INPUTS_FROM 263
+#define OPT_OPEN_COST 264
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
-"                     [--split-size BYTES] [--max-connections N]\n"
+"                     [--split-size BYTES] [--open-cost BYTES]\n"
+"                     [--max-connections N]\n"
 "                     [--progress SECONDS] [--report FILE.json]\n"
 "                     [--allow-changing-inputs] [-q | -v]\n"
 "                     [--ready-fd N] [--remove-socket-dir]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "                     [--recursive] [--inputs-from LIST [-0]] [--] INPUT...\n"
 "\n"
-"Runs one MapReduce job over the INPUTs: hands map tasks (one per split\n"
-"of an input: one, or several for a file larger than --split-size) and\n"
-"then N reduce tasks to mrworker processes connecting to the socket, and\n"
-"exits once mr-out-0 .. mr-out-(N-1) are complete in the job folder (the\n"
-"current folder unless -C). One job at a time per folder:\n"
+"Runs one MapReduce job over the INPUTs: hands map tasks (a large\n"
+"input cut into splits, small inputs packed several to a task, map called\n"
+"once per input) and then N reduce tasks to mrworker processes connecting\n"
+"to the socket, and exits once mr-out-0 .. mr-out-(N-1) are complete in the\n"
+"job folder (the current folder unless -C). One job at a time per folder:\n"
 "it is locked while the job runs, and a job refuses to start where an\n"
 "earlier job's mr-out-Y or mr-X-Y are (unless --overwrite). The\n"
 "intermediate files mr-X-Y are removed once the job is done.\n"
@@ -91,6 +94,9 @@ usage(FILE *f)
 "                            64K between words); K, M, G suffixes\n"
 "                            (default 16M); a compressed input's text\n"
 "                            reaches map in pieces of this size\n"
+"      --open-cost BYTES     what an input costs beyond its size when small\n"
+"                            inputs are packed into map tasks of about the\n"
+"                            split size; K, M suffixes (default 64K)\n"
 "  -c, --max-connections N   connections served at once; more are refused\n"
 "                            (default 256)\n"
 "  -p, --progress SECONDS    progress: on a terminal, one line redrawn in\n"
@@ -122,42 +128,6 @@ usage(FILE *f)
 "folder or the socket is unusable, or another job holds the folder), 2 on a\n"
 "usage error, 3 when every output is final but the report could not be\n"
 "written.\n");
-}
-
-/*
- * One map task per input, or per split of split_size bytes for a larger
- * input, so that one big file keeps every worker busy. The last split of
- * an input runs to its end (length 0), so that an input grown since, when
- * allowed, is read whole. A compressed input is one task: its text can be
- * reached only from its start (the worker hands it to map in pieces).
- */
-static struct tasks_input *
-split_inputs(char *const *files, int n, const struct stamp *stamps,
-    uint64_t split_size, uint32_t *ntasks)
-{
-	struct tasks_input *in = NULL;
-	size_t count = 0, cap = 0;
-
-	for (int i = 0; i < n; i++) {
-		uint64_t k, nsplits = codec_of_name(files[i]) != CODEC_NONE ?
-		    1 : split_count(stamps[i].size, split_size);
-
-		if (nsplits > UINT32_MAX / 2 - count)
-			fatal("too many map tasks; use a larger --split-size");
-		for (k = 0; k < nsplits; k++) {
-			if (count == cap) {
-				cap = cap != 0 ? cap * 2 : 64;
-				in = xrealloc(in, cap * sizeof *in);
-			}
-			in[count].name = files[i];
-			in[count].offset = k * split_size;
-			in[count].length = k + 1 < nsplits ? split_size : 0;
-			in[count].stamp = &stamps[i];
-			count++;
-		}
-	}
-	*ntasks = count;
-	return in;
 }
 
 /*
@@ -267,6 +237,7 @@ main(int argc, char **argv)
 		{ "task-timeout", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "split-size", required_argument, NULL, 'b' },
+		{ "open-cost", required_argument, NULL, OPT_OPEN_COST },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "job-dir", required_argument, NULL, 'C' },
@@ -288,7 +259,8 @@ main(int argc, char **argv)
 	struct server_config cfg;
 	struct server *s;
 	struct tasks *t;
-	struct tasks_input *inputs;
+	struct plan_config pc;
+	struct plan *plan;
 	struct report *report = NULL;
 	const char *report_path = NULL, *job_dir = NULL, *out_dir = NULL;
 	struct jobdir_job jj;
@@ -300,6 +272,7 @@ main(int argc, char **argv)
 	int overwrite = 0, keep = 0, ninputs;
 	uint64_t split_size = SPLIT_SIZE_DEFAULT, *sizes;
 	uint32_t ntasks;
+	uint64_t open_cost = PLAN_OPEN_COST_DEFAULT;
 	struct err e;
 	const char *sock = NULL;
 	unsigned long long nreduce = 10, maxconn = 256, fdnum;
@@ -326,6 +299,14 @@ main(int argc, char **argv)
 			if (opts_size(optarg, &split_size) == -1)
 				return opts_invalid("split-size", "a positive "
 				    "size in bytes (K, M, G suffixes)", optarg);
+			break;
+		case OPT_OPEN_COST:
+			/* 0 is allowed: pack by size alone. */
+			if (strcmp(optarg, "0") == 0)
+				open_cost = 0;
+			else if (opts_size(optarg, &open_cost) == -1)
+				return opts_invalid("open-cost", "a size in bytes "
+				    "(K, M, G suffixes)", optarg);
 			break;
 		case 'c':
 			if (opts_count(optarg, 1, 100000, &maxconn) == -1)
@@ -468,16 +449,15 @@ main(int argc, char **argv)
 	cfg.report = report;
 	cfg.keep_intermediates = keep;
 
-	inputs = split_inputs(names, ninputs, stamps, split_size, &ntasks);
-	t = tasks_new_splits(inputs, ntasks, nreduce, timeout, MAX_FAILURES);
-	/* Each split's bytes, for the rate and the ETA of the map phase. */
-	for (uint32_t i = 0, f = 0; i < ntasks; i++) {
-		while (inputs[i].name != names[f])	/* splits are in file order */
-			f++;
-		tasks_set_input_bytes(t, i, inputs[i].length == 0 ?
-		    sizes[f] - inputs[i].offset : inputs[i].length);
-	}
-	free(inputs);
+	pc.split_size = split_size;
+	pc.open_cost = open_cost;
+	if ((plan = plan_new(names, stamps, (size_t)ninputs, &pc, &e)) == NULL)
+		fatal("%s", e.msg);
+	/* Each task's bytes go with it, for the rate and the ETA. */
+	t = tasks_new_maps(plan_maps(plan), plan_nmaps(plan), nreduce,
+	    timeout, MAX_FAILURES);
+	ntasks = plan_nmaps(plan);
+	plan_free(plan);
 	free(sizes);
 	s = server_new(&cfg, t);
 	if (server_listen(s, &e) == -1) {

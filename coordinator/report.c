@@ -27,6 +27,8 @@ struct report_attempt {
 	enum task_kind	 kind;
 	uint32_t	 id;
 	char		*name;		/* input (and split) or mr-out-Y */
+	char		**inputs;	/* map: every input (and split) */
+	uint32_t	 ninputs;
 	uint32_t	 worker;
 	double		 start, end, timed_out;
 	int		 ended, has_timeout, has_bytes;
@@ -80,6 +82,9 @@ report_free(struct report *r)
 	for (size_t i = 0; i < r->ninputs; i++)
 		free(r->inputs[i]);
 	for (size_t i = 0; i < r->nattempt; i++) {
+		for (uint32_t j = 0; j < r->attempt[i].ninputs; j++)
+			free(r->attempt[i].inputs[j]);
+		free(r->attempt[i].inputs);
 		free(r->attempt[i].name);
 		free(r->attempt[i].error);
 	}
@@ -116,24 +121,48 @@ report_time(const struct report *r, double now)
 }
 
 /*
- * A map task's readable name: its input, with the byte range when the input
+ * An input's readable name: the input, with the byte range when the input
  * is cut into splits (the last split ends at the file's end).
  */
 static char *
-report_map_name(const struct report *r, const struct lease *l)
+report_input_name(const struct report *r, const struct tasks_input *in)
 {
-	uint64_t end = l->length == 0 ? UINT64_MAX : l->offset + l->length;
+	uint64_t end = in->length == 0 ? UINT64_MAX : in->offset + in->length;
 	char *s;
 
-	if (l->offset == 0 && l->length == 0)
-		return xstrdup(l->input);
-	for (size_t i = 0; i < r->ninputs; i++)
-		if (strcmp(r->inputs[i], l->input) == 0 && r->sizes[i] < end)
-			end = r->sizes[i];
-	if (asprintf(&s, "%s [%llu, %llu)", l->input,
-	    (unsigned long long)l->offset, (unsigned long long)end) == -1)
+	if (in->offset == 0 && in->length == 0)
+		return xstrdup(in->name);
+	if (in->stamp != NULL && in->stamp->size < end)
+		end = in->stamp->size;
+	else if (in->stamp == NULL)
+		for (size_t i = 0; i < r->ninputs; i++)
+			if (strcmp(r->inputs[i], in->name) == 0 &&
+			    r->sizes[i] < end)
+				end = r->sizes[i];
+	if (asprintf(&s, "%s [%llu, %llu)", in->name,
+	    (unsigned long long)in->offset, (unsigned long long)end) == -1)
 		fatal("out of memory");
 	return s;
+}
+
+/*
+ * A map attempt's inputs, and its name: its one input's, or the first
+ * one's and how many more for a task of several inputs.
+ */
+static void
+report_map_names(const struct report *r, const struct lease *l,
+    struct report_attempt *a)
+{
+	a->ninputs = l->ninputs;
+	a->inputs = xcalloc(l->ninputs != 0 ? l->ninputs : 1,
+	    sizeof *a->inputs);
+	for (uint32_t j = 0; j < l->ninputs; j++)
+		a->inputs[j] = report_input_name(r, &l->inputs[j]);
+	if (l->ninputs == 1)
+		a->name = xstrdup(a->inputs[0]);
+	else if (asprintf(&a->name, "%s + %u more", l->ninputs != 0 ?
+	    a->inputs[0] : "", l->ninputs != 0 ? l->ninputs - 1 : 0) == -1)
+		fatal("out of memory");
 }
 
 /* The record of an attempt the observer announced, or NULL. */
@@ -169,7 +198,7 @@ report_observe(void *arg, const struct tasks_event *ev)
 		a->worker = ev->worker;
 		a->start = report_time(r, ev->now);
 		if (ev->kind == TASK_MAP)
-			a->name = report_map_name(r, ev->lease);
+			report_map_names(r, ev->lease, a);
 		else {
 			snprintf(name, sizeof name, "mr-out-%u", ev->id);
 			a->name = xstrdup(name);
@@ -375,6 +404,15 @@ report_attempts_json(const struct report *r, double end)
 		    "map" : "reduce"));
 		report_set(o, "task", json_integer(a->id));
 		report_set(o, "name", jsontext_new(a->name));
+		if (a->kind == TASK_MAP) {
+			json_t *in = json_array();
+
+			if (in == NULL)
+				fatal("out of memory");
+			for (uint32_t j = 0; j < a->ninputs; j++)
+				report_append(in, jsontext_new(a->inputs[j]));
+			report_set(o, "inputs", in);
+		}
 		report_set(o, "worker", json_integer(w));
 		report_set(o, "pid", json_integer(w >= 1 && w <= r->nworker ?
 		    r->worker[w - 1].pid : 0));

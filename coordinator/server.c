@@ -26,6 +26,7 @@
 #include "mapreduce.h"
 #include "server.h"
 #include "status.h"
+#include "taskmsg.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -188,12 +189,15 @@ static void
 server_map_read(struct peer *p, const Mr__TaskDone *m)
 {
 	const char *input = tasks_map_input(p->srv->tasks, p->task_id);
+	const struct tasks_input *in;
+	uint32_t n;
 
 	if (m->input_changed != NULL && *m->input_changed != '\0')
 		log_debug("%s: map task %u read %s although it changed since "
 		    "the job was planned: %s", p->name, p->task_id, input,
 		    m->input_changed);
-	changes_record(p->srv->changes, p->task_id, input, m->bytes_in,
+	in = tasks_map_inputs(p->srv->tasks, p->task_id, &n);
+	changes_record_inputs(p->srv->changes, p->task_id, in, n, m->bytes_in,
 	    m->input_changed);
 }
 
@@ -554,8 +558,7 @@ server_serve(struct server *s)
 {
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__Task task = MR__TASK__INIT;
-	Mr__MapTask mt = MR__MAP_TASK__INIT;
-	Mr__InputStamp stamp = MR__INPUT_STAMP__INIT;
+	struct taskmsg mt = { MR__MAP_TASK__INIT, NULL, NULL, NULL };
 	Mr__ReduceTask rt = MR__REDUCE_TASK__INIT;
 	struct peer *p;
 	struct lease l;
@@ -570,23 +573,10 @@ server_serve(struct server *s)
 		TAILQ_REMOVE(&s->waiting, p, wentry);
 		task.attempt = l.attempt;
 		if (l.kind == TASK_MAP) {
-			mt.id = l.id;
-			mt.input = (char *)l.input;
-			mt.n_reduce = l.nreduce;
-			mt.offset = l.offset;
-			mt.length = l.length;
-			mt.stamp = NULL;
-			if (l.stamp != NULL) {
-				stamp.size = l.stamp->size;
-				stamp.mtime_ns = l.stamp->mtime_ns;
-				stamp.inode = l.stamp->ino;
-				stamp.device = l.stamp->dev;
-				mt.stamp = &stamp;
-			}
-			mt.allow_changes = s->cfg->allow_changes;
-			mt.split_size = s->cfg->split_size;
+			taskmsg_map(&mt, &l, s->cfg->allow_changes);
+			mt.map.split_size = s->cfg->split_size;
 			task.kind_case = MR__TASK__KIND_MAP;
-			task.map = &mt;
+			task.map = &mt.map;
 		} else {
 			rt.partition = l.id;
 			rt.n_map = l.nmap;
@@ -604,6 +594,7 @@ server_serve(struct server *s)
 		    (unsigned long long)l.attempt,
 		    l.kind == TASK_MAP ? "map" : "reduce", l.id);
 		conn_send(p->conn, &env);
+		taskmsg_clear(&mt);
 	}
 	if (!ev_is_active(&s->deadline))
 		server_arm_deadline(s);

@@ -30,6 +30,29 @@ status_bytes(uint64_t n, char *buf, size_t size)
 		snprintf(buf, size, "%.2f GiB", n / 1073741824.0);
 }
 
+/* One input of a packed task, with its range when it is a split. */
+static void
+status_input_name(const struct tasks_input *in, char *buf, size_t size)
+{
+	char from[32], to[32];
+	uint64_t end;
+
+	if (in->offset == 0 && in->length == 0) {
+		snprintf(buf, size, "%s", in->name);
+		return;
+	}
+	end = in->length != 0 ? in->offset + in->length : 0;
+	if (in->stamp != NULL && (end == 0 || in->stamp->size < end))
+		end = in->stamp->size;
+	status_bytes(in->offset, from, sizeof from);
+	if (end == 0) {
+		snprintf(buf, size, "%s [%s, end)", in->name, from);
+		return;
+	}
+	status_bytes(end, to, sizeof to);
+	snprintf(buf, size, "%s [%s, %s)", in->name, from, to);
+}
+
 void
 status_task_name(const struct tasks_view *v, char *buf, size_t size)
 {
@@ -38,6 +61,13 @@ status_task_name(const struct tasks_view *v, char *buf, size_t size)
 
 	if (v->kind == TASK_REDUCE) {
 		snprintf(buf, size, "partition %u -> mr-out-%u", v->id, v->id);
+		return;
+	}
+	/* Several inputs: the first, and how many more (inputs lists all). */
+	if (v->ninputs > 1) {
+		status_input_name(&v->inputs[0], buf, size);
+		snprintf(buf + strlen(buf), size - strlen(buf), " + %u more",
+		    v->ninputs - 1);
 		return;
 	}
 	/* A whole file: offset 0 and length 0 ("to the end"). */
@@ -170,6 +200,15 @@ status_build(const struct status_job *job, const struct tasks *t,
 		if (v[i].state == TASKS_RUNNING)
 			ts->seconds = now - v[i].start;
 		ts->attempts = v[i].attempts;
+		if (v[i].kind == TASK_MAP && v[i].ninputs > 1) {
+			ts->inputs = xcalloc(v[i].ninputs, sizeof *ts->inputs);
+			for (uint32_t j = 0; j < v[i].ninputs; j++) {
+				status_input_name(&v[i].inputs[j], name,
+				    sizeof name);
+				ts->inputs[j] = xstrdup(name);
+			}
+			ts->n_inputs = v[i].ninputs;
+		}
 		st->tasks[i] = ts;
 	}
 
@@ -206,6 +245,9 @@ void
 status_omit_tasks(Mr__Status *st)
 {
 	for (size_t i = 0; i < st->n_tasks; i++) {
+		for (size_t j = 0; j < st->tasks[i]->n_inputs; j++)
+			free(st->tasks[i]->inputs[j]);
+		free(st->tasks[i]->inputs);
 		free(st->tasks[i]->name);
 		free(st->tasks[i]);
 	}

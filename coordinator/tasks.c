@@ -46,10 +46,9 @@ struct task {
 	uint64_t	 current;	/* attempt whose deadline counts, 0 none */
 	uint64_t	 reset;		/* attempts below this id are stale */
 	uint32_t	 failures;
-	char		*input;
-	uint64_t	 offset, length;
-	struct stamp	 stamp;		/* map: the input as planned ... */
-	int		 stamped;	/* ... when given */
+	struct tasks_input *inputs;	/* map: names and stamps its own */
+	struct stamp	*stamps;	/* map: those of inputs[] */
+	uint32_t	 ninputs;
 	uint64_t	 bytes;		/* map: input bytes, for progress */
 	struct task_counter *counters;	/* of the accepted attempt */
 	uint32_t	 ncounters;
@@ -158,36 +157,64 @@ queue_init(struct queue *q, size_t cap)
 	q->head = q->n = 0;
 }
 
+/* Copies a map task's inputs into k, names and stamps included. */
+static void
+tasks_copy_inputs(struct task *k, const struct tasks_map *m)
+{
+	k->ninputs = m->ninputs;
+	k->inputs = xcalloc(m->ninputs, sizeof *k->inputs);
+	k->stamps = xcalloc(m->ninputs, sizeof *k->stamps);
+	for (uint32_t j = 0; j < m->ninputs; j++) {
+		k->inputs[j] = m->inputs[j];
+		k->inputs[j].name = xstrdup(m->inputs[j].name);
+		if (m->inputs[j].stamp != NULL) {
+			k->stamps[j] = *m->inputs[j].stamp;
+			k->inputs[j].stamp = &k->stamps[j];
+		}
+	}
+	k->bytes = m->bytes;
+}
+
 struct tasks *
-tasks_new_splits(const struct tasks_input *inputs, uint32_t ninputs,
+tasks_new_maps(const struct tasks_map *maps, uint32_t nmap,
     uint32_t nreduce, double timeout, uint32_t max_failures)
 {
 	struct tasks *t = xcalloc(1, sizeof *t);
 
-	t->nmap = ninputs;
+	t->nmap = nmap;
 	t->nreduce = nreduce;
 	t->timeout = timeout;
 	t->max_failures = max_failures;
-	t->task = xcalloc((size_t)ninputs + nreduce, sizeof *t->task);
-	queue_init(&t->idle_map, ninputs);
+	t->task = xcalloc((size_t)nmap + nreduce, sizeof *t->task);
+	queue_init(&t->idle_map, nmap);
 	queue_init(&t->idle_reduce, nreduce);
-	for (uint32_t i = 0; i < ninputs; i++) {
+	for (uint32_t i = 0; i < nmap; i++) {
 		t->task[i].kind = TASK_MAP;
 		t->task[i].id = i;
-		t->task[i].input = xstrdup(inputs[i].name);
-		t->task[i].offset = inputs[i].offset;
-		t->task[i].length = inputs[i].length;
-		if (inputs[i].stamp != NULL) {
-			t->task[i].stamp = *inputs[i].stamp;
-			t->task[i].stamped = 1;
-		}
+		tasks_copy_inputs(&t->task[i], &maps[i]);
 		queue_push(&t->idle_map, i);
 	}
 	for (uint32_t i = 0; i < nreduce; i++) {
-		t->task[ninputs + i].kind = TASK_REDUCE;
-		t->task[ninputs + i].id = i;
-		queue_push(&t->idle_reduce, ninputs + i);
+		t->task[nmap + i].kind = TASK_REDUCE;
+		t->task[nmap + i].id = i;
+		queue_push(&t->idle_reduce, nmap + i);
 	}
+	return t;
+}
+
+struct tasks *
+tasks_new_splits(const struct tasks_input *inputs, uint32_t ninputs,
+    uint32_t nreduce, double timeout, uint32_t max_failures)
+{
+	struct tasks_map *m = xcalloc(ninputs != 0 ? ninputs : 1, sizeof *m);
+	struct tasks *t;
+
+	for (uint32_t i = 0; i < ninputs; i++) {
+		m[i].inputs = &inputs[i];
+		m[i].ninputs = 1;
+	}
+	t = tasks_new_maps(m, ninputs, nreduce, timeout, max_failures);
+	free(m);
 	return t;
 }
 
@@ -210,8 +237,12 @@ tasks_free(struct tasks *t)
 {
 	if (t == NULL)
 		return;
-	for (uint32_t i = 0; i < t->nmap; i++)
-		free(t->task[i].input);
+	for (uint32_t i = 0; i < t->nmap; i++) {
+		for (uint32_t j = 0; j < t->task[i].ninputs; j++)
+			free((char *)t->task[i].inputs[j].name);
+		free(t->task[i].inputs);
+		free(t->task[i].stamps);
+	}
 	for (uint32_t i = 0; i < t->nmap + t->nreduce; i++)
 		free(t->task[i].counters);
 	for (size_t i = 0; i < t->nnames; i++)
@@ -291,10 +322,8 @@ tasks_lease(struct tasks *t, uint32_t worker, double now, struct lease *l)
 	l->attempt = t->nattempt;
 	l->kind = k->kind;
 	l->id = k->id;
-	l->input = k->input;
-	l->offset = k->offset;
-	l->length = k->length;
-	l->stamp = k->stamped ? &k->stamp : NULL;
+	l->inputs = k->inputs;
+	l->ninputs = k->ninputs;
 	l->nmap = t->nmap;
 	l->nreduce = t->nreduce;
 	tasks_notify(t, TASKS_EV_START, t->nattempt - 1, OUTCOME_DONE, now, l);
@@ -524,7 +553,14 @@ tasks_timeouts(const struct tasks *t)
 const char *
 tasks_map_input(const struct tasks *t, uint32_t map)
 {
-	return map < t->nmap ? t->task[map].input : NULL;
+	return map < t->nmap ? t->task[map].inputs[0].name : NULL;
+}
+
+const struct tasks_input *
+tasks_map_inputs(const struct tasks *t, uint32_t map, uint32_t *n)
+{
+	*n = map < t->nmap ? t->task[map].ninputs : 0;
+	return map < t->nmap ? t->task[map].inputs : NULL;
 }
 
 uint32_t
@@ -578,9 +614,11 @@ tasks_views(const struct tasks *t, struct tasks_view *v)
 
 		v[i].kind = k->kind;
 		v[i].id = k->id;
-		v[i].input = k->input;
-		v[i].offset = k->offset;
-		v[i].length = k->length;
+		v[i].inputs = k->inputs;
+		v[i].ninputs = k->ninputs;
+		v[i].input = k->ninputs != 0 ? k->inputs[0].name : NULL;
+		v[i].offset = k->ninputs != 0 ? k->inputs[0].offset : 0;
+		v[i].length = k->ninputs != 0 ? k->inputs[0].length : 0;
 		v[i].bytes = k->bytes;
 		v[i].attempts = 0;
 		v[i].worker = 0;

@@ -1,13 +1,13 @@
 /*
  * tasks.h - the job's task state machine, free of any I/O.
  *
- * A job is nmap map tasks (one per split of an input) then nreduce reduce
- * tasks. Each hand-out of a task is an attempt with its own id and
- * deadline. The first attempt reported done wins; a task whose current
- * attempt times out, is lost with its worker or fails goes back to the
- * queue. Reduce tasks are handed out only once every map task is done; a
- * reduce task that finds a map output missing or corrupt sends that map
- * task back to the queue.
+ * A job is nmap map tasks (each one or more inputs, as coordinator/plan.h
+ * planned them) then nreduce reduce tasks. Each
+ * hand-out of a task is an attempt with its own id and deadline. The first
+ * attempt reported done wins; a task whose current attempt times out, is
+ * lost with its worker or fails goes back to the queue. Reduce tasks are
+ * handed out only once every map task is done; a reduce task that finds a
+ * map output missing or corrupt sends that map task back to the queue.
  * Times are seconds on any monotonic clock, passed in by the caller.
  */
 #ifndef MR_TASKS_H
@@ -37,7 +37,7 @@ enum tasks_verdict {
 	VERDICT_INVALID		/* the worker was never given that attempt */
 };
 
-/* One map task's input: a whole file or a split of one. */
+/* One input of a map task: a whole file or a split of one. */
 struct tasks_input {
 	const char	*name;
 	uint64_t	 offset;
@@ -45,15 +45,24 @@ struct tasks_input {
 	const struct stamp *stamp;	/* the file as planned (copied), or NULL */
 };
 
+/*
+ * One map task: its inputs, read in turn (several small inputs packed into
+ * one task), and their bytes, for progress.
+ */
+struct tasks_map {
+	const struct tasks_input *inputs;
+	uint32_t	 ninputs;	/* at least 1 */
+	uint64_t	 bytes;
+};
+
 /* A task handed to a worker. */
 struct lease {
 	uint64_t	 attempt;
 	enum task_kind	 kind;
 	uint32_t	 id;		/* map task X or reduce partition Y */
-	const char	*input;		/* map: the input name */
-	uint64_t	 offset;	/* map: the split */
-	uint64_t	 length;
-	const struct stamp *stamp;	/* map: the input as planned, or NULL */
+	const struct tasks_input *inputs;	/* map: what to read, owned by
+					   the tasks, stamps included */
+	uint32_t	 ninputs;	/* map: at least 1; reduce: 0 */
 	uint32_t	 nmap;
 	uint32_t	 nreduce;
 };
@@ -78,6 +87,13 @@ struct tasks	*tasks_new(char *const *inputs, uint32_t ninputs,
 struct tasks	*tasks_new_splits(const struct tasks_input *inputs,
 		    uint32_t ninputs, uint32_t nreduce, double timeout,
 		    uint32_t max_failures);
+
+/*
+ * The same with the map tasks `maps` (inputs, names and stamps copied;
+ * each task's bytes recorded as by tasks_set_input_bytes()).
+ */
+struct tasks	*tasks_new_maps(const struct tasks_map *maps, uint32_t nmap,
+		    uint32_t nreduce, double timeout, uint32_t max_failures);
 void		 tasks_free(struct tasks *t);
 
 /*
@@ -131,8 +147,15 @@ uint64_t tasks_timeouts(const struct tasks *t);
 
 uint32_t tasks_nmap(const struct tasks *t);
 
-/* The input name of map task `map` (< tasks_nmap()), owned by t. */
+/*
+ * The name of the first input of map task `map` (< tasks_nmap()), owned by
+ * t; NULL for another task.
+ */
 const char *tasks_map_input(const struct tasks *t, uint32_t map);
+
+/* The inputs of map task `map`, *n of them, owned by t; NULL, 0 for another. */
+const struct tasks_input *tasks_map_inputs(const struct tasks *t,
+	    uint32_t map, uint32_t *n);
 uint32_t tasks_nreduce(const struct tasks *t);
 
 /* A task as status and progress show it. */
@@ -146,9 +169,11 @@ struct tasks_view {
 	enum task_kind	 kind;
 	uint32_t	 id;
 	enum tasks_state state;
-	const char	*input;		/* map: the input name */
-	uint64_t	 offset;	/* map: the split */
+	const char	*input;		/* map: the first input's name */
+	uint64_t	 offset;	/* map: its split */
 	uint64_t	 length;
+	const struct tasks_input *inputs;	/* map: every input, owned by t */
+	uint32_t	 ninputs;	/* map: at least 1; reduce: 0 */
 	uint64_t	 bytes;		/* map: as given to tasks_set_input_bytes */
 	uint32_t	 worker;	/* running: its worker; done: the winner's */
 	double		 start;		/* when that attempt was handed out */

@@ -13,9 +13,12 @@
  * Bumped on any incompatible change to mr.proto or to the framing. 2:
  * intermediate files carry the job id, and map tasks carry their input's
  * stamp, which a worker of version 1 would ignore, reading a changed input
- * without a word.
+ * without a word. 3: a map task lists its inputs (MapTask.inputs, several
+ * when small inputs are packed into one task); a worker of version 2 would
+ * read the single input field, unset since, and a packed task's other
+ * inputs would be missing from the output without a word.
  */
-#define MR_PROTOCOL_VERSION 2
+#define MR_PROTOCOL_VERSION 3
 
 /* Size of the length prefix. */
 #define MR_FRAME_HEADER 4

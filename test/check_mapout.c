@@ -820,7 +820,7 @@ START_TEST(test_reduce_other_job)
 {
 	struct plugin *pl = load_wc();
 	const struct mr_app *app = plugin_app(pl);
-	struct task_result res = { 0, NULL, 0, 0 };
+	struct task_result res = { 0 };
 	struct err e = { "" };
 	uint64_t counts[NVOCAB] = { 0 };
 	uint32_t one[] = { 1 };

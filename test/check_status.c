@@ -13,10 +13,10 @@
 
 /* big.txt cut into three splits of 16 MiB (the last one shorter), small.txt whole. */
 static const struct tasks_input inputs[] = {
-	{ "big.txt", 0, 16777216 },
-	{ "big.txt", 16777216, 16777216 },
-	{ "big.txt", 33554432, 16777216 },
-	{ "small.txt", 0, 0 },
+	{ "big.txt", 0, 16777216, NULL },
+	{ "big.txt", 16777216, 16777216, NULL },
+	{ "big.txt", 33554432, 16777216, NULL },
+	{ "small.txt", 0, 0, NULL },
 };
 static const uint64_t bytes[] = { 16777216, 16777216, 5000000, 1234 };
 
@@ -53,6 +53,47 @@ START_TEST(test_names)
 	v[1].length = 0;
 	status_task_name(&v[1], b, sizeof b);
 	ck_assert_str_eq(b, "big.txt [16.0 MiB, end)");
+	tasks_free(t);
+}
+END_TEST
+
+/* A packed map task: "FIRST + N more", and every input in the Status. */
+START_TEST(test_packed)
+{
+	struct stamp big = { 40 * 1048576, 0, 1, 1 };
+	struct tasks_input in[4] = {
+		{ "a.txt", 0, 0, NULL },
+		{ "b.txt", 0, 0, NULL },
+		{ "c.txt", 0, 0, NULL },
+		{ "big.txt", 16 * 1048576, 0, &big },
+	};
+	struct tasks_map m[2] = { { in, 3, 30 }, { in + 3, 1, 24 * 1048576 } };
+	struct tasks *t = tasks_new_maps(m, 2, 1, 10, 4);
+	struct progress_snapshot snap;
+	struct status_job sj;
+	struct tasks_view v[3];
+	Mr__Status *st;
+	char b[128];
+
+	tasks_views(t, v);
+	status_task_name(&v[0], b, sizeof b);
+	ck_assert_str_eq(b, "a.txt + 2 more");
+	status_task_name(&v[1], b, sizeof b);
+	ck_assert_str_eq(b, "big.txt [16.0 MiB, 40.0 MiB)");
+	memset(&snap, 0, sizeof snap);
+	memset(&sj, 0, sizeof sj);
+	sj.socket = "/tmp/x.sock";
+	sj.job_dir = "/home/u/job";
+	sj.snap = &snap;
+	st = status_build(&sj, t, NULL, 0, 1);
+	ck_assert_uint_eq(st->n_tasks, 3);
+	ck_assert_uint_eq(st->tasks[0]->n_inputs, 3);
+	ck_assert_str_eq(st->tasks[0]->inputs[0], "a.txt");
+	ck_assert_str_eq(st->tasks[0]->inputs[2], "c.txt");
+	/* One input: its name says it all. */
+	ck_assert_uint_eq(st->tasks[1]->n_inputs, 0);
+	ck_assert_uint_eq(st->tasks[2]->n_inputs, 0);
+	status_free(st);
 	tasks_free(t);
 }
 END_TEST
@@ -218,6 +259,7 @@ status_suite(void)
 
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_views);
+	tcase_add_test(tc, test_packed);
 	tcase_add_test(tc, test_build);
 	tcase_add_test(tc, test_gone_worker);
 	suite_add_tcase(s, tc);

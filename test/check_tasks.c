@@ -81,17 +81,17 @@ START_TEST(test_map_then_reduce)
 	ck_assert_uint_eq(l.attempt, 1);
 	ck_assert_int_eq(l.kind, TASK_MAP);
 	ck_assert_uint_eq(l.id, 0);
-	ck_assert_str_eq(l.input, "first");
+	ck_assert_str_eq(l.inputs[0].name, "first");
 	ck_assert_uint_eq(l.nmap, 3);
 	ck_assert_uint_eq(l.nreduce, 2);
 	ck_assert_int_eq(tasks_lease(t, 2, 0, &l), 1);
 	ck_assert_uint_eq(l.attempt, 2);
 	ck_assert_uint_eq(l.id, 1);
-	ck_assert_str_eq(l.input, "second");
+	ck_assert_str_eq(l.inputs[0].name, "second");
 	ck_assert_int_eq(tasks_lease(t, 3, 1, &l), 1);
 	ck_assert_uint_eq(l.attempt, 3);
 	ck_assert_uint_eq(l.id, 2);
-	ck_assert_str_eq(l.input, "third");
+	ck_assert_str_eq(l.inputs[0].name, "third");
 	/* Every map is running: wait, even though reduces are idle. */
 	ck_assert_int_eq(lease_rc(t, 4, 1), 0);
 	ck_assert_int_eq(tasks_report_done(t, 1, 1, 2), VERDICT_ACCEPTED);
@@ -322,7 +322,7 @@ START_TEST(test_bad_maps)
 	ck_assert_uint_eq(l.attempt, 6);
 	ck_assert_int_eq(l.kind, TASK_MAP);
 	ck_assert_uint_eq(l.id, 2);
-	ck_assert_str_eq(l.input, "pg-c.txt");
+	ck_assert_str_eq(l.inputs[0].name, "pg-c.txt");
 	/* Reduce 0 waits for map 2. */
 	ck_assert_int_eq(lease_rc(t, 4, 2), 0);
 	/* The other reduce may still finish meanwhile. */
@@ -448,17 +448,68 @@ START_TEST(test_stamps)
 
 	st.size = 1;	/* copied: the caller's may go */
 	ck_assert_int_eq(tasks_lease(t, 1, 0, &l), 1);
-	ck_assert_ptr_nonnull(l.stamp);
-	ck_assert_uint_eq(l.stamp->size, 1000);
-	ck_assert_int_eq(l.stamp->mtime_ns, 42);
-	ck_assert_uint_eq(l.stamp->ino, 7);
-	ck_assert_uint_eq(l.stamp->dev, 3);
+	ck_assert_ptr_nonnull(l.inputs[0].stamp);
+	ck_assert_uint_eq(l.inputs[0].stamp->size, 1000);
+	ck_assert_int_eq(l.inputs[0].stamp->mtime_ns, 42);
+	ck_assert_uint_eq(l.inputs[0].stamp->ino, 7);
+	ck_assert_uint_eq(l.inputs[0].stamp->dev, 3);
 	ck_assert_str_eq(tasks_map_input(t, 1), "big.txt");
 	ck_assert_ptr_null(tasks_map_input(t, 2));
 	tasks_free(t);
 	t = tasks_new(inputs3, 1, 1, 10, 4);
 	ck_assert_int_eq(tasks_lease(t, 1, 0, &l), 1);
-	ck_assert_ptr_null(l.stamp);
+	ck_assert_ptr_null(l.inputs[0].stamp);
+	tasks_free(t);
+}
+END_TEST
+
+/*
+ * A map task of several inputs: its lease lists them all with their
+ * stamps (copied), and the task lost with its worker is handed out again
+ * whole, the same inputs in the same order.
+ */
+START_TEST(test_packed)
+{
+	struct stamp st[3] = { { 10, 1, 1, 1 }, { 20, 2, 2, 1 }, { 30, 3, 3, 1 } };
+	struct tasks_input in[4] = {
+		{ "a.txt", 0, 0, &st[0] },
+		{ "b.txt", 0, 0, &st[1] },
+		{ "c.txt", 0, 0, &st[2] },
+		{ "d.txt", 0, 0, NULL },
+	};
+	struct tasks_map m[2] = { { in, 3, 60 }, { in + 3, 1, 5 } };
+	struct tasks *t = tasks_new_maps(m, 2, 1, 10, 4);
+	const struct tasks_input *ti;
+	struct lease l;
+	uint64_t total, done;
+	uint32_t n;
+
+	st[1].size = 99;	/* copied: the caller's may go */
+	ck_assert_uint_eq(tasks_nmap(t), 2);
+	tasks_input_bytes(t, &total, &done);
+	ck_assert_uint_eq(total, 65);
+	ck_assert_int_eq(tasks_lease(t, 1, 0, &l), 1);
+	ck_assert_uint_eq(l.id, 0);
+	ck_assert_uint_eq(l.ninputs, 3);
+	ck_assert_str_eq(l.inputs[0].name, "a.txt");
+	ck_assert_str_eq(l.inputs[2].name, "c.txt");
+	ck_assert_uint_eq(l.inputs[1].stamp->size, 20);
+	tasks_lost(t, l.attempt, 1);
+	ck_assert_int_eq(tasks_lease(t, 2, 2, &l), 1);
+	ck_assert_uint_eq(l.id, 1);
+	ck_assert_uint_eq(l.ninputs, 1);
+	ck_assert_ptr_null(l.inputs[0].stamp);
+	ck_assert_int_eq(tasks_lease(t, 3, 3, &l), 1);
+	ck_assert_uint_eq(l.id, 0);
+	ck_assert_uint_eq(l.ninputs, 3);
+	for (uint32_t j = 0; j < 3; j++)
+		ck_assert_str_eq(l.inputs[j].name, in[j].name);
+	ti = tasks_map_inputs(t, 0, &n);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(ti[1].name, "b.txt");
+	ck_assert_ptr_null(tasks_map_inputs(t, 2, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(tasks_map_input(t, 0), "a.txt");
 	tasks_free(t);
 }
 END_TEST
@@ -565,7 +616,7 @@ START_TEST(test_many_inputs)
 		ck_assert_uint_eq(l.id, i);
 		ck_assert_uint_eq(l.attempt, i + 1);
 		snprintf(want, sizeof want, "in-%u", i);
-		ck_assert_str_eq(l.input, want);
+		ck_assert_str_eq(l.inputs[0].name, want);
 	}
 	ck_assert_int_eq(lease_rc(t, 0, N), 0);
 	/* Done in reverse order. */
@@ -948,6 +999,7 @@ tasks_suite(void)
 	tcase_add_test(tc, test_counters_invalid);
 	tcase_add_test(tc, test_counters_name_bound);
 	tcase_add_test(tc, test_observer);
+	tcase_add_test(tc, test_packed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -174,6 +174,13 @@ statusview_task(FILE *f, const Mr__TaskStatus *t)
 	fprintf(f, "  %-12s %-8s %-18s %8s %8u  %s\n", id,
 	    statusview_task_state(t->state), worker, time, t->attempts, name);
 	free(name);
+	/* A packed task: each of its inputs on a line of its own. */
+	for (size_t j = 0; j < t->n_inputs; j++) {
+		name = textesc(t->inputs[j]);
+		fprintf(f, "  %-12s %-8s %-18s %8s %8s    %s\n", "", "", "", "",
+		    "", name);
+		free(name);
+	}
 }
 
 /* Whether a task is shown when not every task is: running, or run again. */
@@ -326,6 +333,15 @@ statusview_json_task(const Mr__TaskStatus *t)
 	    t->state == MR__TASK_STATE__TASK_RUNNING ?
 	    json_real(t->seconds) : json_null());
 	rc |= statusview_set(o, "attempts", json_integer(t->attempts));
+	if (t->n_inputs > 0) {
+		json_t *in = json_array();
+
+		for (size_t j = 0; j < t->n_inputs && in != NULL; j++)
+			if (json_array_append_new(in,
+			    jsontext_new(t->inputs[j])) == -1)
+				rc = -1;
+		rc |= statusview_set(o, "inputs", in);
+	}
 	if (rc != 0) {
 		json_decref(o);
 		return NULL;

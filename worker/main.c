@@ -252,13 +252,48 @@ worker_raise_nofile(void)
 	}
 }
 
+/*
+ * The inputs of a map task, as maptask_run() takes them (names stay the
+ * message's). A task listing none is the coordinator's mistake: refused.
+ */
+static int
+worker_map_inputs(const Mr__MapTask *m, struct task_input **inputs,
+    struct stamp **stamps, struct err *e)
+{
+	struct task_input *in;
+	struct stamp *st;
+
+	if (m->n_inputs == 0) {
+		err_set(e, "map task %u lists no input", m->id);
+		return -1;
+	}
+	in = *inputs = xcalloc(m->n_inputs, sizeof *in);
+	st = *stamps = xcalloc(m->n_inputs, sizeof *st);
+	for (size_t i = 0; i < m->n_inputs; i++) {
+		const Mr__MapInput *mi = m->inputs[i];
+
+		in[i].name = mi->name;
+		in[i].offset = mi->offset;
+		in[i].length = mi->length;
+		if (mi->stamp != NULL) {
+			st[i].size = mi->stamp->size;
+			st[i].mtime_ns = mi->stamp->mtime_ns;
+			st[i].ino = mi->stamp->inode;
+			st[i].dev = mi->stamp->device;
+			in[i].stamp = &st[i];
+		}
+	}
+	return 0;
+}
+
 /* Runs one task and sends its report. */
 static void
 worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
     const Mr__Task *task)
 {
 	struct task_spec spec;
-	struct stamp stamp;
+	struct task_input *inputs = NULL;
+	struct stamp *stamps = NULL;
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__TaskDone done = MR__TASK_DONE__INIT;
 	Mr__TaskFailed failed = MR__TASK_FAILED__INIT;
@@ -272,14 +307,11 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 	watch_task_begin(task->attempt);
 
 	if (task->kind_case == MR__TASK__KIND_MAP) {
-		log_debug("attempt %llu: map task %u (%s)",
+		log_debug("attempt %llu: map task %u (%zu inputs)",
 		    (unsigned long long)task->attempt, task->map->id,
-		    task->map->input);
+		    task->map->n_inputs);
 		memset(&spec, 0, sizeof spec);
 		spec.id = task->map->id;
-		spec.input = task->map->input;
-		spec.offset = task->map->offset;
-		spec.length = task->map->length;
 		spec.split_size = task->map->split_size;
 		spec.nreduce = task->map->n_reduce;
 		spec.memory = memory;
@@ -288,15 +320,14 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		worker_last_map.id = spec.id;
 		worker_last_map.nreduce = spec.nreduce;
 		spec.job = job;
-		if (task->map->stamp != NULL) {
-			stamp.size = task->map->stamp->size;
-			stamp.mtime_ns = task->map->stamp->mtime_ns;
-			stamp.ino = task->map->stamp->inode;
-			stamp.dev = task->map->stamp->device;
-			spec.stamp = &stamp;
-		}
 		spec.allow_changes = task->map->allow_changes;
-		rc = maptask_run(app, &spec, &res, &e);
+		if (worker_map_inputs(task->map, &inputs, &stamps, &e) == -1)
+			rc = -1;
+		else {
+			spec.inputs = inputs;
+			spec.ninputs = task->map->n_inputs;
+			rc = maptask_run(app, &spec, &res, &e);
+		}
 	} else {
 		log_debug("attempt %llu: reduce task %u",
 		    (unsigned long long)task->attempt,
@@ -341,6 +372,8 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 	}
 	worker_queue(fd, &env);
 	task_result_clear(&res);
+	free(inputs);
+	free(stamps);
 }
 
 int

@@ -1,6 +1,7 @@
 /*
- * maptask.c - one map task: read the input split piece by piece (one piece
- * unless it is compressed), run map over each, write partitions.
+ * maptask.c - one map task: read each input (or split) of the task piece
+ * by piece (one piece unless it is compressed), run map over each piece,
+ * write one set of partitions for them all.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@ static struct mapout *maptask_out;
 /* What the guarded call to map needs. */
 struct maptask_call {
 	const struct mr_app	*app;
-	const struct task_spec	*t;
+	const char		*name;
 	struct mapout		*mo;
 	const char		*data;
 	size_t			 len;
@@ -27,31 +28,35 @@ maptask_map(void *arg)
 {
 	struct maptask_call *c = arg;
 
-	return c->app->map(mapout_emitter(c->mo), c->t->input, c->data, c->len);
+	return c->app->map(mapout_emitter(c->mo), c->name, c->data, c->len);
 }
 
-int
-maptask_run(const struct mr_app *app, const struct task_spec *t,
-    struct task_result *res, struct err *e)
+/*
+ * One input of the task: open, map its split with the fault guard armed,
+ * verify, close, adding what was read to res. Returns 0, or -1 with e set
+ * (res->fatal when no attempt can succeed). After -1 the output mo may be
+ * half-built; *drop_out says it must not be reused at all (map was cut
+ * short, perhaps inside the output's own code).
+ */
+static int
+maptask_input(const struct mr_app *app, const struct task_spec *t,
+    const struct task_input *ti, struct mapout *mo, struct task_result *res,
+    int *drop_out, struct err *e)
 {
 	struct maptask_call call;
 	struct input *in;
-	struct mapout *mo;
+	size_t used;
 	int rc, ran;
 
-	rc = input_open(&in, t->input, t->stamp, t->allow_changes, e);
+	rc = input_open(&in, ti->name, ti->stamp, t->allow_changes, e);
 	if (rc != 0) {
 		res->fatal = rc == INPUT_CHANGED;
 		return -1;
 	}
-	input_split(in, t->offset, t->length, &call.data, &call.len);
+	input_split(in, ti->offset, ti->length, &call.data, &call.len);
 	input_set_piece(in, t->split_size);
-	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
-	    t->memory);
-	mapout_set_job(mo, t->job);
-	res->bytes_in = 0;
 	call.app = app;
-	call.t = t;
+	call.name = ti->name;
 	call.mo = mo;
 	ran = 0;
 	while (ran == 0 && (rc = input_next(in, &call.data, &call.len, e)) == 1) {
@@ -59,12 +64,7 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 		ran = input_guarded(in, maptask_map, &call, e);
 	}
 	if (ran < 0) {
-		/*
-		 * Map was cut short anywhere, perhaps inside the output's own
-		 * code: start the next task with a fresh one.
-		 */
-		mapout_free(maptask_out);
-		maptask_out = NULL;
+		*drop_out = 1;
 		res->fatal = ran == INPUT_CHANGED;
 		rc = -1;
 		goto out;
@@ -86,17 +86,56 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 		if (sdk_counters_check(e) == -1)
 			goto out;
 		if (!mapout_error(mo, e))
-			err_set(e, "%s: map function of %s failed", t->input,
+			err_set(e, "%s: map function of %s failed", ti->name,
 			    app->name);
 		goto out;
 	}
 	if (mapout_error(mo, e) || sdk_counters_check(e) == -1)
 		goto out;
-	if (mapout_write(mo, t->id, app->combine, &res->bytes_out, e) == -1)
-		goto out;
-	snprintf(res->changed, sizeof res->changed, "%s", input_changes(in));
+	/* A packed task names the input that changed, the first one. */
+	used = strlen(res->changed);
+	if (*input_changes(in) != '\0' && used == 0)
+		snprintf(res->changed, sizeof res->changed, "%s%s%s",
+		    t->ninputs > 1 ? ti->name : "", t->ninputs > 1 ? ": " : "",
+		    input_changes(in));
 	rc = 0;
 out:
 	input_close(in);
 	return rc;
+}
+
+int
+maptask_run(const struct mr_app *app, const struct task_spec *t,
+    struct task_result *res, struct err *e)
+{
+	struct task_input one;
+	const struct task_input *inputs = t->inputs;
+	size_t n = t->ninputs;
+	struct mapout *mo;
+	int drop = 0;
+
+	if (n == 0) {
+		one.name = t->input;
+		one.offset = t->offset;
+		one.length = t->length;
+		one.stamp = t->stamp;
+		inputs = &one;
+		n = 1;
+	}
+	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
+	    t->memory);
+	mapout_set_job(mo, t->job);
+	res->bytes_in = 0;
+	res->changed[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (maptask_input(app, t, &inputs[i], mo, res, &drop, e) == -1) {
+			if (drop) {
+				/* Start the next task with a fresh output. */
+				mapout_free(maptask_out);
+				maptask_out = NULL;
+			}
+			return -1;
+		}
+	}
+	return mapout_write(mo, t->id, app->combine, &res->bytes_out, e);
 }

@@ -15,9 +15,19 @@
 /* Memory a task may hold records in, unless told otherwise (--memory). */
 #define TASK_MEMORY_DEFAULT ((size_t)32 << 20)
 
+/* One input of a map task: a whole file or a split of one. */
+struct task_input {
+	const char	*name;		/* input name as given */
+	uint64_t	 offset;	/* the split, in bytes ... */
+	uint64_t	 length;	/* ... 0 meaning to the end of the file */
+	const struct stamp *stamp;	/* the input as planned, or NULL */
+};
+
 /* What to run. */
 struct task_spec {
 	uint32_t	 id;		/* map task X, or reduce partition Y */
+	const struct task_input *inputs;	/* map: read in turn, ... */
+	size_t		 ninputs;	/* ... or, when 0, the one input: */
 	const char	*input;		/* map: input name as given */
 	uint64_t	 offset;	/* map: the split, in bytes ... */
 	uint64_t	 length;	/* ... 0 meaning to the end of the file */
@@ -45,13 +55,15 @@ struct task_result {
 };
 
 /*
- * Map task: runs map over the split of the input, cut as worker/split.h
- * says (whole lines unless a line is longer than SPLIT_SEEK_MAX), and
- * writes mr-X-0 .. mr-X-(nreduce-1), stamped with t->job. The input is compared with t->stamp
- * before and after (input.h); a change, a SIGBUS from a truncation
- * included, fails the attempt with res->fatal set unless t->allow_changes,
- * which reads the input as it is and says how in res->changed. Returns 0,
- * or -1 with e set.
+ * Map task: for each input in turn (t->inputs, or the one t->input), runs
+ * map once over its split, cut as worker/split.h says (whole lines unless
+ * a line is longer than SPLIT_SEEK_MAX), with that input's name; then
+ * writes one set of mr-X-0 .. mr-X-(nreduce-1) for them all, stamped with
+ * t->job. Each input is compared with its stamp before and after
+ * (input.h); a change, a SIGBUS from a truncation included, fails the
+ * attempt with res->fatal set unless t->allow_changes, which reads the
+ * input as it is and says how in res->changed. Any input failing fails
+ * the whole attempt, which writes nothing. Returns 0, or -1 with e set.
  */
 int	maptask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);

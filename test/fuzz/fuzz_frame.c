@@ -250,8 +250,10 @@ fuzz_check_message(struct fuzz_rx *rx, const Mr__Envelope *env)
 			rx->last_attempt = t->attempt;
 			FUZZ_CHECK(t->map->id < FUZZ_NMAP);
 			FUZZ_CHECK(t->map->n_reduce == FUZZ_NREDUCE);
-			FUZZ_CHECK(t->map->input != NULL &&
-			    strcmp(t->map->input, fuzz_inputs[t->map->id]) == 0);
+			FUZZ_CHECK(t->map->n_inputs == 1 &&
+			    t->map->inputs[0]->name != NULL &&
+			    strcmp(t->map->inputs[0]->name,
+			    fuzz_inputs[t->map->id]) == 0);
 			break;
 		case MR__TASK__KIND_REDUCE:
 			FUZZ_CHECK(t->attempt > rx->last_attempt);
