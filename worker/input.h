@@ -39,10 +39,12 @@ int	input_open(struct input **inp, const char *path,
  * the end), cut as split.h says, from the file as it was opened; *data is
  * NULL for an empty split of an empty file. The bytes stay valid until
  * input_close(); reading them may fault if the file shrinks meanwhile (see
- * input_guard()).
+ * input_guarded()). Finding the cut reads the bytes around it, under the
+ * same guard: returns 0, or INPUT_CHANGED or -1 (allow_changes) with e set
+ * as input_guarded() says when the file shrank under the cut.
  */
-void	input_split(struct input *in, uint64_t offset, uint64_t length,
-	    const char **data, size_t *len);
+int	input_split(struct input *in, uint64_t offset, uint64_t length,
+	    const char **data, size_t *len, struct err *e);
 
 /*
  * Calls fn(arg), which reads the input's bytes, with a guard: a SIGBUS on

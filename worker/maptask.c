@@ -43,7 +43,12 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 		res->fatal = rc == INPUT_CHANGED;
 		return -1;
 	}
-	input_split(in, t->offset, t->length, &call.data, &call.len);
+	rc = input_split(in, t->offset, t->length, &call.data, &call.len, e);
+	if (rc != 0) {
+		res->fatal = rc == INPUT_CHANGED;
+		rc = -1;
+		goto out;
+	}
 	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
 	    t->memory);
 	mapout_set_job(mo, t->job);

@@ -94,8 +94,9 @@ sequential_input(struct sequential *s, const char *path,
 		return -1;
 	s->input = path;
 	for (uint64_t k = 0; k < n; k++) {
-		input_split(in, k * split_size, k + 1 < n ? split_size : 0,
-		    &s->data, &s->len);
+		if (input_split(in, k * split_size, k + 1 < n ? split_size :
+		    0, &s->data, &s->len, &s->err) != 0)
+			goto fail;
 		rc = input_guarded(in, sequential_map, s, &s->err);
 		if (rc < 0)
 			goto fail;
