@@ -732,14 +732,21 @@ t_plugin_crash() {
 # The coordinator is SIGKILLed while worker A is 1 s into a 3 s map: A
 # must abandon the attempt at once (exit 1, saying so) and link nothing
 # into the job folder, neither then nor when its map would have ended.
+# Its map emitted enough first for runs to spill with --memory 1 (files
+# named .mrtmp-run-PID-*): those must go with the attempt.
 t_coordinator_killed() {
-	local kill_at left
+	local kill_at left runs
 
 	start_coordinator
 	wait_socket || return 1
-	start_worker A MR_TEST_SLEEP=3 -- "$FIX/slow.so"
+	start_worker A MR_TEST_SLEEP=3 MR_TEST_EMIT=200000 -- --memory 1 "$FIX/slow.so"
 	wait_first_handout || return 1
 	sleep_until $((HTIME + 1000000))
+	runs=$(find . -maxdepth 1 -name '.mrtmp-run-*' | wc -l)
+	if [ "$runs" -eq 0 ]; then
+		REASON="worker A spilled no run in its first second"
+		return 1
+	fi
 	kill_coordinator KILL || return 1
 	now
 	kill_at=$NOW
@@ -758,7 +765,9 @@ t_coordinator_killed() {
 	sleep_until $((HTIME + 3500000))
 	left=$(find . -maxdepth 1 -name 'mr-*' | head -n 3)
 	[ -z "$left" ] || { REASON="files linked after the coordinator died: $left"; return 1; }
-	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, 1 s into its 3 s map; nothing linked"
+	left=$(find . -maxdepth 1 -name '.mrtmp-*' | wc -l)
+	[ "$left" -eq 0 ] || { REASON="$left temporary files left by the abandoned attempt (it had spilled $runs runs): $(find . -maxdepth 1 -name '.mrtmp-*' | head -n 2 | tr '\n' ' ')"; return 1; }
+	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, 1 s into its 3 s map; nothing linked, its $runs spilled runs removed"
 }
 
 # The job ends (done by worker B after A's task timed out) while worker A

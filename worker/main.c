@@ -436,9 +436,9 @@ main(int argc, char **argv)
 	if (fd == -1)
 		fatal("%s", e.msg);
 	job = worker_join(fd);
-	if (watch_start(fd, &e) == -1)
+	if (watch_start(fd, worker_shutdown, &e) == -1)
 		fatal("%s", e.msg);
-	safefile_set_guard(watch_check, NULL);
+	safefile_set_guard(watch_check, watch_release, NULL);
 
 	req.msg_case = MR__ENVELOPE__MSG_REQUEST;
 	req.request = &request;
