@@ -47,8 +47,8 @@ PROG=${0##*/}
 ALL_TESTS=(kill-worker stop-worker write-error-output write-error-intermediate
 	write-error-unnamed
 	corrupt-intermediate missing-intermediate other-job plugin-crash
-	coordinator-killed job-over-busy job-failed stderr-closed
-	bad-command-lines)
+	coordinator-killed coordinator-killed-stderr-full job-over-busy
+	job-failed stderr-closed bad-command-lines)
 TIMEOUT=(timeout -k 2s 120s)
 SHORT_TIMEOUT=(timeout -k 2s 5s)
 NINPUTS=4
@@ -770,6 +770,42 @@ t_coordinator_killed() {
 	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, 1 s into its 3 s map; nothing linked, its $runs spilled runs removed"
 }
 
+# Worker A's map writes to A's stderr, a pipe nobody reads, until the map
+# blocks in stdio with the stream's lock held. The coordinator's SIGKILL
+# must still end A at once: its message saying so, which stderr cannot
+# take, is dropped rather than waited for.
+t_coordinator_killed_stderr_full() {
+	local fifo=$T/$NAME.fifo fd kill_at
+
+	mkfifo -- "$fifo" || { REASON="cannot make $fifo"; return 1; }
+	# Held open for reading, never read: writes block once it is full.
+	exec {fd}<>"$fifo"
+	start_coordinator
+	wait_socket || { exec {fd}>&-; return 1; }
+	rm -f "$LOGS/A.rc"
+	(
+		"${TIMEOUT[@]}" env MR_TEST_SLEEP=60 MR_TEST_STDERR=1 \
+			"$WORKER" --socket "$SOCK" "$FIX/slow.so" \
+			>>"$LOGS/A.log" 2>"$fifo"
+		echo "$?" >"$LOGS/A.rc"
+	) &
+	WPID[A]=$!
+	wait_first_handout || { exec {fd}>&-; return 1; }
+	sleep_until $((HTIME + 1000000))
+	kill_coordinator KILL || { exec {fd}>&-; return 1; }
+	now
+	kill_at=$NOW
+	poll 10 file_exists "$LOGS/A.rc"
+	exec {fd}>&-
+	if [ ! -e "$LOGS/A.rc" ]; then
+		REASON="worker A, its map blocked on a full stderr, did not exit within 10 s of the coordinator's death"
+		return 1
+	fi
+	worker_rc A
+	[ "$RC" = 1 ] || { REASON="worker A exited with status $RC, not 1"; return 1; }
+	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, its map blocked writing to a full stderr pipe"
+}
+
 # The job ends (done by worker B after A's task timed out) while worker A
 # is stuck in its plugin (a map that sleeps for a day): the Shutdown must
 # end A too, with status 0 since the job is done, and A links nothing.
@@ -1002,7 +1038,7 @@ for t in "${SELECTED[@]}"; do
 	*-intermediate) need+=("$APPS/nocrash.so") ;;
 	plugin-crash) need+=("$FIX/segv.so" "$APPS/nocrash.so") ;;
 	other-job) need+=("$APPS/wc.so") ;;
-	coordinator-killed | job-over-busy | stderr-closed) need+=("$FIX/slow.so" "$APPS/nocrash.so") ;;
+	coordinator-killed | coordinator-killed-stderr-full | job-over-busy | stderr-closed) need+=("$FIX/slow.so" "$APPS/nocrash.so") ;;
 	job-failed) need+=("$FIX/failmap.so") ;;
 	bad-command-lines) need+=("$FIX/notplugin.so" "$FIX/oldabi.so" "$APPS/wc.so") ;;
 	esac
