@@ -377,9 +377,9 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e) == -1) {
+	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e)) != 0) {
 		log_warn("%s", e.msg);
-		return errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
+		return ch == SOCKPATH_USAGE ? 2 : 1;
 	}
 	/* Now, not after an hour of work. */
 	if (report_path != NULL && safefile_check(report_path, &e) == -1) {

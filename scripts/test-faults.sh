@@ -1000,6 +1000,10 @@ t_bad_command_lines() {
 	expect 2 --no-such-option -- "$COORD" --socket "$s" --no-such-option "$in"
 	expect 2 input -- "$COORD" --socket "$s"
 	expect 2 "too long" -- "$COORD" --socket "$long" "$in"
+	# Too long from the environment: an error, not a usage error.
+	XDG_RUNTIME_DIR=/$long MR_SOCKET= \
+		expect 1 "XDG_RUNTIME_DIR too long" -- "$COORD" "$in"
+	MR_SOCKET=$long expect 1 "too long" -- "$COORD" "$in"
 	# mrworker (a bad plugin is found before any attempt to connect)
 	expect 1 missing.so -- "$WORKER" --socket "$s" --wait 0 "$fx/missing.so"
 	expect 1 README.md -- "$WORKER" --socket "$s" --wait 0 "$ROOT/README.md"
@@ -1007,6 +1011,10 @@ t_bad_command_lines() {
 	expect 1 oldabi.so version -- "$WORKER" --socket "$s" --wait 0 "$FIX/oldabi.so"
 	expect 2 plugin -- "$WORKER" --socket "$s" --wait 0
 	expect 2 --no-such-option -- "$WORKER" --socket "$s" --no-such-option "$APPS/wc.so"
+	expect 2 "too long" -- "$WORKER" --socket "$long" --wait 0 "$APPS/wc.so"
+	XDG_RUNTIME_DIR=/$long MR_SOCKET= \
+		expect 1 "XDG_RUNTIME_DIR too long" -- "$WORKER" --wait 0 "$APPS/wc.so"
+	MR_SOCKET=$long expect 1 "too long" -- "$WORKER" --wait 0 "$APPS/wc.so"
 	# mrsequential
 	expect 1 "$fx/missing.txt" -- "$SEQ" "$APPS/wc.so" "$in" "$fx/missing.txt"
 	for f in "$COORD" "$WORKER" "$SEQ"; do

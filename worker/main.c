@@ -425,8 +425,8 @@ main(int argc, char **argv)
 	    (plugin = plugin_load(file, &e)) == NULL)
 		fatal("%s", e.msg);
 	log_debug("application %s from %s", plugin_app(plugin)->name, file);
-	if (sockpath_resolve(sock, SOCKPATH_CREATE, &addr, &e) == -1) {
-		ch = errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
+	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &addr, &e)) != 0) {
+		ch = ch == SOCKPATH_USAGE ? 2 : 1;
 		log_warn("%s", e.msg);
 		plugin_close(plugin);
 		return ch;
