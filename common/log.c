@@ -2,6 +2,7 @@
  * log.c - messages on stderr and allocation helpers that die on out of memory.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ static int log_tty = -1;		/* stderr is a terminal; -1 unknown */
 static void (*log_before)(void *);
 static void (*log_after)(void *);
 static void *log_hook_arg;
+static __thread int log_nowait;		/* this thread's messages never wait */
 
 void
 log_init(const char *progname)
@@ -52,6 +54,12 @@ log_set_hooks(void (*before)(void *), void (*after)(void *), void *arg)
 	log_hook_arg = arg;
 }
 
+void
+log_set_nowait(void)
+{
+	log_nowait = 1;
+}
+
 int
 log_is_tty(void)
 {
@@ -63,6 +71,33 @@ log_is_tty(void)
 		    strcmp(term, "dumb") != 0;
 	}
 	return log_tty;
+}
+
+/*
+ * Writes the message with write(2), not stdio: another thread blocked in
+ * stdio on stderr (a plugin writing into a full pipe) holds the stream's
+ * lock, and a thread that must not wait (log_set_nowait()) would wait
+ * behind it. Such a thread's message is dropped when stderr cannot take it
+ * at once; a message of at most PIPE_BUF bytes then goes in whole.
+ */
+static void
+log_write(const char *p, size_t n)
+{
+	struct pollfd pfd = { STDERR_FILENO, POLLOUT, 0 };
+	ssize_t w;
+
+	if (log_nowait && (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLOUT)))
+		return;
+	while (n > 0) {
+		w = write(STDERR_FILENO, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		/* A message that cannot be written is dropped; the program goes on. */
+		if (w <= 0 || log_nowait)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
 }
 
 /*
@@ -80,7 +115,8 @@ log_vprint(const char *fmt, va_list ap)
 	char buf[4096], msg[sizeof buf];
 	int n, saved = errno;
 
-	if (log_before != NULL)
+	/* The hooks draw with stdio: not for a thread that must not wait. */
+	if (log_before != NULL && !log_nowait)
 		log_before(log_hook_arg);
 	n = snprintf(buf, sizeof buf, "%s%s: ", log_is_tty() ? "\r\033[K" : "",
 	    log_name);
@@ -93,10 +129,8 @@ log_vprint(const char *fmt, va_list ap)
 		buf[n++] = '\n';
 	else
 		buf[sizeof buf - 2] = '\n', n = sizeof buf - 1;
-	/* A message that cannot be written is dropped; the program goes on. */
-	if (fwrite(buf, 1, n, stderr) != (size_t)n)
-		clearerr(stderr);
-	if (log_after != NULL)
+	log_write(buf, (size_t)n);
+	if (log_after != NULL && !log_nowait)
 		log_after(log_hook_arg);
 	errno = saved;
 }

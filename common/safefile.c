@@ -27,6 +27,7 @@ struct safefile {
 
 /* Asked before any file gets its final name (safefile_set_guard()). */
 static int (*safefile_guard)(void *, struct err *);
+static void (*safefile_unguard)(void *);
 static void *safefile_guard_arg;
 
 /* Makes temporary names unique within the process; the pid across processes. */
@@ -213,16 +214,26 @@ safefile_size(const struct safefile *f)
 }
 
 void
-safefile_set_guard(int (*guard)(void *, struct err *), void *arg)
+safefile_set_guard(int (*guard)(void *, struct err *),
+    void (*release)(void *), void *arg)
 {
 	safefile_guard = guard;
+	safefile_unguard = release;
 	safefile_guard_arg = arg;
+}
+
+/* The name is given (or not): whatever the guard holds is let go. */
+static void
+safefile_release(void)
+{
+	if (safefile_guard != NULL && safefile_unguard != NULL)
+		safefile_unguard(safefile_guard_arg);
 }
 
 int
 safefile_commit(struct safefile *f, struct err *e)
 {
-	int fd;
+	int fd, rc;
 
 	if (safefile_flush(f, e) == -1)
 		goto fail;
@@ -230,7 +241,11 @@ safefile_commit(struct safefile *f, struct err *e)
 		err_sys(e, "%s: fsync", f->path);
 		goto fail;
 	}
-	/* Last, so that nothing slow comes between the check and the link. */
+	/*
+	 * Last, so that nothing slow comes between the check and the link;
+	 * the guard holds until the name is given, so that what it checked
+	 * stays true meanwhile.
+	 */
 	if (safefile_guard != NULL &&
 	    safefile_guard(safefile_guard_arg, e) == -1) {
 		err_prefix(e, "%s: not linked", f->path);
@@ -244,7 +259,9 @@ safefile_commit(struct safefile *f, struct err *e)
 		 * system, and file systems without O_TMPFILE take the path
 		 * below.
 		 */
-		if (safefile_link(f, e) == -1)
+		rc = safefile_link(f, e);
+		safefile_release();
+		if (rc == -1)
 			goto fail;
 		fd = f->fd;
 		f->fd = -1;
@@ -263,10 +280,13 @@ safefile_commit(struct safefile *f, struct err *e)
 	fd = f->fd;
 	f->fd = -1;
 	if (close(fd) == -1) {
+		safefile_release();
 		err_sys(e, "%s: close", f->path);
 		goto fail;
 	}
-	if (rename(f->tmp, f->path) == -1) {
+	rc = rename(f->tmp, f->path);
+	safefile_release();
+	if (rc == -1) {
 		err_sys(e, "%s: rename", f->path);
 		goto fail;
 	}

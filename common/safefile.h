@@ -56,11 +56,15 @@ void	safefile_abort(struct safefile *f);
 /*
  * A check made just before each commit gives a file its final name (link
  * or rename): guard(arg, e) returns 0 to go on, or -1 with e set, and the
- * commit then fails and removes the file instead. A worker sets one so
- * that nothing more is linked into the job folder once its coordinator is
- * gone. One per process; NULL (the default) checks nothing.
+ * commit then fails and removes the file instead. After a 0, release(arg)
+ * (if not NULL) is called once the name is given or failed to be, so that
+ * a guard may hold a lock from its check through the link: what it
+ * checked cannot change in between. A worker sets one so that nothing
+ * more is linked into the job folder once its coordinator is gone. One per
+ * process; NULL (the default) checks nothing.
  */
-void	safefile_set_guard(int (*guard)(void *arg, struct err *e), void *arg);
+void	safefile_set_guard(int (*guard)(void *arg, struct err *e),
+	    void (*release)(void *arg), void *arg);
 
 /*
  * Checks, without writing anything, that `path` could be made final later:

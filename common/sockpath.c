@@ -99,6 +99,8 @@ sockpath_resolve(const char *option, enum sockpath_mode mode,
 {
 	char def[sizeof addr->sun_path + 16];
 	const char *path = option;
+	/* Only what was typed on the command line is a usage error. */
+	int bad = option != NULL ? SOCKPATH_USAGE : -1;
 
 	if (path == NULL)
 		path = getenv("MR_SOCKET");
@@ -111,7 +113,7 @@ sockpath_resolve(const char *option, enum sockpath_mode mode,
 	if (*path == '\0') {
 		err_set(e, "empty socket path");
 		errno = EINVAL;
-		return -1;
+		return bad;
 	}
 	memset(addr, 0, sizeof *addr);
 	addr->sun_family = AF_UNIX;
@@ -119,7 +121,7 @@ sockpath_resolve(const char *option, enum sockpath_mode mode,
 		err_set(e, "socket path too long (%zu bytes, at most %d): %s",
 		    strlen(path), SOCKPATH_MAX, path);
 		errno = ENAMETOOLONG;
-		return -1;
+		return bad;
 	}
 	strcpy(addr->sun_path, path);
 	return 0;

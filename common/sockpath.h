@@ -43,14 +43,20 @@ enum sockpath_mode {
 	SOCKPATH_CREATE		/* also make /tmp/mr-<uid> if missing */
 };
 
+/* Returned by sockpath_resolve() for a bad `option`: a usage error. */
+#define SOCKPATH_USAGE (-2)
+
 /*
  * Fills addr with the socket path chosen from `option` (may be NULL), the
- * environment and the default, as above. Returns -1 with e set when the
- * path is empty or too long for a Unix socket address (errno EINVAL or
- * ENAMETOOLONG: a usage error), or when the default's folder fails its
- * checks or cannot be made (any other errno; e names the folder and its
- * owner or its mode). A missing folder is not an error in SOCKPATH_CHECK
- * mode: nobody listens there, which connecting finds out.
+ * environment and the default, as above. Returns SOCKPATH_USAGE with e set
+ * when `option` is empty or too long for a Unix socket address (errno
+ * EINVAL or ENAMETOOLONG). Returns -1 with e set when the path taken from
+ * the environment ($MR_SOCKET, $XDG_RUNTIME_DIR) is too long (errno
+ * ENAMETOOLONG: nothing was mistyped on the command line), or when the
+ * default's folder fails its checks or cannot be made (any other errno; e
+ * names the folder and its owner or its mode). A missing folder is not an
+ * error in SOCKPATH_CHECK mode: nobody listens there, which connecting
+ * finds out.
  */
 int	sockpath_resolve(const char *option, enum sockpath_mode mode,
 	    struct sockaddr_un *addr, struct err *e);

@@ -383,9 +383,9 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0 && io.from == NULL)
 		return opts_usage("no input files");
-	if (sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e) == -1) {
+	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e)) != 0) {
 		log_warn("%s", e.msg);
-		return errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
+		return ch == SOCKPATH_USAGE ? 2 : 1;
 	}
 	main_early_signals(remove_sock_dir, &cfg.addr);
 	/* Now, not after an hour of work. */

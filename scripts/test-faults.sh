@@ -47,8 +47,8 @@ PROG=${0##*/}
 ALL_TESTS=(kill-worker stop-worker write-error-output write-error-intermediate
 	write-error-unnamed
 	corrupt-intermediate missing-intermediate other-job plugin-crash
-	coordinator-killed job-over-busy job-failed stderr-closed
-	bad-command-lines)
+	coordinator-killed coordinator-killed-stderr-full job-over-busy
+	job-failed stderr-closed bad-command-lines)
 TIMEOUT=(timeout -k 2s 120s)
 SHORT_TIMEOUT=(timeout -k 2s 5s)
 NINPUTS=4
@@ -732,14 +732,21 @@ t_plugin_crash() {
 # The coordinator is SIGKILLed while worker A is 1 s into a 3 s map: A
 # must abandon the attempt at once (exit 1, saying so) and link nothing
 # into the job folder, neither then nor when its map would have ended.
+# Its map emitted enough first for runs to spill with --memory 1 (files
+# named .mrtmp-run-PID-*): those must go with the attempt.
 t_coordinator_killed() {
-	local kill_at left
+	local kill_at left runs
 
 	start_coordinator
 	wait_socket || return 1
-	start_worker A MR_TEST_SLEEP=3 -- "$FIX/slow.so"
+	start_worker A MR_TEST_SLEEP=3 MR_TEST_EMIT=200000 -- --memory 1 "$FIX/slow.so"
 	wait_first_handout || return 1
 	sleep_until $((HTIME + 1000000))
+	runs=$(find . -maxdepth 1 -name '.mrtmp-run-*' | wc -l)
+	if [ "$runs" -eq 0 ]; then
+		REASON="worker A spilled no run in its first second"
+		return 1
+	fi
 	kill_coordinator KILL || return 1
 	now
 	kill_at=$NOW
@@ -758,7 +765,45 @@ t_coordinator_killed() {
 	sleep_until $((HTIME + 3500000))
 	left=$(find . -maxdepth 1 -name 'mr-*' | head -n 3)
 	[ -z "$left" ] || { REASON="files linked after the coordinator died: $left"; return 1; }
-	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, 1 s into its 3 s map; nothing linked"
+	left=$(find . -maxdepth 1 -name '.mrtmp-*' | wc -l)
+	[ "$left" -eq 0 ] || { REASON="$left temporary files left by the abandoned attempt (it had spilled $runs runs): $(find . -maxdepth 1 -name '.mrtmp-*' | head -n 2 | tr '\n' ' ')"; return 1; }
+	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, 1 s into its 3 s map; nothing linked, its $runs spilled runs removed"
+}
+
+# Worker A's map writes to A's stderr, a pipe nobody reads, until the map
+# blocks in stdio with the stream's lock held. The coordinator's SIGKILL
+# must still end A at once: its message saying so, which stderr cannot
+# take, is dropped rather than waited for.
+t_coordinator_killed_stderr_full() {
+	local fifo=$T/$NAME.fifo fd kill_at
+
+	mkfifo -- "$fifo" || { REASON="cannot make $fifo"; return 1; }
+	# Held open for reading, never read: writes block once it is full.
+	exec {fd}<>"$fifo"
+	start_coordinator
+	wait_socket || { exec {fd}>&-; return 1; }
+	rm -f "$LOGS/A.rc"
+	(
+		"${TIMEOUT[@]}" env MR_TEST_SLEEP=60 MR_TEST_STDERR=1 \
+			"$WORKER" --socket "$SOCK" "$FIX/slow.so" \
+			>>"$LOGS/A.log" 2>"$fifo"
+		echo "$?" >"$LOGS/A.rc"
+	) &
+	WPID[A]=$!
+	wait_first_handout || { exec {fd}>&-; return 1; }
+	sleep_until $((HTIME + 1000000))
+	kill_coordinator KILL || { exec {fd}>&-; return 1; }
+	now
+	kill_at=$NOW
+	poll 10 file_exists "$LOGS/A.rc"
+	exec {fd}>&-
+	if [ ! -e "$LOGS/A.rc" ]; then
+		REASON="worker A, its map blocked on a full stderr, did not exit within 10 s of the coordinator's death"
+		return 1
+	fi
+	worker_rc A
+	[ "$RC" = 1 ] || { REASON="worker A exited with status $RC, not 1"; return 1; }
+	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, its map blocked writing to a full stderr pipe"
 }
 
 # The job ends (done by worker B after A's task timed out) while worker A
@@ -956,6 +1001,10 @@ t_bad_command_lines() {
 	expect 2 --no-such-option -- "$COORD" --socket "$s" --no-such-option "$in"
 	expect 2 input -- "$COORD" --socket "$s"
 	expect 2 "too long" -- "$COORD" --socket "$long" "$in"
+	# Too long from the environment: an error, not a usage error.
+	XDG_RUNTIME_DIR=/$long MR_SOCKET= \
+		expect 1 "XDG_RUNTIME_DIR too long" -- "$COORD" "$in"
+	MR_SOCKET=$long expect 1 "too long" -- "$COORD" "$in"
 	# mrworker (a bad plugin is found before any attempt to connect)
 	expect 1 missing.so -- "$WORKER" --socket "$s" --wait 0 "$fx/missing.so"
 	expect 1 README.md -- "$WORKER" --socket "$s" --wait 0 "$ROOT/README.md"
@@ -963,6 +1012,10 @@ t_bad_command_lines() {
 	expect 1 oldabi.so version -- "$WORKER" --socket "$s" --wait 0 "$FIX/oldabi.so"
 	expect 2 plugin -- "$WORKER" --socket "$s" --wait 0
 	expect 2 --no-such-option -- "$WORKER" --socket "$s" --no-such-option "$APPS/wc.so"
+	expect 2 "too long" -- "$WORKER" --socket "$long" --wait 0 "$APPS/wc.so"
+	XDG_RUNTIME_DIR=/$long MR_SOCKET= \
+		expect 1 "XDG_RUNTIME_DIR too long" -- "$WORKER" --wait 0 "$APPS/wc.so"
+	MR_SOCKET=$long expect 1 "too long" -- "$WORKER" --wait 0 "$APPS/wc.so"
 	# mrsequential
 	expect 1 "$fx/missing.txt" -- "$SEQ" "$APPS/wc.so" "$in" "$fx/missing.txt"
 	for f in "$COORD" "$WORKER" "$SEQ"; do
@@ -994,7 +1047,7 @@ for t in "${SELECTED[@]}"; do
 	*-intermediate) need+=("$APPS/nocrash.so") ;;
 	plugin-crash) need+=("$FIX/segv.so" "$APPS/nocrash.so") ;;
 	other-job) need+=("$APPS/wc.so") ;;
-	coordinator-killed | job-over-busy | stderr-closed) need+=("$FIX/slow.so" "$APPS/nocrash.so") ;;
+	coordinator-killed | coordinator-killed-stderr-full | job-over-busy | stderr-closed) need+=("$FIX/slow.so" "$APPS/nocrash.so") ;;
 	job-failed) need+=("$FIX/failmap.so") ;;
 	bad-command-lines) need+=("$FIX/notplugin.so" "$FIX/oldabi.so" "$APPS/wc.so") ;;
 	esac

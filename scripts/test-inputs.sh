@@ -15,7 +15,10 @@
 # the `gate` fixture (test/fixtures/gate.c) while the test changes the file.
 # With --allow-changing-inputs (allow-*), the job reads the file as it is
 # then, its output is mrsequential's over the file as it ends up, and the
-# summary gives the bytes read. no-newline runs wc over a 40 MB input
+# summary gives the bytes read. truncate-between-splits truncates the file
+# while mrsequential's first map waits, so that the next split's cut reads
+# lost pages: mrsequential must fail naming the change, not die of SIGBUS,
+# and leave no .mr-lock or mr-out-0. no-newline runs wc over a 40 MB input
 # without a single newline cut into 1 MB splits: the output must be
 # mrsequential's (whose splits are cut elsewhere), every map task must read
 # about one split (the job's report), and each worker's peak RSS must stay
@@ -39,7 +42,7 @@ ALL_TESTS=(truncate-planned truncate-planned-split truncate-map
 	truncate-map-split grow-planned grow-planned-split grow-map
 	grow-map-split replace-planned replace-planned-split replace-map
 	replace-map-split unchanged-split allow-grow-split allow-truncate-map
-	allow-replace-planned no-newline)
+	allow-replace-planned truncate-between-splits no-newline)
 TIMEOUT=(timeout -k 2s 120s)
 SPLIT=64K		# splits of the *-split tests: 5 of the input
 INPUT_BYTES=300000
@@ -298,6 +301,43 @@ peak_rss() {
 		[ "$r" -gt "$RSS" ] && RSS=$r
 	done
 	return 0
+}
+
+# mrsequential in splits of $SPLIT, in.txt truncated to 100000 bytes while
+# the first map waits in the gate: that map's bytes are all there, but the
+# next split's cut (at 2 x 64 KiB) reads pages that are gone. It must fail
+# naming the change, not die of SIGBUS, and leave no lock or output behind.
+t_truncate_between_splits() {
+	local i rc
+
+	spawn sequential "$SEQ" --split-size "$SPLIT" "$FIX/gate.so" in.txt
+	for ((i = 0; i < 500; i++)); do
+		gate_entered && break
+		sleep 0.02
+	done
+	if ! gate_entered; then
+		REASON="no map entered the gate within 10 s"
+		return 1
+	fi
+	truncate -s 100000 in.txt || {
+		REASON="cannot truncate in.txt"
+		return 1
+	}
+	: >mr-gate-open
+	wait "$STARTED" 2>/dev/null
+	rc=$(cat "$LOGS/sequential.rc" 2>/dev/null)
+	if [ "$rc" != 1 ]; then
+		REASON="mrsequential exited with status ${rc:-none}, not 1: $(tail -n 1 "$LOGS/sequential.log")"
+		return 1
+	fi
+	if ! grep -q -x -F "mrsequential: in.txt: changed since the job was planned: size $SIZE -> 100000 bytes" "$LOGS/sequential.log"; then
+		REASON="no error naming in.txt and its new size: $(tail -n 1 "$LOGS/sequential.log")"
+		return 1
+	fi
+	if [ -e .mr-lock ] || [ -e mr-out-0 ]; then
+		REASON="left behind: $(ls -A -- .mr-lock mr-out-0 2>/dev/null | tr '\n' ' ')"
+		return 1
+	fi
 }
 
 t_no_newline() {

@@ -14,9 +14,15 @@
  */
 #include <sys/stat.h>
 
+#include <sys/mman.h>
+#include <sys/wait.h>
+
 #include <check.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +37,7 @@
 
 static char dir[64];
 static int oldcwd = -1;
+static char self[PATH_MAX];	/* this program, for cases run on their own */
 
 static void
 setup(void)
@@ -123,7 +130,7 @@ START_TEST(test_open_planned)
 	write_words("in.txt", 1000);
 	stamp_path("in.txt", &planned);
 	ck_assert_int_eq(input_open(&in, "in.txt", &planned, 0, &e), 0);
-	input_split(in, 0, 0, &data, &len);
+	ck_assert_int_eq(input_split(in, 0, 0, &data, &len, &e), 0);
 	ck_assert_uint_eq(len, 1000);
 	ck_assert_int_eq(memcmp(data, "word word", 9), 0);
 	ck_assert_int_eq(input_verify(in, &e), 0);
@@ -139,7 +146,7 @@ START_TEST(test_open_planned)
 	    "size 1000 -> 1500 bytes");
 	/* Allowed: read as it is, and said. */
 	ck_assert_int_eq(input_open(&in, "in.txt", &planned, 1, &e), 0);
-	input_split(in, 0, 0, &data, &len);
+	ck_assert_int_eq(input_split(in, 0, 0, &data, &len, &e), 0);
 	ck_assert_uint_eq(len, 1500);
 	ck_assert_int_eq(input_verify(in, &e), 0);
 	ck_assert_str_eq(input_changes(in), "size 1000 -> 1500 bytes");
@@ -180,7 +187,7 @@ verify_after(void (*change)(void), const char *want)
 		write_words("in.txt", 1000);
 		stamp_path("in.txt", &planned);
 		ck_assert_int_eq(input_open(&in, "in.txt", &planned, allow, &e), 0);
-		input_split(in, 0, 0, &data, &len);
+		ck_assert_int_eq(input_split(in, 0, 0, &data, &len, &e), 0);
 		ck_assert_uint_eq(len, 1000);
 		change();
 		if (allow == 0) {
@@ -283,7 +290,8 @@ START_TEST(test_guarded_truncation)
 		write_words("in.txt", 100000);
 		stamp_path("in.txt", &planned);
 		ck_assert_int_eq(input_open(&in, "in.txt", &planned, allow, &e), 0);
-		input_split(in, 0, 0, &r.data, &r.len);
+		ck_assert_int_eq(input_split(in, 0, 0, &r.data, &r.len, &e),
+	    0);
 		ck_assert_int_eq(input_guarded(in, truncate_and_read, &r, &e),
 		    allow ? -1 : INPUT_CHANGED);
 		ck_assert_str_eq(e.msg, allow ? "in.txt: changed while it was "
@@ -294,11 +302,253 @@ START_TEST(test_guarded_truncation)
 	/* The guard is off again: fn's own result comes back. */
 	write_words("in.txt", 1000);
 	ck_assert_int_eq(input_open(&in, "in.txt", NULL, 0, &e), 0);
-	input_split(in, 0, 0, &r.data, &r.len);
+	ck_assert_int_eq(input_split(in, 0, 0, &r.data, &r.len, &e),
+	    0);
 	ck_assert_int_eq(input_guarded(in, just_read, &r, &e), 0);
 	r.ret = 7;
 	ck_assert_int_eq(input_guarded(in, just_read, &r, &e), 1);
 	input_close(in);
+}
+END_TEST
+
+/*
+ * Truncated between two splits: the next cut reads lost pages, and must
+ * fail the split as a change rather than kill the process.
+ */
+START_TEST(test_split_cut_truncated)
+{
+	struct input *in;
+	struct stamp planned;
+	struct err e = { "" };
+	const char *data;
+	size_t len;
+
+	for (int allow = 0; allow <= 1; allow++) {
+		write_words("in.txt", 300000);
+		stamp_path("in.txt", &planned);
+		ck_assert_int_eq(input_open(&in, "in.txt", &planned, allow,
+		    &e), 0);
+		ck_assert_int_eq(input_split(in, 0, 65536, &data, &len, &e),
+		    0);
+		ck_assert_int_eq(truncate("in.txt", 100), 0);
+		ck_assert_int_eq(input_split(in, 65536, 65536, &data, &len,
+		    &e), allow ? -1 : INPUT_CHANGED);
+		ck_assert_str_eq(e.msg, allow ? "in.txt: changed while it was "
+		    "read: size 300000 -> 100 bytes" : "in.txt: changed since "
+		    "the job was planned: size 300000 -> 100 bytes");
+		ck_assert_ptr_null(data);
+		input_close(in);
+	}
+}
+END_TEST
+
+/* write_words() without Check's asserts, which need a running test. */
+static void
+plain_words(const char *path, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		_exit(9);
+	for (size_t i = 0; i < len; i++)
+		fputc("word "[i % 5], f);
+	if (fclose(f) != 0)
+		_exit(9);
+}
+
+/* truncate_and_read() without Check's asserts. */
+static int
+plain_truncate_and_read(void *arg)
+{
+	struct reader *r = arg;
+
+	if (truncate("in.txt", 100) != 0)
+		_exit(9);
+	for (size_t i = 0; i < r->len; i++)
+		r->sum += (unsigned char)r->data[i];
+	return r->ret;
+}
+
+/*
+ * Runs case `name` as this program again (`check_input --child NAME`):
+ * its signal handlers start as a program's do, with SIGBUS back to the
+ * default (a sanitizer's handler would turn the death into an exit), and
+ * it runs natively under valgrind, which does not follow exec. Returns
+ * the signal that killed it, or 0 when it exited (whatever its status).
+ */
+static int
+child_signal(const char *name)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		execl(self, self, "--child", name, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static int
+raise_bus(void *arg)
+{
+	(void)arg;
+	raise(SIGBUS);
+	return 0;
+}
+
+/* A SIGBUS sent while the guard is armed kills, as it would without it. */
+static void
+sent_bus(void)
+{
+	struct input *in;
+	struct err e;
+	int rc;
+
+	plain_words("sent.txt", 10000);
+	if (input_open(&in, "sent.txt", NULL, 0, &e) != 0)
+		_exit(3);
+	rc = input_guarded(in, raise_bus, NULL, &e);
+	input_close(in);
+	_exit(rc == 0 ? 0 : 4);
+}
+
+START_TEST(test_sigbus_sent)
+{
+	ck_assert_int_eq(child_signal("sent-bus"), SIGBUS);
+}
+END_TEST
+
+/* Reads the first byte of the (truncated) mapping, from another thread. */
+static volatile unsigned char first_byte;
+
+static void *
+read_first(void *arg)
+{
+	first_byte = *(const volatile unsigned char *)arg;
+	return NULL;
+}
+
+static int
+thread_reads(void *arg)
+{
+	const char *data = arg;
+	pthread_t t;
+
+	if (truncate("thread.txt", 0) != 0 ||
+	    pthread_create(&t, NULL, read_first, (void *)data) != 0)
+		_exit(5);
+	pthread_join(t, NULL);
+	return 0;
+}
+
+/*
+ * A fault on the guarded input from another thread is not the guarded
+ * call's: that thread cannot jump onto the guarded thread's stack.
+ */
+static void
+other_thread_bus(void)
+{
+	struct input *in;
+	struct err e;
+	const char *data;
+	size_t len;
+
+	plain_words("thread.txt", 100000);
+	if (input_open(&in, "thread.txt", NULL, 0, &e) != 0 ||
+	    input_split(in, 0, 0, &data, &len, &e) != 0)
+		_exit(3);
+	input_guarded(in, thread_reads, (void *)data, &e);
+	_exit(6);
+}
+
+START_TEST(test_sigbus_other_thread)
+{
+	ck_assert_int_eq(child_signal("other-thread"), SIGBUS);
+}
+END_TEST
+
+/* A handler of the program's own, there before the first input. */
+static sigjmp_buf own_jump;
+static volatile sig_atomic_t own_caught;
+
+static void
+own_sigbus(int sig)
+{
+	(void)sig;
+	own_caught++;
+	siglongjmp(own_jump, 1);
+}
+
+/*
+ * A SIGBUS that is not the input's goes to the handler before it; a later
+ * truncation under a guard is still the input's. In a process of its own,
+ * this program again (`check_input --child handler-again`), so that the
+ * handlers start as a program's do, and natively under valgrind (which
+ * does not follow exec, and delivers a SIGBUS returned from its own way):
+ * exit status 0 when all went well.
+ */
+static void
+handler_again(void)
+{
+	struct sigaction sa;
+	struct input *in;
+	struct err e;
+	struct reader r = { NULL, 0, 0, 0 };
+	volatile const char *p;
+	int fd, rc;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = own_sigbus;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) != 0)
+		_exit(10);
+	plain_words("in.txt", 100000);
+	if (input_open(&in, "in.txt", NULL, 0, &e) != 0)
+		_exit(11);
+	input_close(in);
+
+	/* Another mapping, truncated: the program's own handler gets it. */
+	plain_words("other.txt", 100000);
+	fd = open("other.txt", O_RDONLY);
+	p = mmap(NULL, 100000, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (fd == -1 || p == MAP_FAILED || truncate("other.txt", 0) != 0)
+		_exit(12);
+	if (sigsetjmp(own_jump, 1) == 0)
+		(void)p[50000];
+	if (own_caught != 1)
+		_exit(13);
+
+	/* The next input's truncation is caught by the input again. */
+	plain_words("in.txt", 100000);
+	if (input_open(&in, "in.txt", NULL, 0, &e) != 0 ||
+	    input_split(in, 0, 0, &r.data, &r.len, &e) != 0)
+		_exit(14);
+	rc = 0;
+	if (sigsetjmp(own_jump, 1) == 0)
+		rc = input_guarded(in, plain_truncate_and_read, &r, &e);
+	_exit(own_caught != 1 ? 15 : rc != INPUT_CHANGED ? 16 : 0);
+}
+
+START_TEST(test_sigbus_handler_again)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		execl(self, self, "--child", "handler-again", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WIFEXITED(status), 1);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 END_TEST
 
@@ -313,8 +563,8 @@ START_TEST(test_split_no_newline)
 	write_words("in.txt", 1000003);
 	ck_assert_int_eq(input_open(&in, "in.txt", NULL, 0, &e), 0);
 	for (uint64_t off = 0; off < 1000003; off += 65536) {
-		input_split(in, off, off + 65536 < 1000003 ? 65536 : 0, &data,
-		    &len);
+		ck_assert_int_eq(input_split(in, off, off + 65536 < 1000003 ?
+		    65536 : 0, &data, &len, &e), 0);
 		if (base == NULL)
 			base = data;
 		ck_assert_uint_eq((size_t)(data - base), next);
@@ -475,11 +725,11 @@ START_TEST(test_next_pieces)
 			    &e), 0);
 			ck_assert(input_compressed(gz) && !input_compressed(plain));
 			input_set_piece(gz, sizes[s]);
-			input_split(gz, 0, 0, &gd, &gl);
+			ck_assert_int_eq(input_split(gz, 0, 0, &gd, &gl, &e), 0);
 			ck_assert_uint_eq(gl, 0);
 			for (uint64_t k = 0; k < n; k++) {
-				input_split(plain, k * sizes[s], k + 1 < n ?
-				    sizes[s] : 0, &pd, &pl);
+				ck_assert_int_eq(input_split(plain, k * sizes[s],
+				    k + 1 < n ? sizes[s] : 0, &pd, &pl, &e), 0);
 				ck_assert_int_eq(input_next(gz, &gd, &gl, &e), 1);
 				ck_assert_msg(gl == pl && memcmp(gd, pd, pl) == 0,
 				    "kind %d, size %llu, piece %llu: %zu bytes, "
@@ -547,6 +797,10 @@ input_suite(void)
 	tcase_add_test(tc, test_verify_changes);
 	tcase_add_test(tc, test_guarded_truncation);
 	tcase_add_test(tc, test_split_no_newline);
+	tcase_add_test(tc, test_split_cut_truncated);
+	tcase_add_test(tc, test_sigbus_sent);
+	tcase_add_test(tc, test_sigbus_other_thread);
+	tcase_add_test(tc, test_sigbus_handler_again);
 	tcase_add_test(tc, test_maptask_changed);
 	tcase_add_test(tc, test_next_pieces);
 	tcase_add_test(tc, test_next_corrupt);
@@ -555,11 +809,27 @@ input_suite(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	SRunner *sr = srunner_create(input_suite());
+	SRunner *sr;
 	int failed;
 
+	if (argc == 3 && strcmp(argv[1], "--child") == 0) {
+		alarm(20);
+		signal(SIGBUS, SIG_DFL);
+		if (strcmp(argv[2], "sent-bus") == 0)
+			sent_bus();
+		if (strcmp(argv[2], "other-thread") == 0)
+			other_thread_bus();
+		if (strcmp(argv[2], "handler-again") == 0)
+			handler_again();
+		return 2;
+	}
+	if (realpath("/proc/self/exe", self) == NULL) {
+		perror("/proc/self/exe");
+		return EXIT_FAILURE;
+	}
+	sr = srunner_create(input_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

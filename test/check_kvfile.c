@@ -547,7 +547,7 @@ START_TEST(test_writer_guard)
 	char names[1024];
 
 	write_records(path("mr-0-0"), small, NSMALL);
-	safefile_set_guard(guard_refuse, NULL);
+	safefile_set_guard(guard_refuse, NULL, NULL);
 	guard_calls = 0;
 	w = kvwriter_open(path("mr-0-0"), TEST_JOB, &e);
 	ck_assert_ptr_nonnull(w);
@@ -559,7 +559,7 @@ START_TEST(test_writer_guard)
 	w = kvwriter_open(path("mr-0-1"), TEST_JOB, &e);
 	ck_assert_ptr_nonnull(w);
 	ck_assert_int_eq(kvwriter_commit(w, NULL, &e), -1);
-	safefile_set_guard(NULL, NULL);
+	safefile_set_guard(NULL, NULL, NULL);
 	list_dir(names, sizeof names);
 	ck_assert_str_eq(names, "mr-0-0");
 	read_expect(path("mr-0-0"), small, NSMALL);

@@ -101,8 +101,6 @@ START_TEST(test_other_user_server)
 	int ready[2], status, fd;
 	pid_t pid;
 
-	if (geteuid() != 0)
-		return;		/* needs root to be another user */
 	ck_assert_int_eq(pipe(ready), 0);
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
@@ -138,8 +136,6 @@ START_TEST(test_other_user_file)
 	char want[64];
 	int lfd, fd;
 
-	if (geteuid() != 0)
-		return;
 	/* Bound as the other uid (the file is theirs), listening as root. */
 	setfsuid(OTHER_UID);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -167,8 +163,14 @@ peercred_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ours);
-	tcase_add_test(tc, test_other_user_server);
-	tcase_add_test(tc, test_other_user_file);
+	/* Not run, and not counted as passed, where they cannot be. */
+	if (geteuid() == 0) {
+		tcase_add_test(tc, test_other_user_server);
+		tcase_add_test(tc, test_other_user_file);
+	} else
+		printf("SKIPPED: peercred: test_other_user_server, "
+		    "test_other_user_file: not root (they need root to act as "
+		    "another user)\n");
 	suite_add_tcase(s, tc);
 	return s;
 }

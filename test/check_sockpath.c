@@ -70,11 +70,33 @@ START_TEST(test_usage_errors)
 
 	memset(longp, 'x', sizeof longp - 1);
 	longp[sizeof longp - 1] = '\0';
-	ck_assert_int_eq(sockpath_resolve(longp, SOCKPATH_CHECK, &a, &e), -1);
+	ck_assert_int_eq(sockpath_resolve(longp, SOCKPATH_CHECK, &a, &e),
+	    SOCKPATH_USAGE);
 	ck_assert_int_eq(errno, ENAMETOOLONG);
 	ck_assert_ptr_nonnull(strstr(e.msg, "too long"));
-	ck_assert_int_eq(sockpath_resolve("", SOCKPATH_CHECK, &a, &e), -1);
+	ck_assert_int_eq(sockpath_resolve("", SOCKPATH_CHECK, &a, &e),
+	    SOCKPATH_USAGE);
 	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+/* Too long from the environment: an error, but nothing was mistyped. */
+START_TEST(test_environment_too_long)
+{
+	char longp[200];
+	struct sockaddr_un a;
+	struct err e = { 0 };
+
+	memset(longp, 'x', sizeof longp - 1);
+	longp[0] = '/';
+	longp[sizeof longp - 1] = '\0';
+	setenv("MR_SOCKET", longp, 1);
+	ck_assert_int_eq(sockpath_resolve(NULL, SOCKPATH_CHECK, &a, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "too long"));
+	unsetenv("MR_SOCKET");
+	setenv("XDG_RUNTIME_DIR", longp, 1);
+	ck_assert_int_eq(sockpath_resolve(NULL, SOCKPATH_CREATE, &a, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "XDG_RUNTIME_DIR too long"));
 }
 END_TEST
 
@@ -180,6 +202,7 @@ sockpath_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_usage_errors);
+	tcase_add_test(tc, test_environment_too_long);
 	tcase_add_test(tc, test_xdg_checked);
 	tcase_add_test(tc, test_xdg_other_owner);
 	tcase_add_test(tc, test_xdg_relative_ignored);

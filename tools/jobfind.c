@@ -55,7 +55,7 @@ jobfind_live(const char *dir, const char *name, char *path, size_t size,
 	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
 	    !peercred_trusted(st.st_uid))
 		return 0;
-	if (sockpath_resolve(path, SOCKPATH_CHECK, addr, &e) == -1)
+	if (sockpath_resolve(path, SOCKPATH_CHECK, addr, &e) != 0)
 		return 0;
 	return jobfind_answers(addr);
 }
@@ -100,7 +100,7 @@ jobfind_socket(const char *option, struct jobfind *f, struct err *e)
 	int saved;
 
 	memset(f, 0, sizeof *f);
-	if (sockpath_resolve(option, SOCKPATH_CHECK, &f->addr, e) == -1)
+	if (sockpath_resolve(option, SOCKPATH_CHECK, &f->addr, e) != 0)
 		return JOBFIND_ERROR;
 	/* A socket named by the user is the one to use, answering or not. */
 	if (option != NULL || (env != NULL && *env != '\0'))

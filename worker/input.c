@@ -10,10 +10,12 @@
  *
  * A file truncated while it is mapped makes any read of its lost pages a
  * SIGBUS. The handler installed here turns one that hits the guarded
- * input's mapping into a jump back to input_guarded(), which then fails
- * the attempt with the same "changed" message as any other change; a
- * SIGBUS elsewhere is handed to whoever handled it before, or kills the
- * process as it always did.
+ * input's mapping, on the thread that armed the guard, into a jump back to
+ * input_guarded() (or input_split(), whose cut reads the mapping too),
+ * which then fails the attempt with the same "changed" message as any
+ * other change. A SIGBUS elsewhere, on another thread, or sent by kill()
+ * is handed to whoever handled it before, or kills the process as it
+ * always did.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -65,8 +67,10 @@ struct input {
 
 /* The input whose mapping a SIGBUS may hit now, or NULL. */
 static struct input *volatile input_active;
+/* The thread that armed the guard: only its jump buffer is on its stack. */
+static volatile pid_t input_tid;
 static struct sigaction input_prev_bus;
-static int input_handler_set;
+static volatile sig_atomic_t input_handler_set;
 
 static void
 input_sigbus(int sig, siginfo_t *si, void *uc)
@@ -74,15 +78,24 @@ input_sigbus(int sig, siginfo_t *si, void *uc)
 	struct input *in = input_active;
 	const char *a = si->si_addr;
 
-	(void)sig;
 	(void)uc;
-	if (in != NULL && in->guard != NULL && in->data != NULL &&
+	/* si_code <= 0: sent (kill, raise), si_addr means nothing. */
+	if (si->si_code > 0 && in != NULL && in->guard != NULL &&
+	    in->data != NULL && input_tid == gettid() &&
 	    a >= in->data && a < in->data + in->maplen) {
 		input_active = NULL;
 		siglongjmp(*in->guard, 1);
 	}
-	/* Not ours: returning faults again, into the previous handling. */
+	/*
+	 * Not ours: back to the previous handling, installed again at the
+	 * next input_open(). A fault returned from happens again, into it; a
+	 * sent signal does not, so it is sent again (blocked until this
+	 * handler returns).
+	 */
 	sigaction(SIGBUS, &input_prev_bus, NULL);
+	input_handler_set = 0;
+	if (si->si_code <= 0)
+		raise(sig);
 }
 
 static void
@@ -225,29 +238,47 @@ input_compressed(const struct input *in)
 	return in->codec != CODEC_NONE;
 }
 
-void
-input_split(struct input *in, uint64_t offset, uint64_t length,
-    const char **data, size_t *len)
+/* A split's cut, made under input_guarded(): it reads the mapping. */
+struct input_cut {
+	struct input	*in;
+	uint64_t	 offset, length;
+	size_t		 start, end;
+};
+
+static int
+input_cut(void *arg)
 {
-	size_t start, end;
+	struct input_cut *c = arg;
+	struct input *in = c->in;
+
+	c->start = split_cut(in->data, in->len, c->offset < in->len ?
+	    c->offset : in->len);
+	c->end = c->length == 0 || c->offset + c->length >= in->len ?
+	    in->len : split_cut(in->data, in->len, c->offset + c->length);
+	return 0;
+}
+
+int
+input_split(struct input *in, uint64_t offset, uint64_t length,
+    const char **data, size_t *len, struct err *e)
+{
+	struct input_cut c = { in, offset, length, 0, 0 };
+	int rc;
 
 	in->split_set = 1;
 	in->split_given = 0;
-	if (in->codec != CODEC_NONE) {
-		*data = NULL;
-		*len = 0;
-		return;
-	}
-
-	start = split_cut(in->data, in->len, offset < in->len ? offset :
-	    in->len);
-	end = length == 0 || offset + length >= in->len ? in->len :
-	    split_cut(in->data, in->len, offset + length);
-	if (end < start)
-		end = start;
-	input_advise(in, start, end);
-	*data = in->split = in->len > 0 ? in->data + start : in->data;
-	*len = in->splitlen = end - start;
+	*data = NULL;
+	*len = 0;
+	if (in->codec != CODEC_NONE)
+		return 0;
+	if ((rc = input_guarded(in, input_cut, &c, e)) < 0)
+		return rc;
+	if (c.end < c.start)
+		c.end = c.start;
+	input_advise(in, c.start, c.end);
+	*data = in->split = in->len > 0 ? in->data + c.start : in->data;
+	*len = in->splitlen = c.end - c.start;
+	return 0;
 }
 
 /*
@@ -345,10 +376,12 @@ input_next_text(struct input *in, const char **data, size_t *len,
 int
 input_next(struct input *in, const char **data, size_t *len, struct err *e)
 {
+	int rc;
+
 	if (in->codec != CODEC_NONE)
 		return input_next_text(in, data, len, e);
-	if (!in->split_set)
-		input_split(in, 0, 0, data, len);
+	if (!in->split_set && (rc = input_split(in, 0, 0, data, len, e)) != 0)
+		return rc;
 	if (in->split_given)
 		return 0;
 	in->split_given = 1;
@@ -389,6 +422,7 @@ input_guarded(struct input *in, int (*fn)(void *), void *arg, struct err *e)
 		return input_faulted(in, e);
 	}
 	in->guard = &jb;
+	input_tid = gettid();
 	input_active = in;
 	rc = fn(arg);
 	input_active = NULL;

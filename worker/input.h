@@ -58,9 +58,12 @@ int	input_open(struct input **inp, const char *path,
  * fault if the file shrinks meanwhile (see input_guarded()). A compressed
  * input is read whole whatever the split (a task planned for it has offset
  * 0, length 0): *data is NULL, *len 0, and its text comes from input_next().
+ * Finding the cut reads the bytes around it, under the same guard: returns
+ * 0, or INPUT_CHANGED or -1 (allow_changes) with e set as input_guarded()
+ * says when the file shrank under the cut.
  */
-void	input_split(struct input *in, uint64_t offset, uint64_t length,
-	    const char **data, size_t *len);
+int	input_split(struct input *in, uint64_t offset, uint64_t length,
+	    const char **data, size_t *len, struct err *e);
 
 /*
  * The nominal size of the pieces of a compressed input's text (the job's

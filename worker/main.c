@@ -74,7 +74,9 @@ usage(FILE *f)
 "             XDG_RUNTIME_DIR the default socket's folder\n"
 "             MR_PLUGIN_PATH  colon-separated folders to look for PLUGIN in\n"
 "A task still running when the coordinator goes away or ends the job is\n"
-"abandoned at once: nothing more is written in the job folder.\n"
+"abandoned at once: the runs its map spilled are removed (with the files of\n"
+"its map task when the job is done) and nothing more is linked into the job\n"
+"folder.\n"
 "\n"
 "Exit status: 0 when the job is done (or, with --if-running, already over)\n"
 "or N tasks were run, 1 when the job failed or on an error (bad plugin, no\n"
@@ -454,8 +456,8 @@ main(int argc, char **argv)
 	    (plugin = plugin_load(file, &e)) == NULL)
 		fatal("%s", e.msg);
 	log_debug("application %s from %s", plugin_app(plugin)->name, file);
-	if (sockpath_resolve(sock, SOCKPATH_CREATE, &addr, &e) == -1) {
-		ch = errno == EINVAL || errno == ENAMETOOLONG ? 2 : 1;
+	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &addr, &e)) != 0) {
+		ch = ch == SOCKPATH_USAGE ? 2 : 1;
 		log_warn("%s", e.msg);
 		plugin_close(plugin);
 		return ch;
@@ -472,9 +474,9 @@ main(int argc, char **argv)
 	if (fd == -1)
 		fatal("%s", e.msg);
 	job = worker_join(fd);
-	if (watch_start(fd, &e) == -1)
+	if (watch_start(fd, worker_shutdown, &e) == -1)
 		fatal("%s", e.msg);
-	safefile_set_guard(watch_check, NULL);
+	safefile_set_guard(watch_check, watch_release, NULL);
 
 	req.msg_case = MR__ENVELOPE__MSG_REQUEST;
 	req.request = &request;

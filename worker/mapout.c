@@ -35,6 +35,7 @@
 #include "merge.h"
 #include "safefile.h"
 #include "sdk.h"
+#include "spill.h"
 #include "words.h"
 
 /* Values of one chained key folded by the combiner at a time. */
@@ -818,8 +819,6 @@ mapout_new_bounded(uint32_t nparts, mr_reduce_fn combine, size_t budget)
 	return mapout_alloc(nparts, combine, budget);
 }
 
-static void	mapout_run_name(const struct mapout *, unsigned, uint32_t, char *,
-		    size_t);
 static void	mapout_reset(struct mapout *);
 
 /* Removes the runs spilled so far. */
@@ -830,7 +829,7 @@ mapout_remove_runs(struct mapout *mo)
 
 	for (unsigned r = 0; r < mo->nruns; r++)
 		for (uint32_t p = 0; p < mo->nparts; p++) {
-			mapout_run_name(mo, r, p, name, sizeof name);
+			spill_name(mo->id, r, p, name, sizeof name);
 			unlink(name);
 		}
 	mo->nruns = 0;
@@ -1168,14 +1167,6 @@ mapout_write_part(struct mapout *mo, uint32_t part, const char *path,
 	return 0;
 }
 
-static void
-mapout_run_name(const struct mapout *mo, unsigned run, uint32_t part,
-    char *buf, size_t len)
-{
-	snprintf(buf, len, SAFEFILE_PREFIX "run-%d-%u-%u-%u", (int)getpid(),
-	    mo->id, run, part);
-}
-
 /* Forgets the keys and values held (after a spill). */
 static void
 mapout_reset(struct mapout *mo)
@@ -1195,7 +1186,7 @@ mapout_spill(struct mapout *mo)
 
 	mapout_sort(mo);
 	for (uint32_t p = 0; p < mo->nparts; p++) {
-		mapout_run_name(mo, mo->nruns, p, name, sizeof name);
+		spill_name(mo->id, mo->nruns, p, name, sizeof name);
 		if (mapout_write_part(mo, p, name, mo->combine, NULL,
 		    &mo->err) == -1) {
 			mo->failed = 1;
@@ -1225,7 +1216,7 @@ mapout_merge_part(struct mapout *mo, uint32_t part, const char *path,
 
 	r = xcalloc(mo->nruns, sizeof *r);
 	for (unsigned i = 0; i < mo->nruns; i++) {
-		mapout_run_name(mo, i, part, name, sizeof name);
+		spill_name(mo->id, i, part, name, sizeof name);
 		r[i] = kvreader_open(name, mo->job, e);
 		if (r[i] == NULL) {
 			while (i-- > 0)

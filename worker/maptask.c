@@ -53,7 +53,12 @@ maptask_input(const struct mr_app *app, const struct task_spec *t,
 		res->fatal = rc == INPUT_CHANGED;
 		return -1;
 	}
-	input_split(in, ti->offset, ti->length, &call.data, &call.len);
+	rc = input_split(in, ti->offset, ti->length, &call.data, &call.len, e);
+	if (rc != 0) {
+		res->fatal = rc == INPUT_CHANGED;
+		rc = -1;
+		goto out;
+	}
 	input_set_piece(in, t->split_size);
 	call.app = app;
 	call.name = ti->name;

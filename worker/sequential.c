@@ -110,8 +110,9 @@ sequential_input(struct sequential *s, const char *path,
 	if (input_compressed(in))
 		n = 1;
 	for (uint64_t k = 0; k < n; k++) {
-		input_split(in, k * split_size, k + 1 < n ? split_size : 0,
-		    &s->data, &s->len);
+		if (input_split(in, k * split_size, k + 1 < n ? split_size :
+		    0, &s->data, &s->len, &s->err) != 0)
+			goto fail;
 		while ((rc = input_next(in, &s->data, &s->len, &s->err)) == 1) {
 			rc = input_guarded(in, sequential_map, s, &s->err);
 			if (rc < 0)

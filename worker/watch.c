@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
@@ -12,7 +13,15 @@
 
 #include "frame.h"
 #include "log.h"
+#include "spill.h"
 #include "watch.h"
+
+/*
+ * The watcher's stack: it only polls and formats a message, but glibc
+ * takes the static TLS of every loaded library out of a thread's stack,
+ * and sanitizers need room of their own.
+ */
+#define WATCH_STACK (256 * 1024)
 
 /* What the thread and the main thread share, under lock. */
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -20,23 +29,29 @@ static int watch_fd = -1;
 static int watch_busy;			/* a task runs */
 static int watch_closed;		/* the coordinator closed its end */
 static uint64_t watch_attempt;		/* of the task that runs */
+static void (*watch_cleanup)(const Mr__Shutdown *);
 
 /*
  * The coordinator closed the connection while attempt watch_attempt runs:
- * ends the process, with the status the Shutdown (if any) gives. Called
- * with the lock held; the main thread does not read the socket meanwhile.
+ * removes the attempt's spilled runs (and what the Shutdown, if any, asks
+ * to remove), then ends the process, with the status the Shutdown gives.
+ * Called with the lock held, so that no file is being linked meanwhile and
+ * none is after (watch_check()); the main thread does not read the socket
+ * meanwhile. Its messages never wait (log_set_nowait()).
  */
 static void __attribute__((noreturn))
 watch_abandon(void)
 {
 	Mr__Envelope *env = NULL;
+	const Mr__Shutdown *sd = NULL;
 	struct err e;
 	int failed = 1;
 
 	if (frame_recv(watch_fd, &env, &e) == 1 &&
 	    env->msg_case == MR__ENVELOPE__MSG_TASK &&
 	    env->task->kind_case == MR__TASK__KIND_SHUTDOWN) {
-		failed = env->task->shutdown->failed;
+		sd = env->task->shutdown;
+		failed = sd->failed;
 		if (failed)
 			log_warn("the job failed while attempt %llu ran; "
 			    "attempt abandoned",
@@ -48,10 +63,13 @@ watch_abandon(void)
 	} else
 		log_warn("lost the coordinator while attempt %llu ran; "
 		    "attempt abandoned", (unsigned long long)watch_attempt);
+	/* Named files outlive the process; unnamed ones (O_TMPFILE) go with it. */
+	spill_remove_all();
+	if (watch_cleanup != NULL)
+		watch_cleanup(sd);
 	/*
 	 * At once, whatever the plugin is doing in the main thread: no atexit
-	 * handler or stdio flush may run under its feet. Unnamed files go
-	 * with the process.
+	 * handler or stdio flush may run under its feet.
 	 */
 	_exit(failed ? 1 : 0);
 }
@@ -63,6 +81,7 @@ watch_main(void *arg)
 	int n;
 
 	(void)arg;
+	log_set_nowait();
 	pfd.fd = watch_fd;
 	pfd.events = POLLRDHUP;		/* not POLLIN: tasks do not wake it */
 	do
@@ -77,17 +96,20 @@ watch_main(void *arg)
 }
 
 int
-watch_start(int fd, struct err *e)
+watch_start(int fd, void (*cleanup)(const Mr__Shutdown *), struct err *e)
 {
 	pthread_attr_t attr;
 	pthread_t t;
+	size_t stack = WATCH_STACK;
 	int rc;
 
 	watch_fd = fd;
+	watch_cleanup = cleanup;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* It only polls: a small stack is plenty. */
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	if (stack < (size_t)PTHREAD_STACK_MIN)
+		stack = PTHREAD_STACK_MIN;
+	pthread_attr_setstacksize(&attr, stack);
 	rc = pthread_create(&t, &attr, watch_main, NULL);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
@@ -124,14 +146,25 @@ watch_check(void *arg, struct err *e)
 	struct pollfd pfd;
 
 	(void)arg;
+	/* Held through the link: the watcher cannot abandon in between. */
+	pthread_mutex_lock(&watch_lock);
 	if (watch_fd == -1)
 		return 0;
 	pfd.fd = watch_fd;
 	pfd.events = POLLIN | POLLRDHUP;
 	pfd.revents = 0;
-	if (poll(&pfd, 1, 0) == 1 && pfd.revents != 0) {
+	if (watch_closed ||
+	    (poll(&pfd, 1, 0) == 1 && pfd.revents != 0)) {
+		pthread_mutex_unlock(&watch_lock);
 		err_set(e, "the coordinator is gone or the job is over");
 		return -1;
 	}
 	return 0;
+}
+
+void
+watch_release(void *arg)
+{
+	(void)arg;
+	pthread_mutex_unlock(&watch_lock);
 }
