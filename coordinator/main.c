@@ -151,30 +151,25 @@ main_ready(int fd, uint32_t ntasks)
 }
 
 /*
+ * With --remove-socket-dir, the socket and its folder (set once by
+ * main_sock_dir_set()), for main_on_early_signal() and main_remove_sock_dir().
+ */
+static char main_early_sock[sizeof ((struct sockaddr_un *)0)->sun_path];
+static char main_sock_dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+
+/*
  * --remove-socket-dir: the launcher made the socket's folder for this job
  * alone, and may be gone (kill -9): the last one out removes it. Only an
  * empty folder goes; a folder that still holds something is kept, said.
  */
 static void
-main_remove_sock_dir(int remove, const struct sockaddr_un *addr)
+main_remove_sock_dir(void)
 {
-	char dir[sizeof addr->sun_path];
-	char *slash;
-
-	if (!remove)
+	if (main_sock_dir[0] == '\0')
 		return;
-	snprintf(dir, sizeof dir, "%s", addr->sun_path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
-		return;
-	*slash = '\0';
-	if (rmdir(dir) == -1 && errno != ENOENT)
-		log_warn("%s: %s", dir, strerror(errno));
+	if (rmdir(main_sock_dir) == -1 && errno != ENOENT)
+		log_warn("%s: %s", main_sock_dir, strerror(errno));
 }
-
-/* The socket and its folder, for main_on_early_signal(). */
-static char main_early_sock[sizeof ((struct sockaddr_un *)0)->sun_path];
-static char main_early_dir[sizeof ((struct sockaddr_un *)0)->sun_path];
 
 /*
  * SIGTERM or SIGINT before the event loop takes them over (while many
@@ -185,24 +180,29 @@ static void
 main_on_early_signal(int sig)
 {
 	unlink(main_early_sock);
-	rmdir(main_early_dir);
+	rmdir(main_sock_dir);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-/* With --remove-socket-dir, until server_run() handles the signals. */
+/*
+ * With --remove-socket-dir: notes the socket's folder, and removes it with
+ * the socket on a signal until server_run() handles the signals.
+ */
 static void
-main_early_signals(int remove, const struct sockaddr_un *addr)
+main_sock_dir_set(int remove, const struct sockaddr_un *addr)
 {
 	char *slash;
 
 	if (!remove)
 		return;
 	snprintf(main_early_sock, sizeof main_early_sock, "%s", addr->sun_path);
-	snprintf(main_early_dir, sizeof main_early_dir, "%s", addr->sun_path);
-	slash = strrchr(main_early_dir, '/');
-	if (slash == NULL || slash == main_early_dir)
+	snprintf(main_sock_dir, sizeof main_sock_dir, "%s", addr->sun_path);
+	slash = strrchr(main_sock_dir, '/');
+	if (slash == NULL || slash == main_sock_dir) {
+		main_sock_dir[0] = '\0';
 		return;
+	}
 	*slash = '\0';
 	signal(SIGTERM, main_on_early_signal);
 	signal(SIGINT, main_on_early_signal);
@@ -387,7 +387,7 @@ main(int argc, char **argv)
 		log_warn("%s", e.msg);
 		return ch == SOCKPATH_USAGE ? 2 : 1;
 	}
-	main_early_signals(remove_sock_dir, &cfg.addr);
+	main_sock_dir_set(remove_sock_dir, &cfg.addr);
 	/* Now, not after an hour of work. */
 	if (report_path != NULL && safefile_check(report_path, &e) == -1) {
 		log_warn("--report: %s", e.msg);
@@ -468,7 +468,7 @@ main(int argc, char **argv)
 		status = server_run(s);
 	}
 	server_free(s);
-	main_remove_sock_dir(remove_sock_dir, &cfg.addr);
+	main_remove_sock_dir();
 	tasks_free(t);
 	report_free(report);
 	/* 3: the outputs are final, only the report is missing. */
@@ -477,7 +477,7 @@ main(int argc, char **argv)
 	return status;
 
 refuse:
-	main_remove_sock_dir(remove_sock_dir, &cfg.addr);
+	main_remove_sock_dir();
 	free(sizes);
 	inputs_free(ins);
 	return 1;
