@@ -23,17 +23,11 @@ struct plan {
 	uint32_t	 nmaps;
 };
 
-int
-plan_is_compressed(const char *name)
-{
-	return codec_of_name(name) != CODEC_NONE;
-}
-
-/* Splits of input i: 1 when it is not cut. */
+/* Splits of input i: 1 when it is not cut (a compressed input never is). */
 static uint64_t
 plan_nsplits(const char *name, const struct stamp *st, uint64_t split_size)
 {
-	if (plan_is_compressed(name))
+	if (codec_of_name(name) != CODEC_NONE)
 		return 1;
 	return split_count(st->size, split_size);
 }

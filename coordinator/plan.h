@@ -79,7 +79,4 @@ void		 plan_free(struct plan *p);
 const struct tasks_map *plan_maps(const struct plan *p);
 uint32_t	 plan_nmaps(const struct plan *p);
 
-/* 1 when the input `name` is read decompressed, so never split. */
-int		 plan_is_compressed(const char *name);
-
 #endif
