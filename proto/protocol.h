@@ -18,7 +18,13 @@
  * read the single input field, unset since, and a packed task's other
  * inputs would be missing from the output without a word.
  */
-#define MR_PROTOCOL_VERSION 3
+/*
+ * 4: reports carry the coordinator's incarnation (a resumed job's), done
+ * reduce reports the checksum of mr-out-Y, and a coordinator may send
+ * Cancel in the middle of an attempt: a worker of version 3 would do none
+ * of it, and a resumed coordinator could not tell its reports apart.
+ */
+#define MR_PROTOCOL_VERSION 4
 
 /* Size of the length prefix. */
 #define MR_FRAME_HEADER 4
