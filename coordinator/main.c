@@ -16,6 +16,7 @@
 
 #include "codec.h"
 #include "inputs.h"
+#include "job.h"
 #include "jobdir.h"
 #include "log.h"
 #include "opts.h"
@@ -259,6 +260,8 @@ main(int argc, char **argv)
 	struct server_config cfg;
 	struct server *s;
 	struct tasks *t;
+	struct job *job;
+	uint64_t input_bytes;
 	struct plan_config pc;
 	struct plan *plan;
 	struct report *report = NULL;
@@ -438,10 +441,10 @@ main(int argc, char **argv)
 		cfg.progress_mode = PROGRESS_OFF;
 	else
 		cfg.progress_mode = log_is_tty() ? PROGRESS_TTY : PROGRESS_LOG;
-	cfg.input_bytes = 0;
+	input_bytes = 0;
 	/* A compressed input counts its compressed bytes (what is planned). */
 	for (int i = 0; i < ninputs; i++)
-		cfg.input_bytes += sizes[i];
+		input_bytes += sizes[i];
 	if (report_path != NULL) {
 		report = report_new(report_path);
 		report_inputs(report, names, sizes, (size_t)ninputs);
@@ -459,7 +462,8 @@ main(int argc, char **argv)
 	ntasks = plan_nmaps(plan);
 	plan_free(plan);
 	free(sizes);
-	s = server_new(&cfg, t);
+	job = job_new(t, input_bytes);
+	s = server_new(&cfg, job);
 	if (server_listen(s, &e) == -1) {
 		log_warn("%s", e.msg);
 		status = 1;
@@ -469,7 +473,7 @@ main(int argc, char **argv)
 	}
 	server_free(s);
 	main_remove_sock_dir();
-	tasks_free(t);
+	job_free(job);
 	report_free(report);
 	/* 3: the outputs are final, only the report is missing. */
 	jobdir_finish(jd, status == 0 || status == 3, keep);

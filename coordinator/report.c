@@ -1,8 +1,8 @@
 /*
  * report.c - the job's history for --report (see report.h).
  *
- * It learns of attempts from the task state machine's observer and of
- * workers and bytes from the server, keeps one record per attempt (attempt
+ * It learns of workers and attempts from the job's events (job.h), keeps
+ * one record per attempt (attempt
  * ids are dense, so attempt i is record i - 1) and per worker (ids too),
  * and turns them into JSON with jansson at the end.
  */
@@ -174,50 +174,38 @@ report_attempt(struct report *r, uint64_t attempt)
 	return &r->attempt[attempt - 1];
 }
 
-void
-report_observe(void *arg, const struct tasks_event *ev)
+/* An attempt started (JOB_EV_LEASED). */
+static void
+report_attempt_started(struct report *r, const struct job_event *ev)
 {
-	struct report *r = arg;
 	struct report_attempt *a;
 	char name[32];
 
-	if (ev->type == TASKS_EV_START) {
-		/* Attempt ids count up from 1 with no gap. */
-		if (ev->attempt != r->nattempt + 1)
-			return;
-		if (r->nattempt == r->capattempt) {
-			r->capattempt = r->capattempt != 0 ?
-			    r->capattempt * 2 : 64;
-			r->attempt = xrealloc(r->attempt,
-			    r->capattempt * sizeof *r->attempt);
-		}
-		a = &r->attempt[r->nattempt++];
-		memset(a, 0, sizeof *a);
-		a->kind = ev->kind;
-		a->id = ev->id;
-		a->worker = ev->worker;
-		a->start = report_time(r, ev->now);
-		if (ev->kind == TASK_MAP)
-			report_map_names(r, ev->lease, a);
-		else {
-			snprintf(name, sizeof name, "mr-out-%u", ev->id);
-			a->name = xstrdup(name);
-		}
+	/* Attempt ids count up from 1 with no gap. */
+	if (ev->attempt != r->nattempt + 1)
 		return;
+	if (r->nattempt == r->capattempt) {
+		r->capattempt = r->capattempt != 0 ?
+		    r->capattempt * 2 : 64;
+		r->attempt = xrealloc(r->attempt,
+		    r->capattempt * sizeof *r->attempt);
 	}
-	if ((a = report_attempt(r, ev->attempt)) == NULL || a->ended)
-		return;
-	if (ev->type == TASKS_EV_TIMEOUT) {
-		a->has_timeout = 1;
-		a->timed_out = report_time(r, ev->now);
-		return;
+	a = &r->attempt[r->nattempt++];
+	memset(a, 0, sizeof *a);
+	a->kind = ev->kind;
+	a->id = ev->id;
+	a->worker = ev->worker;
+	a->start = report_time(r, ev->now);
+	if (ev->kind == TASK_MAP)
+		report_map_names(r, ev->lease, a);
+	else {
+		snprintf(name, sizeof name, "mr-out-%u", ev->id);
+		a->name = xstrdup(name);
 	}
-	a->ended = 1;
-	a->outcome = ev->outcome;
-	a->end = report_time(r, ev->now);
 }
 
-void
+/* Worker `id` said hello. */
+static void
 report_worker_joined(struct report *r, uint32_t id, int pid, double now)
 {
 	struct report_worker *w;
@@ -236,7 +224,8 @@ report_worker_joined(struct report *r, uint32_t id, int pid, double now)
 	w->joined = report_time(r, now);
 }
 
-void
+/* Worker `id` went away, and why. */
+static void
 report_worker_left(struct report *r, uint32_t id, const char *why,
     double now)
 {
@@ -250,29 +239,63 @@ report_worker_left(struct report *r, uint32_t id, const char *why,
 	w->why = xstrdup(why);
 }
 
-void
-report_attempt_bytes(struct report *r, uint64_t attempt, uint64_t in,
-    uint64_t out)
+/* An attempt's deadline passed, or it ended, and how. */
+static void
+report_attempt_event(struct report *r, const struct job_event *ev)
 {
-	struct report_attempt *a = report_attempt(r, attempt);
+	struct report_attempt *a = report_attempt(r, ev->attempt);
 
-	if (a == NULL)
+	if (a == NULL || a->ended)
 		return;
-	a->has_bytes = 1;
-	a->bytes_in = in;
-	a->bytes_out = out;
+	if (ev->type == JOB_EV_TIMED_OUT) {
+		a->has_timeout = 1;
+		a->timed_out = report_time(r, ev->now);
+		return;
+	}
+	if (ev->has_bytes) {
+		a->has_bytes = 1;
+		a->bytes_in = ev->bytes_in;
+		a->bytes_out = ev->bytes_out;
+	}
+	if (ev->type == JOB_EV_FAILED) {
+		free(a->error);
+		a->error = xstrdup(ev->error);
+	}
+	a->ended = 1;
+	a->outcome = ev->type == JOB_EV_DONE ? OUTCOME_DONE :
+	    ev->type == JOB_EV_STALE ? OUTCOME_STALE :
+	    ev->type == JOB_EV_FAILED ? OUTCOME_FAILED : OUTCOME_LOST;
+	a->end = report_time(r, ev->now);
 }
 
-void
-report_attempt_error(struct report *r, uint64_t attempt, const char *error)
+int
+report_on_event(void *arg, const struct job_event *ev, struct err *e)
 {
-	struct report_attempt *a = report_attempt(r, attempt);
+	struct report *r = arg;
 
-	if (a == NULL)
-		return;
-	free(a->error);
-	a->error = xstrdup(error != NULL && *error != '\0' ? error :
-	    "no reason given");
+	(void)e;
+	switch (ev->type) {
+	case JOB_EV_WORKER_JOINED:
+		report_worker_joined(r, ev->worker, ev->pid, ev->now);
+		break;
+	case JOB_EV_WORKER_LEFT:
+		report_worker_left(r, ev->worker, ev->why, ev->now);
+		break;
+	case JOB_EV_LEASED:
+		report_attempt_started(r, ev);
+		break;
+	case JOB_EV_TIMED_OUT:
+	case JOB_EV_DONE:
+	case JOB_EV_STALE:
+	case JOB_EV_FAILED:
+	case JOB_EV_LOST:
+		report_attempt_event(r, ev);
+		break;
+	case JOB_EV_MAP_RESET:
+	case JOB_EV_PHASE:
+		break;
+	}
+	return 0;
 }
 
 /* What the report calls an attempt's end. */

@@ -4,8 +4,7 @@
  *	r = report_new(path);
  *	report_inputs(r, names, sizes, n);
  *	report_begin(r, started);			the job starts
- *	tasks_set_observer(t, report_observe, r);	attempts, as they go
- *	report_worker_joined(r, ...); report_attempt_bytes(r, ...); ...
+ *	job_subscribe(j, report_on_event, r);		workers and attempts
  *	report_write(r, t, &job, &e);			once, at the end
  *	report_free(r);
  *
@@ -20,6 +19,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "job.h"
 #include "tasks.h"
 
 /* How the job ended and what it moved, for the report's "job" object. */
@@ -45,22 +45,12 @@ void	report_begin(struct report *r, double started);
 void	report_inputs(struct report *r, char *const *names,
 	    const uint64_t *sizes, size_t n);
 
-/* A tasks_observer (tasks.h): arg is the report. */
-void	report_observe(void *arg, const struct tasks_event *ev);
-
-/* Worker `id` said hello / went away, and why. */
-void	report_worker_joined(struct report *r, uint32_t id, int pid,
-	    double now);
-void	report_worker_left(struct report *r, uint32_t id, const char *why,
-	    double now);
-
-/* What an attempt read and wrote, from its done report. */
-void	report_attempt_bytes(struct report *r, uint64_t attempt,
-	    uint64_t in, uint64_t out);
-
-/* Why an attempt failed, from its failure report (copied). */
-void	report_attempt_error(struct report *r, uint64_t attempt,
-	    const char *error);
+/*
+ * A job subscriber (job.h), arg being the report: workers joining and
+ * leaving, attempts starting, timing out and ending, with the bytes and
+ * error their reports gave. Never fails.
+ */
+int	report_on_event(void *arg, const struct job_event *ev, struct err *e);
 
 /*
  * Writes the report: the job (with t's counters and re-execution counts),

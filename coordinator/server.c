@@ -3,7 +3,10 @@
  *
  * It owns the listening socket (made and accepted on by listener.c), one
  * peer per connected worker (its connection, conn.c, plus what the worker
- * is doing), the timers, and the job's task state (tasks.c). Messages are dispatched with one switch. A
+ * is doing) and the timers; it turns each message into a call of the job
+ * (job.c), which owns the tasks and tells its subscribers (the report, the
+ * progress line, the status tally) what changed. Messages are dispatched
+ * with one switch. A
  * worker that asks for work when none is free waits on its open connection
  * until a task frees up or the job ends; nothing sleeps or polls.
  */
@@ -18,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "changes.h"
 #include "conn.h"
+#include "job.h"
 #include "listener.h"
 #include "log.h"
 #include "progress.h"
@@ -65,7 +68,6 @@ struct peer {
 	uint32_t		 task_id;	/* of the attempt it holds */
 	double			 since;		/* when it was handed that attempt */
 	double			 joined;	/* when it said Hello */
-	uint32_t		 tasks_done;	/* its accepted reports */
 };
 
 TAILQ_HEAD(peer_list, peer);
@@ -73,7 +75,8 @@ TAILQ_HEAD(peer_list, peer);
 struct server {
 	struct ev_loop		*loop;
 	const struct server_config *cfg;
-	struct tasks		*tasks;
+	struct job		*job;
+	const struct tasks	*tasks;		/* the job's, to read */
 	int			 lfd;		/* -1 when not listening */
 	ev_io			 accept_io;
 	ev_timer		 deadline;	/* next task timeout */
@@ -86,18 +89,13 @@ struct server {
 	uint64_t		 refused;	/* connections over the limit */
 	double			 refused_logged;
 	uint32_t		 next_worker;
-	uint64_t		 map_bytes;	/* written by accepted attempts */
-	uint64_t		 reduce_bytes;
 	int			 finishing;
 	int			 status;
 	double			 started;
 	struct progress		*progress;
-	double			 reduce_secs;	/* of accepted reduce attempts */
-	uint32_t		 reduces_timed;
+	struct status_tally	*tally;
 	double			 ended;		/* when server_finish() ran */
-	struct changes		*changes;	/* what accepted maps read */
 	int			 interrupted;
-	char			 last_error[ERR_MAX];	/* of a failed attempt */
 };
 
 static void	server_serve(struct server *);
@@ -151,9 +149,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 		w.output_dir = (char *)p->srv->cfg->output_dir;
 	w.job_id = p->srv->cfg->job_id;
 	log_debug("%s joined", p->name);
-	if (p->srv->cfg->report != NULL)
-		report_worker_joined(p->srv->cfg->report, p->worker, p->pid,
-		    server_now());
+	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
 	return conn_send(p->conn, &env);
 }
 
@@ -184,27 +180,11 @@ peer_check_report(struct peer *p, uint64_t attempt, const char *what)
 	return 0;
 }
 
-/* Records what an accepted map attempt read, changed input or not. */
-static void
-server_map_read(struct peer *p, const Mr__TaskDone *m)
-{
-	const char *input = tasks_map_input(p->srv->tasks, p->task_id);
-	const struct tasks_input *in;
-	uint32_t n;
-
-	if (m->input_changed != NULL && *m->input_changed != '\0')
-		log_debug("%s: map task %u read %s although it changed since "
-		    "the job was planned: %s", p->name, p->task_id, input,
-		    m->input_changed);
-	in = tasks_map_inputs(p->srv->tasks, p->task_id, &n);
-	changes_record_inputs(p->srv->changes, p->task_id, in, n, m->bytes_in,
-	    m->input_changed);
-}
-
 static int
 peer_on_done(struct peer *p, const Mr__TaskDone *m)
 {
 	struct tasks_counter c[MR_COUNTERS_MAX];
+	struct job_done_report r;
 	enum tasks_verdict v;
 
 	if (peer_check_report(p, m->attempt, "done") == -1)
@@ -218,29 +198,20 @@ peer_on_done(struct peer *p, const Mr__TaskDone *m)
 		c[i].name = m->counters[i]->name;
 		c[i].value = m->counters[i]->value;
 	}
-	v = tasks_report_done_counters(p->srv->tasks, p->worker, m->attempt,
-	    c, m->n_counters, server_now());
+	memset(&r, 0, sizeof r);
+	r.attempt = m->attempt;
+	r.bytes_in = m->bytes_in;
+	r.bytes_out = m->bytes_out;
+	r.counters = c;
+	r.ncounters = m->n_counters;
+	r.input_changed = m->input_changed;
+	r.output_size = m->output_size;
+	r.output_crc = m->output_crc;
+	v = job_done(p->srv->job, p->worker, &r, server_now());
 	if (v == VERDICT_INVALID) {
 		/* The attempt is its own (checked above): the counters are bad. */
 		log_warn("%s: done report with malformed counters", p->name);
 		return -1;
-	}
-	if (p->srv->cfg->report != NULL)
-		report_attempt_bytes(p->srv->cfg->report, m->attempt,
-		    m->bytes_in, m->bytes_out);
-	/* Only the attempt that counts adds its bytes, however many ran. */
-	if (v == VERDICT_ACCEPTED) {
-		if (p->kind == TASK_MAP) {
-			p->srv->map_bytes += m->bytes_out;
-			server_map_read(p, m);
-		} else
-			p->srv->reduce_bytes += m->bytes_out;
-		p->tasks_done++;
-		/* What a reduce task takes, for the ETA of the reduce phase. */
-		if (p->kind == TASK_REDUCE) {
-			p->srv->reduce_secs += server_now() - p->since;
-			p->srv->reduces_timed++;
-		}
 	}
 	log_debug("%s: attempt %llu done%s", p->name,
 	    (unsigned long long)m->attempt,
@@ -253,17 +224,19 @@ peer_on_done(struct peer *p, const Mr__TaskDone *m)
 static int
 peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 {
+	struct job_failed_report r;
 	enum tasks_verdict v;
 
 	if (peer_check_report(p, m->attempt, "failure") == -1)
 		return -1;
+	memset(&r, 0, sizeof r);
+	r.attempt = m->attempt;
+	r.error = m->error;
+	r.bad_maps = m->bad_maps;
+	r.nbad = m->n_bad_maps;
 	/* An input changed: no retry can give the planned job's output. */
-	if (m->job_fatal && p->kind == TASK_MAP && m->n_bad_maps == 0)
-		v = tasks_report_fatal(p->srv->tasks, p->worker, m->attempt,
-		    server_now());
-	else
-		v = tasks_report_failed(p->srv->tasks, p->worker, m->attempt,
-		    m->bad_maps, m->n_bad_maps, server_now());
+	r.fatal = m->job_fatal && p->kind == TASK_MAP;
+	v = job_failed(p->srv->job, p->worker, &r, server_now());
 	if (v == VERDICT_INVALID) {
 		log_warn("%s: failure report names unknown map tasks", p->name);
 		return -1;
@@ -271,10 +244,6 @@ peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 	log_info("%s: attempt %llu failed: %s", p->name,
 	    (unsigned long long)m->attempt,
 	    m->error != NULL && *m->error != '\0' ? m->error : "no reason given");
-	snprintf(p->srv->last_error, sizeof p->srv->last_error, "%s",
-	    m->error != NULL && *m->error != '\0' ? m->error : "no reason given");
-	if (p->srv->cfg->report != NULL)
-		report_attempt_error(p->srv->cfg->report, m->attempt, m->error);
 	p->state = PEER_IDLE;
 	p->attempt = 0;
 	return 0;
@@ -331,8 +300,8 @@ peer_closed(struct conn *c, void *arg)
 	struct server *s = p->srv;
 
 	(void)c;
-	if (s->cfg->report != NULL && p->worker != 0)
-		report_worker_left(s->cfg->report, p->worker, p->why != NULL ?
+	if (p->worker != 0)
+		job_worker_left(s->job, p->worker, p->why != NULL ?
 		    p->why : s->finishing ? "job over" : p->state == PEER_BUSY ?
 		    "connection lost during a task" :
 		    "disconnected between tasks", server_now());
@@ -341,7 +310,7 @@ peer_closed(struct conn *c, void *arg)
 	if (p->state == PEER_BUSY && !s->finishing) {
 		log_info("%s lost while running attempt %llu; task requeued",
 		    p->name, (unsigned long long)p->attempt);
-		tasks_lost(s->tasks, p->attempt, server_now());
+		job_lost(s->job, p->attempt, server_now());
 	} else if (p->worker != 0)
 		log_debug("%s left", p->name);
 	if (p->state == PEER_CLIENT)
@@ -417,10 +386,9 @@ static void
 server_arm_deadline(struct server *s)
 {
 	double now = server_now(), next;
-	uint64_t before = tasks_timeouts(s->tasks), n;
+	uint64_t n;
 
-	next = tasks_expire(s->tasks, now);
-	n = tasks_timeouts(s->tasks) - before;
+	next = job_expire(s->job, now, &n);
 	if (n > 0)
 		log_info("%llu task%s timed out and %s requeued",
 		    (unsigned long long)n, n == 1 ? "" : "s",
@@ -457,7 +425,7 @@ server_finish(struct server *s)
 	struct peer *p, *next;
 
 	s->finishing = 1;
-	progress_stop(s->progress);
+	progress_stop(s->progress);	/* interrupted: not told by the job */
 	s->ended = server_now();
 	server_unlisten(s);
 	ev_timer_stop(s->loop, &s->deadline);
@@ -530,10 +498,12 @@ static void
 server_summary(const struct server *s)
 {
 	struct tasks_counts c;
+	struct job_totals tot;
 	double wall = server_now() - s->started;
-	uint64_t again, input = s->cfg->input_bytes;
+	uint64_t again, input = job_input_bytes(s->job);
 
 	tasks_counts(s->tasks, &c);
+	job_totals(s->job, &tot);
 	again = c.timeouts + c.lost + c.failures;
 	/* Hundredths for short jobs, which would all read "0.0 s". */
 	log_info("job done in %.*f s: %u map and %u reduce task%s, %llu run "
@@ -543,13 +513,13 @@ server_summary(const struct server *s)
 	    (unsigned long long)again, (unsigned long long)c.timeouts,
 	    (unsigned long long)c.lost, (unsigned long long)c.failures);
 	/* What was read, when a changed input made it differ from the plan. */
-	if (changes_count(s->changes) > 0)
-		input = changes_bytes_read(s->changes);
+	if (job_changed_inputs(s->job) > 0)
+		input = job_input_read(s->job);
 	log_info("input %.1f MB, intermediate %.1f MB, output %.1f MB; "
-	    "%.1f MB/s", input / 1e6, s->map_bytes / 1e6,
-	    s->reduce_bytes / 1e6, wall > 0 ? input / 1e6 / wall : 0.);
+	    "%.1f MB/s", input / 1e6, tot.map_bytes / 1e6,
+	    tot.reduce_bytes / 1e6, wall > 0 ? input / 1e6 / wall : 0.);
 	server_counters(s);
-	changes_summary(s->changes, s->cfg->input_bytes);
+	job_changes_summary(s->job);
 }
 
 /* Hands free tasks to waiting workers, in the order they asked. */
@@ -568,7 +538,7 @@ server_serve(struct server *s)
 		return;
 	server_arm_deadline(s);
 	while ((p = TAILQ_FIRST(&s->waiting)) != NULL) {
-		if (tasks_lease(s->tasks, p->worker, server_now(), &l) != 1)
+		if (job_lease(s->job, p->worker, server_now(), &l) != 1)
 			break;
 		TAILQ_REMOVE(&s->waiting, p, wentry);
 		task.attempt = l.attempt;
@@ -598,16 +568,13 @@ server_serve(struct server *s)
 	}
 	if (!ev_is_active(&s->deadline))
 		server_arm_deadline(s);
-	phase = tasks_phase(s->tasks);
-	if (phase == PHASE_DONE || phase == PHASE_FAILED)
-		progress_stop(s->progress);	/* the summary replaces the line */
+	phase = job_phase(s->job);
 	if (phase == PHASE_DONE) {
 		server_summary(s);
 		s->status = 0;
 		server_finish(s);
 	} else if (phase == PHASE_FAILED) {
-		log_warn("job failed: %s; last error: %s",
-		    tasks_failure(s->tasks), s->last_error);
+		log_warn("job failed: %s", job_failure(s->job));
 		s->status = 1;
 		server_finish(s);
 	}
@@ -646,21 +613,19 @@ static int
 server_write_report(struct server *s)
 {
 	struct report_job job;
+	struct job_totals tot;
 	struct err e;
-	char failure[sizeof s->last_error + 300];
 
 	memset(&job, 0, sizeof job);
+	job_totals(s->job, &tot);
 	job.outcome = s->interrupted ? "interrupted" :
-	    tasks_phase(s->tasks) == PHASE_DONE ? "done" : "failed";
-	if (!s->interrupted && tasks_phase(s->tasks) == PHASE_FAILED) {
-		snprintf(failure, sizeof failure, "%s; last error: %s",
-		    tasks_failure(s->tasks), s->last_error);
-		job.failure = failure;
-	}
+	    job_phase(s->job) == PHASE_DONE ? "done" : "failed";
+	if (!s->interrupted && job_phase(s->job) == PHASE_FAILED)
+		job.failure = job_failure(s->job);
 	job.end = s->ended > 0 ? s->ended : server_now();
-	job.input_bytes = s->cfg->input_bytes;
-	job.intermediate_bytes = s->map_bytes;
-	job.output_bytes = s->reduce_bytes;
+	job.input_bytes = job_input_bytes(s->job);
+	job.intermediate_bytes = tot.map_bytes;
+	job.output_bytes = tot.reduce_bytes;
 	if (report_write(s->cfg->report, s->tasks, &job, &e) == -1) {
 		log_warn("report not written: %s", e.msg);
 		return -1;
@@ -686,19 +651,32 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	server_finish(s);
 }
 
+/* The progress line stops once the job is over: the summary replaces it. */
+static int
+server_progress_event(void *arg, const struct job_event *ev, struct err *e)
+{
+	struct server *s = arg;
+
+	(void)e;
+	if (ev->type == JOB_EV_PHASE &&
+	    (ev->phase == PHASE_DONE || ev->phase == PHASE_FAILED))
+		progress_stop(s->progress);
+	return 0;
+}
+
 struct server *
-server_new(const struct server_config *cfg, struct tasks *t)
+server_new(const struct server_config *cfg, struct job *j)
 {
 	struct server *s = xcalloc(1, sizeof *s);
 
 	s->cfg = cfg;
-	s->tasks = t;
+	s->job = j;
+	s->tasks = job_tasks(j);
 	s->lfd = -1;
 	s->status = 1;
 	s->started = server_now();
 	TAILQ_INIT(&s->peers);
 	TAILQ_INIT(&s->waiting);
-	s->changes = changes_new(tasks_nmap(t));
 	s->loop = ev_loop_new(EVFLAG_AUTO);
 	if (s->loop == NULL)
 		fatal("cannot initialise the event loop");
@@ -707,9 +685,12 @@ server_new(const struct server_config *cfg, struct tasks *t)
 	s->deadline.data = s->linger.data = s;
 	s->progress = progress_new(s->loop, cfg->progress_mode,
 	    cfg->progress_interval, server_snapshot, s);
+	s->tally = status_tally_new();
+	job_subscribe(j, status_tally_on_event, s->tally);
+	job_subscribe(j, server_progress_event, s);
 	if (cfg->report != NULL) {
 		report_begin(cfg->report, s->started);
-		tasks_set_observer(t, report_observe, cfg->report);
+		job_subscribe(j, report_on_event, cfg->report);
 	}
 	return s;
 }
@@ -770,7 +751,7 @@ server_free(struct server *s)
 	ev_timer_stop(s->loop, &s->deadline);
 	ev_timer_stop(s->loop, &s->linger);
 	progress_free(s->progress);
-	changes_free(s->changes);
+	status_tally_free(s->tally);
 	ev_loop_destroy(s->loop);
 	free(s);
 }
@@ -781,11 +762,13 @@ server_snapshot(void *arg, struct progress_snapshot *snap)
 {
 	struct server *s = arg;
 	struct tasks_counts c;
+	struct job_totals tot;
 	struct peer *p;
 	double now = server_now();
 
 	memset(snap, 0, sizeof *snap);
-	snap->phase = tasks_phase(s->tasks);
+	job_totals(s->job, &tot);
+	snap->phase = job_phase(s->job);
 	snap->elapsed = now - s->started;
 	if (snap->phase == PHASE_MAP) {
 		tasks_count_kind(s->tasks, TASK_MAP, &c);
@@ -798,8 +781,8 @@ server_snapshot(void *arg, struct progress_snapshot *snap)
 	snap->running = c.running;
 	snap->waiting = c.idle;
 	tasks_input_bytes(s->tasks, &snap->bytes, &snap->bytes_done);
-	if (s->reduces_timed > 0)
-		snap->reduce_avg = s->reduce_secs / s->reduces_timed;
+	if (tot.reduces_timed > 0)
+		snap->reduce_avg = tot.reduce_secs / tot.reduces_timed;
 	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
 		if (p->worker == 0)
 			continue;	/* not introduced, or a status client */
@@ -840,7 +823,7 @@ server_send_status(struct server *s, struct peer *client)
 		    p->state == PEER_WAITING ?
 		    MR__WORKER_STATE__WORKER_WAITING :
 		    MR__WORKER_STATE__WORKER_IDLE;
-		w[n].tasks_done = p->tasks_done;
+		w[n].tasks_done = status_tally_done(s->tally, p->worker);
 		w[n].joined = p->joined;
 		w[n].busy = p->state == PEER_BUSY;
 		w[n].kind = p->kind;

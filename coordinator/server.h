@@ -1,7 +1,7 @@
 /*
  * server.h - the coordinator's event loop: socket, workers, dispatch.
  *
- *	s = server_new(&cfg, tasks);
+ *	s = server_new(&cfg, job);
  *	if (server_listen(s, &e) == -1) ...
  *	status = server_run(s);
  *	server_free(s);
@@ -20,6 +20,7 @@
 
 #include "err.h"
 #include "report.h"
+#include "job.h"
 #include "tasks.h"
 
 struct server_config {
@@ -29,7 +30,6 @@ struct server_config {
 					   NULL: the job folder */
 	uint64_t		 job_id;	/* sent to workers, in every mr-X-Y */
 	unsigned		 max_connections;
-	uint64_t		 input_bytes;	/* for the summary */
 	int			 allow_changes;	/* --allow-changing-inputs */
 	uint64_t		 split_size;	/* --split-size, for compressed inputs */
 	int			 progress_mode;	/* enum progress_mode */
@@ -40,8 +40,11 @@ struct server_config {
 
 struct server;
 
-/* A server for the job in `t`; both stay owned by the caller. */
-struct server	*server_new(const struct server_config *cfg, struct tasks *t);
+/*
+ * A server for the job j; both stay owned by the caller. It subscribes the
+ * status tally, the progress line and cfg->report (if any) to the job.
+ */
+struct server	*server_new(const struct server_config *cfg, struct job *j);
 
 /*
  * Creates the socket at cfg->addr (listener_open(): mode 0600, unless

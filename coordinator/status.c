@@ -277,3 +277,50 @@ status_free(Mr__Status *st)
 	free(st->job_dir);
 	free(st);
 }
+
+struct status_tally {
+	uint32_t	*done;		/* worker id i: done[i - 1] */
+	size_t		 n;
+};
+
+struct status_tally *
+status_tally_new(void)
+{
+	return xcalloc(1, sizeof (struct status_tally));
+}
+
+void
+status_tally_free(struct status_tally *t)
+{
+	if (t == NULL)
+		return;
+	free(t->done);
+	free(t);
+}
+
+int
+status_tally_on_event(void *arg, const struct job_event *ev, struct err *e)
+{
+	struct status_tally *t = arg;
+	size_t n;
+
+	(void)e;
+	if (ev->type != JOB_EV_DONE || ev->worker == 0)
+		return 0;
+	if (ev->worker > t->n) {
+		n = t->n != 0 ? t->n : 16;
+		while (n < ev->worker)
+			n *= 2;
+		t->done = xrealloc(t->done, n * sizeof *t->done);
+		memset(t->done + t->n, 0, (n - t->n) * sizeof *t->done);
+		t->n = n;
+	}
+	t->done[ev->worker - 1]++;
+	return 0;
+}
+
+uint32_t
+status_tally_done(const struct status_tally *t, uint32_t worker)
+{
+	return worker >= 1 && worker <= t->n ? t->done[worker - 1] : 0;
+}

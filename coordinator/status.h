@@ -14,6 +14,7 @@
 
 #include "mr.pb-c.h"
 
+#include "job.h"
 #include "progress.h"
 #include "tasks.h"
 
@@ -48,6 +49,22 @@ void	status_task_name(const struct tasks_view *v, char *buf, size_t size);
 Mr__Status	*status_build(const struct status_job *job,
 		    const struct tasks *t, const struct status_worker *workers,
 		    size_t nworkers, double now);
+
+/*
+ * What status shows that only the job's events tell: the accepted attempts
+ * of each worker. A job subscriber (job.h).
+ */
+struct status_tally;
+
+struct status_tally *status_tally_new(void);
+void	status_tally_free(struct status_tally *t);
+
+/* A job subscriber, arg being the tally; never fails. */
+int	status_tally_on_event(void *arg, const struct job_event *ev,
+	    struct err *e);
+
+/* Attempts of `worker` accepted so far. */
+uint32_t status_tally_done(const struct status_tally *t, uint32_t worker);
 
 /* Leaves the task list out, for a Status too large to send. */
 void	status_omit_tasks(Mr__Status *st);

@@ -754,3 +754,9 @@ tasks_counters_refused(const struct tasks *t)
 {
 	return t->names_refused;
 }
+
+int
+tasks_map_done(const struct tasks *t, uint32_t map)
+{
+	return map < t->nmap && t->task[map].state == TASK_DONE;
+}

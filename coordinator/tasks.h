@@ -268,4 +268,7 @@ typedef void (*tasks_observer)(void *arg, const struct tasks_event *ev);
  */
 void	tasks_set_observer(struct tasks *t, tasks_observer fn, void *arg);
 
+/* Whether map task `map` is done (0 for another task): O(1). */
+int	tasks_map_done(const struct tasks *t, uint32_t map);
+
 #endif

@@ -391,7 +391,7 @@ fuzz_serve(const uint8_t *data, size_t size)
 {
 	struct server_config cfg;
 	struct fuzz_rx rx;
-	struct tasks *t;
+	struct job *j;
 	struct server *s;
 	uint8_t mode;
 	int sv[2];
@@ -407,8 +407,8 @@ fuzz_serve(const uint8_t *data, size_t size)
 	cfg.max_connections = 16;
 	memset(&rx, 0, sizeof rx);
 
-	t = tasks_new(fuzz_inputs, FUZZ_NMAP, FUZZ_NREDUCE, 10, 4);
-	s = server_new(&cfg, t);
+	j = job_new(tasks_new(fuzz_inputs, FUZZ_NMAP, FUZZ_NREDUCE, 10, 4), 0);
+	s = server_new(&cfg, j);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 	    sv) == -1) {
 		perror("socketpair");
@@ -432,7 +432,7 @@ fuzz_serve(const uint8_t *data, size_t size)
 	close(sv[1]);
 	ev_run(server_loop(s), EVRUN_NOWAIT);
 	server_free(s);		/* closes sv[0] if still open */
-	tasks_free(t);
+	job_free(j);
 	buf_free(&rx.in);
 }
 

@@ -1,0 +1,181 @@
+/*
+ * job.h - the job: the only owner of its tasks, and the one stream of what
+ * happens to them.
+ *
+ *	j = job_new(tasks, &cfg);		takes the tasks over
+ *	job_subscribe(j, journal_on_event, jn);	in the order they must hear
+ *	job_subscribe(j, report_on_event, r);
+ *	...
+ *	job_worker_joined(j, id, pid, now);	the server, as workers speak
+ *	job_lease(j, id, now, &l);
+ *	job_done(j, id, &report, now);
+ *	...
+ *	job_free(j);
+ *
+ * The server turns messages into calls of this file and never touches the
+ * tasks itself; every change of the job's state comes out as one typed
+ * event (struct job_event), published to every subscriber in the order
+ * they subscribed, before the call returns. So the report, the progress
+ * line, the status and the journal are subscribers, not special cases of
+ * the server: a subscriber added later changes nothing else. A subscriber
+ * that must be heard before the change is acted on (the journal: a
+ * write-ahead log) subscribes first; when it cannot do its part (a write
+ * fails) it returns -1 with an error, and the job fails with that error.
+ *
+ * Times are seconds on the caller's monotonic clock, as in tasks.h.
+ */
+#ifndef MR_JOB_H
+#define MR_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "tasks.h"
+
+enum job_event_type {
+	JOB_EV_WORKER_JOINED,	/* worker, pid */
+	JOB_EV_WORKER_LEFT,	/* worker, why */
+	JOB_EV_LEASED,		/* an attempt handed out: attempt, lease */
+	JOB_EV_TIMED_OUT,	/* its deadline passed; it may still report */
+	JOB_EV_DONE,		/* accepted: bytes, counters, output, secs */
+	JOB_EV_STALE,		/* reported done, but another attempt counts */
+	JOB_EV_FAILED,		/* reported a failure: error */
+	JOB_EV_LOST,		/* its worker went away while it ran */
+	JOB_EV_MAP_RESET,	/* map task id sent back by a failing reduce
+				   (its output was missing or corrupt) */
+	JOB_EV_PHASE		/* the job's phase changed: phase */
+};
+
+struct job_event {
+	enum job_event_type	 type;
+	double			 now;
+	uint32_t		 worker;
+	int			 pid;		/* WORKER_JOINED */
+	const char		*why;		/* WORKER_LEFT */
+	uint64_t		 attempt;	/* attempt events */
+	enum task_kind		 kind;		/* attempt events, MAP_RESET */
+	uint32_t		 id;		/* map task X or partition Y */
+	const struct lease	*lease;		/* LEASED */
+	double			 secs;		/* DONE: since it was leased */
+	uint64_t		 bytes_in;	/* DONE, STALE: from the report */
+	uint64_t		 bytes_out;
+	int			 has_bytes;	/* a report gave them */
+	const struct tasks_counter *counters;	/* DONE */
+	size_t			 ncounters;
+	uint64_t		 output_size;	/* DONE of a reduce: mr-out-Y */
+	uint32_t		 output_crc;
+	const char		*error;		/* FAILED: never NULL */
+	enum tasks_phase	 phase;		/* PHASE: the new one */
+};
+
+/*
+ * A subscriber: 0, or -1 with e set when it could not do its part; the job
+ * then fails with that error (and the change is not acted on).
+ */
+typedef int (*job_subscriber)(void *arg, const struct job_event *ev,
+    struct err *e);
+
+/* A worker's done report, in the job's terms. */
+struct job_done_report {
+	uint64_t		 attempt;
+	uint64_t		 bytes_in, bytes_out;
+	const struct tasks_counter *counters;
+	size_t			 ncounters;
+	const char		*input_changed;	/* map: "" or NULL when none */
+	uint64_t		 output_size;	/* reduce: mr-out-Y */
+	uint32_t		 output_crc;
+};
+
+/* A worker's failure report. */
+struct job_failed_report {
+	uint64_t		 attempt;
+	const char		*error;		/* NULL or "": none given */
+	const uint32_t		*bad_maps;
+	size_t			 nbad;
+	int			 fatal;		/* no attempt can succeed */
+};
+
+/* What the job moved so far, for the summary, the progress and the report. */
+struct job_totals {
+	uint64_t		 map_bytes;	/* written by accepted maps */
+	uint64_t		 reduce_bytes;	/* by accepted reduces */
+	double			 reduce_secs;	/* of accepted reduces */
+	uint32_t		 reduces_timed;
+};
+
+struct job;
+
+/*
+ * The job of the tasks t, which it owns from now on (job_free() frees
+ * them). `input_bytes` is what the inputs weigh as planned, for the
+ * summary.
+ */
+struct job	*job_new(struct tasks *t, uint64_t input_bytes);
+
+/* Frees the job and its tasks. NULL is fine. */
+void		 job_free(struct job *j);
+
+/* Adds a subscriber, heard after those added before it. */
+void	job_subscribe(struct job *j, job_subscriber fn, void *arg);
+
+/* The tasks, to read (views, counts, counters); never to change. */
+const struct tasks *job_tasks(const struct job *j);
+
+/* The phase: tasks_phase(), or PHASE_FAILED once job_fail() was called. */
+enum tasks_phase job_phase(const struct job *j);
+
+/*
+ * Why the job failed, with the last error a worker gave ("map task 3
+ * failed 4 times; last error: ..."), when job_phase() is PHASE_FAILED.
+ */
+const char	*job_failure(const struct job *j);
+
+/* Ends the job as failed for `why` (copied), if it is not over yet. */
+void	job_fail(struct job *j, const char *why, double now);
+
+void	job_worker_joined(struct job *j, uint32_t worker, int pid,
+	    double now);
+void	job_worker_left(struct job *j, uint32_t worker, const char *why,
+	    double now);
+
+/* tasks_lease(), publishing JOB_EV_LEASED. */
+int	job_lease(struct job *j, uint32_t worker, double now,
+	    struct lease *l);
+
+/*
+ * `worker` reports attempt r->attempt done. Returns the verdict of
+ * tasks_report_done_counters(); on VERDICT_INVALID nothing changed.
+ */
+enum tasks_verdict job_done(struct job *j, uint32_t worker,
+	    const struct job_done_report *r, double now);
+
+/* `worker` reports attempt r->attempt failed (tasks_report_failed/fatal). */
+enum tasks_verdict job_failed(struct job *j, uint32_t worker,
+	    const struct job_failed_report *r, double now);
+
+/* The worker holding `attempt` is gone (tasks_lost()). */
+void	job_lost(struct job *j, uint64_t attempt, double now);
+
+/*
+ * tasks_expire(): returns the next deadline, 0 for none, and in *n (when
+ * not NULL) how many attempts timed out now.
+ */
+double	job_expire(struct job *j, double now, uint64_t *n);
+
+/* What accepted attempts moved so far. */
+void	job_totals(const struct job *j, struct job_totals *tot);
+
+/*
+ * Input bytes the accepted map attempts read, and how many map tasks read
+ * an input that had changed since the job was planned (only with
+ * --allow-changing-inputs); and the summary of those changes on the log.
+ */
+uint32_t job_changed_inputs(const struct job *j);
+uint64_t job_input_read(const struct job *j);
+void	job_changes_summary(const struct job *j);
+
+/* Input bytes as planned. */
+uint64_t job_input_bytes(const struct job *j);
+
+#endif
