@@ -48,7 +48,7 @@ TEST_APPS  := $(patsubst test/apps/%.c,%,$(wildcard test/apps/*.c))
 CHECKS	   := $(patsubst test/%.c,%,$(wildcard test/check_*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
-PB_OBJ	   := $(B)/obj/gen/mr.pb-c.o
+PB_OBJ	   := $(B)/obj/gen/mr.pb-c.o $(B)/obj/gen/journal.pb-c.o
 COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(PB_OBJ)
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
@@ -88,15 +88,15 @@ $(DEPS_STAMP): scripts/install-deps
 	@mkdir -p $(@D) && touch $@
 deps: $(DEPS_STAMP)
 
-$(GEN)/mr.pb-c.c $(GEN)/mr.pb-c.h: proto/mr.proto | $(DEPS_STAMP)
+$(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto | $(DEPS_STAMP)
 	@mkdir -p $(GEN)
-	$(PROTOC_C) --proto_path=proto --c_out=$(GEN) proto/mr.proto
+	$(PROTOC_C) --proto_path=proto --c_out=$(GEN) $<
 
-$(PB_OBJ): $(GEN)/mr.pb-c.c
+$(B)/obj/gen/%.pb-c.o: $(GEN)/%.pb-c.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(B)/obj/%.o: %.c $(GEN)/mr.pb-c.h | $(DEPS_STAMP)
+$(B)/obj/%.o: %.c $(GEN)/mr.pb-c.h $(GEN)/journal.pb-c.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

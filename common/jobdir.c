@@ -366,7 +366,7 @@ int
 jobdir_start(const struct jobdir_job *j, struct jobdir **out, struct err *e)
 {
 	struct jobdir *jd = xmalloc(sizeof *jd);
-	int same;
+	int same, adopt = JOBDIR_ADOPT_NONE, overwrite = j->overwrite;
 
 	*out = NULL;
 	jd->job_lock = jd->out_lock = NULL;
@@ -398,7 +398,14 @@ jobdir_start(const struct jobdir_job *j, struct jobdir **out, struct err *e)
 			goto fail;
 		}
 	}
-	if (j->overwrite && !j->probe) {
+	if (j->adopt != NULL && !j->probe &&
+	    (adopt = j->adopt(j->adopt_arg, jd->job, jd->out, e)) == -1)
+		goto fail;
+	if (adopt == JOBDIR_ADOPT_RESTART)
+		overwrite = 1;
+	if (adopt == JOBDIR_ADOPT_RESUME)
+		;	/* the files there are this job's */
+	else if (overwrite && !j->probe) {
 		if (same) {
 			if (jobdir_start_clear(jd->job, JOBDIR_OUTPUTS |
 			    JOBDIR_INTERMEDIATES | JOBDIR_TEMPS, e) == -1)
@@ -407,7 +414,7 @@ jobdir_start(const struct jobdir_job *j, struct jobdir **out, struct err *e)
 		    JOBDIR_TEMPS, e) == -1 || jobdir_start_clear(jd->job,
 		    JOBDIR_INTERMEDIATES | JOBDIR_TEMPS, e) == -1)
 			goto fail;
-	} else if (!j->overwrite) {
+	} else if (!overwrite) {
 		if (same) {
 			if (jobdir_check_stale(jd->job, JOBDIR_OUTPUTS |
 			    JOBDIR_INTERMEDIATES, e) == -1)
@@ -430,7 +437,7 @@ fail:
 }
 
 void
-jobdir_finish(struct jobdir *jd, int done, int keep)
+jobdir_finish(struct jobdir *jd, int done, int keep, int resumable)
 {
 	size_t nint = 0, nout = 0;
 	struct err e;
@@ -451,6 +458,14 @@ jobdir_finish(struct jobdir *jd, int done, int keep)
 		    &e) == 0 && nint > 0)
 			log_info("kept %zu intermediate files (mr-X-Y) in %s",
 			    nint, jd->job);
+	} else if (jobdir_find(jd->job, JOBDIR_INTERMEDIATES, &nint, NULL, 0,
+	    &e) == 0 && jobdir_find(jd->out, JOBDIR_OUTPUTS, &nout, NULL, 0,
+	    &e) == 0 && nint + nout > 0 && resumable) {
+		log_info("left %zu intermediate file%s (mr-X-Y) and %zu "
+		    "output%s (mr-out-Y) for the job's journal: the same job "
+		    "run again in %s resumes from them (--no-resume starts "
+		    "over)", nint, nint == 1 ? "" : "s", nout,
+		    nout == 1 ? "" : "s", jd->job);
 	} else if (jobdir_find(jd->job, JOBDIR_INTERMEDIATES, &nint, NULL, 0,
 	    &e) == 0 && jobdir_find(jd->out, JOBDIR_OUTPUTS, &nout, NULL, 0,
 	    &e) == 0 && nint + nout > 0) {

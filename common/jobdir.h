@@ -122,7 +122,24 @@ struct jobdir_job {
 	char *const	 *inputs;	/* must not be among the files removed */
 	int		  ninputs;
 	const char	 *prog;		/* for the lock file */
+	/*
+	 * When not NULL, called once both folders are locked and before an
+	 * earlier job's files are looked at, with their absolute names:
+	 * returns JOBDIR_ADOPT_NONE to apply the rules above,
+	 * JOBDIR_ADOPT_RESUME when the files there are this job's own (a
+	 * job resumed after its coordinator died: kept as they are, nothing
+	 * refused), JOBDIR_ADOPT_RESTART when they are an earlier run's of
+	 * this same job, to be removed as with overwrite, or -1 with e set
+	 * to refuse the job.
+	 */
+	int		(*adopt)(void *arg, const char *job_dir,
+			    const char *output_dir, struct err *e);
+	void		 *adopt_arg;
 };
+
+#define JOBDIR_ADOPT_NONE	0
+#define JOBDIR_ADOPT_RESUME	1
+#define JOBDIR_ADOPT_RESTART	2
 
 struct jobdir;
 
@@ -146,9 +163,10 @@ const char	*jobdir_output_path(const struct jobdir *jd);
 /*
  * The job is over. Removes temporary files left in both folders; when it
  * is `done`, removes its intermediate files unless `keep` (saying so on
- * the log), else logs what it left (intermediate files, outputs) and where.
- * Then unlocks and frees jd. NULL is fine.
+ * the log), else logs what it left (intermediate files, outputs) and where,
+ * and, when `resumable` (its journal stays), that running the same job
+ * again resumes it. Then unlocks and frees jd. NULL is fine.
  */
-void	jobdir_finish(struct jobdir *jd, int done, int keep);
+void	jobdir_finish(struct jobdir *jd, int done, int keep, int resumable);
 
 #endif

@@ -36,6 +36,7 @@ struct job {
 	struct job_totals totals;
 	struct changes	*changes;	/* what accepted maps read */
 	uint64_t	 input_bytes;
+	char		*app, *digest;	/* the plugin, once known */
 	/* The report being handled, for the events it causes. */
 	const struct job_done_report *cur_done;
 	const struct job_failed_report *cur_failed;
@@ -65,6 +66,8 @@ job_free(struct job *j)
 	changes_free(j->changes);
 	free(j->subs);
 	free(j->start);
+	free(j->app);
+	free(j->digest);
 	free(j);
 }
 
@@ -241,6 +244,8 @@ job_observe(void *arg, const struct tasks_event *tev)
 			ev.ncounters = j->cur_done->ncounters;
 			ev.output_size = j->cur_done->output_size;
 			ev.output_crc = j->cur_done->output_crc;
+			ev.input_changed = j->cur_done->input_changed != NULL ?
+			    j->cur_done->input_changed : "";
 			job_accepted(j, tev, j->cur_done, ev.secs);
 		}
 		if (ev.type == JOB_EV_FAILED)
@@ -393,4 +398,89 @@ uint64_t
 job_input_bytes(const struct job *j)
 {
 	return j->input_bytes;
+}
+
+int
+job_restore(struct job *j, const struct job_kept *kept, size_t n, double now,
+    struct err *e)
+{
+	struct tasks_kept *tk = xcalloc(n != 0 ? n : 1, sizeof *tk);
+	const struct tasks_input *in;
+	struct job_event ev;
+	uint32_t nin;
+
+	for (size_t i = 0; i < n; i++) {
+		tk[i].kind = kept[i].kind;
+		tk[i].id = kept[i].id;
+		tk[i].counters = kept[i].counters;
+		tk[i].ncounters = kept[i].ncounters;
+	}
+	if (tasks_restore(j->tasks, tk, n) == -1) {
+		free(tk);
+		err_set(e, "the journal's finished tasks do not fit this job");
+		return -1;
+	}
+	free(tk);
+	for (size_t i = 0; i < n; i++) {
+		if (kept[i].kind == TASK_MAP) {
+			j->totals.map_bytes += kept[i].bytes_out;
+			in = tasks_map_inputs(j->tasks, kept[i].id, &nin);
+			changes_record_inputs(j->changes, kept[i].id, in, nin,
+			    kept[i].bytes_in, kept[i].input_changed);
+		} else {
+			j->totals.reduce_bytes += kept[i].bytes_out;
+			j->totals.reduce_secs += kept[i].end - kept[i].start;
+			j->totals.reduces_timed++;
+		}
+		memset(&ev, 0, sizeof ev);
+		ev.type = JOB_EV_KEPT;
+		ev.now = now;
+		ev.kind = kept[i].kind;
+		ev.id = kept[i].id;
+		ev.worker = kept[i].worker;
+		ev.kept = &kept[i];
+		job_publish(j, &ev);
+	}
+	job_check_phase(j, now);
+	return 0;
+}
+
+void
+job_set_plugin(struct job *j, const char *app, const char *digest)
+{
+	free(j->app);
+	free(j->digest);
+	j->app = xstrdup(app);
+	j->digest = xstrdup(digest);
+}
+
+int
+job_plugin(struct job *j, const char *app, const char *digest, double now,
+    struct err *e)
+{
+	struct job_event ev;
+
+	if (app == NULL)
+		app = "";
+	if (digest == NULL)
+		digest = "";
+	if (j->app != NULL) {
+		if (strcmp(j->app, app) == 0 && strcmp(j->digest, digest) == 0)
+			return 0;
+		err_set(e, "this job runs plugin %s (%s); this worker runs %s "
+		    "(%s): every worker of a job, and every coordinator "
+		    "resuming it, must run the same plugin file",
+		    j->app, j->digest, *app != '\0' ? app : "an unnamed "
+		    "plugin", *digest != '\0' ? digest : "no digest given");
+		return -1;
+	}
+	job_set_plugin(j, app, digest);
+	memset(&ev, 0, sizeof ev);
+	ev.type = JOB_EV_PLUGIN;
+	ev.now = now;
+	ev.app = j->app;
+	ev.digest = j->digest;
+	job_publish(j, &ev);
+	job_check_phase(j, now);
+	return 0;
 }

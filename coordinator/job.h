@@ -44,7 +44,9 @@ enum job_event_type {
 	JOB_EV_LOST,		/* its worker went away while it ran */
 	JOB_EV_MAP_RESET,	/* map task id sent back by a failing reduce
 				   (its output was missing or corrupt) */
-	JOB_EV_PHASE		/* the job's phase changed: phase */
+	JOB_EV_PHASE,		/* the job's phase changed: phase */
+	JOB_EV_KEPT,		/* a task done before a restart is kept: kept */
+	JOB_EV_PLUGIN		/* the job's plugin is now known: app, digest */
 };
 
 struct job_event {
@@ -66,7 +68,10 @@ struct job_event {
 	uint64_t		 output_size;	/* DONE of a reduce: mr-out-Y */
 	uint32_t		 output_crc;
 	const char		*error;		/* FAILED: never NULL */
+	const char		*input_changed;	/* DONE of a map: "" or how */
 	enum tasks_phase	 phase;		/* PHASE: the new one */
+	const struct job_kept	*kept;		/* KEPT */
+	const char		*app, *digest;	/* PLUGIN */
 };
 
 /*
@@ -94,6 +99,26 @@ struct job_failed_report {
 	const uint32_t		*bad_maps;
 	size_t			 nbad;
 	int			 fatal;		/* no attempt can succeed */
+};
+
+/*
+ * A task done before the coordinator restarted, as the journal has it:
+ * what its accepted attempt did. Times are seconds since the job first
+ * started.
+ */
+struct job_kept {
+	enum task_kind		 kind;
+	uint32_t		 id;
+	uint32_t		 incarnation;	/* of the coordinator that took it */
+	uint64_t		 attempt;	/* its id then */
+	uint32_t		 worker;
+	double			 start, end;
+	uint64_t		 bytes_in, bytes_out;
+	const struct tasks_counter *counters;
+	size_t			 ncounters;
+	uint64_t		 output_size;	/* reduce */
+	uint32_t		 output_crc;
+	const char		*input_changed;	/* map: "" or how */
 };
 
 /* What the job moved so far, for the summary, the progress and the report. */
@@ -177,5 +202,24 @@ void	job_changes_summary(const struct job *j);
 
 /* Input bytes as planned. */
 uint64_t job_input_bytes(const struct job *j);
+
+/*
+ * Makes the n tasks `kept` done before any is handed out (tasks_restore()),
+ * counting what they moved, and publishes JOB_EV_KEPT for each. Returns 0,
+ * or -1 with e set when the tasks refuse them (nothing changed then).
+ */
+int	job_restore(struct job *j, const struct job_kept *kept, size_t n,
+	    double now, struct err *e);
+
+/*
+ * A worker runs plugin `app` whose file is `digest`. The first one makes
+ * it the job's (JOB_EV_PLUGIN, so that the journal keeps it); a worker
+ * with another is refused: returns -1 with e saying which the job runs.
+ * job_set_plugin() gives the job's plugin as a resumed job's journal has
+ * it, publishing nothing.
+ */
+int	job_plugin(struct job *j, const char *app, const char *digest,
+	    double now, struct err *e);
+void	job_set_plugin(struct job *j, const char *app, const char *digest);
 
 #endif

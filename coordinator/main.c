@@ -22,6 +22,7 @@
 #include "opts.h"
 #include "plan.h"
 #include "progress.h"
+#include "recovery.h"
 #include "report.h"
 #include "safefile.h"
 #include "server.h"
@@ -44,6 +45,7 @@
 #define OPT_RECURSIVE 262
 #define OPT_INPUTS_FROM 263
 #define OPT_OPEN_COST 264
+#define OPT_NO_RESUME 265
 
 static void
 usage(FILE *f)
@@ -56,6 +58,7 @@ usage(FILE *f)
 "                     [--allow-changing-inputs] [-q | -v]\n"
 "                     [--ready-fd N] [--remove-socket-dir]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
+"                     [--no-resume]\n"
 "                     [--recursive] [--inputs-from LIST [-0]] [--] INPUT...\n"
 "\n"
 "Runs one MapReduce job over the INPUTs: hands map tasks (a large\n"
@@ -66,6 +69,10 @@ usage(FILE *f)
 "it is locked while the job runs, and a job refuses to start where an\n"
 "earlier job's mr-out-Y or mr-X-Y are (unless --overwrite). The\n"
 "intermediate files mr-X-Y are removed once the job is done.\n"
+"\n"
+"The job keeps a journal (.mr-journal in the job folder) of every task\n"
+"done: run the same job again in the same folder after its coordinator\n"
+"died, and it resumes, keeping the tasks whose files are intact.\n"
 "\n"
 "An INPUT is a file or a folder, which stands for the regular files in\n"
 "it (sorted by name; names starting with . or _ skipped). Files ending in\n"
@@ -82,6 +89,10 @@ usage(FILE *f)
 "      --overwrite           remove an earlier job's mr-out-Y and mr-X-Y\n"
 "                            from these folders first\n"
 "      --keep-intermediates  keep mr-X-Y when the job is done\n"
+"      --no-resume           start over even where the journal of an\n"
+"                            unfinished run of this same job is (its files\n"
+"                            are removed); by default such a job resumes,\n"
+"                            keeping the tasks it had done\n"
 "  -s, --socket PATH         Unix socket to listen on (default: $MR_SOCKET,\n"
 "                            else mr.sock in $XDG_RUNTIME_DIR when set, else\n"
 "                            in /tmp/mr-<uid>, made mode 0700 if missing;\n"
@@ -149,6 +160,25 @@ main_ready(int fd, uint32_t ntasks)
 	if (write(fd, line, (size_t)len) != len)
 		log_debug("--ready-fd %d: %s", fd, strerror(errno));
 	close(fd);
+}
+
+/*
+ * What --ready-fd says: the map tasks to run, or for a resumed job those
+ * of either phase still to run; at least 1 (0 says the job was refused).
+ */
+static uint32_t
+main_tasks_left(const struct job *j)
+{
+	struct tasks_counts m, r;
+	uint32_t n;
+
+	tasks_count_kind(job_tasks(j), TASK_MAP, &m);
+	tasks_count_kind(job_tasks(j), TASK_REDUCE, &r);
+	if (m.done == 0)
+		n = tasks_nmap(job_tasks(j));
+	else
+		n = m.idle > r.idle ? m.idle : r.idle;
+	return n > 0 ? n : 1;
 }
 
 /*
@@ -239,6 +269,7 @@ main(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "split-size", required_argument, NULL, 'b' },
 		{ "open-cost", required_argument, NULL, OPT_OPEN_COST },
+		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "job-dir", required_argument, NULL, 'C' },
@@ -274,12 +305,15 @@ main(int argc, char **argv)
 	const struct stamp *stamps;
 	int overwrite = 0, keep = 0, ninputs;
 	uint64_t split_size = SPLIT_SIZE_DEFAULT, *sizes;
-	uint32_t ntasks;
 	uint64_t open_cost = PLAN_OPEN_COST_DEFAULT;
 	struct err e;
 	const char *sock = NULL;
 	unsigned long long nreduce = 10, maxconn = 256, fdnum;
-	int ready_fd = -1, remove_sock_dir = 0;
+	int ready_fd = -1, remove_sock_dir = 0, no_resume = 0;
+	struct recovery_identity rid;
+	struct recovery *rec;
+	const struct job_kept *kept;
+	size_t nkept;
 	double timeout = 10, progress = 5;
 	int level = 1, allow_changes = 0;
 	char cwd[PATH_MAX];
@@ -332,6 +366,9 @@ main(int argc, char **argv)
 				return opts_invalid("ready-fd", "an open file "
 				    "descriptor", optarg);
 			ready_fd = (int)fdnum;
+			break;
+		case OPT_NO_RESUME:
+			no_resume = 1;
 			break;
 		case OPT_REMOVE_SOCKET_DIR:
 			remove_sock_dir = 1;
@@ -423,14 +460,36 @@ main(int argc, char **argv)
 	jj.prog = "mrcoordinator";
 	for (int i = 0; i < ninputs; i++)
 		sizes[i] = stamps[i].size;
+	pc.split_size = split_size;
+	pc.open_cost = open_cost;
+	if ((plan = plan_new(names, stamps, (size_t)ninputs, &pc, &e)) == NULL)
+		fatal("%s", e.msg);
+	/* What makes this job this one, for its journal. */
+	memset(&rid, 0, sizeof rid);
+	rid.job_id = draw_job_id();
+	rid.nreduce = (uint32_t)nreduce;
+	rid.split_size = split_size;
+	rid.open_cost = open_cost;
+	rid.allow_changes = allow_changes;
+	rid.names = names;
+	rid.stamps = stamps;
+	rid.ninputs = (size_t)ninputs;
+	rid.maps = plan_maps(plan);
+	rid.nmap = plan_nmaps(plan);
+	rec = recovery_new(&rid, no_resume, overwrite);
+	jj.adopt = recovery_adopt;
+	jj.adopt_arg = rec;
 	/* The job folder is checked, and locked, before any work. */
 	if (jobdir_start(&jj, &jd, &e) == -1) {
 		log_warn("%s", e.msg);
+		plan_free(plan);
+		recovery_free(rec);
 		goto refuse;
 	}
 	cfg.job_dir = jobdir_path(jd);
 	cfg.output_dir = jobdir_output_path(jd);
-	cfg.job_id = draw_job_id();
+	cfg.job_id = recovery_job_id(rec);
+	cfg.incarnation = recovery_incarnation(rec);
 	log_debug("job id %016llx", (unsigned long long)cfg.job_id);
 
 	cfg.max_connections = maxconn;
@@ -452,31 +511,47 @@ main(int argc, char **argv)
 	cfg.report = report;
 	cfg.keep_intermediates = keep;
 
-	pc.split_size = split_size;
-	pc.open_cost = open_cost;
-	if ((plan = plan_new(names, stamps, (size_t)ninputs, &pc, &e)) == NULL)
-		fatal("%s", e.msg);
 	/* Each task's bytes go with it, for the rate and the ETA. */
 	t = tasks_new_maps(plan_maps(plan), plan_nmaps(plan), nreduce,
 	    timeout, MAX_FAILURES);
-	ntasks = plan_nmaps(plan);
 	plan_free(plan);
 	free(sizes);
+	/* Checked against their files before the job is heard of. */
+	nkept = recovery_kept(rec, &kept);
 	job = job_new(t, input_bytes);
+	/* First: a write-ahead log hears of a change before anyone acts. */
+	job_subscribe(job, recovery_on_event, rec);
 	s = server_new(&cfg, job);
-	if (server_listen(s, &e) == -1) {
+	if (recovery_plugin_app(rec) != NULL)
+		job_set_plugin(job, recovery_plugin_app(rec),
+		    recovery_plugin_digest(rec));
+	if (recovery_begin(rec, server_loop(s), server_started(s), &e) == -1)
+		status = -1;
+	else {
+		/* Times since the job first started, kept tasks' included. */
+		if (report != NULL)
+			report_set_run(report, recovery_incarnation(rec),
+			    recovery_offset(rec));
+		status = job_restore(job, kept, nkept, server_started(s), &e);
+	}
+	if (status == -1) {
+		log_warn("%s", e.msg);
+		status = 1;
+	} else if (server_listen(s, &e) == -1) {
 		log_warn("%s", e.msg);
 		status = 1;
 	} else {
-		main_ready(ready_fd, ntasks);
+		main_ready(ready_fd, main_tasks_left(job));
 		status = server_run(s);
 	}
 	server_free(s);
 	main_remove_sock_dir();
+	/* 3: the outputs are final, only the report is missing. */
+	recovery_end(rec, status == 0 || status == 3);
 	job_free(job);
 	report_free(report);
-	/* 3: the outputs are final, only the report is missing. */
-	jobdir_finish(jd, status == 0 || status == 3, keep);
+	jobdir_finish(jd, status == 0 || status == 3, keep, 1);
+	recovery_free(rec);
 	inputs_free(ins);
 	return status;
 

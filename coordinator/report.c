@@ -35,6 +35,9 @@ struct report_attempt {
 	enum tasks_outcome outcome;
 	uint64_t	 bytes_in, bytes_out;
 	char		*error;
+	uint32_t	 incarnation;	/* of the coordinator that ran it */
+	uint64_t	 id_then;	/* kept: its attempt id in that run */
+	int		 kept;		/* done before a restart, kept */
 };
 
 struct report_worker {
@@ -55,6 +58,10 @@ struct report {
 	size_t			 nattempt, capattempt;
 	struct report_worker	*worker;	/* worker id i is worker[i - 1] */
 	size_t			 nworker, capworker;
+	uint32_t		 incarnation;
+	double			 offset;	/* this run's start - the job's */
+	struct report_attempt	*kept;		/* tasks of earlier runs */
+	size_t			 nkept;
 };
 
 struct report *
@@ -64,6 +71,7 @@ report_new(const char *path)
 
 	r->path = xstrdup(path);
 	r->wall_start = time(NULL);
+	r->incarnation = 1;
 	return r;
 }
 
@@ -75,10 +83,20 @@ report_begin(struct report *r, double started)
 }
 
 void
+report_set_run(struct report *r, uint32_t incarnation, double offset)
+{
+	r->incarnation = incarnation;
+	r->offset = offset;
+}
+
+void
 report_free(struct report *r)
 {
 	if (r == NULL)
 		return;
+	for (size_t i = 0; i < r->nkept; i++)
+		free(r->kept[i].name);
+	free(r->kept);
 	for (size_t i = 0; i < r->ninputs; i++)
 		free(r->inputs[i]);
 	for (size_t i = 0; i < r->nattempt; i++) {
@@ -115,7 +133,7 @@ report_inputs(struct report *r, char *const *names, const uint64_t *sizes,
 static double
 report_time(const struct report *r, double now)
 {
-	double t = now - r->started;
+	double t = now - r->started + r->offset;
 
 	return t > 0 ? round(t * 1000) / 1000 : 0;
 }
@@ -195,6 +213,7 @@ report_attempt_started(struct report *r, const struct job_event *ev)
 	a->kind = ev->kind;
 	a->id = ev->id;
 	a->worker = ev->worker;
+	a->incarnation = r->incarnation;
 	a->start = report_time(r, ev->now);
 	if (ev->kind == TASK_MAP)
 		report_map_names(r, ev->lease, a);
@@ -237,6 +256,36 @@ report_worker_left(struct report *r, uint32_t id, const char *why,
 	w->has_left = 1;
 	w->left = report_time(r, now);
 	w->why = xstrdup(why);
+}
+
+/* A task done by an earlier run of the job, kept. */
+static void
+report_kept(struct report *r, const struct job_kept *k)
+{
+	struct report_attempt *a;
+	char name[32];
+
+	r->kept = xrealloc(r->kept, (r->nkept + 1) * sizeof *r->kept);
+	a = &r->kept[r->nkept++];
+	memset(a, 0, sizeof *a);
+	a->kind = k->kind;
+	a->id = k->id;
+	if (k->kind == TASK_MAP)
+		snprintf(name, sizeof name, "map task %u", k->id);
+	else
+		snprintf(name, sizeof name, "mr-out-%u", k->id);
+	a->name = xstrdup(name);
+	a->worker = k->worker;
+	a->start = round(k->start * 1000) / 1000;
+	a->end = round(k->end * 1000) / 1000;
+	a->ended = 1;
+	a->outcome = OUTCOME_DONE;
+	a->has_bytes = 1;
+	a->bytes_in = k->bytes_in;
+	a->bytes_out = k->bytes_out;
+	a->incarnation = k->incarnation;
+	a->id_then = k->attempt;
+	a->kept = 1;
 }
 
 /* An attempt's deadline passed, or it ended, and how. */
@@ -291,8 +340,12 @@ report_on_event(void *arg, const struct job_event *ev, struct err *e)
 	case JOB_EV_LOST:
 		report_attempt_event(r, ev);
 		break;
+	case JOB_EV_KEPT:
+		report_kept(r, ev->kept);
+		break;
 	case JOB_EV_MAP_RESET:
 	case JOB_EV_PHASE:
+	case JOB_EV_PLUGIN:
 		break;
 	}
 	return 0;
@@ -342,6 +395,7 @@ report_job_json(const struct report *r, const struct tasks *t,
 	struct tasks_counts n;
 	const char *name;
 	char when[32];
+	time_t began;
 	int64_t v;
 
 	if (o == NULL || in == NULL || c == NULL || again == NULL)
@@ -355,8 +409,8 @@ report_job_json(const struct report *r, const struct tasks *t,
 		report_set(f, "bytes", json_integer((json_int_t)r->sizes[i]));
 		report_append(in, f);
 	}
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ",
-	    gmtime(&r->wall_start));
+	began = r->wall_start - (time_t)r->offset;
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&began));
 	tasks_counts(t, &n);
 	report_set(again, "timed_out", json_integer((json_int_t)n.timeouts));
 	report_set(again, "lost", json_integer((json_int_t)n.lost));
@@ -371,6 +425,8 @@ report_job_json(const struct report *r, const struct tasks *t,
 	report_set(o, "start", json_string(when));
 	report_set(o, "wall_seconds", json_real(report_time(r, job->end)));
 	report_set(o, "outcome", json_string(job->outcome));
+	report_set(o, "incarnation", json_integer(r->incarnation));
+	report_set(o, "tasks_kept", json_integer((json_int_t)r->nkept));
 	if (job->failure != NULL)
 		report_set(o, "failure", jsontext_new(job->failure));
 	report_set(o, "input_bytes", json_integer((json_int_t)job->input_bytes));
@@ -408,6 +464,54 @@ report_workers_json(const struct report *r, double end)
 	return a;
 }
 
+/* One attempt's object: attempt `id`, ended at `end` if still running. */
+static json_t *
+report_attempt_json(const struct report *r, const struct report_attempt *a,
+    uint64_t id, double end)
+{
+	json_t *o = json_object();
+	uint32_t w = a->worker;
+
+	if (o == NULL)
+		fatal("out of memory");
+	report_set(o, "attempt", json_integer((json_int_t)id));
+	report_set(o, "incarnation", json_integer(a->incarnation));
+	report_set(o, "kind", json_string(a->kind == TASK_MAP ?
+	    "map" : "reduce"));
+	report_set(o, "task", json_integer(a->id));
+	report_set(o, "name", jsontext_new(a->name));
+	if (a->kind == TASK_MAP && !a->kept) {
+		json_t *in = json_array();
+
+		if (in == NULL)
+			fatal("out of memory");
+		for (uint32_t j = 0; j < a->ninputs; j++)
+			report_append(in, jsontext_new(a->inputs[j]));
+		report_set(o, "inputs", in);
+	}
+	report_set(o, "worker", json_integer(w));
+	/* A worker of an earlier run is not in this run's list. */
+	report_set(o, "pid", json_integer(!a->kept && w >= 1 &&
+	    w <= r->nworker ? r->worker[w - 1].pid : 0));
+	report_set(o, "start", json_real(a->start));
+	report_set(o, "end", json_real(a->ended ? a->end : end));
+	report_set(o, "outcome", json_string(report_outcome(a)));
+	if (a->kept)
+		report_set(o, "kept", json_true());
+	if (a->has_timeout)
+		report_set(o, "timed_out", json_real(a->timed_out));
+	if (a->error != NULL)
+		report_set(o, "error", jsontext_new(a->error));
+	if (a->has_bytes) {
+		report_set(o, "bytes_read",
+		    json_integer((json_int_t)a->bytes_in));
+		report_set(o, "bytes_written",
+		    json_integer((json_int_t)a->bytes_out));
+	}
+	return o;
+}
+
+/* The tasks kept from earlier runs, then this run's attempts. */
 static json_t *
 report_attempts_json(const struct report *r, double end)
 {
@@ -415,45 +519,12 @@ report_attempts_json(const struct report *r, double end)
 
 	if (arr == NULL)
 		fatal("out of memory");
-	for (size_t i = 0; i < r->nattempt; i++) {
-		const struct report_attempt *a = &r->attempt[i];
-		json_t *o = json_object();
-		uint32_t w = a->worker;
-
-		if (o == NULL)
-			fatal("out of memory");
-		report_set(o, "attempt", json_integer((json_int_t)i + 1));
-		report_set(o, "kind", json_string(a->kind == TASK_MAP ?
-		    "map" : "reduce"));
-		report_set(o, "task", json_integer(a->id));
-		report_set(o, "name", jsontext_new(a->name));
-		if (a->kind == TASK_MAP) {
-			json_t *in = json_array();
-
-			if (in == NULL)
-				fatal("out of memory");
-			for (uint32_t j = 0; j < a->ninputs; j++)
-				report_append(in, jsontext_new(a->inputs[j]));
-			report_set(o, "inputs", in);
-		}
-		report_set(o, "worker", json_integer(w));
-		report_set(o, "pid", json_integer(w >= 1 && w <= r->nworker ?
-		    r->worker[w - 1].pid : 0));
-		report_set(o, "start", json_real(a->start));
-		report_set(o, "end", json_real(a->ended ? a->end : end));
-		report_set(o, "outcome", json_string(report_outcome(a)));
-		if (a->has_timeout)
-			report_set(o, "timed_out", json_real(a->timed_out));
-		if (a->error != NULL)
-			report_set(o, "error", jsontext_new(a->error));
-		if (a->has_bytes) {
-			report_set(o, "bytes_read",
-			    json_integer((json_int_t)a->bytes_in));
-			report_set(o, "bytes_written",
-			    json_integer((json_int_t)a->bytes_out));
-		}
-		report_append(arr, o);
-	}
+	for (size_t i = 0; i < r->nkept; i++)
+		report_append(arr, report_attempt_json(r, &r->kept[i],
+		    r->kept[i].id_then, end));
+	for (size_t i = 0; i < r->nattempt; i++)
+		report_append(arr, report_attempt_json(r, &r->attempt[i],
+		    i + 1, end));
 	return arr;
 }
 

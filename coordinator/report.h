@@ -41,6 +41,14 @@ void		 report_free(struct report *r);
 /* The job starts now, at `started` on the caller's clock. */
 void	report_begin(struct report *r, double started);
 
+/*
+ * This run is coordinator `incarnation` of the job, which first started
+ * `offset` seconds before it (a resumed job): times are written as seconds
+ * since then, so that the tasks kept from earlier runs (JOB_EV_KEPT) keep
+ * theirs. A fresh job is incarnation 1 at offset 0, the default.
+ */
+void	report_set_run(struct report *r, uint32_t incarnation, double offset);
+
 /* The job's input files as given, and their sizes (copied). */
 void	report_inputs(struct report *r, char *const *names,
 	    const uint64_t *sizes, size_t n);

@@ -117,6 +117,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 {
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__Welcome w = MR__WELCOME__INIT;
+	struct err e;
 
 	if (p->state != PEER_HELLO) {
 		log_warn("%s: %s", p->name, p->state == PEER_CLIENT ?
@@ -135,6 +136,16 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 		conn_close_after_flush(p->conn);
 		return 0;
 	}
+	if (job_plugin(p->srv->job, m->app, m->plugin_digest, server_now(),
+	    &e) == -1) {
+		/* Outputs of two plugins must never mix: it may not join. */
+		log_warn("%s (pid %d) refused: %s", p->name, m->pid, e.msg);
+		w.refused = e.msg;
+		conn_send(p->conn, &env);
+		conn_close_after_flush(p->conn);
+		p->why = "refused: another plugin";
+		return 0;
+	}
 	p->worker = ++p->srv->next_worker;
 	p->pid = m->pid;
 	p->state = PEER_IDLE;
@@ -148,6 +159,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	    strcmp(p->srv->cfg->output_dir, p->srv->cfg->job_dir) != 0)
 		w.output_dir = (char *)p->srv->cfg->output_dir;
 	w.job_id = p->srv->cfg->job_id;
+	w.incarnation = p->srv->cfg->incarnation;
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
 	return conn_send(p->conn, &env);
@@ -168,16 +180,29 @@ peer_on_request(struct peer *p)
 	return 0;
 }
 
-/* Checks that a report is about the attempt this worker holds. */
+/*
+ * Checks that a report is about the attempt this worker holds: 1 when it
+ * is, 0 when it is of an earlier coordinator of the job (ignored: a
+ * report from before a restart is never taken for one after it), -1 when
+ * the worker never held it (a protocol violation).
+ */
 static int
-peer_check_report(struct peer *p, uint64_t attempt, const char *what)
+peer_check_report(struct peer *p, uint64_t attempt, uint32_t incarnation,
+    const char *what)
 {
+	if (incarnation != p->srv->cfg->incarnation) {
+		log_info("%s: %s report for attempt %llu of coordinator %u of "
+		    "this job, not this one (%u): ignored", p->name, what,
+		    (unsigned long long)attempt, incarnation,
+		    p->srv->cfg->incarnation);
+		return 0;
+	}
 	if (p->state != PEER_BUSY || attempt != p->attempt) {
 		log_warn("%s: %s report for attempt %llu it does not hold",
 		    p->name, what, (unsigned long long)attempt);
 		return -1;
 	}
-	return 0;
+	return 1;
 }
 
 static int
@@ -185,10 +210,11 @@ peer_on_done(struct peer *p, const Mr__TaskDone *m)
 {
 	struct tasks_counter c[MR_COUNTERS_MAX];
 	struct job_done_report r;
-	enum tasks_verdict v;
+	int v;
 
-	if (peer_check_report(p, m->attempt, "done") == -1)
-		return -1;
+	if ((v = peer_check_report(p, m->attempt, m->incarnation,
+	    "done")) != 1)
+		return v;
 	if (m->n_counters > MR_COUNTERS_MAX) {
 		log_warn("%s: %zu counters in one report, more than %d",
 		    p->name, m->n_counters, MR_COUNTERS_MAX);
@@ -225,10 +251,11 @@ static int
 peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 {
 	struct job_failed_report r;
-	enum tasks_verdict v;
+	int v;
 
-	if (peer_check_report(p, m->attempt, "failure") == -1)
-		return -1;
+	if ((v = peer_check_report(p, m->attempt, m->incarnation,
+	    "failure")) != 1)
+		return v;
 	memset(&r, 0, sizeof r);
 	r.attempt = m->attempt;
 	r.error = m->error;
@@ -441,6 +468,7 @@ server_finish(struct server *s)
 	sd.failed = s->status != 0;
 	task.kind_case = MR__TASK__KIND_SHUTDOWN;
 	task.shutdown = &sd;
+	task.incarnation = s->cfg->incarnation;
 	env.msg_case = MR__ENVELOPE__MSG_TASK;
 	env.task = &task;
 	TAILQ_FOREACH_SAFE(p, &s->peers, entry, next) {
@@ -542,6 +570,7 @@ server_serve(struct server *s)
 			break;
 		TAILQ_REMOVE(&s->waiting, p, wentry);
 		task.attempt = l.attempt;
+		task.incarnation = s->cfg->incarnation;
 		if (l.kind == TASK_MAP) {
 			taskmsg_map(&mt, &l, s->cfg->allow_changes);
 			mt.map.split_size = s->cfg->split_size;
@@ -693,6 +722,12 @@ server_new(const struct server_config *cfg, struct job *j)
 		job_subscribe(j, report_on_event, cfg->report);
 	}
 	return s;
+}
+
+double
+server_started(const struct server *s)
+{
+	return s->started;
 }
 
 struct ev_loop *

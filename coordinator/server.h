@@ -29,6 +29,7 @@ struct server_config {
 	const char		*output_dir;	/* absolute; mr-out-Y go there;
 					   NULL: the job folder */
 	uint64_t		 job_id;	/* sent to workers, in every mr-X-Y */
+	uint32_t		 incarnation;	/* 1, more for a resumed job */
 	unsigned		 max_connections;
 	int			 allow_changes;	/* --allow-changing-inputs */
 	uint64_t		 split_size;	/* --split-size, for compressed inputs */
@@ -63,6 +64,9 @@ int	server_run(struct server *s);
 
 /* Serves a connected non-blocking socket as a worker. Returns -1 over the limit. */
 int	server_adopt(struct server *s, int fd);
+
+/* When the server was made, on its monotonic clock. */
+double	server_started(const struct server *s);
 
 /* The event loop, for callers that drive it themselves. */
 struct ev_loop	*server_loop(const struct server *s);

@@ -52,6 +52,7 @@ struct task {
 	uint64_t	 bytes;		/* map: input bytes, for progress */
 	struct task_counter *counters;	/* of the accepted attempt */
 	uint32_t	 ncounters;
+	int		 kept;		/* done by tasks_restore() */
 };
 
 /* A task's counter: its name is names[name] of struct tasks. */
@@ -282,6 +283,7 @@ tasks_requeue(struct tasks *t, uint32_t i)
 
 	k->state = TASK_IDLE;
 	k->current = 0;
+	k->kept = 0;
 	queue_push(k->kind == TASK_MAP ? &t->idle_map : &t->idle_reduce, i);
 }
 
@@ -621,6 +623,7 @@ tasks_views(const struct tasks *t, struct tasks_view *v)
 		v[i].length = k->ninputs != 0 ? k->inputs[0].length : 0;
 		v[i].bytes = k->bytes;
 		v[i].attempts = 0;
+		v[i].kept = k->kept;
 		v[i].worker = 0;
 		v[i].start = 0;
 		switch (k->state) {
@@ -695,23 +698,14 @@ tasks_counters_valid(const struct tasks_counter *c, size_t n)
 	return 1;
 }
 
-enum tasks_verdict
-tasks_report_done_counters(struct tasks *t, uint32_t worker,
-    uint64_t attempt, const struct tasks_counter *counters, size_t ncounters,
-    double now)
+/* Makes `counters` those of task k, in place of its earlier ones. */
+static void
+tasks_counters_set(struct tasks *t, struct task *k,
+    const struct tasks_counter *counters, size_t ncounters)
 {
-	enum tasks_verdict v;
-	struct task *k;
-
-	if (!tasks_counters_valid(counters, ncounters))
-		return VERDICT_INVALID;
-	v = tasks_report_done(t, worker, attempt, now);
-	if (v != VERDICT_ACCEPTED)
-		return v;
-	k = &t->task[t->attempt[attempt - 1].task];
 	tasks_counters_drop(t, k);
 	if (ncounters == 0)
-		return v;
+		return;
 	k->counters = xcalloc(ncounters, sizeof *k->counters);
 	for (size_t i = 0; i < ncounters; i++) {
 		struct task_counter *c = &k->counters[k->ncounters];
@@ -722,6 +716,22 @@ tasks_report_done_counters(struct tasks *t, uint32_t worker,
 		t->names[c->name].total += c->value;
 		k->ncounters++;
 	}
+}
+
+enum tasks_verdict
+tasks_report_done_counters(struct tasks *t, uint32_t worker,
+    uint64_t attempt, const struct tasks_counter *counters, size_t ncounters,
+    double now)
+{
+	enum tasks_verdict v;
+
+	if (!tasks_counters_valid(counters, ncounters))
+		return VERDICT_INVALID;
+	v = tasks_report_done(t, worker, attempt, now);
+	if (v != VERDICT_ACCEPTED)
+		return v;
+	tasks_counters_set(t, &t->task[t->attempt[attempt - 1].task],
+	    counters, ncounters);
 	return v;
 }
 
@@ -759,4 +769,65 @@ int
 tasks_map_done(const struct tasks *t, uint32_t map)
 {
 	return map < t->nmap && t->task[map].state == TASK_DONE;
+}
+
+/* The index in t->task of task `id` of `kind`, or UINT32_MAX. */
+static uint32_t
+tasks_index(const struct tasks *t, enum task_kind kind, uint32_t id)
+{
+	if (kind == TASK_MAP)
+		return id < t->nmap ? id : UINT32_MAX;
+	return id < t->nreduce ? t->nmap + id : UINT32_MAX;
+}
+
+int
+tasks_restore(struct tasks *t, const struct tasks_kept *kept, size_t n)
+{
+	uint8_t *seen;
+	uint32_t i;
+	int rc = -1;
+
+	if (t->nattempt > 0)
+		return -1;
+	seen = xcalloc((size_t)t->nmap + t->nreduce + 1, 1);
+	for (size_t j = 0; j < n; j++) {
+		i = tasks_index(t, kept[j].kind, kept[j].id);
+		if (i == UINT32_MAX || seen[i] || t->task[i].state != TASK_IDLE ||
+		    !tasks_counters_valid(kept[j].counters, kept[j].ncounters))
+			goto out;
+		seen[i] = 1;
+	}
+	for (size_t j = 0; j < n; j++) {
+		struct task *k = &t->task[tasks_index(t, kept[j].kind,
+		    kept[j].id)];
+
+		k->state = TASK_DONE;
+		k->kept = 1;
+		tasks_counters_set(t, k, kept[j].counters, kept[j].ncounters);
+		if (k->kind == TASK_MAP)
+			t->maps_done++;
+		else
+			t->reduces_done++;
+	}
+	/* The queues again, in task order, without the kept tasks. */
+	t->idle_map.head = t->idle_map.n = 0;
+	t->idle_reduce.head = t->idle_reduce.n = 0;
+	for (i = 0; i < t->nmap + t->nreduce; i++)
+		if (t->task[i].state == TASK_IDLE)
+			queue_push(t->task[i].kind == TASK_MAP ?
+			    &t->idle_map : &t->idle_reduce, i);
+	rc = 0;
+out:
+	free(seen);
+	return rc;
+}
+
+uint32_t
+tasks_nkept(const struct tasks *t)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < t->nmap + t->nreduce; i++)
+		n += t->task[i].kept;
+	return n;
 }

@@ -178,6 +178,7 @@ struct tasks_view {
 	uint32_t	 worker;	/* running: its worker; done: the winner's */
 	double		 start;		/* when that attempt was handed out */
 	uint32_t	 attempts;	/* handed out so far */
+	int		 kept;		/* done before a restart, kept */
 };
 
 /* Records the input bytes of map task `map` (0 until set), for progress. */
@@ -267,6 +268,26 @@ typedef void (*tasks_observer)(void *arg, const struct tasks_event *ev);
  * when the job ends never ends). NULL stops it.
  */
 void	tasks_set_observer(struct tasks *t, tasks_observer fn, void *arg);
+
+/* A task done before the coordinator restarted, whose files were checked. */
+struct tasks_kept {
+	enum task_kind	 kind;
+	uint32_t	 id;
+	const struct tasks_counter *counters;	/* its accepted attempt's */
+	size_t		 ncounters;
+};
+
+/*
+ * Makes the n tasks `kept` done, with their counters (copied, as by an
+ * accepted report), before any task is handed out; the others wait in
+ * their queues in their order. Returns 0, or -1 when a task is out of
+ * range or given twice, its counters are invalid, or a task was already
+ * handed out: then nothing changed.
+ */
+int	tasks_restore(struct tasks *t, const struct tasks_kept *kept, size_t n);
+
+/* Tasks tasks_restore() made done, and still done. */
+uint32_t tasks_nkept(const struct tasks *t);
 
 /* Whether map task `map` is done (0 for another task): O(1). */
 int	tasks_map_done(const struct tasks *t, uint32_t map);

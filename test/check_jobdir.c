@@ -316,7 +316,7 @@ START_TEST(test_start_finish)
 	    e.msg);
 	touch("mr-0-0");
 	touch("mr-out-0");
-	jobdir_finish(jd, 1, 0);
+	jobdir_finish(jd, 1, 0, 0);
 	ck_assert(!exists("mr-0-0") && exists("mr-out-0"));
 	ck_assert(!exists(JOBDIR_LOCK_NAME));
 	/* A job that is not done keeps what it wrote, and says so. */
@@ -325,7 +325,7 @@ START_TEST(test_start_finish)
 	touch("mr-0-0");
 	touch("mr-0-1");
 	capture_start();
-	jobdir_finish(jd, 0, 0);
+	jobdir_finish(jd, 0, 0, 0);
 	capture_end(said, sizeof said);
 	ck_assert(exists("mr-0-0"));
 	snprintf(want, sizeof want, "check_jobdir: left 2 intermediate files "
@@ -353,7 +353,7 @@ START_TEST(test_output_dir)
 	ck_assert_str_eq(jobdir_output_path(jd), out);
 	ck_assert(exists("out/" JOBDIR_LOCK_NAME));
 	touch("out/mr-out-0");
-	jobdir_finish(jd, 1, 0);
+	jobdir_finish(jd, 1, 0, 0);
 	ck_assert(!exists("out/" JOBDIR_LOCK_NAME));
 	ck_assert_int_eq(jobdir_start(&j, &jd, &e), -1);
 	ck_assert_msg(strstr(e.msg, "/out: holds mr-out-0") != NULL, "%s",

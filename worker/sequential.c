@@ -318,7 +318,7 @@ main(int argc, char **argv)
 	else
 		sequential_counters();
 	plugin_close(plugin);
-	jobdir_finish(jd, rc == 0, 0);
+	jobdir_finish(jd, rc == 0, 0, 0);
 	inputs_free(ins);
 	return rc == 0 ? 0 : 1;
 }

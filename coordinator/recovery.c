@@ -1,0 +1,789 @@
+/*
+ * recovery.c - the job's journal, and resuming from it (see recovery.h).
+ *
+ * Reading keeps the last TaskDone of each task (a MapReset forgets a map
+ * task's), then recovery_kept() checks each against its files. Writing
+ * packs one mrj.Record per event into a buffer kept between calls.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "journal.pb-c.h"
+
+#include "buf.h"
+#include "crc32c.h"
+#include "journal.h"
+#include "log.h"
+#include "outcheck.h"
+#include "recovery.h"
+
+/* The journal's record type of a packed mrj.Record. */
+#define RECOVERY_RECORD 1
+
+struct recovery {
+	/* This job, as planned. */
+	uint64_t		 job_id;
+	uint32_t		 nreduce, nmap;
+	uint64_t		 split_size, open_cost;
+	int			 allow_changes;
+	char			**names;
+	struct stamp		*stamps;
+	size_t			 ninputs;
+	uint32_t		 plan_crc;
+	int			 no_resume, overwrite;
+	char			 job_dir[PATH_MAX];
+	char			 out_dir[PATH_MAX];
+	char			 path[PATH_MAX + 16];	/* the journal */
+
+	/* What the journal read says. */
+	int			 resuming;
+	Mrj__JobIdentity	*identity;	/* the journal's, unpacked */
+	uint32_t		 last_incarnation;
+	char			*app, *digest;
+	Mrj__TaskDone		**map_done;	/* [nmap], NULL: not done */
+	Mrj__TaskDone		**reduce_done;	/* [nreduce] */
+	uint64_t		 records;
+
+	/* The tasks kept, for job_restore(). */
+	struct job_kept		*kept;
+	struct tasks_counter	*counters;	/* of every kept task */
+	size_t			 nkept;
+
+	/* Writing. */
+	struct journal		*journal;
+	uint32_t		 incarnation;
+	double			 mono_start;	/* this run's, monotonic */
+	double			 offset;	/* this run's start - the job's */
+	struct ev_loop		*loop;
+	ev_timer		 sync_timer;
+	int			 dirty;
+	double			 last_sync;	/* monotonic */
+	struct buf		 out;
+};
+
+/* Nanoseconds of the wall clock now. */
+static int64_t
+recovery_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The plan's fingerprint: every task's inputs, in order, with their ranges. */
+static uint32_t
+recovery_plan_crc(const struct tasks_map *maps, uint32_t nmap)
+{
+	uint32_t crc = 0, n;
+	uint64_t v;
+
+	for (uint32_t i = 0; i < nmap; i++) {
+		n = maps[i].ninputs;
+		crc = crc32c(crc, &n, sizeof n);
+		for (uint32_t k = 0; k < n; k++) {
+			const struct tasks_input *in = &maps[i].inputs[k];
+
+			crc = crc32c(crc, in->name, strlen(in->name) + 1);
+			v = in->offset;
+			crc = crc32c(crc, &v, sizeof v);
+			v = in->length;
+			crc = crc32c(crc, &v, sizeof v);
+		}
+	}
+	return crc;
+}
+
+struct recovery *
+recovery_new(const struct recovery_identity *id, int no_resume, int overwrite)
+{
+	struct recovery *r = xcalloc(1, sizeof *r);
+
+	r->job_id = id->job_id;
+	r->nreduce = id->nreduce;
+	r->nmap = id->nmap;
+	r->split_size = id->split_size;
+	r->open_cost = id->open_cost;
+	r->allow_changes = id->allow_changes;
+	r->ninputs = id->ninputs;
+	r->names = xcalloc(id->ninputs != 0 ? id->ninputs : 1,
+	    sizeof *r->names);
+	r->stamps = xcalloc(id->ninputs != 0 ? id->ninputs : 1,
+	    sizeof *r->stamps);
+	for (size_t i = 0; i < id->ninputs; i++) {
+		r->names[i] = xstrdup(id->names[i]);
+		r->stamps[i] = id->stamps[i];
+	}
+	r->plan_crc = recovery_plan_crc(id->maps, id->nmap);
+	r->no_resume = no_resume;
+	r->overwrite = overwrite;
+	r->incarnation = 1;
+	return r;
+}
+
+/* Forgets what a journal read said. */
+static void
+recovery_forget(struct recovery *r)
+{
+	if (r->map_done != NULL)
+		for (uint32_t i = 0; i < r->nmap; i++)
+			if (r->map_done[i] != NULL)
+				mrj__task_done__free_unpacked(r->map_done[i],
+				    NULL);
+	if (r->reduce_done != NULL)
+		for (uint32_t i = 0; i < r->nreduce; i++)
+			if (r->reduce_done[i] != NULL)
+				mrj__task_done__free_unpacked(
+				    r->reduce_done[i], NULL);
+	free(r->map_done);
+	free(r->reduce_done);
+	r->map_done = r->reduce_done = NULL;
+	if (r->identity != NULL)
+		mrj__job_identity__free_unpacked(r->identity, NULL);
+	r->identity = NULL;
+	free(r->app);
+	free(r->digest);
+	r->app = r->digest = NULL;
+	r->last_incarnation = 0;
+	r->records = 0;
+	r->resuming = 0;
+}
+
+void
+recovery_free(struct recovery *r)
+{
+	if (r == NULL)
+		return;
+	if (r->journal != NULL) {
+		if (r->loop != NULL)
+			ev_timer_stop(r->loop, &r->sync_timer);
+		journal_close(r->journal);
+	}
+	recovery_forget(r);
+	for (size_t i = 0; i < r->ninputs; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->stamps);
+	free(r->kept);
+	free(r->counters);
+	buf_free(&r->out);
+	free(r);
+}
+
+/* Keeps one record of the journal being read. */
+static int
+recovery_read_record(void *arg, uint8_t type, const void *p, size_t n,
+    struct err *e)
+{
+	struct recovery *r = arg;
+	Mrj__Record *rec;
+	Mrj__TaskDone *d, **slot;
+
+	if (type != RECOVERY_RECORD) {
+		err_set(e, "record %" PRIu64 " of unknown type %u",
+		    r->records + 1, type);
+		return -1;
+	}
+	rec = mrj__record__unpack(NULL, n, p);
+	if (rec == NULL) {
+		err_set(e, "record %" PRIu64 " cannot be decoded", r->records + 1);
+		return -1;
+	}
+	r->records++;
+	if (r->identity == NULL && rec->r_case != MRJ__RECORD__R_JOB) {
+		err_set(e, "its first record is not the job's identity");
+		goto fail;
+	}
+	switch (rec->r_case) {
+	case MRJ__RECORD__R_JOB:
+		if (r->identity != NULL) {
+			err_set(e, "a second job identity at record %" PRIu64,
+			    r->records);
+			goto fail;
+		}
+		/* Taken out of the record, which is freed below. */
+		r->identity = rec->job;
+		rec->job = NULL;
+		rec->r_case = MRJ__RECORD__R__NOT_SET;
+		r->map_done = xcalloc(r->identity->n_map + 1,
+		    sizeof *r->map_done);
+		r->reduce_done = xcalloc(r->identity->n_reduce + 1,
+		    sizeof *r->reduce_done);
+		break;
+	case MRJ__RECORD__R_PLUGIN:
+		free(r->app);
+		free(r->digest);
+		r->app = xstrdup(rec->plugin->app);
+		r->digest = xstrdup(rec->plugin->digest);
+		break;
+	case MRJ__RECORD__R_INCARNATION:
+		if (rec->incarnation->number > r->last_incarnation)
+			r->last_incarnation = rec->incarnation->number;
+		break;
+	case MRJ__RECORD__R_DONE:
+		d = rec->done;
+		if (d->id >= (d->reduce ? r->identity->n_reduce :
+		    r->identity->n_map)) {
+			err_set(e, "record %" PRIu64 " names %s task %u of %u",
+			    r->records, d->reduce ? "reduce" : "map", d->id,
+			    d->reduce ? r->identity->n_reduce :
+			    r->identity->n_map);
+			goto fail;
+		}
+		slot = d->reduce ? &r->reduce_done[d->id] :
+		    &r->map_done[d->id];
+		if (*slot != NULL)
+			mrj__task_done__free_unpacked(*slot, NULL);
+		*slot = d;
+		rec->done = NULL;
+		rec->r_case = MRJ__RECORD__R__NOT_SET;
+		break;
+	case MRJ__RECORD__R_RESET:
+		if (rec->reset->id < r->identity->n_map &&
+		    r->map_done[rec->reset->id] != NULL) {
+			mrj__task_done__free_unpacked(
+			    r->map_done[rec->reset->id], NULL);
+			r->map_done[rec->reset->id] = NULL;
+		}
+		break;
+	default:
+		err_set(e, "record %" PRIu64 " is of no known kind", r->records);
+		goto fail;
+	}
+	mrj__record__free_unpacked(rec, NULL);
+	return 0;
+
+fail:
+	mrj__record__free_unpacked(rec, NULL);
+	return -1;
+}
+
+/* How a stamp differs from the journal's input, or NULL when it does not. */
+static const char *
+recovery_input_differs(const Mrj__Input *in, const struct stamp *st,
+    char *buf, size_t size)
+{
+	if (in->size != st->size)
+		snprintf(buf, size, "%" PRIu64 " bytes now, %" PRIu64 " then",
+		    st->size, in->size);
+	else if (in->inode != st->ino || in->device != st->dev)
+		snprintf(buf, size, "replaced by another file");
+	else if (in->mtime_ns != st->mtime_ns)
+		snprintf(buf, size, "modified since");
+	else
+		return NULL;
+	return buf;
+}
+
+/*
+ * Whether the journal's job is this one: 0, or -1 with e saying the first
+ * thing that differs.
+ */
+static int
+recovery_same_job(const struct recovery *r, struct err *e)
+{
+	const Mrj__JobIdentity *id = r->identity;
+	char how[128];
+
+	if (id->n_reduce != r->nreduce) {
+		err_set(e, "--reduces %u here, %u there", r->nreduce,
+		    id->n_reduce);
+		return -1;
+	}
+	if (id->split_size != r->split_size) {
+		err_set(e, "--split-size %" PRIu64 " here, %" PRIu64 " there",
+		    r->split_size, id->split_size);
+		return -1;
+	}
+	if (id->open_cost != r->open_cost) {
+		err_set(e, "--open-cost %" PRIu64 " here, %" PRIu64 " there",
+		    r->open_cost, id->open_cost);
+		return -1;
+	}
+	if (!id->allow_changes != !r->allow_changes) {
+		err_set(e, "--allow-changing-inputs %s here, %s there",
+		    r->allow_changes ? "given" : "not given",
+		    id->allow_changes ? "given" : "not");
+		return -1;
+	}
+	if (strcmp(id->output_dir, r->out_dir) != 0) {
+		err_set(e, "outputs go to %s here, to %s there", r->out_dir,
+		    id->output_dir);
+		return -1;
+	}
+	if (id->n_inputs != r->ninputs) {
+		err_set(e, "%zu input%s here, %zu there", r->ninputs,
+		    r->ninputs == 1 ? "" : "s", id->n_inputs);
+		return -1;
+	}
+	for (size_t i = 0; i < r->ninputs; i++) {
+		if (strcmp(id->inputs[i]->name, r->names[i]) != 0) {
+			err_set(e, "input %zu is %s here, %s there", i + 1,
+			    r->names[i], id->inputs[i]->name);
+			return -1;
+		}
+		if (recovery_input_differs(id->inputs[i], &r->stamps[i], how,
+		    sizeof how) != NULL) {
+			err_set(e, "input %s changed since that job began: %s",
+			    r->names[i], how);
+			return -1;
+		}
+	}
+	if (id->n_map != r->nmap || id->plan_crc != r->plan_crc) {
+		err_set(e, "its inputs were planned into other map tasks "
+		    "(%u here, %u there)", r->nmap, id->n_map);
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes the journal, for a fresh start; says so. */
+static int
+recovery_discard(struct recovery *r, const char *why, struct err *e)
+{
+	if (journal_remove(r->path, e) == -1)
+		return -1;
+	log_info("%s: journal of an earlier job removed (%s)", r->path, why);
+	recovery_forget(r);
+	return 0;
+}
+
+int
+recovery_adopt(void *arg, const char *job_dir, const char *output_dir,
+    struct err *e)
+{
+	struct recovery *r = arg;
+	struct journal_info info;
+	struct journal *j = NULL;
+	struct err why;
+	time_t began;
+	char when[32];
+
+	snprintf(r->job_dir, sizeof r->job_dir, "%s", job_dir);
+	snprintf(r->out_dir, sizeof r->out_dir, "%s", output_dir);
+	snprintf(r->path, sizeof r->path, "%s/%s", job_dir, JOURNAL_NAME);
+	if (journal_open(r->path, RECOVERY_FORMAT, recovery_read_record, r,
+	    &j, &info, &why) == -1) {
+		recovery_forget(r);
+		if (errno == ENOENT)
+			return JOBDIR_ADOPT_NONE;
+		if (r->no_resume || r->overwrite) {
+			if (recovery_discard(r, r->overwrite ? "--overwrite" :
+			    "--no-resume", e) == -1)
+				return -1;
+			return JOBDIR_ADOPT_NONE;
+		}
+		err_set(e, "%s; it belongs to a job that did not finish: "
+		    "resume it with the build that began it, or start over "
+		    "with --no-resume", why.msg);
+		return -1;
+	}
+	/* Read only: it is opened again for writing by recovery_begin(). */
+	journal_close(j);
+	if (info.ignored > 0)
+		log_warn("%s: its last %" PRIu64 " bytes were torn (the "
+		    "coordinator died while writing them) and are ignored",
+		    r->path, info.ignored);
+	began = (time_t)(r->identity->wall_start_ns / 1000000000);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
+	    localtime(&began));
+	if (recovery_same_job(r, &why) == -1) {
+		if (r->no_resume || r->overwrite) {
+			if (recovery_discard(r, r->overwrite ? "--overwrite" :
+			    "--no-resume", e) == -1)
+				return -1;
+			return JOBDIR_ADOPT_NONE;
+		}
+		err_set(e, "job folder %s holds the journal of another job "
+		    "that did not finish (begun %s; %s): run that job again "
+		    "to resume it, start over with --no-resume (--overwrite "
+		    "also removes its files), or use another folder",
+		    job_dir, when, why.msg);
+		return -1;
+	}
+	if (r->no_resume) {
+		if (recovery_discard(r, "--no-resume", e) == -1)
+			return -1;
+		return JOBDIR_ADOPT_RESTART;
+	}
+	if (r->overwrite) {
+		if (recovery_discard(r, "--overwrite", e) == -1)
+			return -1;
+		return JOBDIR_ADOPT_NONE;
+	}
+	r->resuming = 1;
+	r->job_id = r->identity->job_id;
+	r->incarnation = r->last_incarnation + 1;
+	log_debug("%s: job %016" PRIx64 " begun %s, %" PRIu64 " records",
+	    r->path, r->job_id, when, r->records);
+	return JOBDIR_ADOPT_RESUME;
+}
+
+int
+recovery_resuming(const struct recovery *r)
+{
+	return r->resuming;
+}
+
+uint64_t
+recovery_job_id(const struct recovery *r)
+{
+	return r->job_id;
+}
+
+uint32_t
+recovery_incarnation(const struct recovery *r)
+{
+	return r->incarnation;
+}
+
+const char *
+recovery_plugin_app(const struct recovery *r)
+{
+	return r->app;
+}
+
+const char *
+recovery_plugin_digest(const struct recovery *r)
+{
+	return r->digest;
+}
+
+double
+recovery_offset(const struct recovery *r)
+{
+	return r->offset;
+}
+
+/* A journaled task as job_restore() takes it; its counters go to *c. */
+static void
+recovery_kept_from(struct job_kept *k, const Mrj__TaskDone *d,
+    struct tasks_counter *c)
+{
+	memset(k, 0, sizeof *k);
+	k->kind = d->reduce ? TASK_REDUCE : TASK_MAP;
+	k->id = d->id;
+	k->incarnation = d->incarnation;
+	k->attempt = d->attempt;
+	k->worker = d->worker;
+	k->start = d->start;
+	k->end = d->end;
+	k->bytes_in = d->bytes_in;
+	k->bytes_out = d->bytes_out;
+	for (size_t i = 0; i < d->n_counters; i++) {
+		c[i].name = d->counters[i]->name;
+		c[i].value = d->counters[i]->value;
+	}
+	k->counters = c;
+	k->ncounters = d->n_counters;
+	k->output_size = d->output_size;
+	k->output_crc = d->output_crc;
+	k->input_changed = d->input_changed;
+}
+
+size_t
+recovery_kept(struct recovery *r, const struct job_kept **kept)
+{
+	size_t ncounters = 0, used = 0, nmap = 0, nreduce = 0, redo = 0;
+	int all_reduces = 1;
+	char path[PATH_MAX + 32];
+	struct err e;
+
+	*kept = NULL;
+	if (!r->resuming || r->kept != NULL) {
+		*kept = r->kept;
+		return r->nkept;
+	}
+	for (uint32_t i = 0; i < r->nmap; i++)
+		if (r->map_done[i] != NULL)
+			ncounters += r->map_done[i]->n_counters;
+	for (uint32_t i = 0; i < r->nreduce; i++)
+		if (r->reduce_done[i] != NULL)
+			ncounters += r->reduce_done[i]->n_counters;
+	r->kept = xcalloc((size_t)r->nmap + r->nreduce + 1, sizeof *r->kept);
+	r->counters = xcalloc(ncounters + 1, sizeof *r->counters);
+	for (uint32_t y = 0; y < r->nreduce; y++) {
+		const Mrj__TaskDone *d = r->reduce_done[y];
+
+		if (d == NULL) {
+			all_reduces = 0;
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/mr-out-%u", r->out_dir, y);
+		if (outcheck_output(path, d->output_size, d->output_crc,
+		    &e) == -1) {
+			log_info("reduce task %u runs again: %s", y, e.msg);
+			all_reduces = 0;
+			redo++;
+			continue;
+		}
+		recovery_kept_from(&r->kept[r->nkept++], d,
+		    r->counters + used);
+		used += d->n_counters;
+		nreduce++;
+	}
+	for (uint32_t x = 0; x < r->nmap; x++) {
+		const Mrj__TaskDone *d = r->map_done[x];
+
+		if (d == NULL)
+			continue;
+		/* Once every output is final, no reduce reads them again. */
+		if (!all_reduces && outcheck_map(r->job_dir, x, r->nreduce,
+		    r->job_id, &e) == -1) {
+			log_info("map task %u runs again: %s", x, e.msg);
+			redo++;
+			continue;
+		}
+		recovery_kept_from(&r->kept[r->nkept++], d,
+		    r->counters + used);
+		used += d->n_counters;
+		nmap++;
+	}
+	log_info("resuming the job in %s (coordinator %u of it): kept %zu of "
+	    "%u map and %zu of %u reduce tasks done before; %zu whose files "
+	    "changed run again", r->job_dir, r->incarnation, nmap, r->nmap,
+	    nreduce, r->nreduce, redo);
+	*kept = r->kept;
+	return r->nkept;
+}
+
+/* Appends one record, packed. */
+static int
+recovery_append(struct recovery *r, const Mrj__Record *rec, struct err *e)
+{
+	size_t n = mrj__record__get_packed_size(rec);
+
+	buf_reset(&r->out);
+	mrj__record__pack(rec, buf_reserve(&r->out, n));
+	buf_commit(&r->out, n);
+	if (journal_append(r->journal, RECOVERY_RECORD, r->out.data, n,
+	    e) == -1)
+		return -1;
+	r->dirty = 1;
+	return 0;
+}
+
+/* Makes what was written durable. */
+static int
+recovery_sync(struct recovery *r, double now, struct err *e)
+{
+	if (r->loop != NULL)
+		ev_timer_stop(r->loop, &r->sync_timer);
+	r->last_sync = now;
+	if (!r->dirty)
+		return 0;
+	r->dirty = 0;
+	return journal_sync(r->journal, e);
+}
+
+static void
+recovery_sync_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct recovery *r = w->data;
+	struct err e;
+
+	(void)revents;
+	if (recovery_sync(r, ev_now(loop), &e) == -1)
+		log_warn("%s", e.msg);	/* the next write says it too */
+}
+
+/* Durable now, or within RECOVERY_SYNC_SECONDS of the last sync. */
+static int
+recovery_sync_soon(struct recovery *r, double now, struct err *e)
+{
+	if (now - r->last_sync >= RECOVERY_SYNC_SECONDS || r->loop == NULL)
+		return recovery_sync(r, now, e);
+	if (!ev_is_active(&r->sync_timer)) {
+		ev_timer_set(&r->sync_timer,
+		    r->last_sync + RECOVERY_SYNC_SECONDS - now, 0.);
+		ev_timer_start(r->loop, &r->sync_timer);
+	}
+	return 0;
+}
+
+/* The job's identity as a record. */
+static int
+recovery_write_identity(struct recovery *r, struct err *e)
+{
+	Mrj__Record rec = MRJ__RECORD__INIT;
+	Mrj__JobIdentity id = MRJ__JOB_IDENTITY__INIT;
+	Mrj__Input *in = xcalloc(r->ninputs + 1, sizeof *in);
+	Mrj__Input **inp = xcalloc(r->ninputs + 1, sizeof *inp);
+	int rc;
+
+	id.job_id = r->job_id;
+	id.n_reduce = r->nreduce;
+	id.split_size = r->split_size;
+	id.open_cost = r->open_cost;
+	id.allow_changes = r->allow_changes;
+	for (size_t i = 0; i < r->ninputs; i++) {
+		mrj__input__init(&in[i]);
+		in[i].name = r->names[i];
+		in[i].size = r->stamps[i].size;
+		in[i].mtime_ns = r->stamps[i].mtime_ns;
+		in[i].inode = r->stamps[i].ino;
+		in[i].device = r->stamps[i].dev;
+		inp[i] = &in[i];
+	}
+	id.n_inputs = r->ninputs;
+	id.inputs = inp;
+	id.n_map = r->nmap;
+	id.plan_crc = r->plan_crc;
+	id.output_dir = r->out_dir;
+	id.wall_start_ns = recovery_wall_ns();
+	rec.r_case = MRJ__RECORD__R_JOB;
+	rec.job = &id;
+	rc = recovery_append(r, &rec, e);
+	free(in);
+	free(inp);
+	return rc;
+}
+
+int
+recovery_begin(struct recovery *r, struct ev_loop *loop, double started,
+    struct err *e)
+{
+	Mrj__Record rec = MRJ__RECORD__INIT;
+	Mrj__Incarnation inc = MRJ__INCARNATION__INIT;
+	struct journal_info info;
+	int64_t now = recovery_wall_ns();
+
+	r->loop = loop;
+	r->mono_start = started;
+	r->last_sync = started;
+	ev_init(&r->sync_timer, recovery_sync_cb);
+	r->sync_timer.data = r;
+	if (r->resuming) {
+		if (journal_open(r->path, RECOVERY_FORMAT, NULL, NULL,
+		    &r->journal, &info, e) == -1)
+			return -1;
+		r->offset = (now - r->identity->wall_start_ns) / 1e9;
+		if (r->offset < 0)
+			r->offset = 0;	/* the clock was set back */
+	} else {
+		if (journal_create(r->path, RECOVERY_FORMAT, &r->journal,
+		    e) == -1)
+			return -1;
+		if (recovery_write_identity(r, e) == -1)
+			return -1;
+	}
+	inc.number = r->incarnation;
+	inc.wall_start_ns = now;
+	rec.r_case = MRJ__RECORD__R_INCARNATION;
+	rec.incarnation = &inc;
+	if (recovery_append(r, &rec, e) == -1)
+		return -1;
+	return recovery_sync(r, started, e);
+}
+
+/* Seconds since the job first started, of a time of this run. */
+static double
+recovery_time(const struct recovery *r, double now)
+{
+	return now - r->mono_start + r->offset;
+}
+
+/* An accepted task, as a record. */
+static int
+recovery_write_done(struct recovery *r, const struct job_event *ev,
+    struct err *e)
+{
+	Mrj__Record rec = MRJ__RECORD__INIT;
+	Mrj__TaskDone d = MRJ__TASK_DONE__INIT;
+	Mrj__Counter c[64], *cp[64];
+	size_t n = ev->ncounters < 64 ? ev->ncounters : 64;
+
+	d.reduce = ev->kind == TASK_REDUCE;
+	d.id = ev->id;
+	d.incarnation = r->incarnation;
+	d.attempt = ev->attempt;
+	d.worker = ev->worker;
+	d.end = recovery_time(r, ev->now);
+	d.start = d.end - ev->secs;
+	d.bytes_in = ev->bytes_in;
+	d.bytes_out = ev->bytes_out;
+	for (size_t i = 0; i < n; i++) {
+		mrj__counter__init(&c[i]);
+		c[i].name = (char *)ev->counters[i].name;
+		c[i].value = ev->counters[i].value;
+		cp[i] = &c[i];
+	}
+	d.n_counters = n;
+	d.counters = cp;
+	d.output_size = ev->output_size;
+	d.output_crc = ev->output_crc;
+	d.input_changed = (char *)(ev->input_changed != NULL ?
+	    ev->input_changed : "");
+	rec.r_case = MRJ__RECORD__R_DONE;
+	rec.done = &d;
+	return recovery_append(r, &rec, e);
+}
+
+int
+recovery_on_event(void *arg, const struct job_event *ev, struct err *e)
+{
+	struct recovery *r = arg;
+	Mrj__Record rec = MRJ__RECORD__INIT;
+	Mrj__MapReset reset = MRJ__MAP_RESET__INIT;
+	Mrj__Plugin plugin = MRJ__PLUGIN__INIT;
+
+	if (r->journal == NULL)
+		return 0;
+	switch (ev->type) {
+	case JOB_EV_DONE:
+		if (recovery_write_done(r, ev, e) == -1)
+			goto fail;
+		return recovery_sync_soon(r, ev->now, e) == -1 ? -1 : 0;
+	case JOB_EV_MAP_RESET:
+		reset.id = ev->id;
+		rec.r_case = MRJ__RECORD__R_RESET;
+		rec.reset = &reset;
+		if (recovery_append(r, &rec, e) == -1)
+			goto fail;
+		return recovery_sync_soon(r, ev->now, e) == -1 ? -1 : 0;
+	case JOB_EV_PLUGIN:
+		plugin.app = (char *)ev->app;
+		plugin.digest = (char *)ev->digest;
+		rec.r_case = MRJ__RECORD__R_PLUGIN;
+		rec.plugin = &plugin;
+		if (recovery_append(r, &rec, e) == -1)
+			goto fail;
+		return recovery_sync(r, ev->now, e);
+	case JOB_EV_PHASE:
+		return recovery_sync(r, ev->now, e);
+	default:
+		return 0;
+	}
+
+fail:
+	/* Said once: the job fails with it. */
+	{
+		char why[sizeof e->msg];
+
+		snprintf(why, sizeof why, "%s", e->msg);
+		err_set(e, "journal %s: %s", r->path, why);
+	}
+	return -1;
+}
+
+void
+recovery_end(struct recovery *r, int done)
+{
+	struct err e;
+
+	if (r->journal == NULL)
+		return;
+	if (r->loop != NULL)
+		ev_timer_stop(r->loop, &r->sync_timer);
+	if (!done && r->dirty && journal_sync(r->journal, &e) == -1)
+		log_warn("%s", e.msg);
+	journal_close(r->journal);
+	r->journal = NULL;
+	if (done && journal_remove(r->path, &e) == -1)
+		log_warn("%s", e.msg);
+}
