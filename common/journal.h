@@ -20,7 +20,7 @@
  * Every version of the format starts with these 17 bytes, so that a
  * journal of another version is told apart from a damaged one.
  *
- * A record is written with one write(2), so a process that dies leaves
+ * A record is written with one pwrite(2), so a process that dies leaves
  * either the whole record or a part of it at the end of the file; a machine
  * crash may leave any bytes of the unsynced tail. Either way the first
  * record that is cut short or fails its checksum is a torn tail: it and
@@ -31,9 +31,12 @@
  *
  *	struct journal *j;
  *	struct journal_info info;
- *	if (journal_open(path, 1, replay, &state, &j, &info, &e) == -1 &&
- *	    errno == ENOENT)
- *		rc = journal_create(path, 1, &j, &e);
+ *	if (journal_open(path, 1, replay, &state, &j, &info, &e) == -1) {
+ *		if (errno != ENOENT)
+ *			goto fail;		(refused: e says why)
+ *		if (journal_create(path, 1, &j, &e) == -1)
+ *			goto fail;
+ *	}
  *	...
  *	journal_append(j, REC_DONE, packed, len, &e);
  *	journal_sync(j, &e);
@@ -115,8 +118,8 @@ int	journal_open(const char *path, uint32_t version, journal_record_fn *fn,
 
 /*
  * Appends one record of `type` with payload p[0..n), n at most
- * JOURNAL_RECORD_MAX, with a single write(2) (continued after a short
- * write or EINTR). Not synced: see journal_sync(). When the write fails,
+ * JOURNAL_RECORD_MAX, after the last valid record with a single pwrite(2)
+ * (continued after a short write or EINTR). Not synced: see journal_sync(). When the write fails,
  * the file is truncated back to its previous end, so that it stays a
  * valid journal, and -1 is returned with e set; if even that fails, every
  * later append fails too (the journal must be opened again, which cuts
