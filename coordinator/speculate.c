@@ -18,7 +18,7 @@ struct heap {
 };
 
 struct speculate {
-	struct heap	 lo;	/* negated: the largest of the lower half on top */
+	struct heap	 lo;	/* negated: the lower half's largest on top */
 	struct heap	 hi;
 };
 
