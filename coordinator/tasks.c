@@ -9,6 +9,12 @@
  * added to job totals as attempts are accepted (subtracted when a done map
  * task goes back to the queue), so that totals cost nothing to read and
  * re-executed work never counts twice.
+ *
+ * Backups: attempts in ATTEMPT_RUNNING are also linked in a list in the
+ * order they started, so that looking for a straggler walks only running
+ * attempts, oldest (most overdue) first, and stops at the first one too
+ * young; a task holds its original in `current` and its backup in
+ * `backup`, and is queued again only when neither runs within its deadline.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +22,7 @@
 
 #include "log.h"
 #include "sdk.h"
+#include "speculate.h"
 #include "tasks.h"
 
 enum task_state {
@@ -29,7 +36,8 @@ enum attempt_state {
 	ATTEMPT_DONE,
 	ATTEMPT_FAILED,
 	ATTEMPT_TIMEDOUT,
-	ATTEMPT_LOST
+	ATTEMPT_LOST,
+	ATTEMPT_CANCELLED	/* another attempt of its pair finished first */
 };
 
 /*
@@ -43,7 +51,9 @@ struct task {
 	enum task_kind	 kind;
 	uint32_t	 id;
 	enum task_state	 state;
-	uint64_t	 current;	/* attempt whose deadline counts, 0 none */
+	uint64_t	 current;	/* attempt whose deadline counts, 0
+					   none; never a backup */
+	uint64_t	 backup;	/* its backup until that ends, 0 none */
 	uint64_t	 reset;		/* attempts below this id are stale */
 	uint32_t	 failures;
 	struct tasks_input *inputs;	/* map: names and stamps its own */
@@ -72,6 +82,16 @@ struct attempt {
 	uint32_t	 worker;
 	enum attempt_state state;
 	double		 start, deadline;
+	uint64_t	 original;	/* a backup: the attempt it backs up;
+					   else 0 */
+	uint64_t	 prev, next;	/* ATTEMPT_RUNNING: the running list */
+};
+
+/* Backups of the tasks of one kind, and the durations they are judged by. */
+struct backups {
+	struct speculate *durations;	/* of the kind's accepted attempts */
+	uint32_t	 running;	/* started and not ended */
+	uint64_t	 started, won, lost;
 };
 
 /* FIFO of idle task indices; a task is in it at most once. */
@@ -98,6 +118,9 @@ struct tasks {
 	uint64_t	 names_refused;	/* counters past TASKS_NAMES_MAX */
 	tasks_observer	 observer;
 	void		*observer_arg;
+	int		 speculation;
+	struct backups	 backups[2];	/* indexed by enum task_kind */
+	uint64_t	 run_head, run_tail;	/* running attempts, by start */
 };
 
 /* Tells the observer about attempt a (index into t->attempt). */
@@ -119,7 +142,81 @@ tasks_notify(struct tasks *t, enum tasks_event_type type, size_t a,
 	ev.now = now;
 	ev.outcome = outcome;
 	ev.lease = l;
+	ev.backup = t->attempt[a].original != 0;
+	ev.original = t->attempt[a].original;
 	t->observer(t->observer_arg, &ev);
+}
+
+/* Whether an attempt may still report: it was handed out and has not ended. */
+static int
+attempt_live(const struct attempt *a)
+{
+	return a->state == ATTEMPT_RUNNING || a->state == ATTEMPT_TIMEDOUT;
+}
+
+/* Links attempt `id`, just started, at the end of the running list. */
+static void
+tasks_run_append(struct tasks *t, uint64_t id)
+{
+	struct attempt *a = &t->attempt[id - 1];
+
+	a->prev = t->run_tail;
+	a->next = 0;
+	if (t->run_tail != 0)
+		t->attempt[t->run_tail - 1].next = id;
+	else
+		t->run_head = id;
+	t->run_tail = id;
+}
+
+static void
+tasks_run_unlink(struct tasks *t, uint64_t id)
+{
+	struct attempt *a = &t->attempt[id - 1];
+
+	if (a->prev != 0)
+		t->attempt[a->prev - 1].next = a->next;
+	else
+		t->run_head = a->next;
+	if (a->next != 0)
+		t->attempt[a->next - 1].prev = a->prev;
+	else
+		t->run_tail = a->prev;
+	a->prev = a->next = 0;
+}
+
+/*
+ * Moves attempt `id` to state `s`: out of the running list when it leaves
+ * ATTEMPT_RUNNING; a backup that ends no longer runs, nor is its task's.
+ */
+static void
+tasks_attempt_set(struct tasks *t, uint64_t id, enum attempt_state s)
+{
+	struct attempt *a = &t->attempt[id - 1];
+	struct task *k = &t->task[a->task];
+
+	if (a->state == ATTEMPT_RUNNING)
+		tasks_run_unlink(t, id);
+	if (attempt_live(a) && s != ATTEMPT_TIMEDOUT) {
+		if (a->original != 0)
+			t->backups[k->kind].running--;
+		if (k->backup == id)
+			k->backup = 0;
+	}
+	a->state = s;
+}
+
+/*
+ * Whether an attempt of task k that counts, its original or its backup,
+ * still runs within its deadline (else the task must be queued again).
+ */
+static int
+tasks_task_runs(const struct tasks *t, const struct task *k)
+{
+	return (k->current != 0 &&
+	    t->attempt[k->current - 1].state == ATTEMPT_RUNNING) ||
+	    (k->backup != 0 &&
+	    t->attempt[k->backup - 1].state == ATTEMPT_RUNNING);
 }
 
 /* Takes a task's counters out of the totals (its output no longer counts). */
@@ -189,6 +286,8 @@ tasks_new_maps(const struct tasks_map *maps, uint32_t nmap,
 	t->task = xcalloc((size_t)nmap + nreduce, sizeof *t->task);
 	queue_init(&t->idle_map, nmap);
 	queue_init(&t->idle_reduce, nreduce);
+	t->backups[TASK_MAP].durations = speculate_new();
+	t->backups[TASK_REDUCE].durations = speculate_new();
 	for (uint32_t i = 0; i < nmap; i++) {
 		t->task[i].kind = TASK_MAP;
 		t->task[i].id = i;
@@ -254,6 +353,8 @@ tasks_free(struct tasks *t)
 	free(t->attempt);
 	free(t->idle_map.v);
 	free(t->idle_reduce.v);
+	speculate_free(t->backups[TASK_MAP].durations);
+	speculate_free(t->backups[TASK_REDUCE].durations);
 	free(t);
 }
 
@@ -275,6 +376,17 @@ tasks_failure(const struct tasks *t)
 	return t->failure;
 }
 
+/*
+ * Whether attempt `id` is one that keeps task k running: its original or
+ * its backup, the task not done nor waiting in the queue.
+ */
+static int
+tasks_counts_for(const struct task *k, uint64_t id)
+{
+	return k->state == TASK_RUNNING &&
+	    (k->current == id || k->backup == id);
+}
+
 /* Puts a task back in its queue. */
 static void
 tasks_requeue(struct tasks *t, uint32_t i)
@@ -287,26 +399,17 @@ tasks_requeue(struct tasks *t, uint32_t i)
 	queue_push(k->kind == TASK_MAP ? &t->idle_map : &t->idle_reduce, i);
 }
 
-int
-tasks_lease(struct tasks *t, uint32_t worker, double now, struct lease *l)
+/*
+ * Hands out a new attempt of task i to `worker`: its first (or next) one
+ * when `original` is 0, else a backup of attempt `original`.
+ */
+static void
+tasks_start(struct tasks *t, uint32_t i, uint32_t worker, double now,
+    uint64_t original, struct lease *l)
 {
-	struct task *k;
+	struct task *k = &t->task[i];
 	struct attempt *a;
-	uint32_t i;
 
-	switch (tasks_phase(t)) {
-	case PHASE_DONE:
-	case PHASE_FAILED:
-		return -1;
-	case PHASE_MAP:
-		if (!queue_pop(&t->idle_map, &i))
-			return 0;
-		break;
-	case PHASE_REDUCE:
-		if (!queue_pop(&t->idle_reduce, &i))
-			return 0;
-		break;
-	}
 	if (t->nattempt == t->capattempt) {
 		t->capattempt = t->capattempt != 0 ? t->capattempt * 2 : 64;
 		t->attempt = xrealloc(t->attempt,
@@ -318,9 +421,16 @@ tasks_lease(struct tasks *t, uint32_t worker, double now, struct lease *l)
 	a->state = ATTEMPT_RUNNING;
 	a->start = now;
 	a->deadline = now + t->timeout;
-	k = &t->task[i];
-	k->state = TASK_RUNNING;
-	k->current = t->nattempt;
+	a->original = original;
+	tasks_run_append(t, t->nattempt);
+	if (original == 0) {
+		k->state = TASK_RUNNING;
+		k->current = t->nattempt;
+	} else {
+		k->backup = t->nattempt;
+		t->backups[k->kind].running++;
+		t->backups[k->kind].started++;
+	}
 	l->attempt = t->nattempt;
 	l->kind = k->kind;
 	l->id = k->id;
@@ -328,8 +438,145 @@ tasks_lease(struct tasks *t, uint32_t worker, double now, struct lease *l)
 	l->ninputs = k->ninputs;
 	l->nmap = t->nmap;
 	l->nreduce = t->nreduce;
+	l->backup = original != 0;
 	tasks_notify(t, TASKS_EV_START, t->nattempt - 1, OUTCOME_DONE, now, l);
+}
+
+/*
+ * Whether running attempt `id` is one a backup may be given to: the
+ * original of a running task of that kind that has no backup.
+ */
+static int
+tasks_spec_candidate(const struct tasks *t, uint64_t id, enum task_kind kind)
+{
+	const struct task *k = &t->task[t->attempt[id - 1].task];
+
+	return k->kind == kind && k->state == TASK_RUNNING &&
+	    k->current == id && k->backup == 0;
+}
+
+/*
+ * How long an attempt of that kind must have run to get a backup, or -1
+ * when none may start now (speculation off, no task of the kind finished,
+ * or as many backups running as the kind may have).
+ */
+static double
+tasks_spec_threshold(const struct tasks *t, enum task_kind kind)
+{
+	const struct backups *b = &t->backups[kind];
+
+	if (!t->speculation || b->running >= speculate_cap(kind == TASK_MAP ?
+	    t->nmap : t->nreduce))
+		return -1;
+	return speculate_threshold(b->durations);
+}
+
+/*
+ * The attempt that most needs a backup and may get one from `worker` at
+ * `now`, 0 none. The running list is in start order and the threshold the
+ * same for every task of a kind, so the first eligible one is the most
+ * overdue, and the walk ends at the first attempt too young.
+ */
+static uint64_t
+tasks_straggler(const struct tasks *t, enum task_kind kind, uint32_t worker,
+    double now)
+{
+	double thr = tasks_spec_threshold(t, kind);
+	const struct attempt *a;
+
+	if (thr < 0)
+		return 0;
+	for (uint64_t id = t->run_head; id != 0; id = a->next) {
+		a = &t->attempt[id - 1];
+		if (a->start + thr > now)
+			break;
+		/* Past its deadline it is for tasks_expire() to queue again. */
+		if (tasks_spec_candidate(t, id, kind) && a->worker != worker &&
+		    now < a->deadline)
+			return id;
+	}
+	return 0;
+}
+
+int
+tasks_lease(struct tasks *t, uint32_t worker, double now, struct lease *l)
+{
+	enum task_kind kind;
+	uint64_t straggler;
+	uint32_t i;
+
+	switch (tasks_phase(t)) {
+	case PHASE_DONE:
+	case PHASE_FAILED:
+		return -1;
+	case PHASE_MAP:
+		if (queue_pop(&t->idle_map, &i)) {
+			tasks_start(t, i, worker, now, 0, l);
+			return 1;
+		}
+		kind = TASK_MAP;
+		break;
+	case PHASE_REDUCE:
+	default:
+		if (queue_pop(&t->idle_reduce, &i)) {
+			tasks_start(t, i, worker, now, 0, l);
+			return 1;
+		}
+		kind = TASK_REDUCE;
+		break;
+	}
+	/* Nothing waits: a straggler of the phase may get a second attempt. */
+	if ((straggler = tasks_straggler(t, kind, worker, now)) == 0)
+		return 0;
+	tasks_start(t, t->attempt[straggler - 1].task, worker, now, straggler,
+	    l);
 	return 1;
+}
+
+double
+tasks_next_speculation(const struct tasks *t, double now)
+{
+	enum task_kind kind;
+	const struct attempt *a;
+	double thr;
+
+	switch (tasks_phase(t)) {
+	case PHASE_MAP:
+		kind = TASK_MAP;
+		break;
+	case PHASE_REDUCE:
+		kind = TASK_REDUCE;
+		break;
+	default:
+		return 0;
+	}
+	if ((thr = tasks_spec_threshold(t, kind)) < 0)
+		return 0;
+	for (uint64_t id = t->run_head; id != 0; id = a->next) {
+		double when;
+
+		a = &t->attempt[id - 1];
+		if (!tasks_spec_candidate(t, id, kind))
+			continue;
+		when = a->start + thr;
+		/* Eligible already (a worker asking gets it), or never. */
+		if (when <= now || when >= a->deadline)
+			continue;
+		return when;
+	}
+	return 0;
+}
+
+void
+tasks_set_speculation(struct tasks *t, int on)
+{
+	t->speculation = on != 0;
+}
+
+int
+tasks_speculation(const struct tasks *t)
+{
+	return t->speculation;
 }
 
 /* The attempt with that id, if it was handed to that worker. */
@@ -344,6 +591,31 @@ tasks_attempt(struct tasks *t, uint32_t worker, uint64_t attempt)
 	return a->worker == worker ? a : NULL;
 }
 
+/*
+ * Task k is done by `winner`: the other attempt of its pair stops. A
+ * winning backup ends its original; any other winner (the original, or
+ * an attempt run after both timed out) ends the task's backup.
+ */
+static void
+tasks_cancel_rivals(struct tasks *t, struct task *k, uint64_t winner,
+    double now)
+{
+	uint64_t original = t->attempt[winner - 1].original;
+	uint64_t backup = k->backup;	/* 0 when the winner was it */
+
+	if (original != 0 && attempt_live(&t->attempt[original - 1])) {
+		tasks_attempt_set(t, original, ATTEMPT_CANCELLED);
+		tasks_notify(t, TASKS_EV_END, original - 1, OUTCOME_CANCELLED,
+		    now, NULL);
+	}
+	if (backup != 0) {
+		t->backups[k->kind].lost++;
+		tasks_attempt_set(t, backup, ATTEMPT_CANCELLED);
+		tasks_notify(t, TASKS_EV_END, backup - 1, OUTCOME_BACKUP_LOST,
+		    now, NULL);
+	}
+}
+
 enum tasks_verdict
 tasks_report_done(struct tasks *t, uint32_t worker, uint64_t attempt,
     double now)
@@ -354,10 +626,12 @@ tasks_report_done(struct tasks *t, uint32_t worker, uint64_t attempt,
 
 	if (a == NULL)
 		return VERDICT_INVALID;
-	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED)
-		return VERDICT_STALE;	/* a second report of one attempt */
-	ran = a->state == ATTEMPT_RUNNING || a->state == ATTEMPT_TIMEDOUT;
-	a->state = ATTEMPT_DONE;
+	/* A second report of one attempt, or one told to stop. */
+	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED ||
+	    a->state == ATTEMPT_CANCELLED)
+		return VERDICT_STALE;
+	ran = attempt_live(a);
+	tasks_attempt_set(t, attempt, ATTEMPT_DONE);
 	k = &t->task[a->task];
 	/* First completion wins; work from before a reset is not trusted. */
 	if (k->state == TASK_DONE || attempt < k->reset ||
@@ -387,9 +661,13 @@ tasks_report_done(struct tasks *t, uint32_t worker, uint64_t attempt,
 		t->maps_done++;
 	else
 		t->reduces_done++;
+	speculate_add(t->backups[k->kind].durations, now - a->start);
+	if (a->original != 0)
+		t->backups[k->kind].won++;
 	if (ran)
 		tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_DONE, now,
 		    NULL);
+	tasks_cancel_rivals(t, k, attempt, now);
 	return VERDICT_ACCEPTED;
 }
 
@@ -399,6 +677,7 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 {
 	struct attempt *a = tasks_attempt(t, worker, attempt);
 	struct task *k;
+	int counts;
 
 	if (a == NULL)
 		return VERDICT_INVALID;
@@ -406,13 +685,15 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 	for (size_t j = 0; j < nbad; j++)
 		if (bad_maps[j] >= t->nmap)
 			return VERDICT_INVALID;
-	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED)
+	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED ||
+	    a->state == ATTEMPT_CANCELLED)
 		return VERDICT_STALE;
-	if (a->state == ATTEMPT_RUNNING || a->state == ATTEMPT_TIMEDOUT)
+	k = &t->task[a->task];
+	counts = tasks_counts_for(k, attempt);
+	if (attempt_live(a))
 		tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_FAILED, now,
 		    NULL);
-	a->state = ATTEMPT_FAILED;
-	k = &t->task[a->task];
+	tasks_attempt_set(t, attempt, ATTEMPT_FAILED);
 	if (k->state == TASK_DONE || attempt < k->reset)
 		return VERDICT_STALE;
 	for (size_t j = 0; j < nbad; j++) {
@@ -433,7 +714,7 @@ tasks_report_failed(struct tasks *t, uint32_t worker, uint64_t attempt,
 		    "%s task %u failed %u times", k->kind == TASK_MAP ?
 		    "map" : "reduce", k->id, k->failures);
 	}
-	if (k->current == attempt)
+	if (counts && !tasks_task_runs(t, k))
 		tasks_requeue(t, a->task);
 	return VERDICT_ACCEPTED;
 }
@@ -445,18 +726,20 @@ tasks_report_fatal(struct tasks *t, uint32_t worker, uint64_t attempt,
 	struct attempt *a = tasks_attempt(t, worker, attempt);
 	struct task *k;
 	enum tasks_phase phase = tasks_phase(t);
+	int counts;
 
 	if (a == NULL)
 		return VERDICT_INVALID;
 	if (a->state == ATTEMPT_DONE || a->state == ATTEMPT_FAILED)
 		return VERDICT_STALE;
-	if (a->state == ATTEMPT_RUNNING || a->state == ATTEMPT_TIMEDOUT)
+	k = &t->task[a->task];
+	counts = tasks_counts_for(k, attempt);
+	if (attempt_live(a))
 		tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_FAILED, now,
 		    NULL);
-	a->state = ATTEMPT_FAILED;
+	tasks_attempt_set(t, attempt, ATTEMPT_FAILED);
 	if (phase == PHASE_DONE || phase == PHASE_FAILED)
 		return VERDICT_STALE;
-	k = &t->task[a->task];
 	t->failures++;
 	k->failures++;
 	/*
@@ -467,7 +750,7 @@ tasks_report_fatal(struct tasks *t, uint32_t worker, uint64_t attempt,
 	    "%s task %u cannot succeed: its input is not the one planned "
 	    "or is corrupt",
 	    k->kind == TASK_MAP ? "map" : "reduce", k->id);
-	if (k->state == TASK_RUNNING && k->current == attempt)
+	if (counts && !tasks_task_runs(t, k))
 		tasks_requeue(t, a->task);
 	return VERDICT_ACCEPTED;
 }
@@ -477,16 +760,18 @@ tasks_lost(struct tasks *t, uint64_t attempt, double now)
 {
 	struct attempt *a;
 	struct task *k;
+	int counts;
 
 	if (attempt == 0 || attempt > t->nattempt)
 		return;
 	a = &t->attempt[attempt - 1];
-	if (a->state != ATTEMPT_RUNNING && a->state != ATTEMPT_TIMEDOUT)
+	if (!attempt_live(a))
 		return;
-	a->state = ATTEMPT_LOST;
-	tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_LOST, now, NULL);
 	k = &t->task[a->task];
-	if (k->state == TASK_RUNNING && k->current == attempt) {
+	counts = tasks_counts_for(k, attempt);
+	tasks_attempt_set(t, attempt, ATTEMPT_LOST);
+	tasks_notify(t, TASKS_EV_END, attempt - 1, OUTCOME_LOST, now, NULL);
+	if (counts && !tasks_task_runs(t, k)) {
 		t->lost++;
 		tasks_requeue(t, a->task);
 	}
@@ -505,10 +790,11 @@ tasks_expire(struct tasks *t, double now)
 		if (a->state != ATTEMPT_RUNNING)
 			continue;
 		/* A late report from it still counts (first completion wins). */
-		a->state = ATTEMPT_TIMEDOUT;
+		tasks_attempt_set(t, t->cursor, ATTEMPT_TIMEDOUT);
 		tasks_notify(t, TASKS_EV_TIMEOUT, t->cursor - 1, OUTCOME_DONE,
 		    a->deadline, NULL);
-		if (k->state == TASK_RUNNING && k->current == t->cursor) {
+		/* Not while the other attempt of its pair still runs. */
+		if (tasks_counts_for(k, t->cursor) && !tasks_task_runs(t, k)) {
 			t->timeouts++;
 			tasks_requeue(t, a->task);
 		}
@@ -538,12 +824,29 @@ tasks_count_range(const struct tasks *t, uint32_t from, uint32_t to,
 	c->timeouts = t->timeouts;
 	c->lost = t->lost;
 	c->failures = t->failures;
+	c->backups_started = c->backups_won = c->backups_lost = 0;
+	c->backups_running = 0;
+}
+
+/* Adds the backups of tasks of one kind to c. */
+static void
+tasks_count_backups(const struct tasks *t, enum task_kind kind,
+    struct tasks_counts *c)
+{
+	const struct backups *b = &t->backups[kind];
+
+	c->backups_started += b->started;
+	c->backups_won += b->won;
+	c->backups_lost += b->lost;
+	c->backups_running += b->running;
 }
 
 void
 tasks_counts(const struct tasks *t, struct tasks_counts *c)
 {
 	tasks_count_range(t, 0, t->nmap + t->nreduce, c);
+	tasks_count_backups(t, TASK_MAP, c);
+	tasks_count_backups(t, TASK_REDUCE, c);
 }
 
 uint64_t
@@ -603,6 +906,7 @@ tasks_count_kind(const struct tasks *t, enum task_kind kind,
 		tasks_count_range(t, 0, t->nmap, c);
 	else
 		tasks_count_range(t, t->nmap, t->nmap + t->nreduce, c);
+	tasks_count_backups(t, kind, c);
 }
 
 /* One pass over the attempts counts them per task, so a view is O(tasks + attempts). */
@@ -625,6 +929,7 @@ tasks_views(const struct tasks *t, struct tasks_view *v)
 		v[i].attempts = 0;
 		v[i].kept = k->kept;
 		v[i].worker = 0;
+		v[i].backup_worker = 0;
 		v[i].start = 0;
 		switch (k->state) {
 		case TASK_IDLE:
@@ -639,8 +944,17 @@ tasks_views(const struct tasks *t, struct tasks_view *v)
 		}
 		if (k->state != TASK_IDLE && k->current != 0 &&
 		    k->current <= t->nattempt) {
-			v[i].worker = t->attempt[k->current - 1].worker;
-			v[i].start = t->attempt[k->current - 1].start;
+			const struct attempt *a = &t->attempt[k->current - 1];
+
+			/* Its original ended, it runs on its backup alone. */
+			if (k->state == TASK_RUNNING && !attempt_live(a) &&
+			    k->backup != 0)
+				a = &t->attempt[k->backup - 1];
+			else if (k->state == TASK_RUNNING && k->backup != 0)
+				v[i].backup_worker =
+				    t->attempt[k->backup - 1].worker;
+			v[i].worker = a->worker;
+			v[i].start = a->start;
 		}
 	}
 	for (size_t j = 0; j < t->nattempt; j++)

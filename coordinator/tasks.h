@@ -8,7 +8,18 @@
  * lost with its worker or fails goes back to the queue. Reduce tasks are
  * handed out only once every map task is done; a reduce task that finds a
  * map output missing or corrupt sends that map task back to the queue.
- * Times are seconds on any monotonic clock, passed in by the caller.
+ * Times are seconds on any monotonic clock, passed in by the caller, never
+ * going back from one call to the next.
+ *
+ * Backups (speculative execution, off unless tasks_set_speculation() turns
+ * it on): when the phase's queue is empty and a worker asks, a task whose
+ * attempt runs much longer than the phase's finished tasks took gets a
+ * second attempt, its backup, on that worker (the rule and its numbers:
+ * coordinator/speculate.h). The first of the two reported done wins; the
+ * other ends at once, with an outcome that asks the caller to send its
+ * worker a Cancel. While either runs within its deadline the task is not
+ * queued again. A task with a backup counts as one running task, and the
+ * phase is the same as without it.
  */
 #ifndef MR_TASKS_H
 #define MR_TASKS_H
@@ -65,11 +76,16 @@ struct lease {
 	uint32_t	 ninputs;	/* map: at least 1; reduce: 0 */
 	uint32_t	 nmap;
 	uint32_t	 nreduce;
+	int		 backup;	/* a backup of a running attempt */
 };
 
 struct tasks_counts {
 	uint32_t	 idle, running, done;
 	uint64_t	 timeouts, lost, failures;	/* re-executions and why */
+	uint64_t	 backups_started;
+	uint64_t	 backups_won;	/* reported done first, and accepted */
+	uint64_t	 backups_lost;	/* cancelled: another attempt first */
+	uint32_t	 backups_running;	/* started, not ended */
 };
 
 struct tasks;
@@ -99,17 +115,49 @@ void		 tasks_free(struct tasks *t);
 /*
  * Hands a task to `worker`. Returns 1 with *l filled, 0 when nothing is free
  * now (the worker should wait), -1 when the job is over (done or failed).
+ *
+ * With speculation on, when no task of the phase waits, the lease may be a
+ * backup (l->backup): a second attempt of a running task of the phase
+ * whose attempt has run, by `now`, at least max(SPEC_FACTOR x the median
+ * duration of the phase's tasks done so far, SPEC_MIN_SECONDS), within its
+ * deadline, and has no backup. It needs one task of the phase done (a
+ * duration runs from the lease to the accepted done report), goes to the
+ * most overdue such task (the one that started first), never to the
+ * worker running it, and never while max(1, 10% of the phase's tasks)
+ * backups run (started, not ended).
  */
 int	tasks_lease(struct tasks *t, uint32_t worker, double now,
 	    struct lease *l);
 
-/* `worker` reports `attempt` done. */
+/* Turns backups on or off (off for a new job). */
+void	tasks_set_speculation(struct tasks *t, int on);
+int	tasks_speculation(const struct tasks *t);
+
+/*
+ * The earliest time after `now` at which a running attempt becomes one
+ * tasks_lease() would back up (so that a waiting worker is woken then), or
+ * 0 when none will (speculation off, no task of the phase done, as many
+ * backups running as may, or every candidate times out first). Attempts
+ * already eligible are not counted: a worker asking now gets one. Only as
+ * good as the state it saw: ask again after any lease, report, loss or
+ * expiry. O(running attempts).
+ */
+double	tasks_next_speculation(const struct tasks *t, double now);
+
+/*
+ * `worker` reports `attempt` done. The first attempt of a task reported
+ * done wins; the other attempt of its pair, if it still runs, ends at once
+ * (TASKS_EV_END, OUTCOME_CANCELLED or OUTCOME_BACKUP_LOST) and any later
+ * report of it is VERDICT_STALE and changes nothing.
+ */
 enum tasks_verdict tasks_report_done(struct tasks *t, uint32_t worker,
 	    uint64_t attempt, double now);
 
 /*
  * `worker` reports `attempt` failed; bad_maps lists map tasks whose output
- * was missing or corrupt, to be run again.
+ * was missing or corrupt, to be run again. A failed backup or original
+ * counts as a failure of its task; the task is queued again only when
+ * neither still runs within its deadline.
  */
 enum tasks_verdict tasks_report_failed(struct tasks *t, uint32_t worker,
 	    uint64_t attempt, const uint32_t *bad_maps, size_t nbad,
@@ -119,18 +167,25 @@ enum tasks_verdict tasks_report_failed(struct tasks *t, uint32_t worker,
  * `worker` reports that `attempt` failed in a way no other attempt can fix
  * (its input changed since the job was planned): the job fails at once,
  * tasks_failure() naming the task, whatever state the task is in (an
- * accepted attempt read an input that is no longer the one planned). Returns VERDICT_INVALID when the worker does not hold that attempt,
+ * accepted attempt read an input that is no longer the one planned), even
+ * from an attempt cancelled because the other of its pair won. Returns
+ * VERDICT_INVALID when the worker does not hold that attempt,
  * VERDICT_STALE when the job is already over, else VERDICT_ACCEPTED.
  */
 enum tasks_verdict tasks_report_fatal(struct tasks *t, uint32_t worker,
 	    uint64_t attempt, double now);
 
-/* The worker holding `attempt` is gone: its task is queued again at once. */
+/*
+ * The worker holding `attempt` is gone: its task is queued again at once,
+ * unless the other attempt of its pair (original or backup) still runs
+ * within its deadline.
+ */
 void	tasks_lost(struct tasks *t, uint64_t attempt, double now);
 
 /*
- * Queues again every task whose current attempt passed its deadline.
- * Returns the time of the next deadline to check, or 0 when none.
+ * Queues again every task whose current attempt passed its deadline (once
+ * its backup's has passed too, if it has one). Returns the time of the
+ * next deadline to check, or 0 when none.
  */
 double	tasks_expire(struct tasks *t, double now);
 
@@ -139,7 +194,10 @@ enum tasks_phase tasks_phase(const struct tasks *t);
 /* Why the job failed, when tasks_phase() is PHASE_FAILED. */
 const char *tasks_failure(const struct tasks *t);
 
-/* Task states counted over every task: O(tasks), for summaries. */
+/*
+ * Task states counted over every task: O(tasks), for summaries; the backups
+ * of both kinds.
+ */
 void	tasks_counts(const struct tasks *t, struct tasks_counts *c);
 
 /* Attempts that timed out so far: O(1), for the event loop. */
@@ -175,7 +233,11 @@ struct tasks_view {
 	const struct tasks_input *inputs;	/* map: every input, owned by t */
 	uint32_t	 ninputs;	/* map: at least 1; reduce: 0 */
 	uint64_t	 bytes;		/* map: as given to tasks_set_input_bytes */
-	uint32_t	 worker;	/* running: its worker; done: the winner's */
+	uint32_t	 worker;	/* running: its worker (its backup's
+					   when its original has ended);
+					   done: the winner's */
+	uint32_t	 backup_worker;	/* running with both its original and
+					   its backup: the backup's; else 0 */
 	double		 start;		/* when that attempt was handed out */
 	uint32_t	 attempts;	/* handed out so far */
 	int		 kept;		/* done before a restart, kept */
@@ -188,7 +250,10 @@ void	tasks_set_input_bytes(struct tasks *t, uint32_t map, uint64_t bytes);
 void	tasks_input_bytes(const struct tasks *t, uint64_t *total,
 	    uint64_t *done);
 
-/* tasks_counts() over the tasks of one kind only. */
+/*
+ * tasks_counts() over the tasks of one kind only (the backups of that kind;
+ * timeouts, lost and failures of the whole job).
+ */
 void	tasks_count_kind(const struct tasks *t, enum task_kind kind,
 	    struct tasks_counts *c);
 
@@ -239,14 +304,26 @@ enum tasks_event_type {
 	TASKS_EV_END		/* over: ev->outcome */
 };
 
-/* How an attempt ended. */
+/*
+ * How an attempt ended. The last two end an attempt that may still be
+ * running on its worker: the caller sends that worker a Cancel. They are
+ * told apart by which attempt loses, so that a report can say "backup won"
+ * of the original and "backup lost" of the backup; the winning backup
+ * itself ends OUTCOME_DONE with ev->backup set.
+ */
 enum tasks_outcome {
 	OUTCOME_DONE,		/* reported done and accepted */
 	OUTCOME_STALE,		/* reported done too late: another attempt
 				   counts, its work predates a reset, or the
 				   job had failed */
 	OUTCOME_FAILED,		/* reported a failure */
-	OUTCOME_LOST		/* its worker went away while it ran */
+	OUTCOME_LOST,		/* its worker went away while it ran */
+	OUTCOME_CANCELLED,	/* an original (timed out or not) whose
+				   backup was reported done first */
+	OUTCOME_BACKUP_LOST	/* a backup (timed out or not) when another
+				   attempt of its task was reported done
+				   first: its original, or one run after
+				   both had timed out */
 };
 
 struct tasks_event {
@@ -258,6 +335,9 @@ struct tasks_event {
 	double			 now;
 	enum tasks_outcome	 outcome;	/* TASKS_EV_END */
 	const struct lease	*lease;		/* TASKS_EV_START, else NULL */
+	int			 backup;	/* every event of a backup */
+	uint64_t		 original;	/* a backup's: the attempt it
+						   backs up; else 0 */
 };
 
 typedef void (*tasks_observer)(void *arg, const struct tasks_event *ev);
@@ -265,7 +345,9 @@ typedef void (*tasks_observer)(void *arg, const struct tasks_event *ev);
 /*
  * Calls fn(arg, ev) once when each attempt starts, once when its deadline
  * passes while it runs, and once when it ends (an attempt still running
- * when the job ends never ends). NULL stops it.
+ * when the job ends never ends; a backup never outlives its task's
+ * completion, so a job done has none). When a report ends two attempts,
+ * the winner's event comes first. NULL stops it.
  */
 void	tasks_set_observer(struct tasks *t, tasks_observer fn, void *arg);
 
