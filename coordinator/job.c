@@ -207,6 +207,7 @@ job_observe(void *arg, const struct tasks_event *tev)
 	ev.attempt = tev->attempt;
 	ev.kind = tev->kind;
 	ev.id = tev->id;
+	ev.backup = tev->backup;
 	switch (tev->type) {
 	case TASKS_EV_START:
 		job_note_start(j, tev->attempt, tev->now);
@@ -229,6 +230,10 @@ job_observe(void *arg, const struct tasks_event *tev)
 			break;
 		case OUTCOME_LOST:
 			ev.type = JOB_EV_LOST;
+			break;
+		case OUTCOME_CANCELLED:
+		case OUTCOME_BACKUP_LOST:
+			ev.type = JOB_EV_CANCELLED;
 			break;
 		}
 		if (tev->attempt >= 1 && tev->attempt <= j->nstart)

@@ -42,6 +42,9 @@ enum job_event_type {
 	JOB_EV_STALE,		/* reported done, but another attempt counts */
 	JOB_EV_FAILED,		/* reported a failure: error */
 	JOB_EV_LOST,		/* its worker went away while it ran */
+	JOB_EV_CANCELLED,	/* another attempt of its task won (an original
+				   beaten by its backup, or a backup beaten):
+				   its worker must be told to stop it */
 	JOB_EV_MAP_RESET,	/* map task id sent back by a failing reduce
 				   (its output was missing or corrupt) */
 	JOB_EV_PHASE,		/* the job's phase changed: phase */
@@ -59,6 +62,7 @@ struct job_event {
 	enum task_kind		 kind;		/* attempt events, MAP_RESET */
 	uint32_t		 id;		/* map task X or partition Y */
 	const struct lease	*lease;		/* LEASED */
+	int			 backup;	/* attempt events of a backup */
 	double			 secs;		/* DONE: since it was leased */
 	uint64_t		 bytes_in;	/* DONE, STALE: from the report */
 	uint64_t		 bytes_out;

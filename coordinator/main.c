@@ -35,6 +35,13 @@
 /* Reported task failures (not crashes or timeouts) that fail the job. */
 #define MAX_FAILURES 4
 
+/*
+ * Backups of stragglers are on unless --speculative off: they only use
+ * workers that would be idle at a phase's end, and the first attempt to
+ * finish wins as with any re-execution, so outputs are the same.
+ */
+#define MAIN_SPECULATIVE_DEFAULT 1
+
 /* Long options without a short letter. */
 #define OPT_REPORT 256
 #define OPT_OVERWRITE 257
@@ -46,6 +53,7 @@
 #define OPT_INPUTS_FROM 263
 #define OPT_OPEN_COST 264
 #define OPT_NO_RESUME 265
+#define OPT_SPECULATIVE 266
 
 static void
 usage(FILE *f)
@@ -58,7 +66,7 @@ usage(FILE *f)
 "                     [--allow-changing-inputs] [-q | -v]\n"
 "                     [--ready-fd N] [--remove-socket-dir]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
-"                     [--no-resume]\n"
+"                     [--no-resume] [--speculative on|off]\n"
 "                     [--recursive] [--inputs-from LIST [-0]] [--] INPUT...\n"
 "\n"
 "Runs one MapReduce job over the INPUTs: hands map tasks (a large\n"
@@ -89,6 +97,11 @@ usage(FILE *f)
 "      --overwrite           remove an earlier job's mr-out-Y and mr-X-Y\n"
 "                            from these folders first\n"
 "      --keep-intermediates  keep mr-X-Y when the job is done\n"
+"      --speculative on|off  near the end of a phase, run a backup attempt\n"
+"                            of a task much slower than those done (more\n"
+"                            than 3 times their median and 1 s) on an idle\n"
+"                            worker; the first to finish wins, the other is\n"
+"                            cancelled (default on)\n"
 "      --no-resume           start over even where the journal of an\n"
 "                            unfinished run of this same job is (its files\n"
 "                            are removed); by default such a job resumes,\n"
@@ -270,6 +283,7 @@ main(int argc, char **argv)
 		{ "split-size", required_argument, NULL, 'b' },
 		{ "open-cost", required_argument, NULL, OPT_OPEN_COST },
 		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
+		{ "speculative", required_argument, NULL, OPT_SPECULATIVE },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "job-dir", required_argument, NULL, 'C' },
@@ -310,6 +324,7 @@ main(int argc, char **argv)
 	const char *sock = NULL;
 	unsigned long long nreduce = 10, maxconn = 256, fdnum;
 	int ready_fd = -1, remove_sock_dir = 0, no_resume = 0;
+	int speculative = MAIN_SPECULATIVE_DEFAULT;
 	struct recovery_identity rid;
 	struct recovery *rec;
 	const struct job_kept *kept;
@@ -369,6 +384,15 @@ main(int argc, char **argv)
 			break;
 		case OPT_NO_RESUME:
 			no_resume = 1;
+			break;
+		case OPT_SPECULATIVE:
+			if (strcmp(optarg, "on") == 0)
+				speculative = 1;
+			else if (strcmp(optarg, "off") == 0)
+				speculative = 0;
+			else
+				return opts_invalid("speculative", "on or off",
+				    optarg);
 			break;
 		case OPT_REMOVE_SOCKET_DIR:
 			remove_sock_dir = 1;
@@ -516,6 +540,7 @@ main(int argc, char **argv)
 	    timeout, MAX_FAILURES);
 	plan_free(plan);
 	free(sizes);
+	tasks_set_speculation(t, speculative);
 	/* Checked against their files before the job is heard of. */
 	nkept = recovery_kept(rec, &kept);
 	job = job_new(t, input_bytes);

@@ -37,6 +37,7 @@ struct report_attempt {
 	char		*error;
 	uint32_t	 incarnation;	/* of the coordinator that ran it */
 	uint64_t	 id_then;	/* kept: its attempt id in that run */
+	int		 backup;	/* a backup attempt */
 	int		 kept;		/* done before a restart, kept */
 };
 
@@ -213,6 +214,7 @@ report_attempt_started(struct report *r, const struct job_event *ev)
 	a->kind = ev->kind;
 	a->id = ev->id;
 	a->worker = ev->worker;
+	a->backup = ev->backup;
 	a->incarnation = r->incarnation;
 	a->start = report_time(r, ev->now);
 	if (ev->kind == TASK_MAP)
@@ -313,7 +315,9 @@ report_attempt_event(struct report *r, const struct job_event *ev)
 	a->ended = 1;
 	a->outcome = ev->type == JOB_EV_DONE ? OUTCOME_DONE :
 	    ev->type == JOB_EV_STALE ? OUTCOME_STALE :
-	    ev->type == JOB_EV_FAILED ? OUTCOME_FAILED : OUTCOME_LOST;
+	    ev->type == JOB_EV_FAILED ? OUTCOME_FAILED :
+	    ev->type == JOB_EV_CANCELLED ? (ev->backup ?
+	    OUTCOME_BACKUP_LOST : OUTCOME_CANCELLED) : OUTCOME_LOST;
 	a->end = report_time(r, ev->now);
 }
 
@@ -338,6 +342,7 @@ report_on_event(void *arg, const struct job_event *ev, struct err *e)
 	case JOB_EV_STALE:
 	case JOB_EV_FAILED:
 	case JOB_EV_LOST:
+	case JOB_EV_CANCELLED:
 		report_attempt_event(r, ev);
 		break;
 	case JOB_EV_KEPT:
@@ -359,7 +364,11 @@ report_outcome(const struct report_attempt *a)
 		return a->has_timeout ? "timeout" : "cancelled";
 	switch (a->outcome) {
 	case OUTCOME_DONE:
-		return "done";
+		return a->backup ? "backup-won" : "done";
+	case OUTCOME_CANCELLED:
+		return "cancelled";	/* its backup won */
+	case OUTCOME_BACKUP_LOST:
+		return "backup-lost";
 	case OUTCOME_STALE:
 		return "stale";
 	case OUTCOME_FAILED:
@@ -391,14 +400,15 @@ report_job_json(const struct report *r, const struct tasks *t,
     const struct report_job *job)
 {
 	json_t *o = json_object(), *in = json_array(), *c = json_object();
-	json_t *again = json_object();
+	json_t *again = json_object(), *backups = json_object();
 	struct tasks_counts n;
 	const char *name;
 	char when[32];
 	time_t began;
 	int64_t v;
 
-	if (o == NULL || in == NULL || c == NULL || again == NULL)
+	if (o == NULL || in == NULL || c == NULL || again == NULL ||
+	    backups == NULL)
 		fatal("out of memory");
 	for (size_t i = 0; i < r->ninputs; i++) {
 		json_t *f = json_object();
@@ -415,6 +425,10 @@ report_job_json(const struct report *r, const struct tasks *t,
 	report_set(again, "timed_out", json_integer((json_int_t)n.timeouts));
 	report_set(again, "lost", json_integer((json_int_t)n.lost));
 	report_set(again, "failed", json_integer((json_int_t)n.failures));
+	report_set(backups, "started",
+	    json_integer((json_int_t)n.backups_started));
+	report_set(backups, "won", json_integer((json_int_t)n.backups_won));
+	report_set(backups, "lost", json_integer((json_int_t)n.backups_lost));
 	for (size_t i = 0; i < tasks_ncounters(t); i++) {
 		tasks_counter(t, i, &name, &v);
 		report_set(c, name, json_integer(v));
@@ -435,6 +449,7 @@ report_job_json(const struct report *r, const struct tasks *t,
 	report_set(o, "output_bytes",
 	    json_integer((json_int_t)job->output_bytes));
 	report_set(o, "run_again", again);
+	report_set(o, "backups", backups);
 	report_set(o, "counters", c);
 	return o;
 }
@@ -498,6 +513,8 @@ report_attempt_json(const struct report *r, const struct report_attempt *a,
 	report_set(o, "outcome", json_string(report_outcome(a)));
 	if (a->kept)
 		report_set(o, "kept", json_true());
+	if (a->backup)
+		report_set(o, "backup", json_true());
 	if (a->has_timeout)
 		report_set(o, "timed_out", json_real(a->timed_out));
 	if (a->error != NULL)

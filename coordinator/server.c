@@ -49,6 +49,9 @@ enum peer_state {
 	PEER_IDLE,		/* introduced, holds no task */
 	PEER_WAITING,		/* asked for a task, none free yet */
 	PEER_BUSY,		/* running an attempt */
+	PEER_CANCELLED,		/* told to stop its attempt (another attempt of
+				   its task won); its report or its next
+				   request says it stopped */
 	PEER_CLIENT		/* sent StatusRequest: a status client, not a worker */
 };
 
@@ -80,6 +83,7 @@ struct server {
 	int			 lfd;		/* -1 when not listening */
 	ev_io			 accept_io;
 	ev_timer		 deadline;	/* next task timeout */
+	ev_timer		 speculate;	/* next straggler to back up */
 	ev_timer		 linger;	/* bounded wait at the end */
 	ev_signal		 sigint, sigterm;
 	struct peer_list	 peers;
@@ -168,6 +172,13 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 static int
 peer_on_request(struct peer *p)
 {
+	/* A cancelled attempt is stopped: the worker asks again. */
+	if (p->state == PEER_CANCELLED) {
+		log_debug("%s stopped attempt %llu", p->name,
+		    (unsigned long long)p->attempt);
+		p->state = PEER_IDLE;
+		p->attempt = 0;
+	}
 	if (p->state != PEER_IDLE) {
 		log_warn("%s: task request %s", p->name,
 		    p->state == PEER_HELLO ? "before hello" :
@@ -197,7 +208,8 @@ peer_check_report(struct peer *p, uint64_t attempt, uint32_t incarnation,
 		    p->srv->cfg->incarnation);
 		return 0;
 	}
-	if (p->state != PEER_BUSY || attempt != p->attempt) {
+	if ((p->state != PEER_BUSY && p->state != PEER_CANCELLED) ||
+	    attempt != p->attempt) {
 		log_warn("%s: %s report for attempt %llu it does not hold",
 		    p->name, what, (unsigned long long)attempt);
 		return -1;
@@ -427,6 +439,25 @@ server_arm_deadline(struct server *s)
 	}
 }
 
+/*
+ * With a worker waiting and no task free, wakes the loop when a running
+ * attempt becomes slow enough to back up.
+ */
+static void
+server_arm_speculation(struct server *s)
+{
+	double now = server_now(), next;
+
+	ev_timer_stop(s->loop, &s->speculate);
+	if (TAILQ_EMPTY(&s->waiting))
+		return;
+	next = tasks_next_speculation(s->tasks, now);
+	if (next > 0) {
+		ev_timer_set(&s->speculate, next - now + 0.001, 0.);
+		ev_timer_start(s->loop, &s->speculate);
+	}
+}
+
 /* Stops accepting and removes the socket file. */
 static void
 server_unlisten(struct server *s)
@@ -456,6 +487,7 @@ server_finish(struct server *s)
 	s->ended = server_now();
 	server_unlisten(s);
 	ev_timer_stop(s->loop, &s->deadline);
+	ev_timer_stop(s->loop, &s->speculate);
 	if (s->refused > 0)
 		log_warn("%llu connection(s) refused in all: limit of %u "
 		    "reached", (unsigned long long)s->refused,
@@ -540,6 +572,16 @@ server_summary(const struct server *s)
 	    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ? "" : "s",
 	    (unsigned long long)again, (unsigned long long)c.timeouts,
 	    (unsigned long long)c.lost, (unsigned long long)c.failures);
+	if (c.backups_started > 0)
+		log_info("%llu backup attempt%s of slow tasks: %llu finished "
+		    "first, %llu cancelled", (unsigned long long)
+		    c.backups_started, c.backups_started == 1 ? "" : "s",
+		    (unsigned long long)c.backups_won,
+		    (unsigned long long)c.backups_lost);
+	if (tasks_nkept(s->tasks) > 0)
+		log_info("%u task%s kept from before the coordinator restarted",
+		    tasks_nkept(s->tasks), tasks_nkept(s->tasks) == 1 ? "" :
+		    "s");
 	/* What was read, when a changed input made it differ from the plan. */
 	if (job_changed_inputs(s->job) > 0)
 		input = job_input_read(s->job);
@@ -597,6 +639,7 @@ server_serve(struct server *s)
 	}
 	if (!ev_is_active(&s->deadline))
 		server_arm_deadline(s);
+	server_arm_speculation(s);
 	phase = job_phase(s->job);
 	if (phase == PHASE_DONE) {
 		server_summary(s);
@@ -680,6 +723,52 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	server_finish(s);
 }
 
+/*
+ * Another attempt of its task won: the worker running this one is told
+ * to stop it (Cancel), at once, whatever its plugin is doing.
+ */
+static void
+server_cancel(struct server *s, uint64_t attempt, int backup)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__Task task = MR__TASK__INIT;
+	Mr__Cancel cancel = MR__CANCEL__INIT;
+	struct peer *p;
+
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->state == PEER_BUSY && p->attempt == attempt)
+			break;
+	if (p == NULL)
+		return;		/* its worker is gone already */
+	task.attempt = attempt;
+	task.incarnation = s->cfg->incarnation;
+	task.kind_case = MR__TASK__KIND_CANCEL;
+	task.cancel = &cancel;
+	env.msg_case = MR__ENVELOPE__MSG_TASK;
+	env.task = &task;
+	log_info("%s: attempt %llu cancelled: %s", p->name,
+	    (unsigned long long)attempt, backup ? "its original finished "
+	    "first" : "its backup finished first");
+	p->state = PEER_CANCELLED;
+	conn_send(p->conn, &env);
+}
+
+/* The server's own part of the job's events: stopping the losers. */
+static int
+server_on_event(void *arg, const struct job_event *ev, struct err *e)
+{
+	struct server *s = arg;
+
+	(void)e;
+	if (ev->type == JOB_EV_CANCELLED && !s->finishing)
+		server_cancel(s, ev->attempt, ev->backup);
+	if (ev->type == JOB_EV_LEASED && ev->backup)
+		log_info("%s task %u runs slowly: backup attempt %llu on "
+		    "worker %u", ev->kind == TASK_MAP ? "map" : "reduce",
+		    ev->id, (unsigned long long)ev->attempt, ev->worker);
+	return 0;
+}
+
 /* The progress line stops once the job is over: the summary replaces it. */
 static int
 server_progress_event(void *arg, const struct job_event *ev, struct err *e)
@@ -710,6 +799,8 @@ server_new(const struct server_config *cfg, struct job *j)
 	if (s->loop == NULL)
 		fatal("cannot initialise the event loop");
 	ev_init(&s->deadline, server_deadline_cb);
+	ev_init(&s->speculate, server_deadline_cb);
+	s->speculate.data = s;
 	ev_timer_init(&s->linger, server_linger_cb, SERVER_LINGER, 0.);
 	s->deadline.data = s->linger.data = s;
 	s->progress = progress_new(s->loop, cfg->progress_mode,
@@ -717,6 +808,7 @@ server_new(const struct server_config *cfg, struct job *j)
 	s->tally = status_tally_new();
 	job_subscribe(j, status_tally_on_event, s->tally);
 	job_subscribe(j, server_progress_event, s);
+	job_subscribe(j, server_on_event, s);
 	if (cfg->report != NULL) {
 		report_begin(cfg->report, s->started);
 		job_subscribe(j, report_on_event, cfg->report);
@@ -784,6 +876,7 @@ server_free(struct server *s)
 	while ((p = TAILQ_FIRST(&s->peers)) != NULL)
 		conn_drop(p->conn);	/* frees p through peer_closed() */
 	ev_timer_stop(s->loop, &s->deadline);
+	ev_timer_stop(s->loop, &s->speculate);
 	ev_timer_stop(s->loop, &s->linger);
 	progress_free(s->progress);
 	status_tally_free(s->tally);
@@ -846,6 +939,7 @@ server_send_status(struct server *s, struct peer *client)
 	job.socket = s->cfg->addr.sun_path;
 	job.job_dir = s->cfg->job_dir;
 	job.pid = (int)getpid();
+	job.incarnation = s->cfg->incarnation;
 	job.snap = &snap;
 	w = xcalloc(s->npeers, sizeof *w);
 	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
@@ -853,14 +947,16 @@ server_send_status(struct server *s, struct peer *client)
 			continue;
 		w[n].id = p->worker;
 		w[n].pid = p->pid;
-		w[n].state = p->state == PEER_BUSY ?
+		w[n].state = p->state == PEER_BUSY ||
+		    p->state == PEER_CANCELLED ?
 		    MR__WORKER_STATE__WORKER_WORKING :
 		    p->state == PEER_WAITING ?
 		    MR__WORKER_STATE__WORKER_WAITING :
 		    MR__WORKER_STATE__WORKER_IDLE;
 		w[n].tasks_done = status_tally_done(s->tally, p->worker);
 		w[n].joined = p->joined;
-		w[n].busy = p->state == PEER_BUSY;
+		w[n].busy = p->state == PEER_BUSY ||
+		    p->state == PEER_CANCELLED;
 		w[n].kind = p->kind;
 		w[n].task = p->task_id;
 		n++;

@@ -139,6 +139,12 @@ status_job_fields(Mr__Status *st, const struct status_job *job,
 	st->timed_out = c.timeouts;
 	st->lost = c.lost;
 	st->failed = c.failures;
+	st->speculative = tasks_speculation(t);
+	st->backups_running = c.backups_running;
+	st->backups_won = c.backups_won;
+	st->backups_lost = c.backups_lost;
+	st->incarnation = job->incarnation;
+	st->tasks_kept = tasks_nkept(t);
 	st->input_bytes = job->snap->bytes;
 	st->input_bytes_done = job->snap->bytes_done;
 	st->mb_per_s = progress_rate(job->snap);
@@ -200,6 +206,8 @@ status_build(const struct status_job *job, const struct tasks *t,
 		if (v[i].state == TASKS_RUNNING)
 			ts->seconds = now - v[i].start;
 		ts->attempts = v[i].attempts;
+		ts->backup_worker = v[i].backup_worker;
+		ts->kept = v[i].kept;
 		if (v[i].kind == TASK_MAP && v[i].ninputs > 1) {
 			ts->inputs = xcalloc(v[i].ninputs, sizeof *ts->inputs);
 			for (uint32_t j = 0; j < v[i].ninputs; j++) {

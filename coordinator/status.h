@@ -23,6 +23,7 @@ struct status_job {
 	const char		*socket;
 	const char		*job_dir;
 	int			 pid;		/* the coordinator's */
+	uint32_t		 incarnation;	/* 1, more for a resumed job */
 	const struct progress_snapshot *snap;
 };
 

@@ -54,6 +54,8 @@
 #define OPT_ALLOW_CHANGES 259
 #define OPT_RECURSIVE 260
 #define OPT_INPUTS_FROM 261
+#define OPT_NO_RESUME 262
+#define OPT_SPECULATIVE 263
 
 /* Where the coordinator says it listens (--ready-fd), in its process. */
 #define MRRUN_READY_FD 3
@@ -75,6 +77,7 @@ usage(FILE *f)
 "             [--task-timeout SECONDS] [--memory MB] [--progress SECONDS]\n"
 "             [--report FILE.json] [--allow-changing-inputs] [-q | -v]\n"
 "             [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
+"             [--no-resume] [--speculative on|off]\n"
 "             [--recursive] [--inputs-from LIST [-0]] [--] APP INPUT...\n"
 "\n"
 "Runs one MapReduce job on this machine: a coordinator over the INPUTs and\n"
@@ -118,6 +121,11 @@ usage(FILE *f)
 "  -o, --output-dir DIR  write mr-out-Y there (made if missing)\n"
 "      --overwrite   remove an earlier job's mr-out-Y and mr-X-Y first\n"
 "      --keep-intermediates  keep mr-X-Y when the job is done\n"
+"      --no-resume   start over where an unfinished run of this same job\n"
+"                    left its journal (by default it resumes, keeping the\n"
+"                    tasks done, and says how many)\n"
+"      --speculative on|off  backup attempts of tasks much slower than\n"
+"                    the others near a phase's end (default on)\n"
 "      --recursive   a folder's subfolders too\n"
 "      --inputs-from LIST  more INPUTs, one per line of the file LIST (-:\n"
 "                    the standard input); then APP alone may follow\n"
@@ -327,6 +335,8 @@ main(int argc, char **argv)
 		{ "job-dir", required_argument, NULL, 'C' },
 		{ "output-dir", required_argument, NULL, 'o' },
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
+		{ "speculative", required_argument, NULL, OPT_SPECULATIVE },
 		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
 		{ "allow-changing-inputs", no_argument, NULL, OPT_ALLOW_CHANGES },
 		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
@@ -344,7 +354,8 @@ main(int argc, char **argv)
 	const char *verbosity = NULL, *report = NULL, *reduces = NULL;
 	const char *job_dir = NULL, *out_dir = NULL, *split = NULL;
 	const char *timeout = NULL, *memory = NULL, *progress = NULL;
-	int overwrite = 0, keep = 0, allow = 0;
+	int overwrite = 0, keep = 0, allow = 0, no_resume = 0;
+	const char *speculative = NULL;
 	unsigned long long count, ntasks;
 	struct plugin *plugin;
 	const char *inputs_from = NULL;
@@ -417,6 +428,15 @@ main(int argc, char **argv)
 			break;
 		case OPT_OVERWRITE:
 			overwrite = 1;
+			break;
+		case OPT_NO_RESUME:
+			no_resume = 1;
+			break;
+		case OPT_SPECULATIVE:
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+				return opts_invalid("speculative", "on or off",
+				    optarg);
+			speculative = optarg;
 			break;
 		case OPT_KEEP:
 			keep = 1;
@@ -517,6 +537,8 @@ main(int argc, char **argv)
 		mrrun_args(cargv, &i, "--job-dir", job_dir);
 		mrrun_args(cargv, &i, "--output-dir", out_dir);
 		mrrun_flag(cargv, &i, "--overwrite", overwrite);
+		mrrun_flag(cargv, &i, "--no-resume", no_resume);
+		mrrun_args(cargv, &i, "--speculative", speculative);
 		mrrun_flag(cargv, &i, "--keep-intermediates", keep);
 		mrrun_flag(cargv, &i, "--allow-changing-inputs", allow);
 		mrrun_flag(cargv, &i, verbosity, 1);
