@@ -343,7 +343,8 @@ safefile_commit(struct safefile *f, struct err *e)
 		free(f->tmp);
 		f->tmp = NULL;
 	}
-	if (!(f->flags & SAFEFILE_NOSYNC) && safefile_sync_dir(f->path, e) == -1)
+	if (!(f->flags & SAFEFILE_NOSYNC) &&
+	    safefile_sync_dir(f->path, e) == -1)
 		goto fail;
 	safefile_free(f);
 	return 0;
