@@ -54,8 +54,16 @@ spill_add(struct spill *s, struct maptable *t, mr_reduce_fn combine,
 	maptable_sort(t);
 	for (uint32_t p = 0; p < s->nparts; p++) {
 		spill_name(s->id, s->nruns, p, name, sizeof name);
-		if (partwrite_table(t, p, name, s->job, combine, NULL, e) == -1)
+		if (partwrite_table(t, p, name, s->job, combine, NULL,
+		    e) == -1) {
+			/* The partitions of this run written so far go too. */
+			while (p-- > 0) {
+				spill_name(s->id, s->nruns, p, name,
+				    sizeof name);
+				unlink(name);
+			}
 			return -1;
+		}
 	}
 	s->nruns++;
 	return 0;

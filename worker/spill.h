@@ -33,7 +33,7 @@ void	spill_set_job(struct spill *s, uint64_t job);
  * Writes what table t holds (sorted: maptable_sort()) as one more run,
  * one file per partition, combining with `combine` (NULL for none); t is
  * left as it is. Has the maptable_full_fn's contract. Returns 0, or -1 with
- * e set.
+ * e set and nothing of this run left on disk.
  */
 int	spill_add(struct spill *s, struct maptable *t, mr_reduce_fn combine,
 	    struct err *e);
