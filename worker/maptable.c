@@ -19,7 +19,7 @@ struct maptable_iter {
 	const char	*arena;
 	const uint8_t	*b, *bend;	/* block values not yet read */
 	uint64_t	 at;		/* next chain node */
-	char		 num[24];	/* the sum as text */
+	char		 num[MAPTABLE_SUM_TEXT];	/* the sum as text */
 	int		 numlen;	/* > 0 while the sum is unread */
 };
 
@@ -150,10 +150,8 @@ maptable_iter_init(struct maptable_iter *it, const struct maptable *mt,
 	it->b = it->bend = NULL;
 	it->numlen = 0;
 	if (mt->sum) {
-		char *p = maptable_sum_text(mt, k->rec, k->keylen, it->num);
-
-		it->numlen = (int)(it->num + sizeof it->num - p);
-		memmove(it->num, p, (size_t)it->numlen);
+		it->numlen = (int)maptable_sum_text(mt, k->rec, k->keylen,
+		    it->num);
 	} else if (mt->blocks) {
 		const uint8_t *st = maptable_block_state(mt, k->rec, k->keylen);
 

@@ -150,11 +150,14 @@ int	maptable_sum_emit(void *ctx, const void *key, size_t keylen,
 int64_t	maptable_sum_emit_words(void *ctx, const char *data, size_t len,
 	    const void *value, size_t valuelen);
 
+/* Room for a sum as decimal text: 2^64 - 1 has 20 digits. */
+#define MAPTABLE_SUM_TEXT 20
+
 /*
- * Writes a key's sum (record rec) as decimal text at the end of buf[24];
- * returns where it starts.
+ * Writes a key's sum (record rec) as decimal text at buf, which has room
+ * for MAPTABLE_SUM_TEXT bytes (no NUL); returns its length.
  */
-char	*maptable_sum_text(const struct maptable *mt, uint64_t rec,
+size_t	maptable_sum_text(const struct maptable *mt, uint64_t rec,
 	    size_t keylen, char *buf);
 
 #endif

@@ -205,19 +205,22 @@ maptable_sum_emit_words(void *ctx, const char *data, size_t len,
 	return count;
 }
 
-char *
+size_t
 maptable_sum_text(const struct maptable *mt, uint64_t rec, size_t keylen,
     char *buf)
 {
-	char *p = buf + 24;
+	char digits[MAPTABLE_SUM_TEXT];
+	size_t len = 0;
 	uint64_t n;
 
+	/* Written backwards, then copied in order. */
 	memcpy(&n, maptable_sum_at(mt, rec, keylen), 8);
 	do {
-		*--p = (char)('0' + n % 10);
+		digits[sizeof digits - ++len] = (char)('0' + n % 10);
 		n /= 10;
 	} while (n != 0);
-	return p;
+	memcpy(buf, digits + sizeof digits - len, len);
+	return len;
 }
 
 int
@@ -230,11 +233,11 @@ maptable_sum_foreach(struct maptable *mt, uint32_t part, maptable_sum_fn fn,
 		return 0;
 	for (i = mt->partstart[part]; i < mt->partstart[part + 1]; i++) {
 		const struct maptable_key *k = &mt->keys[i];
-		char num[24], *p;
+		char num[MAPTABLE_SUM_TEXT];
+		size_t len = maptable_sum_text(mt, k->rec, k->keylen, num);
 
-		p = maptable_sum_text(mt, k->rec, k->keylen, num);
-		if (fn(arg, maptable_key_bytes(mt, k->rec), k->keylen, p,
-		    (size_t)(num + sizeof num - p)) == -1)
+		if (fn(arg, maptable_key_bytes(mt, k->rec), k->keylen, num,
+		    len) == -1)
 			return -1;
 	}
 	return 0;
