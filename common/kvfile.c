@@ -293,31 +293,92 @@ kvreader_finish(struct kvreader *r, struct err *e)
 	return 0;
 }
 
-/* Checks the magic, the format version and the job id at the buffer's start. */
+/*
+ * Checks the magic, the format version and the job id of the header at
+ * `head` (KVFILE_HEADER_LEN bytes) of the file named `path`.
+ */
 static int
-kvreader_header(const struct kvreader *r, struct err *e)
+kvfile_check_header(const char *path, const uint8_t *head, uint64_t want,
+    struct err *e)
 {
 	uint64_t job;
 
-	if (memcmp(r->buf, KVFILE_MAGIC, 4) == 0 &&
-	    memcmp(r->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN) != 0) {
+	if (memcmp(head, KVFILE_MAGIC, 4) == 0 &&
+	    memcmp(head, KVFILE_MAGIC, KVFILE_MAGIC_LEN) != 0) {
 		err_set(e, "%s: intermediate file of format version %u, "
-		    "expected %u", r->path, r->buf[4],
-		    (unsigned)KVFILE_MAGIC[4]);
+		    "expected %u", path, head[4], (unsigned)KVFILE_MAGIC[4]);
 		return -1;
 	}
-	if (memcmp(r->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN) != 0) {
-		err_set(e, "%s: not an intermediate file", r->path);
+	if (memcmp(head, KVFILE_MAGIC, KVFILE_MAGIC_LEN) != 0) {
+		err_set(e, "%s: not an intermediate file", path);
 		return -1;
 	}
-	job = kvfile_get_le(r->buf + KVFILE_MAGIC_LEN, 8);
-	if (job != r->job) {
+	job = kvfile_get_le(head + KVFILE_MAGIC_LEN, 8);
+	if (job != want) {
 		err_set(e, "%s: written by another job (job id %016llx, this "
-		    "job's is %016llx)", r->path, (unsigned long long)job,
-		    (unsigned long long)r->job);
+		    "job's is %016llx)", path, (unsigned long long)job,
+		    (unsigned long long)want);
 		return -1;
 	}
 	return 0;
+}
+
+/* Reads n bytes at off; 1 when the file ends first, -1 on an error. */
+static int
+kvfile_pread(int fd, void *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			return 1;
+		p = (uint8_t *)p + r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+int
+kvfile_probe(int fd, uint64_t size, const char *path, uint64_t job,
+    struct err *e)
+{
+	uint8_t head[KVFILE_HEADER_LEN], mark;
+	int rc;
+
+	if (size < KVFILE_HEADER_LEN)
+		goto short_file;
+	if ((rc = kvfile_pread(fd, head, sizeof head, 0)) != 0)
+		goto read_failed;
+	if (kvfile_check_header(path, head, job, e) == -1)
+		return -1;
+	if (size < KVFILE_HEADER_LEN + KVFILE_TRAILER_LEN)
+		goto short_file;
+	/* The trailer is the last bytes; it starts with the end marker. */
+	if ((rc = kvfile_pread(fd, &mark, 1, size - KVFILE_TRAILER_LEN)) != 0)
+		goto read_failed;
+	if (mark != 0) {
+		err_set(e, "%s: cut short (no end of records where the trailer "
+		    "of its %llu bytes starts)", path,
+		    (unsigned long long)size);
+		return -1;
+	}
+	return 0;
+read_failed:
+	if (rc == -1) {
+		err_sys(e, "%s: read", path);
+		return -1;
+	}
+	/* The file shrank since its size was taken. */
+short_file:
+	err_set(e, "%s: cut short (%llu bytes, a whole one has at least %d)",
+	    path, (unsigned long long)size,
+	    KVFILE_HEADER_LEN + KVFILE_TRAILER_LEN);
+	return -1;
 }
 
 int
@@ -334,7 +395,7 @@ kvreader_next(struct kvreader *r, const char **key, size_t *keylen,
 	}
 	if (r->pos == 0 && r->off == 0) {
 		if (kvreader_fill(r, KVFILE_HEADER_LEN, e) == -1 ||
-		    kvreader_header(r, e) == -1)
+		    kvfile_check_header(r->path, r->buf, r->job, e) == -1)
 			goto fail;
 		r->off = KVFILE_HEADER_LEN;
 	}

@@ -70,6 +70,21 @@ struct kvreader	*kvreader_open(const char *path, uint64_t job, struct err *e);
 int	kvreader_next(struct kvreader *r, const char **key, size_t *keylen,
 	    const char **value, size_t *valuelen, struct err *e);
 
+/*
+ * Checks, without reading the whole file, that the open file fd of `size`
+ * bytes (named `path` in errors) looks like a whole intermediate file of
+ * job `job`: this format's magic and version, the job id, room for a
+ * trailer, and the end marker where the trailer starts. Two small preads:
+ * a file cut short is caught, unless the cut lands on a byte that happens
+ * to be 0, and so is one of another job or format; a corrupted record is
+ * caught only by reading the file (kvreader_next() verifies the checksum).
+ * Returns 0, or -1 with e saying "PATH: cut short (...)", "PATH: written
+ * by another job (...)", "PATH: not an intermediate file", "PATH:
+ * intermediate file of format version N, ..." or why it could not be read.
+ */
+int	kvfile_probe(int fd, uint64_t size, const char *path, uint64_t job,
+	    struct err *e);
+
 /* Name the reader was opened with. */
 const char *kvreader_path(const struct kvreader *r);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crc32c.h"
 #include "log.h"
 #include "safefile.h"
 
@@ -22,6 +23,7 @@ struct safefile {
 	uint8_t	*buf;
 	size_t	 used;
 	uint64_t size;
+	uint32_t crc;		/* of the bytes flushed (SAFEFILE_CRC) */
 	int	 flags;
 };
 
@@ -57,6 +59,23 @@ safefile_tmpname(struct safefile *f)
 	    SAFEFILE_PREFIX, f->path + dirlen, (long)getpid(), safefile_seq++);
 }
 
+/* The folder of path, to free: "." for a bare name. */
+static char *
+safefile_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	dir = xmalloc((size_t)(slash - path) + 1);
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	return dir;
+}
+
 /*
  * An unnamed file in path's folder (O_TMPFILE), given its name by linkat()
  * through /proc/self/fd at commit: one directory entry made per file where
@@ -68,7 +87,6 @@ safefile_open_unnamed(const char *path)
 {
 #ifdef O_TMPFILE
 	static int proc_ok = -1;
-	const char *slash = strrchr(path, '/');
 	char *dir;
 	int fd;
 
@@ -76,15 +94,7 @@ safefile_open_unnamed(const char *path)
 		proc_ok = access("/proc/self/fd", X_OK) == 0;
 	if (!proc_ok)
 		return -1;
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else {
-		dir = xmalloc((size_t)(slash - path) + 1);
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-	}
+	dir = safefile_dirname(path);
 	fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0666);
 	free(dir);
 	return fd;
@@ -163,6 +173,8 @@ static int
 safefile_write_fd(struct safefile *f, const uint8_t *p, size_t n,
     struct err *e)
 {
+	if (f->flags & SAFEFILE_CRC)
+		f->crc = crc32c(f->crc, p, n);
 	while (n > 0) {
 		ssize_t w = write(f->fd, p, n);
 
@@ -213,6 +225,13 @@ safefile_size(const struct safefile *f)
 	return f->size;
 }
 
+uint32_t
+safefile_crc(const struct safefile *f)
+{
+	/* The buffered bytes are checksummed when flushed; count them now. */
+	return crc32c(f->crc, f->buf, f->used);
+}
+
 void
 safefile_set_guard(int (*guard)(void *, struct err *),
     void (*release)(void *), void *arg)
@@ -228,6 +247,39 @@ safefile_release(void)
 {
 	if (safefile_guard != NULL && safefile_unguard != NULL)
 		safefile_unguard(safefile_guard_arg);
+}
+
+/*
+ * Writes path's folder to disk: the link or rename that gave the file its
+ * name changed the folder, not the file, and the file's own fsync "does
+ * not necessarily ensure that the entry in the directory containing the
+ * file has also reached disk" (fsync(2)): a power loss before the folder
+ * is written could lose the name. The name stays when this fails: it may
+ * by now be another attempt's whole file.
+ */
+static int
+safefile_sync_dir(const char *path, struct err *e)
+{
+	char *dir = safefile_dirname(path);
+	int fd, rc = -1;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1) {
+		err_sys(e, "%s: folder %s", path, dir);
+		goto out;
+	}
+	/*
+	 * A file system that cannot sync a folder says EINVAL (as PostgreSQL
+	 * and SQLite also allow): there is nothing more to do there.
+	 */
+	if (fsync(fd) == -1 && errno != EINVAL)
+		err_sys(e, "%s: fsync of folder %s", path, dir);
+	else
+		rc = 0;
+	close(fd);
+out:
+	free(dir);
+	return rc;
 }
 
 int
@@ -274,22 +326,26 @@ safefile_commit(struct safefile *f, struct err *e)
 			err_sys(e, "%s: close", f->path);
 			goto fail;
 		}
-		safefile_free(f);
-		return 0;
-	}
-	fd = f->fd;
-	f->fd = -1;
-	if (close(fd) == -1) {
+	} else {
+		fd = f->fd;
+		f->fd = -1;
+		if (close(fd) == -1) {
+			safefile_release();
+			err_sys(e, "%s: close", f->path);
+			goto fail;
+		}
+		rc = rename(f->tmp, f->path);
 		safefile_release();
-		err_sys(e, "%s: close", f->path);
-		goto fail;
+		if (rc == -1) {
+			err_sys(e, "%s: rename", f->path);
+			goto fail;
+		}
+		free(f->tmp);
+		f->tmp = NULL;
 	}
-	rc = rename(f->tmp, f->path);
-	safefile_release();
-	if (rc == -1) {
-		err_sys(e, "%s: rename", f->path);
+	if (!(f->flags & SAFEFILE_NOSYNC) &&
+	    safefile_sync_dir(f->path, e) == -1)
 		goto fail;
-	}
 	safefile_free(f);
 	return 0;
 fail:
@@ -332,14 +388,7 @@ safefile_check(const char *path, struct err *e)
 		err_set(e, "%s: is a folder", path);
 		return -1;
 	}
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		fatal("out of memory");
+	dir = safefile_dirname(path);
 	if (stat(dir, &st) == -1)
 		err_sys(e, "%s: folder %s", path, dir);
 	else if (!S_ISDIR(st.st_mode))

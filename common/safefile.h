@@ -4,7 +4,17 @@
  * safefile_open("dir/mr-out-3") creates an unnamed file in "dir"
  * (O_TMPFILE); writes are buffered; safefile_commit() flushes, fsyncs
  * (unless SAFEFILE_NOSYNC) and links it under the final name, then closes
- * it (checking each step). A crash before the link leaves nothing behind.
+ * it and, unless SAFEFILE_NOSYNC, fsyncs "dir" (checking each step). A
+ * crash before the link leaves nothing behind.
+ *
+ * The guarantee: once safefile_commit() of a file opened without
+ * SAFEFILE_NOSYNC returned 0, the file is on disk under its name, whole,
+ * and a power loss or a kernel crash cannot take the name or any byte away
+ * (the file's bytes were synced before the link, the folder holding the
+ * name after it). A file committed with SAFEFILE_NOSYNC is whole under its
+ * name for every process at once, but only as durable as the kernel's own
+ * writeback makes it: after a machine crash it may be missing, empty or
+ * torn, so only files checked on reading may use it.
  * An existing final file is replaced in one step (linked under a temporary
  * name, then renamed over it).
  * Where O_TMPFILE is not available (older kernels, some file systems, no
@@ -35,8 +45,14 @@ struct safefile;
 #define SAFEFILE_NOSYNC 0x1
 
 /*
- * Creates the temporary file for `path`; flags is 0 or SAFEFILE_NOSYNC.
- * Returns NULL and sets e on failure.
+ * Keep the CRC-32C of every byte written, for safefile_crc(): computed as
+ * the bytes go out, so that the file is never read again for it.
+ */
+#define SAFEFILE_CRC 0x2
+
+/*
+ * Creates the temporary file for `path`; flags is 0 or SAFEFILE_NOSYNC and
+ * SAFEFILE_CRC or'ed together. Returns NULL and sets e on failure.
  */
 struct safefile	*safefile_open(const char *path, int flags, struct err *e);
 
@@ -47,7 +63,18 @@ int	safefile_write(struct safefile *f, const void *p, size_t n,
 /* Bytes written so far. */
 uint64_t safefile_size(const struct safefile *f);
 
-/* Makes the file final under its name and frees f, whatever the outcome. */
+/*
+ * CRC-32C (crc32c.h, from 0) of the bytes written so far, for a file
+ * opened with SAFEFILE_CRC; meaningless without it.
+ */
+uint32_t safefile_crc(const struct safefile *f);
+
+/*
+ * Makes the file final under its name and frees f, whatever the outcome.
+ * Returns 0, or -1 with e set: the file is then removed, unless it failed
+ * only after it got its name (closing it, or syncing the folder), when the
+ * name stays, since by then it may be another attempt's whole file.
+ */
 int	safefile_commit(struct safefile *f, struct err *e);
 
 /* Removes the temporary file and frees f. NULL is fine. */

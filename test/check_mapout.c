@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crc32c.h"
 #include "hash.h"
 #include "kvfile.h"
 #include "plugin.h"
@@ -374,6 +375,23 @@ file_size(const char *name)
 	return st.st_size;
 }
 
+/* CRC-32C of a whole file, read here in small pieces. */
+static uint32_t
+file_crc(const char *name)
+{
+	char buf[1000];
+	uint32_t crc = 0;
+	ssize_t n;
+	int fd = open(name, O_RDONLY);
+
+	ck_assert_int_ne(fd, -1);
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		crc = crc32c(crc, buf, (size_t)n);
+	ck_assert_int_eq(n, 0);
+	close(fd);
+	return crc;
+}
+
 /* Checks mr-<id>-<p> against the reference records of partition p. */
 static void
 check_file(uint32_t id, uint32_t p, uint32_t nparts, const struct kv *recs,
@@ -686,6 +704,10 @@ START_TEST(test_wc_end_to_end)
 		ck_assert_uint_eq(res.nbad, 0);
 		snprintf(name, sizeof name, "mr-out-%u", p);
 		ck_assert_uint_eq(res.bytes_out, (uint64_t)file_size(name));
+		/* What the report says the journal will check. */
+		ck_assert_uint_gt(res.output_size, 0);
+		ck_assert_uint_eq(res.output_size, (uint64_t)file_size(name));
+		ck_assert_uint_eq(res.output_crc, file_crc(name));
 		task_result_clear(&res);
 		check_output(p, 3, counts, seen);
 	}

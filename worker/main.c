@@ -351,6 +351,8 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		done.bytes_out = res.bytes_out;
 		done.bytes_in = res.bytes_in;
 		done.input_changed = res.changed;
+		done.output_size = res.output_size;
+		done.output_crc = res.output_crc;
 		done.n_counters = sdk_counters_count();
 		for (size_t i = 0; i < done.n_counters; i++) {
 			mr__counter__init(&counter[i]);

@@ -39,7 +39,7 @@ output_open(const char *path, struct err *e)
 {
 	struct output *o = xcalloc(1, sizeof *o);
 
-	o->file = safefile_open(path, 0, e);
+	o->file = safefile_open(path, SAFEFILE_CRC, e);
 	if (o->file == NULL) {
 		free(o);
 		return NULL;
@@ -64,7 +64,8 @@ output_failed(const struct output *o, struct err *e)
 }
 
 int
-output_commit(struct output *o, uint64_t *bytes, struct err *e)
+output_commit(struct output *o, uint64_t *bytes, uint32_t *crc,
+    struct err *e)
 {
 	int rc;
 
@@ -74,6 +75,8 @@ output_commit(struct output *o, uint64_t *bytes, struct err *e)
 	}
 	if (bytes != NULL)
 		*bytes = safefile_size(o->file);
+	if (crc != NULL)
+		*crc = safefile_crc(o->file);
 	rc = safefile_commit(o->file, e);
 	free(o);
 	return rc;

@@ -2,7 +2,10 @@
  * output.h - a job output file mr-out-Y: lines "key value\n".
  *
  * The file is written through safefile.h, so it appears complete or not at
- * all. Emitting has the mr_emit() signature so reduce writes straight in.
+ * all, and is durable once committed (fsynced, and its folder after the
+ * link). Its size and CRC-32C are kept as it is written, for the task's
+ * report: the coordinator checks them before it keeps the task of a resumed
+ * job. Emitting has the mr_emit() signature so reduce writes straight in.
  */
 #ifndef MR_OUTPUT_H
 #define MR_OUTPUT_H
@@ -23,8 +26,13 @@ mr_emitter	*output_emitter(struct output *o);
 /* Whether an emit failed, and why. */
 int	output_failed(const struct output *o, struct err *e);
 
-/* Renames the file into place and frees o. Sets *bytes when not NULL. */
-int	output_commit(struct output *o, uint64_t *bytes, struct err *e);
+/*
+ * Gives the file its name and frees o, whatever the outcome. Sets *bytes
+ * and *crc (each when not NULL) to the size and the CRC-32C (crc32c.h) of
+ * all the bytes it holds. Returns 0, or -1 with e set.
+ */
+int	output_commit(struct output *o, uint64_t *bytes, uint32_t *crc,
+	    struct err *e);
 
 /* Discards the file and frees o. NULL is fine. */
 void	output_abort(struct output *o);

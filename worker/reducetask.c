@@ -197,8 +197,13 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 	/* A plugin that misused its counters fails before its output is final. */
 	if (sdk_counters_check(e) == -1)
 		rc = -1;
-	if (rc == 0)
-		return output_commit(rt.out, &res->bytes_out, e);
+	if (rc == 0) {
+		if (output_commit(rt.out, &res->bytes_out, &res->output_crc,
+		    e) == -1)
+			return -1;
+		res->output_size = res->bytes_out;
+		return 0;
+	}
 	output_abort(rt.out);
 	return -1;
 }

@@ -223,7 +223,7 @@ sequential_run(struct sequential *s, const struct inputs *ins,
 		output_abort(s->out);
 		goto out;
 	}
-	rc = output_commit(s->out, NULL, &s->err);
+	rc = output_commit(s->out, NULL, NULL, &s->err);
 out:
 	mapout_free(s->mo);
 	s->mo = NULL;

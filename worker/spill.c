@@ -1,15 +1,133 @@
 /*
- * spill.c - names of a map task's spilled runs (see spill.h).
+ * spill.c - a map output's sorted runs on disk (see spill.h).
  */
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "kvfile.h"
+#include "log.h"
+#include "merge.h"
+#include "partwrite.h"
 #include "safefile.h"
 #include "spill.h"
 
 #define SPILL_RUN "run-"
+
+/* Room for a run's name. */
+#define SPILL_NAME_MAX 96
+
+struct spill {
+	uint32_t	 nparts;
+	unsigned	 id;		/* OUT in the names of this output's runs */
+	unsigned	 nruns;
+	uint64_t	 job;		/* written in every run (kvfile.h) */
+};
+
+/* Numbers the outputs of this process. */
+static unsigned spill_ids;
+
+struct spill *
+spill_new(uint32_t nparts)
+{
+	struct spill *s = xcalloc(1, sizeof *s);
+
+	s->nparts = nparts;
+	s->id = spill_ids++;
+	return s;
+}
+
+void
+spill_set_job(struct spill *s, uint64_t job)
+{
+	s->job = job;
+}
+
+int
+spill_add(struct spill *s, struct maptable *t, mr_reduce_fn combine,
+    struct err *e)
+{
+	char name[SPILL_NAME_MAX];
+
+	maptable_sort(t);
+	for (uint32_t p = 0; p < s->nparts; p++) {
+		spill_name(s->id, s->nruns, p, name, sizeof name);
+		if (partwrite_table(t, p, name, s->job, combine, NULL,
+		    e) == -1) {
+			/* The partitions of this run written so far go too. */
+			while (p-- > 0) {
+				spill_name(s->id, s->nruns, p, name,
+				    sizeof name);
+				unlink(name);
+			}
+			return -1;
+		}
+	}
+	s->nruns++;
+	return 0;
+}
+
+unsigned
+spill_count(const struct spill *s)
+{
+	return s->nruns;
+}
+
+int
+spill_merge(struct spill *s, uint32_t part, const char *path,
+    mr_reduce_fn combine, uint64_t *bytes, struct err *e)
+{
+	struct kvreader **r;
+	struct merge *m;
+	char name[SPILL_NAME_MAX];
+
+	r = xcalloc(s->nruns, sizeof *r);
+	for (unsigned i = 0; i < s->nruns; i++) {
+		spill_name(s->id, i, part, name, sizeof name);
+		r[i] = kvreader_open(name, s->job, e);
+		if (r[i] == NULL) {
+			while (i-- > 0)
+				kvreader_close(r[i]);
+			free(r);
+			return -1;
+		}
+	}
+	m = merge_new(r, s->nruns);
+	free(r);
+	return partwrite_merge(m, path, s->job, combine, bytes, e);
+}
+
+/* Removes the runs written so far. */
+static void
+spill_remove(struct spill *s)
+{
+	char name[SPILL_NAME_MAX];
+
+	for (unsigned r = 0; r < s->nruns; r++)
+		for (uint32_t p = 0; p < s->nparts; p++) {
+			spill_name(s->id, r, p, name, sizeof name);
+			unlink(name);
+		}
+	s->nruns = 0;
+}
+
+void
+spill_clear(struct spill *s)
+{
+	spill_remove(s);
+	s->id = spill_ids++;
+}
+
+void
+spill_free(struct spill *s)
+{
+	if (s == NULL)
+		return;
+	spill_remove(s);
+	free(s);
+}
 
 void
 spill_name(unsigned out, unsigned run, uint32_t part, char *buf, size_t len)

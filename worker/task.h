@@ -52,6 +52,8 @@ struct task_result {
 					   input changed): fail the job */
 	char		 changed[ERR_MAX];	/* map with allow_changes: how the
 					   input differed from its stamp, or "" */
+	uint64_t	 output_size;	/* reduce: size and CRC-32C of all the */
+	uint32_t	 output_crc;	/* bytes of the mr-out-Y it linked */
 };
 
 /*
@@ -70,11 +72,12 @@ int	maptask_run(const struct mr_app *app, const struct task_spec *t,
 
 /*
  * Reduce task: reads mr-0-Y .. mr-(nmap-1)-Y into mr-out-Y (in t->out_dir
- * when set, else in the current folder), grouping in a
- * hash table when they fit in t->memory and by a streaming k-way merge
- * otherwise. Returns 0, or -1 with e set; when intermediate files are
- * missing, corrupt or of another job than t->job, res->bad_maps names their
- * map tasks, to be run again.
+ * when set, else in the current folder), grouping in a hash table when
+ * they fit in t->memory and by a streaming k-way merge otherwise; on
+ * success res->output_size and res->output_crc say what mr-out-Y holds
+ * (worker/output.h). Returns 0, or -1 with e set; when intermediate files
+ * are missing, corrupt or of another job than t->job, res->bad_maps names
+ * their map tasks, to be run again.
  */
 int	reducetask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);
@@ -90,6 +93,8 @@ task_result_clear(struct task_result *res)
 	res->bytes_in = 0;
 	res->fatal = 0;
 	res->changed[0] = '\0';
+	res->output_size = 0;
+	res->output_crc = 0;
 }
 
 #endif
