@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "crc32c.h"
+#include "jobdir.h"
 #include "journal.h"
 #include "log.h"
 #include "outcheck.h"
@@ -558,10 +559,10 @@ recovery_append(struct recovery *r, const Mrj__Record *rec, struct err *e)
 {
 	size_t n = mrj__record__get_packed_size(rec);
 
-	buf_reset(&r->out);
+	buf_consume(&r->out, buf_len(&r->out));
 	mrj__record__pack(rec, buf_reserve(&r->out, n));
 	buf_commit(&r->out, n);
-	if (journal_append(r->journal, RECOVERY_RECORD, r->out.data, n,
+	if (journal_append(r->journal, RECOVERY_RECORD, buf_head(&r->out), n,
 	    e) == -1)
 		return -1;
 	r->dirty = 1;

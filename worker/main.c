@@ -348,6 +348,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 	watch_task_end();
 	if (rc == 0) {
 		done.attempt = task->attempt;
+		done.incarnation = task->incarnation;
 		done.bytes_out = res.bytes_out;
 		done.bytes_in = res.bytes_in;
 		done.input_changed = res.changed;
@@ -367,6 +368,7 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		log_warn("attempt %llu failed: %s",
 		    (unsigned long long)task->attempt, e.msg);
 		failed.attempt = task->attempt;
+		failed.incarnation = task->incarnation;
 		failed.error = e.msg;
 		failed.bad_maps = res.bad_maps;
 		failed.n_bad_maps = res.nbad;
