@@ -569,10 +569,10 @@ main(int argc, char **argv)
 		main_ready(ready_fd, main_tasks_left(job));
 		status = server_run(s);
 	}
+	/* 3: the outputs are final, only the report is missing. */
+	recovery_end(rec, status == 0 || status == 3);	/* uses the loop */
 	server_free(s);
 	main_remove_sock_dir();
-	/* 3: the outputs are final, only the report is missing. */
-	recovery_end(rec, status == 0 || status == 3);
 	job_free(job);
 	report_free(report);
 	jobdir_finish(jd, status == 0 || status == 3, keep, 1);

@@ -343,6 +343,23 @@ recovery_same_job(const struct recovery *r, struct err *e)
 	return 0;
 }
 
+/*
+ * Whether the job folders hold no file of a job (mr-out-Y, mr-X-Y): a
+ * journal left with none has nothing to resume from, nor to protect.
+ */
+static int
+recovery_no_files(const struct recovery *r)
+{
+	size_t n = 0, m = 0;
+	struct err e;
+
+	if (jobdir_find(r->job_dir, JOBDIR_OUTPUTS | JOBDIR_INTERMEDIATES, &n,
+	    NULL, 0, &e) == -1 || jobdir_find(r->out_dir, JOBDIR_OUTPUTS, &m,
+	    NULL, 0, &e) == -1)
+		return 0;
+	return n + m == 0;
+}
+
 /* Removes the journal, for a fresh start; says so. */
 static int
 recovery_discard(struct recovery *r, const char *why, struct err *e)
@@ -373,9 +390,10 @@ recovery_adopt(void *arg, const char *job_dir, const char *output_dir,
 		recovery_forget(r);
 		if (errno == ENOENT)
 			return JOBDIR_ADOPT_NONE;
-		if (r->no_resume || r->overwrite) {
+		if (r->no_resume || r->overwrite || recovery_no_files(r)) {
 			if (recovery_discard(r, r->overwrite ? "--overwrite" :
-			    "--no-resume", e) == -1)
+			    r->no_resume ? "--no-resume" : "none of its files "
+			    "is left", e) == -1)
 				return -1;
 			return JOBDIR_ADOPT_NONE;
 		}
@@ -394,9 +412,10 @@ recovery_adopt(void *arg, const char *job_dir, const char *output_dir,
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
 	    localtime(&began));
 	if (recovery_same_job(r, &why) == -1) {
-		if (r->no_resume || r->overwrite) {
+		if (r->no_resume || r->overwrite || recovery_no_files(r)) {
 			if (recovery_discard(r, r->overwrite ? "--overwrite" :
-			    "--no-resume", e) == -1)
+			    r->no_resume ? "--no-resume" : "another job's, "
+			    "none of whose files is left", e) == -1)
 				return -1;
 			return JOBDIR_ADOPT_NONE;
 		}

@@ -29,6 +29,7 @@
 #include "mapreduce.h"
 #include "server.h"
 #include "status.h"
+#include "summary.h"
 #include "taskmsg.h"
 
 #ifndef TAILQ_FOREACH_SAFE
@@ -522,76 +523,6 @@ server_finish(struct server *s)
 	ev_timer_start(s->loop, &s->linger);
 }
 
-/* The plugin's counters on one line, sorted by name, when it has any. */
-static void
-server_counters(const struct server *s)
-{
-	size_t n = tasks_ncounters(s->tasks), len = 0, size = 64;
-	char *line = xmalloc(size);
-	const char *name;
-	int64_t v;
-	int w;
-
-	if (n == 0) {
-		free(line);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		tasks_counter(s->tasks, i, &name, &v);
-		/* A name is at most 63 bytes, a number 20. */
-		if (size - len < 96)
-			line = xrealloc(line, size *= 2);
-		w = snprintf(line + len, size - len, "%s%s %lld",
-		    i > 0 ? ", " : "", name, (long long)v);
-		len += (size_t)w;
-	}
-	log_info("counters: %s", line);
-	if (tasks_counters_refused(s->tasks) > 0)
-		log_warn("%llu counter(s) with new names not counted: a job "
-		    "keeps at most %zu names",
-		    (unsigned long long)tasks_counters_refused(s->tasks), n);
-	free(line);
-}
-
-/* The closing lines of a job that is done: what ran, what ran again, and why. */
-static void
-server_summary(const struct server *s)
-{
-	struct tasks_counts c;
-	struct job_totals tot;
-	double wall = server_now() - s->started;
-	uint64_t again, input = job_input_bytes(s->job);
-
-	tasks_counts(s->tasks, &c);
-	job_totals(s->job, &tot);
-	again = c.timeouts + c.lost + c.failures;
-	/* Hundredths for short jobs, which would all read "0.0 s". */
-	log_info("job done in %.*f s: %u map and %u reduce task%s, %llu run "
-	    "again (%llu timed out, %llu lost with their worker, %llu failed)",
-	    wall < 10 ? 2 : 1, wall, tasks_nmap(s->tasks),
-	    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ? "" : "s",
-	    (unsigned long long)again, (unsigned long long)c.timeouts,
-	    (unsigned long long)c.lost, (unsigned long long)c.failures);
-	if (c.backups_started > 0)
-		log_info("%llu backup attempt%s of slow tasks: %llu finished "
-		    "first, %llu cancelled", (unsigned long long)
-		    c.backups_started, c.backups_started == 1 ? "" : "s",
-		    (unsigned long long)c.backups_won,
-		    (unsigned long long)c.backups_lost);
-	if (tasks_nkept(s->tasks) > 0)
-		log_info("%u task%s kept from before the coordinator restarted",
-		    tasks_nkept(s->tasks), tasks_nkept(s->tasks) == 1 ? "" :
-		    "s");
-	/* What was read, when a changed input made it differ from the plan. */
-	if (job_changed_inputs(s->job) > 0)
-		input = job_input_read(s->job);
-	log_info("input %.1f MB, intermediate %.1f MB, output %.1f MB; "
-	    "%.1f MB/s", input / 1e6, tot.map_bytes / 1e6,
-	    tot.reduce_bytes / 1e6, wall > 0 ? input / 1e6 / wall : 0.);
-	server_counters(s);
-	job_changes_summary(s->job);
-}
-
 /* Hands free tasks to waiting workers, in the order they asked. */
 static void
 server_serve(struct server *s)
@@ -642,7 +573,7 @@ server_serve(struct server *s)
 	server_arm_speculation(s);
 	phase = job_phase(s->job);
 	if (phase == PHASE_DONE) {
-		server_summary(s);
+		summary_log(s->job, server_now() - s->started);
 		s->status = 0;
 		server_finish(s);
 	} else if (phase == PHASE_FAILED) {

@@ -345,7 +345,8 @@ t_kill_worker() {
 	local kill_at delay n=$((NINPUTS - 1))
 
 	sequential nocrash "${JOB_INPUTS[@]}" || return 1
-	start_coordinator
+	# A backup of A's slow task would take the place of the loss tested.
+	start_coordinator --speculative off
 	wait_socket || return 1
 	start_worker A MR_TEST_SLEEP=3 -- "$FIX/slow.so"
 	wait_first_handout || return 1
@@ -399,7 +400,8 @@ t_stop_worker() {
 	local stop_at cont_at moved from_handout from_stop i
 
 	sequential nocrash "${JOB_INPUTS[@]}" || return 1
-	start_coordinator --task-timeout 2
+	# A backup of the stopped worker's task would take the timeout's place.
+	start_coordinator --task-timeout 2 --speculative off
 	wait_socket || return 1
 	start_worker A MR_TEST_SLEEP=1 -- "$FIX/slow.so"
 	wait_first_handout || return 1

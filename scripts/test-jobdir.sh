@@ -306,11 +306,13 @@ t_interrupted() {
 	[ "$(cat "$LOGS/coordinator.rc")" = 1 ] ||
 		{ REASON="interrupted coordinator: status $(cat "$LOGS/coordinator.rc")"; return 1; }
 	# A worker may finish a map task after the count: at least one's.
-	n=$(sed -nE "s|^mrcoordinator: left ([0-9]+) intermediate files \\(mr-X-Y\\) and 0 outputs \\(mr-out-Y\\) in $DIR; remove them or give --overwrite to the next job there\$|\\1|p" \
+	# The journal stays with them: the same job run again resumes.
+	n=$(sed -nE "s|^mrcoordinator: left ([0-9]+) intermediate files \\(mr-X-Y\\) and 0 outputs \\(mr-out-Y\\) for the job's journal: the same job run again in $DIR resumes from them \\(--no-resume starts over\\)\$|\\1|p" \
 	    "$LOGS/coordinator.log")
 	[ -n "$n" ] && [ "$n" -ge "$NREDUCE" ] ||
 		{ REASON="no line saying what was left: $(tail -n 1 "$LOGS/coordinator.log")"; return 1; }
 	[ ! -e .mr-lock ] || { REASON="the lock file is left"; return 1; }
+	[ -e .mr-journal ] || { REASON="no journal left to resume from"; return 1; }
 }
 
 # -C and -o: intermediate files in the job folder, outputs in the output
