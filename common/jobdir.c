@@ -350,15 +350,16 @@ jobdir_start_lock(const struct jobdir_job *j, const char *dir,
 
 /* Removes an earlier job's files of the given kinds from dir, saying so. */
 static int
-jobdir_start_clear(const char *dir, int kinds, struct err *e)
+jobdir_start_clear(const char *dir, int kinds, const char *why,
+    struct err *e)
 {
 	size_t n;
 
 	if (jobdir_remove(dir, kinds, &n, e) == -1)
 		return -1;
 	if (n > 0)
-		log_info("--overwrite: removed %zu file%s of an earlier job "
-		    "from %s", n, n == 1 ? "" : "s", dir);
+		log_info("%s: removed %zu file%s of an earlier job from %s",
+		    why, n, n == 1 ? "" : "s", dir);
 	return 0;
 }
 
@@ -406,13 +407,16 @@ jobdir_start(const struct jobdir_job *j, struct jobdir **out, struct err *e)
 	if (adopt == JOBDIR_ADOPT_RESUME)
 		;	/* the files there are this job's */
 	else if (overwrite && !j->probe) {
+		const char *why = adopt == JOBDIR_ADOPT_RESTART ?
+		    "starting over" : "--overwrite";
+
 		if (same) {
 			if (jobdir_start_clear(jd->job, JOBDIR_OUTPUTS |
-			    JOBDIR_INTERMEDIATES | JOBDIR_TEMPS, e) == -1)
+			    JOBDIR_INTERMEDIATES | JOBDIR_TEMPS, why, e) == -1)
 				goto fail;
 		} else if (jobdir_start_clear(jd->out, JOBDIR_OUTPUTS |
-		    JOBDIR_TEMPS, e) == -1 || jobdir_start_clear(jd->job,
-		    JOBDIR_INTERMEDIATES | JOBDIR_TEMPS, e) == -1)
+		    JOBDIR_TEMPS, why, e) == -1 || jobdir_start_clear(jd->job,
+		    JOBDIR_INTERMEDIATES | JOBDIR_TEMPS, why, e) == -1)
 			goto fail;
 	} else if (!overwrite) {
 		if (same) {

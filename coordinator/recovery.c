@@ -395,11 +395,13 @@ recovery_adopt(void *arg, const char *job_dir, const char *output_dir,
 			    r->no_resume ? "--no-resume" : "none of its files "
 			    "is left", e) == -1)
 				return -1;
-			return JOBDIR_ADOPT_NONE;
+			/* Its files are those of the job it journaled. */
+			return r->no_resume ? JOBDIR_ADOPT_RESTART :
+			    JOBDIR_ADOPT_NONE;
 		}
 		err_set(e, "%s; it belongs to a job that did not finish: "
 		    "resume it with the build that began it, or start over "
-		    "with --no-resume", why.msg);
+		    "with --no-resume (which removes its files)", why.msg);
 		return -1;
 	}
 	/* Read only: it is opened again for writing by recovery_begin(). */
@@ -417,12 +419,13 @@ recovery_adopt(void *arg, const char *job_dir, const char *output_dir,
 			    r->no_resume ? "--no-resume" : "another job's, "
 			    "none of whose files is left", e) == -1)
 				return -1;
-			return JOBDIR_ADOPT_NONE;
+			return r->no_resume ? JOBDIR_ADOPT_RESTART :
+			    JOBDIR_ADOPT_NONE;
 		}
 		err_set(e, "job folder %s holds the journal of another job "
 		    "that did not finish (begun %s; %s): run that job again "
-		    "to resume it, start over with --no-resume (--overwrite "
-		    "also removes its files), or use another folder",
+		    "to resume it, give --no-resume to start this one over "
+		    "it (its files are removed), or use another folder",
 		    job_dir, when, why.msg);
 		return -1;
 	}

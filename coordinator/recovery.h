@@ -76,8 +76,10 @@ struct recovery_identity {
 struct recovery;
 
 /*
- * The journal for the job `id`. With no_resume, a journal of the same job
- * is discarded with that job's files; with overwrite, any journal is.
+ * The journal for the job `id`. With no_resume, a journal found is
+ * discarded with the files of the job it journaled (this job's or
+ * another's: the job starts over there); with overwrite, too (the
+ * overwrite rule removes the files).
  */
 struct recovery	*recovery_new(const struct recovery_identity *id,
 		    int no_resume, int overwrite);
@@ -86,9 +88,10 @@ void		 recovery_free(struct recovery *r);
 /*
  * A jobdir adopt hook (jobdir.h), arg being r: reads the journal in
  * job_dir, if any. JOBDIR_ADOPT_RESUME when it is this job's (the files
- * there are its own), JOBDIR_ADOPT_RESTART when it is this job's and
- * no_resume was given, JOBDIR_ADOPT_NONE when there is none (or it was
- * discarded); -1 with e saying what differs and how to proceed when it is
+ * there are its own), JOBDIR_ADOPT_RESTART when no_resume was given (the
+ * journal is removed, and the files of its job are to be), JOBDIR_ADOPT_NONE
+ * when there is none, or it was removed (overwrite, or its job left no
+ * file); -1 with e saying what differs and how to proceed when it is
  * another job's, or when it cannot be read (another format version, a
  * damaged header).
  */
