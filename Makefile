@@ -41,6 +41,10 @@ COORD_SRC  := $(filter-out coordinator/main.c,$(wildcard coordinator/*.c))
 WORKER_SRC := $(filter-out worker/main.c worker/sequential.c,$(wildcard worker/*.c))
 # mrctl's parts (tools/ holds whole programs, mrrun.c and mrctl.c, besides).
 CTL_SRC    := tools/jobfind.c tools/statusview.c
+# mrpipe's parts (tools/mrpipe.c the program), and the few modules of
+# common/ it links: it is shipped alone to other machines (doc/streaming.md).
+PIPE_SRC   := tools/linein.c tools/streamline.c tools/pipemap.c tools/pipereduce.c
+PIPE_COMMON := $(patsubst %,common/%.c,buf err log opts plugin sdk split textesc words)
 APPS	   := $(patsubst apps/%.c,%,$(wildcard apps/*.c))
 # The lab's test apps (crash, mtiming, ...): built into the same folder, so
 # that the tests and bare names find them, but not installed.
@@ -53,8 +57,10 @@ COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(PB_OBJ)
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
 CTL_OBJ    := $(call obj,$(CTL_SRC))
+PIPE_OBJ   := $(call obj,$(PIPE_SRC))
 
-PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential $(B)/mrrun $(B)/mrctl
+PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential $(B)/mrrun $(B)/mrctl \
+	   $(B)/mrpipe
 APP_SO	:= $(patsubst %,$(B)/apps/%.so,$(APPS))
 TEST_APP_SO := $(patsubst %,$(B)/apps/%.so,$(TEST_APPS))
 # scripts/timeline, installed as mrtimeline with the version written in.
@@ -141,6 +147,12 @@ $(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ) common/sdk.syms
 $(B)/mrctl: $(B)/obj/tools/mrctl.o $(CTL_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+# A plugin as a Hadoop Streaming command. Its one library besides the C
+# library, utf8proc, is linked in, so that it runs on a cluster's nodes as
+# they are.
+$(B)/mrpipe: $(B)/obj/tools/mrpipe.o $(PIPE_OBJ) $(call obj,$(PIPE_COMMON)) common/sdk.syms
+	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) -Wl,-Bstatic -lutf8proc -Wl,-Bdynamic -ldl -o $@
+
 $(B)/mrsequential: $(B)/obj/worker/sequential.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
 
@@ -157,7 +169,7 @@ $(B)/gencorpus: scripts/gencorpus.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
 
-$(B)/test/%: $(B)/obj/test/%.o $(COORD_OBJ) $(WORKER_OBJ) $(CTL_OBJ) $(COMMON_OBJ) common/sdk.syms
+$(B)/test/%: $(B)/obj/test/%.o $(COORD_OBJ) $(WORKER_OBJ) $(CTL_OBJ) $(PIPE_OBJ) $(COMMON_OBJ) common/sdk.syms
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) $(CHECK_LIBS) -o $@
 

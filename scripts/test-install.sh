@@ -255,7 +255,7 @@ run_job() {
 # The tests.
 
 # The programs, each with a page in section 1.
-PROGRAMS=(mrcoordinator mrworker mrsequential mrrun mrctl mrtimeline)
+PROGRAMS=(mrcoordinator mrworker mrsequential mrrun mrctl mrpipe mrtimeline)
 
 # The installed files, "MODE PATH" under DESTDIR, sorted.
 expected_files() {
@@ -632,6 +632,15 @@ t_bare_name() {
 			return 1
 		fi
 	done
+	# The installed mrpipe, which is shipped alone, finds wc the same way.
+	ok=$(printf 'b a b\n' | MR_PLUGIN_PATH=$DEST$PREFIX/lib/mapreduce \
+		"${TIMEOUT[@]}" "$DEST$PREFIX/bin/mrpipe" map wc 2>"$LOGS/mrpipe.log" |
+		sort | MR_PLUGIN_PATH=$DEST$PREFIX/lib/mapreduce \
+		"${TIMEOUT[@]}" "$DEST$PREFIX/bin/mrpipe" reduce wc 2>>"$LOGS/mrpipe.log")
+	if [ "$ok" != "$(printf 'a 1\nb 2')" ]; then
+		REASON="the installed mrpipe map wc | sort | mrpipe reduce wc wrote '$ok'"
+		return 1
+	fi
 }
 
 # Without MR_PLUGIN_PATH, the built worker takes wc from the installed
@@ -748,7 +757,7 @@ if [ "${#SELECTED[@]}" -eq 0 ]; then
 fi
 
 command -v timeout >/dev/null 2>&1 || die "timeout (GNU coreutils) not found"
-for f in mrcoordinator mrworker mrsequential mrrun mrctl apps/wc.so apps/bigram.so mapreduce.pc; do
+for f in mrcoordinator mrworker mrsequential mrrun mrctl mrpipe apps/wc.so apps/bigram.so mapreduce.pc; do
 	[ -f "$BIN/$f" ] || die "$BIN/$f is missing: run make first"
 done
 
