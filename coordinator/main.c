@@ -569,13 +569,15 @@ main(int argc, char **argv)
 		main_ready(ready_fd, main_tasks_left(job));
 		status = server_run(s);
 	}
-	/* 3: the outputs are final, only the report is missing. */
-	recovery_end(rec, status == 0 || status == 3);	/* uses the loop */
+	recovery_end(rec);	/* uses the loop */
 	server_free(s);
 	main_remove_sock_dir();
 	job_free(job);
 	report_free(report);
+	/* 3: the outputs are final, only the report is missing. */
 	jobdir_finish(jd, status == 0 || status == 3, keep, 1);
+	if (status == 0 || status == 3)
+		recovery_remove(rec);
 	recovery_free(rec);
 	inputs_free(ins);
 	return status;

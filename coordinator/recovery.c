@@ -63,6 +63,7 @@ struct recovery {
 	struct ev_loop		*loop;
 	ev_timer		 sync_timer;
 	int			 dirty;
+	int			 ended;		/* recovery_end() closed it */
 	double			 last_sync;	/* monotonic */
 	struct buf		 out;
 };
@@ -795,7 +796,7 @@ fail:
 }
 
 void
-recovery_end(struct recovery *r, int done)
+recovery_end(struct recovery *r)
 {
 	struct err e;
 
@@ -803,10 +804,21 @@ recovery_end(struct recovery *r, int done)
 		return;
 	if (r->loop != NULL)
 		ev_timer_stop(r->loop, &r->sync_timer);
-	if (!done && r->dirty && journal_sync(r->journal, &e) == -1)
+	r->loop = NULL;
+	if (r->dirty && journal_sync(r->journal, &e) == -1)
 		log_warn("%s", e.msg);
 	journal_close(r->journal);
 	r->journal = NULL;
-	if (done && journal_remove(r->path, &e) == -1)
+	r->ended = 1;
+}
+
+void
+recovery_remove(struct recovery *r)
+{
+	struct err e;
+
+	if (!r->ended)
+		return;
+	if (journal_remove(r->path, &e) == -1)
 		log_warn("%s", e.msg);
 }

@@ -11,7 +11,9 @@
  *	job_restore(j, kept, n, now, &e);
  *	job_subscribe(j, recovery_on_event, r);		before any other
  *	... the job runs ...
- *	recovery_end(r, done);				removed once done
+ *	recovery_end(r);				durable, closed
+ *	jobdir_finish(jd, ...);				the job's files go
+ *	recovery_remove(r);				if the job is done
  *	recovery_free(r);
  *
  * The journal is JOURNAL_NAME in the job folder, records framed by
@@ -144,10 +146,16 @@ int	recovery_on_event(void *arg, const struct job_event *ev,
 	    struct err *e);
 
 /*
- * The job is over: when `done`, the journal is removed (the outputs are
- * final, and nothing of the job is left to resume), else it is made
- * durable and kept for the next run.
+ * The job is over: the journal is made durable and closed (before the
+ * event loop goes: its sync timer is on it).
  */
-void	recovery_end(struct recovery *r, int done);
+void	recovery_end(struct recovery *r);
+
+/*
+ * The job is done: its journal goes, last of all (after the intermediate
+ * files), so that a coordinator killed on its way out leaves a journal
+ * whose every reduce is kept, and the same job run again ends at once.
+ */
+void	recovery_remove(struct recovery *r);
 
 #endif

@@ -47,7 +47,8 @@ setup_test() {
 	DIR=$T/$NAME
 	LOGS=$T/logs/$NAME
 	NPROCS=0
-	INPUTS=("${ALL_INPUTS[@]}")
+	# Absolute: the jobs run in folders below $DIR.
+	INPUTS=("${ALL_INPUTS[@]/#../$T}")
 	rm -rf -- "$DIR" "$LOGS" "$T/$NAME.seq"
 	SOCK=$DIR/run/mr.sock
 	enter_job_folder 108 "$DIR" "$LOGS"
