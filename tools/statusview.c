@@ -110,6 +110,16 @@ statusview_header(FILE *f, const Mr__Status *st)
 	    " lost with their worker, %" PRIu64 " failed)\n",
 	    st->timed_out + st->lost + st->failed, st->timed_out, st->lost,
 	    st->failed);
+	if (st->speculative)
+		fprintf(f, "backups     %u running, %" PRIu64 " finished first, "
+		    "%" PRIu64 " cancelled\n", st->backups_running,
+		    st->backups_won, st->backups_lost);
+	else
+		fprintf(f, "backups     off (--speculative off)\n");
+	if (st->incarnation > 1)
+		fprintf(f, "resumed     coordinator %u of this job; %u task%s "
+		    "kept from before\n", st->incarnation, st->tasks_kept,
+		    st->tasks_kept == 1 ? "" : "s");
 	fprintf(f, "input       %.1f MB of %.1f MB done, %.1f MB/s\n",
 	    st->input_bytes_done / 1e6, st->input_bytes / 1e6, st->mb_per_s);
 	if (st->n_counters > 0) {
@@ -250,13 +260,19 @@ static json_t *
 statusview_json_job(const Mr__Status *st)
 {
 	json_t *job = json_object(), *again = json_object();
+	json_t *backups = json_object();
 	int rc = 0;
 
-	if (job == NULL || again == NULL) {
+	if (job == NULL || again == NULL || backups == NULL) {
 		json_decref(job);
 		json_decref(again);
+		json_decref(backups);
 		return NULL;
 	}
+	rc |= statusview_set(backups, "running",
+	    json_integer(st->backups_running));
+	rc |= statusview_set(backups, "won", json_integer(st->backups_won));
+	rc |= statusview_set(backups, "lost", json_integer(st->backups_lost));
 	rc |= statusview_set(again, "timed_out", json_integer(st->timed_out));
 	rc |= statusview_set(again, "lost", json_integer(st->lost));
 	rc |= statusview_set(again, "failed", json_integer(st->failed));
@@ -274,6 +290,11 @@ statusview_json_job(const Mr__Status *st)
 	rc |= statusview_set(job, "running", json_integer(st->running));
 	rc |= statusview_set(job, "waiting", json_integer(st->waiting));
 	rc |= statusview_set(job, "run_again", again);
+	rc |= statusview_set(job, "speculative",
+	    json_boolean(st->speculative));
+	rc |= statusview_set(job, "backups", backups);
+	rc |= statusview_set(job, "incarnation", json_integer(st->incarnation));
+	rc |= statusview_set(job, "tasks_kept", json_integer(st->tasks_kept));
 	rc |= statusview_set(job, "input_bytes", json_integer(st->input_bytes));
 	rc |= statusview_set(job, "input_bytes_done",
 	    json_integer(st->input_bytes_done));
@@ -333,6 +354,9 @@ statusview_json_task(const Mr__TaskStatus *t)
 	    t->state == MR__TASK_STATE__TASK_RUNNING ?
 	    json_real(t->seconds) : json_null());
 	rc |= statusview_set(o, "attempts", json_integer(t->attempts));
+	rc |= statusview_set(o, "backup_worker", t->backup_worker != 0 ?
+	    json_integer(t->backup_worker) : json_null());
+	rc |= statusview_set(o, "kept", json_boolean(t->kept));
 	if (t->n_inputs > 0) {
 		json_t *in = json_array();
 
