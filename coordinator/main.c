@@ -54,6 +54,7 @@
 #define OPT_OPEN_COST 264
 #define OPT_NO_RESUME 265
 #define OPT_SPECULATIVE 266
+#define OPT_NO_JOURNAL 267
 
 static void
 usage(FILE *f)
@@ -66,7 +67,7 @@ usage(FILE *f)
 "                     [--allow-changing-inputs] [-q | -v]\n"
 "                     [--ready-fd N] [--remove-socket-dir]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
-"                     [--no-resume] [--speculative on|off]\n"
+"                     [--no-resume] [--no-journal] [--speculative on|off]\n"
 "                     [--recursive] [--inputs-from LIST [-0]] [--] INPUT...\n"
 "\n"
 "Runs one MapReduce job over the INPUTs: hands map tasks (a large\n"
@@ -97,6 +98,9 @@ usage(FILE *f)
 "      --overwrite           remove an earlier job's mr-out-Y and mr-X-Y\n"
 "                            from these folders first\n"
 "      --keep-intermediates  keep mr-X-Y when the job is done\n"
+"      --no-journal          keep no journal: a coordinator that dies leaves\n"
+"                            nothing to resume from (a journal found of\n"
+"                            this job still resumes it)\n"
 "      --speculative on|off  near the end of a phase, run a backup attempt\n"
 "                            of a task much slower than those done (more\n"
 "                            than 3 times their median and 1 s) on an idle\n"
@@ -284,6 +288,7 @@ main(int argc, char **argv)
 		{ "open-cost", required_argument, NULL, OPT_OPEN_COST },
 		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
 		{ "speculative", required_argument, NULL, OPT_SPECULATIVE },
+		{ "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "job-dir", required_argument, NULL, 'C' },
@@ -324,7 +329,7 @@ main(int argc, char **argv)
 	const char *sock = NULL;
 	unsigned long long nreduce = 10, maxconn = 256, fdnum;
 	int ready_fd = -1, remove_sock_dir = 0, no_resume = 0;
-	int speculative = MAIN_SPECULATIVE_DEFAULT;
+	int speculative = MAIN_SPECULATIVE_DEFAULT, no_journal = 0;
 	struct recovery_identity rid;
 	struct recovery *rec;
 	const struct job_kept *kept;
@@ -384,6 +389,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_NO_RESUME:
 			no_resume = 1;
+			break;
+		case OPT_NO_JOURNAL:
+			no_journal = 1;
 			break;
 		case OPT_SPECULATIVE:
 			if (strcmp(optarg, "on") == 0)
@@ -501,6 +509,8 @@ main(int argc, char **argv)
 	rid.maps = plan_maps(plan);
 	rid.nmap = plan_nmaps(plan);
 	rec = recovery_new(&rid, no_resume, overwrite);
+	if (no_journal)
+		recovery_set_off(rec);
 	jj.adopt = recovery_adopt;
 	jj.adopt_arg = rec;
 	/* The job folder is checked, and locked, before any work. */

@@ -37,6 +37,7 @@ struct recovery {
 	size_t			 ninputs;
 	uint32_t		 plan_crc;
 	int			 no_resume, overwrite;
+	int			 no_journal;	/* write none (recovery_set_off) */
 	char			 job_dir[PATH_MAX];
 	char			 out_dir[PATH_MAX];
 	char			 path[PATH_MAX + 16];	/* the journal */
@@ -448,6 +449,12 @@ recovery_adopt(void *arg, const char *job_dir, const char *output_dir,
 	return JOBDIR_ADOPT_RESUME;
 }
 
+void
+recovery_set_off(struct recovery *r)
+{
+	r->no_journal = 1;
+}
+
 int
 recovery_resuming(const struct recovery *r)
 {
@@ -682,13 +689,17 @@ recovery_begin(struct recovery *r, struct ev_loop *loop, double started,
 	r->last_sync = started;
 	ev_init(&r->sync_timer, recovery_sync_cb);
 	r->sync_timer.data = r;
+	if (r->resuming && r->identity != NULL) {
+		r->offset = (now - r->identity->wall_start_ns) / 1e9;
+		if (r->offset < 0)
+			r->offset = 0;	/* the clock was set back */
+	}
+	if (r->no_journal)
+		return 0;
 	if (r->resuming) {
 		if (journal_open(r->path, RECOVERY_FORMAT, NULL, NULL,
 		    &r->journal, &info, e) == -1)
 			return -1;
-		r->offset = (now - r->identity->wall_start_ns) / 1e9;
-		if (r->offset < 0)
-			r->offset = 0;	/* the clock was set back */
 	} else {
 		if (journal_create(r->path, RECOVERY_FORMAT, &r->journal,
 		    e) == -1)
@@ -800,6 +811,7 @@ recovery_end(struct recovery *r)
 {
 	struct err e;
 
+	r->ended = 1;
 	if (r->journal == NULL)
 		return;
 	if (r->loop != NULL)
@@ -809,7 +821,6 @@ recovery_end(struct recovery *r)
 		log_warn("%s", e.msg);
 	journal_close(r->journal);
 	r->journal = NULL;
-	r->ended = 1;
 }
 
 void
@@ -817,7 +828,8 @@ recovery_remove(struct recovery *r)
 {
 	struct err e;
 
-	if (!r->ended)
+	/* With --no-journal, only the one of an earlier run resumed. */
+	if (!r->ended || (r->no_journal && !r->resuming) || r->path[0] == '\0')
 		return;
 	if (journal_remove(r->path, &e) == -1)
 		log_warn("%s", e.msg);

@@ -100,6 +100,13 @@ void		 recovery_free(struct recovery *r);
 int	recovery_adopt(void *arg, const char *job_dir, const char *output_dir,
 	    struct err *e);
 
+/*
+ * --no-journal: this run writes no journal (a journal of this job found
+ * in the folder still resumes it, and goes when the job is done); a
+ * coordinator that dies then leaves nothing to resume from.
+ */
+void	recovery_set_off(struct recovery *r);
+
 /* Whether the job resumes from a journal (after recovery_adopt()). */
 int	recovery_resuming(const struct recovery *r);
 

@@ -13,7 +13,8 @@
 # difference and starts over with --no-resume; a worker of another plugin
 # is refused with the job's plugin named; mrrun killed with SIGKILL and run
 # again resumes, saying how many tasks it kept; the report of a resumed job
-# lists the kept tasks and counts them in its totals.
+# lists the kept tasks and counts them in its totals; --no-journal writes
+# none.
 #
 # usage: scripts/test-recovery.sh [TEST...]
 #
@@ -29,7 +30,7 @@ set -u
 export LC_ALL=C
 
 PROG=${0##*/}
-ALL_TESTS=(kills torn-tail other-job other-plugin mrrun-resume report)
+ALL_TESTS=(kills torn-tail other-job other-plugin mrrun-resume report no-journal)
 TIMEOUT=(timeout -k 2s 120s)
 KILLS=${KILLS:-20}
 
@@ -402,6 +403,25 @@ t_report() {
 		REASON="the resumed job's report: $(jq -c '{incarnation: .job.incarnation, kept: .job.tasks_kept, counters: .job.counters}' "$LOGS/b.json")"
 		return 1
 	fi
+}
+
+# --no-journal: no journal at any moment of the job, the same output.
+t_no_journal() {
+	local i
+
+	expect_recount || return 1
+	start_coordinator a --no-journal || return 1
+	start_workers 2
+	for ((i = 0; i < 20; i++)); do
+		if [ -e .mr-journal ]; then
+			REASON="a journal with --no-journal"
+			return 1
+		fi
+		sleep 0.05
+	done
+	wait_coordinator a || return 1
+	wait_workers || return 1
+	check_result a
 }
 
 # ---------------------------------------------------------------------------
