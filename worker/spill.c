@@ -19,7 +19,7 @@ spill_name(unsigned out, unsigned run, uint32_t part, char *buf, size_t len)
 }
 
 void
-spill_remove_all(void)
+spill_remove(pid_t pid)
 {
 	char mine[64];
 	const char *name;
@@ -28,7 +28,7 @@ spill_remove_all(void)
 	DIR *d;
 
 	n = (size_t)snprintf(mine, sizeof mine, SAFEFILE_PREFIX SPILL_RUN
-	    "%d-", (int)getpid());
+	    "%d-", (int)pid);
 	if ((d = opendir(".")) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
