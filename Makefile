@@ -171,11 +171,16 @@ $(B)/test/hostile: $(B)/obj/test/hostile.o $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+$(B)/test/fakecoord: $(B)/obj/test/fakecoord.o $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
 $(B)/test/squatter: $(B)/obj/test/squatter.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 
-TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter
+TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter \
+	$(B)/test/fakecoord
 
 test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 	@scripts/install-deps --test
