@@ -437,8 +437,7 @@ main(int argc, char **argv)
 	    plugin_digest(file, digest, sizeof digest, &e) == -1)
 		fatal("%s", e.msg);
 	w.conf.app = plugin_app(plugin);
-	log_debug("application %s from %s (%s)", w.conf.app->name, file,
-	    digest);
+	log_debug("application %s from %s", w.conf.app->name, file);
 	sc.app = w.conf.app->name;
 	sc.digest = digest;
 	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &sc.addr, &e)) != 0) {
