@@ -169,10 +169,11 @@ fake_saw_none() {
 	return 1
 }
 
-# The number of sorted runs the fake saw spilled before it stopped the
-# attempt, in RUNS.
+# The number of sorted runs the fake saw spilled right before it stopped
+# the attempt (its last "files .mrtmp-run- N" line with N > 0), in RUNS.
 runs_seen() {
-	fake_has fake '^files \.mrtmp-run- [1-9]' || return 1
+	MATCH=$(grep -E '^files \.mrtmp-run- [1-9]' "$LOGS/fake.log" | tail -n 1)
+	[ -n "$MATCH" ] || { REASON="the attempt spilled no run before it was stopped"; return 1; }
 	RUNS=${MATCH#files .mrtmp-run- }
 	RUNS=${RUNS%% *}
 }
@@ -185,7 +186,8 @@ runs_seen() {
 # task's process is gone, and nothing of the attempt is left.
 t_cancel() {
 	fake fake accept hello welcome request map input=in.txt \
-		await prefix=.mrtmp-run- sleep ms=200 children cancel request \
+		await prefix=.mrtmp-run- sleep ms=200 children \
+		files prefix=.mrtmp-run- cancel request \
 		gone children files prefix=.mrtmp- files prefix=mr- \
 		sleep ms=500 files prefix=mr- shutdown eof || return 1
 	worker MR_TEST_SLEEP=30 MR_TEST_EMIT=$EMIT -- --memory 1
@@ -197,7 +199,7 @@ t_cancel() {
 	fake_saw_none .mrtmp- && fake_saw_none mr- || return 1
 	worker_exit 0 || return 1
 	worker_said '^mrworker: attempt 1 cancelled; its process \(pid [0-9]+\) is stopped$' || return 1
-	DETAIL="asked again $MS ms after the Cancel; its process gone, its $RUNS spilled runs removed"
+	DETAIL="asked again $MS ms after the Cancel; its process gone, the $RUNS runs it had spilled removed"
 }
 
 # The same for a reduce whose output has a temporary name (O_TMPFILE
@@ -244,7 +246,8 @@ t_stale_cancel() {
 # process gone and nothing of the attempt left.
 shutdown_test() {
 	fake fake accept hello welcome request map input=in.txt \
-		await prefix=.mrtmp-run- children shutdown failed="$1" remove=1 \
+		await prefix=.mrtmp-run- children files prefix=.mrtmp-run- \
+		shutdown failed="$1" remove=1 \
 		eof gone files prefix=.mrtmp- files prefix=mr- || return 1
 	worker MR_TEST_SLEEP=30 MR_TEST_EMIT=$EMIT -- --memory 1
 	fake_ok fake || return 1
@@ -254,7 +257,7 @@ shutdown_test() {
 	runs_seen || return 1
 	fake_saw_none .mrtmp- && fake_saw_none mr- || return 1
 	worker_exit "$2" || return 1
-	DETAIL="gone $MS ms after the Shutdown; its process gone, its $RUNS spilled runs removed"
+	DETAIL="gone $MS ms after the Shutdown; its process gone, the $RUNS runs it had spilled removed"
 }
 
 t_shutdown() {
@@ -331,7 +334,8 @@ t_reconnect_waiting() {
 # which it then serves (the same job: nothing said about it).
 t_reconnect_task() {
 	fake fake --keep-socket accept hello welcome request map input=in.txt \
-		await prefix=.mrtmp-run- children close sleep ms=500 gone \
+		await prefix=.mrtmp-run- children files prefix=.mrtmp-run- \
+		close sleep ms=500 gone \
 		files prefix=.mrtmp- files prefix=mr- || return 1
 	worker MR_TEST_SLEEP=30 MR_TEST_EMIT=$EMIT -- --memory 1 --reconnect 10
 	fake_ok fake || return 1
@@ -344,7 +348,7 @@ t_reconnect_task() {
 	worker_said '^mrworker: lost the coordinator while attempt 1 ran; attempt abandoned$' || return 1
 	! grep -q 'joined another job' "$LOGS/worker.log" ||
 		{ REASON="the worker said the job changed; it did not"; return 1; }
-	DETAIL="attempt stopped, its $RUNS spilled runs removed; the same worker joined the next coordinator"
+	DETAIL="attempt stopped, the $RUNS runs it had spilled removed; the same worker joined the next coordinator"
 }
 
 # The cpu ticks (user + system) process $1 has used, in TICKS.
