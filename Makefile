@@ -44,7 +44,7 @@ CTL_SRC    := tools/jobfind.c tools/statusview.c
 # mrpipe's parts (tools/mrpipe.c the program), and the few modules of
 # common/ it links: it is shipped alone to other machines (doc/streaming.md).
 PIPE_SRC   := tools/linein.c tools/streamline.c tools/pipemap.c tools/pipereduce.c
-PIPE_COMMON := $(patsubst %,common/%.c,buf err log opts plugin sdk split textesc words)
+PIPE_COMMON := $(patsubst %,common/%.c,buf crc32c err log opts plugin sdk split textesc words)
 APPS	   := $(patsubst apps/%.c,%,$(wildcard apps/*.c))
 # The lab's test apps (crash, mtiming, ...): built into the same folder, so
 # that the tests and bare names find them, but not installed.
@@ -183,11 +183,16 @@ $(B)/test/hostile: $(B)/obj/test/hostile.o $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+$(B)/test/fakecoord: $(B)/obj/test/fakecoord.o $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
 $(B)/test/squatter: $(B)/obj/test/squatter.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 
-TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter
+TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter \
+	$(B)/test/fakecoord
 
 test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 	@scripts/install-deps --test

@@ -120,6 +120,7 @@ frame_read_all(int fd, uint8_t *p, size_t n, struct err *e)
 		if (r == 0) {
 			if (got == 0)
 				return 0;
+			errno = ECONNRESET;
 			err_set(e, "connection closed in the middle of a frame");
 			return -1;
 		}
@@ -197,6 +198,7 @@ frame_recv_max(int fd, Mr__Envelope **env, size_t max, struct err *e)
 	need = frame_get_length(hdr);
 	/* Checked before anything is allocated for it. */
 	if (need > max) {
+		errno = EPROTO;
 		err_set(e, "frame of %u bytes exceeds the maximum of %zu",
 		    need, max);
 		return -1;
@@ -208,12 +210,15 @@ frame_recv_max(int fd, Mr__Envelope **env, size_t max, struct err *e)
 	}
 	rc = frame_read_all(fd, body, need, e);
 	if (rc == 0 && need > 0) {
+		errno = ECONNRESET;
 		err_set(e, "connection closed in the middle of a frame");
 		rc = -1;
 	}
 	if (rc != -1) {
 		*env = frame_unpack(body, need, e);
 		rc = *env != NULL ? 1 : -1;
+		if (rc == -1)
+			errno = EPROTO;
 	}
 	free(body);
 	return rc;

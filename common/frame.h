@@ -51,7 +51,10 @@ int	frame_flush(int fd, struct buf *out, struct err *e);
 /*
  * Reads one whole frame from a blocking fd. Returns 1 with *env set, 0 on a
  * clean end of stream before any byte of a frame, -1 on an error or a
- * malformed frame.
+ * malformed frame: errno is then EPROTO for a frame that is oversized or
+ * not an Envelope (the peer misbehaves), ECONNRESET for a stream that ends
+ * in the middle of a frame, and read(2)'s own otherwise (the connection is
+ * lost), so that a caller can tell the two apart.
  */
 int	frame_recv(int fd, Mr__Envelope **env, struct err *e);
 

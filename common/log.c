@@ -55,9 +55,9 @@ log_set_hooks(void (*before)(void *), void (*after)(void *), void *arg)
 }
 
 void
-log_set_nowait(void)
+log_set_nowait(int on)
 {
-	log_nowait = 1;
+	log_nowait = on != 0;
 }
 
 int

@@ -32,14 +32,15 @@ void	log_set_hooks(void (*before)(void *), void (*after)(void *),
 	    void *arg);
 
 /*
- * From now on, the calling thread's messages never wait: each is written
- * with one write(2) if stderr can take it at once (not through stdio,
- * whose lock a thread blocked on a full stderr pipe may hold), else
- * dropped, and the hooks are not called. For a thread that must end the
- * process whatever the others do (worker/watch.c). Other threads' messages
- * are written with write(2) too, waiting as long as it takes.
+ * With on, the calling thread's messages never wait from now on: each is
+ * written with one write(2) if stderr can take it at once (not through
+ * stdio, whose lock a thread blocked on a full stderr pipe may hold), else
+ * dropped, and the hooks are not called; with 0, they wait again. For a
+ * process that must stop its tasks whatever they do to stderr (the
+ * worker's parent, worker/child.h). Other threads' messages are written
+ * with write(2) too, waiting as long as it takes.
  */
-void	log_set_nowait(void);
+void	log_set_nowait(int on);
 
 /*
  * Whether stderr is a terminal that understands "\r\033[K" (TERM set and

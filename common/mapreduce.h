@@ -52,8 +52,11 @@
  * Callbacks return 0 on success and -1 on failure; a failure fails the task,
  * which the coordinator then gives to another worker.
  *
- * Callbacks run one at a time, on one thread, in a worker process that may
- * run many tasks. reduce need not read every value. An empty value has
+ * Callbacks run one at a time, on one thread. mrworker runs each task in a
+ * process of its own, forked from the worker: what a callback changes in
+ * memory (a static variable) lasts for that task only, and the process may
+ * be killed at any moment (the task cancelled, the job over). reduce need
+ * not read every value. An empty value has
  * length 0 and a non-NULL pointer. Output should depend only on the input:
  * a task may run more than once (after a timeout or a crash) and only one
  * run's output is kept.

@@ -6,12 +6,14 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "crc32c.h"
 #include "log.h"
 #include "plugin.h"
 
@@ -203,6 +205,39 @@ plugin_load(const char *path, struct err *e)
 fail:
 	plugin_close(p);
 	return NULL;
+}
+
+int
+plugin_digest(const char *path, char *out, size_t outlen, struct err *e)
+{
+	uint8_t buf[64 * 1024];
+	unsigned long long size = 0;
+	uint32_t crc = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_sys(e, "%s", path);
+		return -1;
+	}
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_sys(e, "%s: read", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		crc = crc32c(crc, buf, (size_t)n);
+		size += (unsigned long long)n;
+	}
+	snprintf(out, outlen, "crc32c:%08x size:%llu", (unsigned)crc, size);
+	rc = 0;
+fail:
+	close(fd);
+	return rc;
 }
 
 const struct mr_app *

@@ -36,6 +36,19 @@ struct plugin	*plugin_load(const char *path, struct err *e);
 /* The application's descriptor. */
 const struct mr_app *plugin_app(const struct plugin *p);
 
+/* Room for plugin_digest()'s text, its NUL included. */
+#define PLUGIN_DIGEST_MAX 48
+
+/*
+ * What the file at `path` is, as workers tell their coordinator (Hello):
+ * "crc32c:%08x size:%llu", the CRC-32C and the count of all its bytes,
+ * into out (PLUGIN_DIGEST_MAX bytes). Two workers whose digests match run
+ * the same plugin, wherever their copies live. Returns 0, or -1 with e
+ * naming the file when it cannot be read.
+ */
+int	plugin_digest(const char *path, char *out, size_t outlen,
+	    struct err *e);
+
 /* Unloads; NULL is fine. */
 void	plugin_close(struct plugin *p);
 

@@ -3,6 +3,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -239,6 +240,51 @@ safefile_set_guard(int (*guard)(void *, struct err *),
 	safefile_guard = guard;
 	safefile_unguard = release;
 	safefile_guard_arg = arg;
+}
+
+void
+safefile_get_guard(int (**guard)(void *, struct err *),
+    void (**release)(void *), void **arg)
+{
+	*guard = safefile_guard;
+	*release = safefile_unguard;
+	*arg = safefile_guard_arg;
+}
+
+/*
+ * Whether `name` is a temporary name of process `pid` (safefile_tmpname()):
+ * the prefix, then anything, then "-PID-N" at the very end.
+ */
+static int
+safefile_is_temp_of(const char *name, pid_t pid)
+{
+	char tail[32];
+	const char *seq = strrchr(name, '-');
+	size_t plen = strlen(SAFEFILE_PREFIX), n;
+
+	if (strncmp(name, SAFEFILE_PREFIX, plen) != 0 || seq == NULL ||
+	    seq[1] == '\0' || strspn(seq + 1, "0123456789") != strlen(seq + 1))
+		return 0;
+	n = (size_t)snprintf(tail, sizeof tail, "-%ld", (long)pid);
+	/* "-PID" ends where the sequence number starts, after a name. */
+	return (size_t)(seq - name) > plen + n &&
+	    strncmp(seq - n, tail, n) == 0;
+}
+
+void
+safefile_remove_temps(const char *dir, pid_t pid)
+{
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL)
+		if (safefile_is_temp_of(de->d_name, pid))
+			unlinkat(dfd, de->d_name, 0);
+	closedir(d);
 }
 
 /* The name is given (or not): whatever the guard holds is let go. */

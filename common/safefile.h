@@ -27,6 +27,8 @@
 #ifndef MR_SAFEFILE_H
 #define MR_SAFEFILE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,6 +94,19 @@ void	safefile_abort(struct safefile *f);
  */
 void	safefile_set_guard(int (*guard)(void *arg, struct err *e),
 	    void (*release)(void *arg), void *arg);
+
+/* The guard set last (NULLs when none), so that a caller can wrap it. */
+void	safefile_get_guard(int (**guard)(void *arg, struct err *e),
+	    void (**release)(void *arg), void **arg);
+
+/*
+ * Removes from folder `dir` the temporary names process `pid` gave files
+ * it was writing where O_TMPFILE was refused (".mrtmp-NAME-PID-N"): for a
+ * process killed in the middle of its work, whose unnamed files went with
+ * it. Errors are ignored (what is left is the coordinator's leftovers at
+ * the job's end).
+ */
+void	safefile_remove_temps(const char *dir, pid_t pid);
 
 /*
  * Checks, without writing anything, that `path` could be made final later:

@@ -654,9 +654,11 @@ t_other_job() {
 	check_clean
 }
 
-# A plugin whose map dies of SIGSEGV once in the job: the coordinator sees
-# the worker's connection close, another worker runs that map task, and the
-# job completes with nocrash's output. Three workers, so that two are left.
+# A plugin whose map dies of SIGSEGV once in the job: the task's process
+# dies, so its worker says so and exits 1 as a crashed worker, the
+# coordinator sees the worker's connection close, another worker runs that
+# map task, and the job completes with nocrash's output. Three workers, so
+# that two are left.
 t_plugin_crash() {
 	local w crashed="" attempt task pid line took retry asan
 
@@ -664,7 +666,7 @@ t_plugin_crash() {
 	start_coordinator
 	wait_socket || return 1
 	# In a sanitized build, AddressSanitizer must let the fault kill the
-	# worker rather than report it and exit 1.
+	# task's process rather than report it and exit 1.
 	asan="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
 	start_worker A "$asan" -- "$FIX/segv.so"
 	start_worker B "$asan" -- "$FIX/segv.so"
@@ -710,9 +712,9 @@ t_plugin_crash() {
 		worker_rc "$w"
 		case $RC in
 		0) ;;
-		139)
+		1)
 			[ -z "$crashed" ] || {
-				REASON="workers $crashed and $w both died of SIGSEGV"
+				REASON="workers $crashed and $w both exited 1"
 				return 1
 			}
 			crashed=$w
@@ -724,24 +726,28 @@ t_plugin_crash() {
 		esac
 	done
 	if [ -z "$crashed" ]; then
-		REASON="no worker died of SIGSEGV"
+		REASON="no worker exited 1 after its task's process crashed"
 		return 1
 	fi
-	DETAIL="worker $crashed (pid $pid) died of SIGSEGV in map task $task (attempt $attempt); retried as $retry; job done in $took s (task timeout 10 s)"
+	grep -q "^mrworker: attempt $attempt: the task's process was killed by signal 11\$" "$LOGS/$crashed.log" ||
+		{ REASON="worker $crashed did not say its attempt $attempt died of signal 11"; return 1; }
+	DETAIL="worker $crashed (pid $pid): attempt $attempt (map task $task) died of SIGSEGV, worker exited 1; retried as $retry; job done in $took s (task timeout 10 s)"
 	check_clean mr-segv-once
 }
 
 # The coordinator is SIGKILLed while worker A is 1 s into a 3 s map: A
-# must abandon the attempt at once (exit 1, saying so) and link nothing
-# into the job folder, neither then nor when its map would have ended.
-# Its map emitted enough first for runs to spill with --memory 1 (files
-# named .mrtmp-run-PID-*): those must go with the attempt.
+# must abandon the attempt at once (with --reconnect 0, exit 1, saying so)
+# and link nothing into the job folder, neither then nor when its map
+# would have ended. Its map emitted enough first for runs to spill with
+# --memory 1 (files named .mrtmp-run-PID-*): those must go with the
+# attempt. (Waiting for another coordinator is test-worker.sh's.)
 t_coordinator_killed() {
 	local kill_at left runs
 
 	start_coordinator
 	wait_socket || return 1
-	start_worker A MR_TEST_SLEEP=3 MR_TEST_EMIT=200000 -- --memory 1 "$FIX/slow.so"
+	start_worker A MR_TEST_SLEEP=3 MR_TEST_EMIT=200000 -- --memory 1 \
+		--reconnect 0 "$FIX/slow.so"
 	wait_first_handout || return 1
 	sleep_until $((HTIME + 1000000))
 	runs=$(find . -maxdepth 1 -name '.mrtmp-run-*' | wc -l)
@@ -774,8 +780,8 @@ t_coordinator_killed() {
 
 # Worker A's map writes to A's stderr, a pipe nobody reads, until the map
 # blocks in stdio with the stream's lock held. The coordinator's SIGKILL
-# must still end A at once: its message saying so, which stderr cannot
-# take, is dropped rather than waited for.
+# must still end A at once (--reconnect 0): its message saying so, which
+# stderr cannot take, is dropped rather than waited for.
 t_coordinator_killed_stderr_full() {
 	local fifo=$T/$NAME.fifo fd kill_at
 
@@ -787,7 +793,7 @@ t_coordinator_killed_stderr_full() {
 	rm -f "$LOGS/A.rc"
 	(
 		"${TIMEOUT[@]}" env MR_TEST_SLEEP=60 MR_TEST_STDERR=1 \
-			"$WORKER" --socket "$SOCK" "$FIX/slow.so" \
+			"$WORKER" --socket "$SOCK" --reconnect 0 "$FIX/slow.so" \
 			>>"$LOGS/A.log" 2>"$fifo"
 		echo "$?" >"$LOGS/A.rc"
 	) &

@@ -114,8 +114,10 @@ t_crash() {
 		{ REASON="no byte counts in the summary"; return 1; }
 }
 
-# A plugin that calls exit(0) in a map (once in the job): status 0 is no
-# sign that the job is over; the only worker is replaced and the job ends.
+# A plugin that calls exit(0) in a map (once in the job): that ends the
+# task's process without a report, which is no sign that the job is over:
+# the worker says so and exits 1, as a crashed one, and mrrun replaces the
+# only worker; the job ends.
 t_exit0() {
 	local d=$T/exit0 rc
 
@@ -130,7 +132,10 @@ t_exit0() {
 	esac
 	[ -e "$d/mr-exit0-once" ] ||
 		{ REASON="no map called exit(0), so nothing was tested"; return 1; }
-	grep -q 'a worker exited (status 0) before the job was over; starting another' \
+	grep -Eq "^mrworker: attempt [0-9]+: the task's process exited with status 0 without a report\$" \
+	    "$T/exit0.log" ||
+		{ REASON="the worker did not say its task's process exited 0 without a report"; return 1; }
+	grep -q 'a worker exited (status 1) before the job was over; starting another' \
 	    "$T/exit0.log" ||
 		{ REASON="mrrun did not say it replaced the worker"; return 1; }
 	outputs "$d" | cmp -s - "$T/nocrash.seq/sorted" ||

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <check.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -543,11 +544,14 @@ recv_cut(size_t n)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_eq(write(sv[0], buf_head(&b), n), (ssize_t)n);
 	close(sv[0]);
+	errno = 0;
 	ck_assert_msg(frame_recv(sv[1], &out, &e) == -1,
 	    "recv of %zu bytes of a %zu-byte frame did not fail", n,
 	    buf_len(&b));
 	ck_assert_ptr_null(out);
 	ck_assert_str_ne(e.msg, "");
+	/* A connection lost, not a peer misbehaving. */
+	ck_assert_int_eq(errno, ECONNRESET);
 	close(sv[1]);
 	buf_free(&b);
 }
@@ -574,6 +578,7 @@ START_TEST(test_recv_oversize_header)
 	ck_assert_int_eq(write(sv[0], hdr, sizeof hdr), (ssize_t)sizeof hdr);
 	/* The peer keeps the connection open: recv must not wait for the body. */
 	ck_assert_int_eq(frame_recv(sv[1], &out, &e), -1);
+	ck_assert_int_eq(errno, EPROTO);
 	ck_assert_str_ne(e.msg, "");
 	ck_assert_ptr_null(out);
 	close(sv[0]);
@@ -594,9 +599,12 @@ START_TEST(test_recv_bad_payloads)
 	ck_assert_int_eq(write(sv[0], empty, sizeof empty),
 	    (ssize_t)sizeof empty);
 	ck_assert_int_eq(frame_recv(sv[1], &out, &e), -1);
+	ck_assert_int_eq(errno, EPROTO);
 	ck_assert_str_ne(e.msg, "");
 	e.msg[0] = '\0';
+	errno = 0;
 	ck_assert_int_eq(frame_recv(sv[1], &out, &e), -1);
+	ck_assert_int_eq(errno, EPROTO);
 	ck_assert_ptr_nonnull(strstr(e.msg, "unknown type"));
 	ck_assert_ptr_null(out);
 	close(sv[0]);

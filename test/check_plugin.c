@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crc32c.h"
 #include "plugin.h"
 #include "sdk.h"
 
@@ -223,6 +224,58 @@ START_TEST(test_load_wc)
 {
 	check_wc(built("apps/wc.so"));
 	plugin_close(NULL);
+}
+END_TEST
+
+/* The digest is of the bytes: known text, a file of many reads, none. */
+START_TEST(test_digest)
+{
+	static uint8_t big[200 * 1000];
+	char d[PLUGIN_DIGEST_MAX], want[PLUGIN_DIGEST_MAX];
+	struct err e = { "" };
+	FILE *f;
+
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	write_text("check.txt", "123456789");
+	ck_assert_int_eq(plugin_digest("check.txt", d, sizeof d, &e), 0);
+	ck_assert_str_eq(d, "crc32c:e3069283 size:9");
+	write_text("empty.so", "");
+	ck_assert_int_eq(plugin_digest("empty.so", d, sizeof d, &e), 0);
+	ck_assert_str_eq(d, "crc32c:00000000 size:0");
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (uint8_t)(i * 7 + i / 251);
+	f = fopen("big.so", "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(big, 1, sizeof big, f), sizeof big);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(plugin_digest("big.so", d, sizeof d, &e), 0);
+	snprintf(want, sizeof want, "crc32c:%08x size:%zu",
+	    (unsigned)crc32c(0, big, sizeof big), sizeof big);
+	ck_assert_str_eq(d, want);
+	ck_assert_int_eq(plugin_digest("none.so", d, sizeof d, &e), -1);
+	ck_assert_msg(strstr(e.msg, "none.so") != NULL &&
+	    strstr(e.msg, "No such file") != NULL, "message: %s", e.msg);
+}
+END_TEST
+
+/* Two copies of one plugin agree; two plugins differ. */
+START_TEST(test_digest_plugins)
+{
+	char wc[PLUGIN_DIGEST_MAX], copy[PLUGIN_DIGEST_MAX];
+	char other[PLUGIN_DIGEST_MAX], cmd[PATH_MAX + 128];
+	struct err e = { "" };
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof path, "%s", built("apps/wc.so"));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	snprintf(cmd, sizeof cmd, "cp '%s' copy.so", path);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(plugin_digest(path, wc, sizeof wc, &e), 0);
+	ck_assert_int_eq(plugin_digest("copy.so", copy, sizeof copy, &e), 0);
+	ck_assert_str_eq(wc, copy);
+	ck_assert_int_eq(plugin_digest(built("apps/indexer.so"), other,
+	    sizeof other, &e), 0);
+	ck_assert_str_ne(wc, other);
 }
 END_TEST
 
@@ -481,6 +534,8 @@ plugin_suite(void)
 	tcase_add_test(tc, test_other_abi);
 	tcase_add_test(tc, test_load_wc);
 	tcase_add_test(tc, test_bare_name);
+	tcase_add_test(tc, test_digest);
+	tcase_add_test(tc, test_digest_plugins);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("find");

@@ -1,47 +1,55 @@
 /*
  * main.c - mrworker: asks the coordinator for tasks and runs them.
  *
- * A worker does one thing at a time, so it talks to the coordinator with
- * blocking calls: ask, wait for a task (or for the job to end), run it,
- * report, ask again. While a task runs, watch.c notices a coordinator that
- * goes away or ends the job, and the attempt is abandoned.
+ * A worker does one thing at a time: ask, wait for a task (or for the job
+ * to end), run it, report, ask again. The task runs in a process of its
+ * own (child.h) while this one keeps the connection (session.h) and
+ * listens to the coordinator, so that a Cancel, a Shutdown or a lost
+ * connection stops the attempt at once; a coordinator lost is looked for
+ * again for --reconnect seconds.
  */
 #include <sys/resource.h>
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "connect.h"
+#include "attempt.h"
+#include "child.h"
 #include "frame.h"
 #include "log.h"
 #include "opts.h"
 #include "plugin.h"
-#include "safefile.h"
 #include "sdk.h"
+#include "session.h"
 #include "sockpath.h"
 #include "task.h"
 #include "version.h"
-#include "watch.h"
 
 /* Long options without a short letter. */
 #define OPT_IF_RUNNING 256
+#define OPT_RECONNECT 257
 
 /* The largest --memory, in megabytes, as a number and as text. */
 #define WORKER_MEMORY_MAX (1024 * 1024)
 #define WORKER_MEMORY_MAX_TEXT "1048576"
 
+/* Seconds --wait waits for the coordinator, unless told; the most. */
+#define WORKER_WAIT_DEFAULT 5
+#define WORKER_SECONDS_MAX 86400
+#define WORKER_SECONDS_MAX_TEXT "86400"
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrworker [--socket PATH] [--wait SECONDS] [--max-tasks N]\n"
-"                [--memory MB] [--if-running] [-q | -v] PLUGIN\n"
+"usage: mrworker [--socket PATH] [--wait SECONDS] [--reconnect SECONDS]\n"
+"                [--max-tasks N] [--memory MB] [--if-running] [-q | -v]\n"
+"                PLUGIN\n"
 "\n"
 "Joins the job of the coordinator listening on the socket and runs map and\n"
 "reduce tasks with the application in PLUGIN until the coordinator says the\n"
@@ -57,6 +65,10 @@ usage(FILE *f)
 "                        folder must be yours and closed to others)\n"
 "  -w, --wait SECONDS    how long to wait for the coordinator to come up\n"
 "                        (default 5)\n"
+"      --reconnect SECONDS\n"
+"                        how long to wait for a coordinator to come back on\n"
+"                        the socket when the connection is lost without the\n"
+"                        job's end (default %d; 0: exit at once)\n"
 "  -n, --max-tasks N     leave after running N tasks (default: no limit)\n"
 "      --if-running      for launchers that start workers once the\n"
 "                        coordinator listens (mrrun): no socket there, or\n"
@@ -73,27 +85,144 @@ usage(FILE *f)
 "Environment: MR_SOCKET       default socket path\n"
 "             XDG_RUNTIME_DIR the default socket's folder\n"
 "             MR_PLUGIN_PATH  colon-separated folders to look for PLUGIN in\n"
-"A task still running when the coordinator goes away or ends the job is\n"
-"abandoned at once: the runs its map spilled are removed (with the files of\n"
-"its map task when the job is done) and nothing more is linked into the job\n"
-"folder.\n"
+"\n"
+"Each task runs in a process of its own. One still running when the\n"
+"coordinator cancels it, ends the job or goes away is stopped at once: the\n"
+"runs its map spilled are removed (with the files of its map task when the\n"
+"job is done) and nothing more is linked into the job folder.\n"
 "\n"
 "Exit status: 0 when the job is done (or, with --if-running, already over)\n"
 "or N tasks were run, 1 when the job failed or on an error (bad plugin, no\n"
-"coordinator, a socket held by another user, connection lost), 2 on a usage\n"
-"error.\n",
-	    plugin_dir());
+"coordinator, a socket held by another user, a coordinator lost and none\n"
+"back within --reconnect, a task's process that died), 2 on a usage error.\n",
+	    plugin_dir(), SESSION_RECONNECT_DEFAULT);
 }
 
-static void worker_shutdown(const Mr__Shutdown *sd);
+
+/* What the loop works with. */
+struct worker {
+	struct session	*session;
+	struct attempt_conf conf;
+	struct child	*child;		/* the attempt running, or NULL */
+	const Mr__Task	*task;		/* its task, while it is started */
+	unsigned long long max_tasks;	/* --max-tasks; 0 no limit */
+	unsigned long long ntasks;	/* attempts reported */
+	struct {			/* the map task run last, whose files */
+		int	 valid;		/* a Shutdown may ask to remove */
+		uint32_t id;
+		uint32_t nreduce;
+	} last_map;
+};
+
+/* The child's life: the task of w->task, its report in `report`. */
+static int
+worker_attempt(void *arg, struct buf *report)
+{
+	struct worker *w = arg;
+	struct err e;
+
+	if (attempt_run(&w->conf, w->task, report, &e) == -1) {
+		log_warn("attempt %llu: %s",
+		    (unsigned long long)w->task->attempt, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts the child for a map or reduce task. */
+static void
+worker_begin(struct worker *w, const Mr__Task *task)
+{
+	struct buf failed = BUF_INIT;
+	struct err e;
+
+	if (task->kind_case == MR__TASK__KIND_MAP) {
+		/* Set first: a stopped attempt may have written some files. */
+		w->last_map.valid = 1;
+		w->last_map.id = task->map->id;
+		w->last_map.nreduce = task->map->n_reduce;
+	}
+	w->conf.job = session_job(w->session);
+	w->conf.out_dir = session_out_dir(w->session);
+	w->task = task;
+	w->child = child_start(task->attempt, session_fd(w->session),
+	    worker_attempt, w, &e);
+	w->task = NULL;
+	if (w->child != NULL)
+		return;
+	/* No process to run it in: the coordinator gives it to another. */
+	log_warn("%s", e.msg);
+	if (attempt_failed(task, e.msg, &failed, &e) == 0)
+		session_queue(w->session, buf_head(&failed), buf_len(&failed));
+	buf_free(&failed);
+}
+
+/* Stops the attempt running, removing what it left. */
+static void
+worker_stop(struct worker *w)
+{
+	if (w->child == NULL)
+		return;
+	child_stop(w->child, w->conf.out_dir);
+	child_free(w->child);
+	w->child = NULL;
+}
 
 /*
- * The exit status for a Shutdown: 0 when the job is done, 1 when it failed
- * (or was interrupted), so that whoever started the worker can tell.
+ * The child has ended: its report goes with the next request. One that
+ * died without a report is a worker that crashed, as far as the
+ * coordinator is concerned: the worker ends, and the attempt is lost.
+ */
+static void
+worker_reported(struct worker *w)
+{
+	const uint8_t *p;
+	size_t len;
+	struct err e;
+
+	if (child_report(w->child, &p, &len, &e) == -1) {
+		log_warn("attempt %llu: %s",
+		    (unsigned long long)child_attempt(w->child), e.msg);
+		worker_stop(w);
+		exit(1);
+	}
+	session_queue(w->session, p, len);
+	child_free(w->child);
+	w->child = NULL;
+	w->ntasks++;
+}
+
+/*
+ * The job is over: the attempt running is stopped. When the job is done
+ * and its intermediate files are gone, those of the map task run last go
+ * too: an attempt given up on (a stopped or slow worker) may have written
+ * them after the coordinator cleaned up. Returns the exit status: 0 when
+ * the job is done, 1 when it failed (or was interrupted), so that
+ * whoever started the worker can tell.
  */
 static int
-worker_shutdown_status(const Mr__Shutdown *sd)
+worker_shutdown(struct worker *w, const Mr__Shutdown *sd)
 {
+	char name[64];
+
+	if (w->child != NULL) {
+		if (sd->failed)
+			log_warn("the job failed while attempt %llu ran; "
+			    "attempt abandoned",
+			    (unsigned long long)child_attempt(w->child));
+		else
+			log_debug("the job is done while attempt %llu ran; "
+			    "attempt abandoned",
+			    (unsigned long long)child_attempt(w->child));
+		worker_stop(w);
+	}
+	for (uint32_t y = 0; sd->remove_intermediates && w->last_map.valid &&
+	    y < w->last_map.nreduce; y++) {
+		snprintf(name, sizeof name, "mr-%u-%u", w->last_map.id, y);
+		if (unlink(name) == -1 && errno != ENOENT)
+			log_warn("%s: %s", name, strerror(errno));
+	}
+	w->last_map.valid = 0;
 	if (sd->failed) {
 		log_info("the job failed");
 		return 1;
@@ -103,140 +232,106 @@ worker_shutdown_status(const Mr__Shutdown *sd)
 }
 
 /*
- * After a failed send, the coordinator may have said goodbye before it
- * closed: a Shutdown waiting in the socket means the job ended.
+ * The coordinator is lost (why): the attempt running is stopped, and
+ * another coordinator looked for; the worker ends when none comes.
  */
 static void
-worker_lost(int fd, const char *why)
+worker_lost(struct worker *w, const char *why)
 {
-	Mr__Envelope *env = NULL;
+	uint64_t job = session_job(w->session);
 	struct err e;
-	int status;
 
-	if (frame_recv(fd, &env, &e) == 1 &&
-	    env->msg_case == MR__ENVELOPE__MSG_TASK &&
-	    env->task->kind_case == MR__TASK__KIND_SHUTDOWN) {
-		worker_shutdown(env->task->shutdown);
-		status = worker_shutdown_status(env->task->shutdown);
-		frame_free(env);
-		exit(status);
+	if (w->child != NULL) {
+		log_warn("lost the coordinator while attempt %llu ran; "
+		    "attempt abandoned",
+		    (unsigned long long)child_attempt(w->child));
+		worker_stop(w);
 	}
-	frame_free(env);
-	fatal("lost the coordinator: %s", why);
+	if (session_rejoin(w->session, why, &e) == -1)
+		fatal("%s", e.msg);
+	/* The files of another job's map are not this one's to remove. */
+	if (session_job(w->session) != job)
+		w->last_map.valid = 0;
 }
 
-static void
-worker_send(int fd, const Mr__Envelope *env)
-{
-	struct err e;
-
-	if (frame_send(fd, env, &e) == -1)
-		worker_lost(fd, e.msg);
-}
-
-/* Reports wait here to go out with the next request, in one write. */
-static struct buf worker_out = BUF_INIT;
-
-/* Where reduce tasks write mr-out-Y, when not the job folder (Welcome). */
-static char worker_out_dir[PATH_MAX];
-
-/* The map task run last, whose files a Shutdown may ask to remove. */
-static struct {
-	int		 valid;
-	uint32_t	 id;
-	uint32_t	 nreduce;
-} worker_last_map;
-
-static void
-worker_queue(int fd, const Mr__Envelope *env)
-{
-	struct err e;
-
-	if (frame_pack(&worker_out, env, &e) == -1)
-		worker_lost(fd, e.msg);
-}
-
-static void
-worker_flush(int fd)
-{
-	struct err e;
-
-	if (frame_flush(fd, &worker_out, &e) == -1)
-		worker_lost(fd, e.msg);
-}
-
-static Mr__Envelope *
-worker_recv(int fd)
+/* Runs tasks until the job ends or --max-tasks were run: the exit status. */
+static int
+worker_serve(struct worker *w)
 {
 	Mr__Envelope *env;
+	const Mr__Task *task;
 	struct err e;
-	int rc;
+	int asked = 0, rc;
 
-	rc = frame_recv(fd, &env, &e);
-	if (rc == 0)
-		fatal("lost the coordinator: connection closed");
-	if (rc == -1)
-		fatal("lost the coordinator: %s", e.msg);
-	return env;
-}
-
-/*
- * The job is over. When it is done and its intermediate files are gone,
- * those of the map task run last go too: an attempt given up on (a stopped
- * or slow worker) may have written them after the coordinator cleaned up.
- */
-static void
-worker_shutdown(const Mr__Shutdown *sd)
-{
-	char name[64];
-
-	if (sd == NULL || !sd->remove_intermediates || !worker_last_map.valid)
-		return;
-	for (uint32_t y = 0; y < worker_last_map.nreduce; y++) {
-		snprintf(name, sizeof name, "mr-%u-%u", worker_last_map.id, y);
-		if (unlink(name) == -1 && errno != ENOENT)
-			log_warn("%s: %s", name, strerror(errno));
+	for (;;) {
+		if (w->child == NULL && !asked) {
+			if (w->max_tasks != 0 && w->ntasks == w->max_tasks) {
+				log_debug("leaving after %llu tasks", w->ntasks);
+				if (session_flush(w->session, &e) == -1)
+					fatal("lost the coordinator: %s", e.msg);
+				return 0;
+			}
+			/* The last report and the request wake it up once. */
+			session_request(w->session);
+			asked = 1;
+		}
+		if (session_wait(w->session, w->child != NULL ?
+		    child_fd(w->child) : -1) == SESSION_OTHER) {
+			if (child_read(w->child) == 1) {
+				worker_reported(w);
+				asked = 0;
+			}
+			continue;
+		}
+		/* No link of the attempt while we hear what it is about. */
+		if (w->child != NULL)
+			child_hold(w->child);
+		rc = session_recv(w->session, &env, &e);
+		if (rc == -1) {
+			worker_stop(w);
+			fatal("%s", e.msg);
+		}
+		if (rc == 0) {
+			worker_lost(w, e.msg);
+			asked = 0;
+			continue;
+		}
+		task = env->task;
+		switch (task->kind_case) {
+		case MR__TASK__KIND_SHUTDOWN:
+			rc = worker_shutdown(w, task->shutdown);
+			frame_free(env);
+			return rc;
+		case MR__TASK__KIND_CANCEL:
+			if (w->child != NULL &&
+			    child_attempt(w->child) == task->attempt) {
+				log_debug("attempt %llu cancelled; its process "
+				    "(pid %d) is stopped",
+				    (unsigned long long)task->attempt,
+				    (int)child_pid(w->child));
+				worker_stop(w);
+				asked = 0;
+				break;
+			}
+			if (w->child != NULL)
+				child_resume(w->child);
+			log_debug("cancel of attempt %llu, which does not run "
+			    "here: ignored", (unsigned long long)task->attempt);
+			break;
+		default:
+			if (w->child != NULL) {
+				worker_stop(w);
+				fatal("coordinator sent attempt %llu while "
+				    "attempt %llu runs",
+				    (unsigned long long)task->attempt,
+				    (unsigned long long)child_attempt(w->child));
+			}
+			worker_begin(w, task);
+			asked = 0;
+			break;
+		}
+		frame_free(env);
 	}
-	worker_last_map.valid = 0;
-}
-
-/*
- * Hello / Welcome; moves into the job folder so that names resolve.
- * Returns the job id, for the intermediate files.
- */
-static uint64_t
-worker_join(int fd)
-{
-	Mr__Envelope env = MR__ENVELOPE__INIT, *reply;
-	Mr__Hello hello = MR__HELLO__INIT;
-	Mr__Welcome *w;
-	uint64_t job;
-
-	hello.version = MR_PROTOCOL_VERSION;
-	hello.pid = getpid();
-	env.msg_case = MR__ENVELOPE__MSG_HELLO;
-	env.hello = &hello;
-	worker_send(fd, &env);
-	reply = worker_recv(fd);
-	if (reply->msg_case != MR__ENVELOPE__MSG_WELCOME)
-		fatal("coordinator answered hello with message %d",
-		    (int)reply->msg_case);
-	w = reply->welcome;
-	if (w->version != MR_PROTOCOL_VERSION)
-		fatal("coordinator speaks protocol version %u, this worker %u",
-		    w->version, MR_PROTOCOL_VERSION);
-	if (w->job_dir == NULL || *w->job_dir == '\0' || chdir(w->job_dir) == -1)
-		fatal("cannot enter the job folder %s: %s",
-		    w->job_dir != NULL ? w->job_dir : "", strerror(errno));
-	if (w->output_dir != NULL && strlen(w->output_dir) >= sizeof worker_out_dir)
-		fatal("output folder name too long: %.64s...", w->output_dir);
-	snprintf(worker_out_dir, sizeof worker_out_dir, "%s",
-	    w->output_dir != NULL ? w->output_dir : "");
-	job = w->job_id;
-	log_debug("joined as worker %u in %s (job id %016llx)", w->worker_id,
-	    w->job_dir, (unsigned long long)job);
-	frame_free(reply);
-	return job;
 }
 
 /*
@@ -254,140 +349,13 @@ worker_raise_nofile(void)
 	}
 }
 
-/*
- * The inputs of a map task, as maptask_run() takes them (names stay the
- * message's). A task listing none is the coordinator's mistake: refused.
- */
-static int
-worker_map_inputs(const Mr__MapTask *m, struct task_input **inputs,
-    struct stamp **stamps, struct err *e)
-{
-	struct task_input *in;
-	struct stamp *st;
-
-	if (m->n_inputs == 0) {
-		err_set(e, "map task %u lists no input", m->id);
-		return -1;
-	}
-	in = *inputs = xcalloc(m->n_inputs, sizeof *in);
-	st = *stamps = xcalloc(m->n_inputs, sizeof *st);
-	for (size_t i = 0; i < m->n_inputs; i++) {
-		const Mr__MapInput *mi = m->inputs[i];
-
-		in[i].name = mi->name;
-		in[i].offset = mi->offset;
-		in[i].length = mi->length;
-		if (mi->stamp != NULL) {
-			st[i].size = mi->stamp->size;
-			st[i].mtime_ns = mi->stamp->mtime_ns;
-			st[i].ino = mi->stamp->inode;
-			st[i].dev = mi->stamp->device;
-			in[i].stamp = &st[i];
-		}
-	}
-	return 0;
-}
-
-/* Runs one task and sends its report. */
-static void
-worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
-    const Mr__Task *task)
-{
-	struct task_spec spec;
-	struct task_input *inputs = NULL;
-	struct stamp *stamps = NULL;
-	Mr__Envelope env = MR__ENVELOPE__INIT;
-	Mr__TaskDone done = MR__TASK_DONE__INIT;
-	Mr__TaskFailed failed = MR__TASK_FAILED__INIT;
-	Mr__Counter counter[MR_COUNTERS_MAX], *counterp[MR_COUNTERS_MAX];
-	struct task_result res = { 0 };
-	struct err e;
-	const char *name;
-	int rc;
-
-	sdk_counters_reset();
-	watch_task_begin(task->attempt);
-
-	if (task->kind_case == MR__TASK__KIND_MAP) {
-		log_debug("attempt %llu: map task %u (%zu inputs)",
-		    (unsigned long long)task->attempt, task->map->id,
-		    task->map->n_inputs);
-		memset(&spec, 0, sizeof spec);
-		spec.id = task->map->id;
-		spec.split_size = task->map->split_size;
-		spec.nreduce = task->map->n_reduce;
-		spec.memory = memory;
-		/* Set first: a failed attempt may have written some files. */
-		worker_last_map.valid = 1;
-		worker_last_map.id = spec.id;
-		worker_last_map.nreduce = spec.nreduce;
-		spec.job = job;
-		spec.allow_changes = task->map->allow_changes;
-		if (worker_map_inputs(task->map, &inputs, &stamps, &e) == -1)
-			rc = -1;
-		else {
-			spec.inputs = inputs;
-			spec.ninputs = task->map->n_inputs;
-			rc = maptask_run(app, &spec, &res, &e);
-		}
-	} else {
-		log_debug("attempt %llu: reduce task %u",
-		    (unsigned long long)task->attempt,
-		    task->reduce->partition);
-		memset(&spec, 0, sizeof spec);
-		spec.id = task->reduce->partition;
-		spec.nmap = task->reduce->n_map;
-		spec.out_dir = worker_out_dir;
-		spec.memory = memory;
-		spec.job = job;
-		rc = reducetask_run(app, &spec, &res, &e);
-	}
-	/* A combiner run while writing may have misused them too. */
-	if (rc == 0 && sdk_counters_check(&e) == -1)
-		rc = -1;
-	watch_task_end();
-	if (rc == 0) {
-		done.attempt = task->attempt;
-		done.incarnation = task->incarnation;
-		done.bytes_out = res.bytes_out;
-		done.bytes_in = res.bytes_in;
-		done.input_changed = res.changed;
-		done.output_size = res.output_size;
-		done.output_crc = res.output_crc;
-		done.n_counters = sdk_counters_count();
-		for (size_t i = 0; i < done.n_counters; i++) {
-			mr__counter__init(&counter[i]);
-			sdk_counters_get(i, &name, &counter[i].value);
-			counter[i].name = (char *)name;
-			counterp[i] = &counter[i];
-		}
-		done.counters = counterp;
-		env.msg_case = MR__ENVELOPE__MSG_DONE;
-		env.done = &done;
-	} else {
-		log_warn("attempt %llu failed: %s",
-		    (unsigned long long)task->attempt, e.msg);
-		failed.attempt = task->attempt;
-		failed.incarnation = task->incarnation;
-		failed.error = e.msg;
-		failed.bad_maps = res.bad_maps;
-		failed.n_bad_maps = res.nbad;
-		failed.job_fatal = res.fatal;
-		env.msg_case = MR__ENVELOPE__MSG_FAILED;
-		env.failed = &failed;
-	}
-	worker_queue(fd, &env);
-	task_result_clear(&res);
-	free(inputs);
-	free(stamps);
-}
-
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "reconnect", required_argument, NULL, OPT_RECONNECT },
 		{ "max-tasks", required_argument, NULL, 'n' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "if-running", no_argument, NULL, OPT_IF_RUNNING },
@@ -397,20 +365,21 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	Mr__Envelope req = MR__ENVELOPE__INIT, *env;
-	Mr__TaskRequest request = MR__TASK_REQUEST__INIT;
-	struct sockaddr_un addr;
+	struct session_conf sc;
+	struct worker w;
 	struct plugin *plugin;
 	struct err e;
-	char file[PATH_MAX];
+	char file[PATH_MAX], digest[PLUGIN_DIGEST_MAX];
 	const char *sock = NULL;
-	double wait = 5;
-	unsigned long long max_tasks = 0, ntasks = 0, mb;
-	size_t memory = TASK_MEMORY_DEFAULT;
-	uint64_t job;
-	int ch, fd, status, if_running = 0;
+	unsigned long long mb;
+	int ch, status;
 
 	log_init("mrworker");
+	memset(&sc, 0, sizeof sc);
+	memset(&w, 0, sizeof w);
+	sc.wait = WORKER_WAIT_DEFAULT;
+	sc.reconnect = SESSION_RECONNECT_DEFAULT;
+	w.conf.memory = TASK_MEMORY_DEFAULT;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":s:w:n:m:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
@@ -418,12 +387,19 @@ main(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 'w':
-			if (opts_seconds(optarg, 1, 86400, &wait) == -1)
+			if (opts_seconds(optarg, 1, WORKER_SECONDS_MAX,
+			    &sc.wait) == -1)
 				return opts_invalid("wait", "seconds from 0 to "
-				    "86400", optarg);
+				    WORKER_SECONDS_MAX_TEXT, optarg);
+			break;
+		case OPT_RECONNECT:
+			if (opts_seconds(optarg, 1, WORKER_SECONDS_MAX,
+			    &sc.reconnect) == -1)
+				return opts_invalid("reconnect", "seconds from 0 "
+				    "to " WORKER_SECONDS_MAX_TEXT, optarg);
 			break;
 		case 'n':
-			if (opts_count(optarg, 1, ULLONG_MAX, &max_tasks) == -1)
+			if (opts_count(optarg, 1, ULLONG_MAX, &w.max_tasks) == -1)
 				return opts_invalid("max-tasks", "a positive "
 				    "number", optarg);
 			break;
@@ -431,10 +407,10 @@ main(int argc, char **argv)
 			if (opts_count(optarg, 1, WORKER_MEMORY_MAX, &mb) == -1)
 				return opts_invalid("memory", "megabytes from 1 "
 				    "to " WORKER_MEMORY_MAX_TEXT, optarg);
-			memory = (size_t)mb << 20;
+			w.conf.memory = (size_t)mb << 20;
 			break;
 		case OPT_IF_RUNNING:
-			if_running = 1;
+			sc.if_running = 1;
 			break;
 		case 'q':
 			log_set_level(0);
@@ -457,68 +433,34 @@ main(int argc, char **argv)
 		return opts_usage(argc - optind == 0 ? "no plugin given" :
 		    "one plugin expected");
 	if (plugin_find(argv[optind], file, sizeof file, &e) == -1 ||
-	    (plugin = plugin_load(file, &e)) == NULL)
+	    (plugin = plugin_load(file, &e)) == NULL ||
+	    plugin_digest(file, digest, sizeof digest, &e) == -1)
 		fatal("%s", e.msg);
-	log_debug("application %s from %s", plugin_app(plugin)->name, file);
-	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &addr, &e)) != 0) {
+	w.conf.app = plugin_app(plugin);
+	log_debug("application %s from %s", w.conf.app->name, file);
+	sc.app = w.conf.app->name;
+	sc.digest = digest;
+	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &sc.addr, &e)) != 0) {
 		ch = ch == SOCKPATH_USAGE ? 2 : 1;
 		log_warn("%s", e.msg);
 		plugin_close(plugin);
 		return ch;
 	}
 	worker_raise_nofile();
-	/* Started after the coordinator listened: no socket is the end. */
-	fd = connect_wait(&addr, if_running ? 0 : wait, &e);
-	if (fd == -1 && if_running && (errno == ENOENT ||
-	    errno == ECONNREFUSED)) {
-		log_debug("%s: the job is over", addr.sun_path);
+	if ((ch = session_open(&w.session, &sc, &e)) == 0) {
 		plugin_close(plugin);
 		return 0;
 	}
-	if (fd == -1)
+	if (ch == -1)
 		fatal("%s", e.msg);
-	job = worker_join(fd);
-	if (watch_start(fd, worker_shutdown, &e) == -1)
-		fatal("%s", e.msg);
-	safefile_set_guard(watch_check, watch_release, NULL);
-
-	req.msg_case = MR__ENVELOPE__MSG_REQUEST;
-	req.request = &request;
-	while (max_tasks == 0 || ntasks < max_tasks) {
-		/* The last report and the next request wake it up once. */
-		worker_queue(fd, &req);
-		worker_flush(fd);
-		env = worker_recv(fd);
-		if (env->msg_case != MR__ENVELOPE__MSG_TASK)
-			fatal("coordinator sent message %d instead of a task",
-			    (int)env->msg_case);
-		switch (env->task->kind_case) {
-		case MR__TASK__KIND_SHUTDOWN:
-			worker_shutdown(env->task->shutdown);
-			status = worker_shutdown_status(env->task->shutdown);
-			frame_free(env);
-			buf_free(&worker_out);
-			close(fd);
-			connect_release();
-			plugin_close(plugin);
-			return status;
-		case MR__TASK__KIND_MAP:
-		case MR__TASK__KIND_REDUCE:
-			worker_run(fd, plugin_app(plugin), memory, job,
-			    env->task);
-			ntasks++;
-			break;
-		default:
-			fatal("coordinator sent a task of unknown kind %d",
-			    (int)env->task->kind_case);
-		}
-		frame_free(env);
-	}
-	log_debug("leaving after %llu tasks", ntasks);
-	worker_flush(fd);
-	buf_free(&worker_out);
-	close(fd);
-	connect_release();
+	/*
+	 * From now on this process must stop its tasks whatever they do to
+	 * stderr (a plugin blocked writing to a full pipe): its messages are
+	 * dropped rather than waited for.
+	 */
+	log_set_nowait(1);
+	status = worker_serve(&w);
+	session_close(w.session);
 	plugin_close(plugin);
-	return 0;
+	return status;
 }

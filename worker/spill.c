@@ -101,7 +101,7 @@ spill_merge(struct spill *s, uint32_t part, const char *path,
 
 /* Removes the runs written so far. */
 static void
-spill_remove(struct spill *s)
+spill_remove_runs(struct spill *s)
 {
 	char name[SPILL_NAME_MAX];
 
@@ -116,7 +116,7 @@ spill_remove(struct spill *s)
 void
 spill_clear(struct spill *s)
 {
-	spill_remove(s);
+	spill_remove_runs(s);
 	s->id = spill_ids++;
 }
 
@@ -125,7 +125,7 @@ spill_free(struct spill *s)
 {
 	if (s == NULL)
 		return;
-	spill_remove(s);
+	spill_remove_runs(s);
 	free(s);
 }
 
@@ -137,7 +137,7 @@ spill_name(unsigned out, unsigned run, uint32_t part, char *buf, size_t len)
 }
 
 void
-spill_remove_all(void)
+spill_remove(pid_t pid)
 {
 	char mine[64];
 	const char *name;
@@ -146,7 +146,7 @@ spill_remove_all(void)
 	DIR *d;
 
 	n = (size_t)snprintf(mine, sizeof mine, SAFEFILE_PREFIX SPILL_RUN
-	    "%d-", (int)getpid());
+	    "%d-", (int)pid);
 	if ((d = opendir(".")) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {

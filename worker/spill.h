@@ -14,6 +14,8 @@
 #ifndef MR_SPILL_H
 #define MR_SPILL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,12 +62,12 @@ void	spill_name(unsigned out, unsigned run, uint32_t part, char *buf,
 	    size_t len);
 
 /*
- * Removes every run of this process from the current folder, and the
- * temporary names of those being written (where O_TMPFILE is refused,
- * safefile.h): for a process that ends without its tasks' own cleanup (an
- * abandoned attempt, worker/watch.c). Errors are ignored: what is left is
+ * Removes every run of process `pid` from the current folder, and the
+ * temporary names of those it was writing (where O_TMPFILE is refused,
+ * safefile.h): for a task's process killed without its own cleanup (a
+ * stopped attempt, worker/child.h). Errors are ignored: what is left is
  * the coordinator's leftovers at the job's end.
  */
-void	spill_remove_all(void);
+void	spill_remove(pid_t pid);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * mtiming - tests that map tasks run in parallel: each map records when it
  * started and how many workers were inside a map with it at that time.
- * Output lines "times-PID t0 t1 ..." and "parallel-PID n0 n1 ...".
+ * Output lines "times-PID t0 t1 ..." and "parallel-PID n0 n1 ...", PID
+ * being the worker's: mrworker runs each task in a process of its own,
+ * forked from the worker, so the map's parent.
  */
 #include <mapreduce.h>
 
@@ -107,7 +109,7 @@ mtiming_map(mr_emitter *out, const char *name, const char *data, size_t len)
 {
 	struct timespec	 t0;
 	char		 key[64], value[64];
-	long		 pid = (long)getpid();
+	long		 pid = (long)getppid();	/* the worker */
 	int		 n, klen, vlen;
 
 	(void)name;

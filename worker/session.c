@@ -1,0 +1,375 @@
+/*
+ * session.c - the worker's connection to its coordinator, found again
+ * when lost (see session.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "connect.h"
+#include "frame.h"
+#include "log.h"
+#include "session.h"
+
+/*
+ * A coordinator that accepts and then closes before its Welcome (at its
+ * connection limit, say) is tried again after SESSION_RETRY_MIN seconds,
+ * doubling up to SESSION_RETRY_MAX, within the --reconnect deadline.
+ */
+#define SESSION_RETRY_MIN 0.1
+#define SESSION_RETRY_MAX 1.0
+
+struct session {
+	struct session_conf conf;
+	int		 fd;
+	int		 startdir;	/* the starting folder, for a relative
+					   socket path; -1 when absolute */
+	int		 joined;	/* a Welcome was had: job is known */
+	uint64_t	 job;
+	char		 out_dir[PATH_MAX];
+	struct buf	 out;		/* frames waiting to be sent */
+	int		 broken;	/* a send failed: ... */
+	char		 why[ERR_MAX];	/* ... why */
+};
+
+static double
+session_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+session_sleep(double secs)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * Hello, then the Welcome, on the new connection fd (which s then owns).
+ * Returns 1 once in the job folder; 0 when the connection went before the
+ * Welcome (e says how: another may come); -1 with e set when the answer
+ * ends the worker.
+ */
+static int
+session_join(struct session *s, int fd, struct err *e)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT, *reply = NULL;
+	Mr__Hello hello = MR__HELLO__INIT;
+	const Mr__Welcome *w;
+	struct err fe;
+	int rc;
+
+	s->fd = fd;
+	hello.version = MR_PROTOCOL_VERSION;
+	hello.pid = getpid();
+	hello.app = (char *)s->conf.app;
+	hello.plugin_digest = (char *)s->conf.digest;
+	env.msg_case = MR__ENVELOPE__MSG_HELLO;
+	env.hello = &hello;
+	if (frame_send(fd, &env, &fe) == -1) {
+		err_set(e, "%s", fe.msg);
+		return 0;
+	}
+	errno = 0;
+	rc = frame_recv(fd, &reply, &fe);
+	if (rc == 0 || (rc == -1 && errno != EPROTO)) {
+		err_set(e, "%s", rc == 0 ? "connection closed" : fe.msg);
+		return 0;
+	}
+	rc = -1;
+	if (reply == NULL) {
+		err_set(e, "coordinator answered hello with %s", fe.msg);
+		goto done;
+	}
+	if (reply->msg_case != MR__ENVELOPE__MSG_WELCOME) {
+		err_set(e, "coordinator answered hello with message %d",
+		    (int)reply->msg_case);
+		goto done;
+	}
+	w = reply->welcome;
+	if (w->version != MR_PROTOCOL_VERSION) {
+		err_set(e, "coordinator speaks protocol version %u, this worker "
+		    "%u", w->version, MR_PROTOCOL_VERSION);
+		goto done;
+	}
+	if (w->refused != NULL && *w->refused != '\0') {
+		err_set(e, "the coordinator refused this worker: %s",
+		    w->refused);
+		goto done;
+	}
+	if (w->job_dir == NULL || *w->job_dir == '\0' ||
+	    chdir(w->job_dir) == -1) {
+		err_sys(e, "cannot enter the job folder %s",
+		    w->job_dir != NULL ? w->job_dir : "");
+		goto done;
+	}
+	if (w->output_dir != NULL && strlen(w->output_dir) >= sizeof s->out_dir) {
+		err_set(e, "output folder name too long: %.64s...",
+		    w->output_dir);
+		goto done;
+	}
+	snprintf(s->out_dir, sizeof s->out_dir, "%s",
+	    w->output_dir != NULL ? w->output_dir : "");
+	if (s->joined && w->job_id != s->job)
+		log_info("joined another job (id %016llx, was %016llx) in %s",
+		    (unsigned long long)w->job_id, (unsigned long long)s->job,
+		    w->job_dir);
+	else
+		log_debug("joined as worker %u in %s (job id %016llx, "
+		    "incarnation %u)", w->worker_id, w->job_dir,
+		    (unsigned long long)w->job_id, w->incarnation);
+	s->job = w->job_id;
+	s->joined = 1;
+	rc = 1;
+done:
+	frame_free(reply);
+	return rc;
+}
+
+int
+session_open(struct session **sp, const struct session_conf *conf,
+    struct err *e)
+{
+	struct session *s;
+	int fd, rc;
+
+	*sp = NULL;
+	/* Started after the coordinator listened: no socket is the end. */
+	fd = connect_wait(&conf->addr, conf->if_running ? 0 : conf->wait, e);
+	if (fd == -1 && conf->if_running && (errno == ENOENT ||
+	    errno == ECONNREFUSED)) {
+		log_debug("%s: the job is over", conf->addr.sun_path);
+		return 0;
+	}
+	if (fd == -1)
+		return -1;
+	s = xcalloc(1, sizeof *s);
+	s->conf = *conf;
+	s->startdir = -1;
+	if (conf->addr.sun_path[0] != '/' &&
+	    (s->startdir = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		err_sys(e, "the current folder");
+		close(fd);
+		free(s);
+		return -1;
+	}
+	if ((rc = session_join(s, fd, e)) != 1) {
+		if (rc == 0)
+			err_prefix(e, "lost the coordinator");
+		session_close(s);
+		return -1;
+	}
+	*sp = s;
+	return 1;
+}
+
+int
+session_fd(const struct session *s)
+{
+	return s->fd;
+}
+
+uint64_t
+session_job(const struct session *s)
+{
+	return s->job;
+}
+
+const char *
+session_out_dir(const struct session *s)
+{
+	return s->out_dir;
+}
+
+void
+session_queue(struct session *s, const uint8_t *frame, size_t len)
+{
+	buf_add(&s->out, frame, len);
+}
+
+void
+session_request(struct session *s)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__TaskRequest request = MR__TASK_REQUEST__INIT;
+	struct err e;
+
+	env.msg_case = MR__ENVELOPE__MSG_REQUEST;
+	env.request = &request;
+	/* A request always fits in a frame. */
+	if (frame_pack(&s->out, &env, &e) == -1 ||
+	    session_flush(s, &e) == -1) {
+		s->broken = 1;
+		snprintf(s->why, sizeof s->why, "%s", e.msg);
+	}
+}
+
+int
+session_flush(struct session *s, struct err *e)
+{
+	return frame_flush(s->fd, &s->out, e);
+}
+
+enum session_ready
+session_wait(struct session *s, int fd)
+{
+	struct pollfd pfd[2];
+	int n;
+
+	if (s->broken)
+		return SESSION_COORDINATOR;
+	pfd[0].fd = s->fd;
+	pfd[0].events = POLLIN | POLLRDHUP;
+	pfd[1].fd = fd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		pfd[0].revents = pfd[1].revents = 0;
+		n = poll(pfd, fd != -1 ? 2 : 1, -1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		/* An error of poll() itself: the reads will tell. */
+		if (n == -1 || pfd[0].revents != 0)
+			return SESSION_COORDINATOR;
+		if (pfd[1].revents != 0)
+			return SESSION_OTHER;
+	}
+}
+
+int
+session_recv(struct session *s, Mr__Envelope **env, struct err *e)
+{
+	Mr__Envelope *m = NULL;
+	struct err fe;
+	int rc;
+
+	*env = NULL;
+	errno = 0;
+	rc = frame_recv(s->fd, &m, &fe);
+	/* After a failed send, only a goodbye still counts. */
+	if (s->broken) {
+		if (rc == 1 && m->msg_case == MR__ENVELOPE__MSG_TASK &&
+		    m->task->kind_case == MR__TASK__KIND_SHUTDOWN) {
+			*env = m;
+			return 1;
+		}
+		frame_free(m);
+		err_set(e, "%s", s->why);
+		return 0;
+	}
+	if (rc == 0) {
+		err_set(e, "connection closed");
+		return 0;
+	}
+	if (rc == -1) {
+		err_set(e, "%s", fe.msg);
+		return errno == EPROTO ? -1 : 0;
+	}
+	if (m->msg_case != MR__ENVELOPE__MSG_TASK) {
+		err_set(e, "coordinator sent message %d instead of a task",
+		    (int)m->msg_case);
+		frame_free(m);
+		return -1;
+	}
+	switch (m->task->kind_case) {
+	case MR__TASK__KIND_MAP:
+	case MR__TASK__KIND_REDUCE:
+	case MR__TASK__KIND_SHUTDOWN:
+	case MR__TASK__KIND_CANCEL:
+		*env = m;
+		return 1;
+	default:
+		err_set(e, "coordinator sent a task of unknown kind %d",
+		    (int)m->task->kind_case);
+		frame_free(m);
+		return -1;
+	}
+}
+
+/* Closes the connection and forgets what was queued for it. */
+static void
+session_drop(struct session *s)
+{
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	buf_free(&s->out);
+	s->broken = 0;
+}
+
+int
+session_rejoin(struct session *s, const char *why, struct err *e)
+{
+	char lost[ERR_MAX];
+	double deadline, left, pause = SESSION_RETRY_MIN;
+	struct err ce;
+	int fd, rc;
+
+	snprintf(lost, sizeof lost, "%s", why);
+	session_drop(s);
+	if (s->conf.reconnect <= 0) {
+		err_set(e, "lost the coordinator: %s", lost);
+		return -1;
+	}
+	log_info("lost the coordinator: %s; waiting up to %g s for one to "
+	    "come back", lost, s->conf.reconnect);
+	/* A relative socket path is the starting folder's. */
+	if (s->startdir != -1 && fchdir(s->startdir) == -1) {
+		err_sys(e, "lost the coordinator: %s; the starting folder", lost);
+		return -1;
+	}
+	deadline = session_now() + s->conf.reconnect;
+	while ((left = deadline - session_now()) > 0) {
+		fd = connect_wait(&s->conf.addr, left, &ce);
+		if (fd == -1) {
+			if (errno == ENOENT || errno == ECONNREFUSED)
+				break;	/* nobody came in time */
+			err_set(e, "lost the coordinator: %s; %s", lost, ce.msg);
+			return -1;
+		}
+		rc = session_join(s, fd, &ce);
+		if (rc == 1)
+			return 0;
+		if (rc == -1) {
+			session_drop(s);
+			err_set(e, "%s", ce.msg);
+			return -1;
+		}
+		/* It went before its Welcome: not at once again. */
+		log_debug("%s: %s", s->conf.addr.sun_path, ce.msg);
+		session_drop(s);
+		left = deadline - session_now();
+		session_sleep(pause < left ? pause : left > 0 ? left : 0);
+		pause = pause * 2 < SESSION_RETRY_MAX ? pause * 2 :
+		    SESSION_RETRY_MAX;
+	}
+	err_set(e, "lost the coordinator: %s; none came back within %g s",
+	    lost, s->conf.reconnect);
+	return -1;
+}
+
+void
+session_close(struct session *s)
+{
+	if (s == NULL)
+		return;
+	session_drop(s);
+	if (s->startdir != -1)
+		close(s->startdir);
+	connect_release();
+	free(s);
+}
