@@ -20,6 +20,7 @@
 #include "jobdir.h"
 #include "journal.h"
 #include "log.h"
+#include "mapreduce.h"
 #include "outcheck.h"
 #include "recovery.h"
 
@@ -730,8 +731,10 @@ recovery_write_done(struct recovery *r, const struct job_event *ev,
 {
 	Mrj__Record rec = MRJ__RECORD__INIT;
 	Mrj__TaskDone d = MRJ__TASK_DONE__INIT;
-	Mrj__Counter c[64], *cp[64];
-	size_t n = ev->ncounters < 64 ? ev->ncounters : 64;
+	Mrj__Counter c[MR_COUNTERS_MAX], *cp[MR_COUNTERS_MAX];
+	/* A report has at most MR_COUNTERS_MAX: tasks.c refused it otherwise. */
+	size_t n = ev->ncounters < MR_COUNTERS_MAX ? ev->ncounters :
+	    MR_COUNTERS_MAX;
 
 	d.reduce = ev->kind == TASK_REDUCE;
 	d.id = ev->id;
