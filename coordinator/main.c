@@ -20,6 +20,8 @@
 #include "jobdir.h"
 #include "log.h"
 #include "opts.h"
+#include "outfmt.h"
+#include "params.h"
 #include "plan.h"
 #include "progress.h"
 #include "recovery.h"
@@ -54,6 +56,10 @@
 #define OPT_OPEN_COST 264
 #define OPT_NO_RESUME 265
 #define OPT_SPECULATIVE 266
+#define OPT_OUTPUT_FORMAT 267
+
+/* -D's parameters: a global, so that an early exit leaves none unfreed. */
+static struct params *main_params;
 
 static void
 usage(FILE *f)
@@ -67,6 +73,7 @@ usage(FILE *f)
 "                     [--ready-fd N] [--remove-socket-dir]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "                     [--no-resume] [--speculative on|off]\n"
+"                     [-D NAME=VALUE]... [--output-format text|tsv]\n"
 "                     [--recursive] [--inputs-from LIST [-0]] [--] INPUT...\n"
 "\n"
 "Runs one MapReduce job over the INPUTs: hands map tasks (a large\n"
@@ -97,6 +104,12 @@ usage(FILE *f)
 "      --overwrite           remove an earlier job's mr-out-Y and mr-X-Y\n"
 "                            from these folders first\n"
 "      --keep-intermediates  keep mr-X-Y when the job is done\n"
+"  -D NAME=VALUE             a job parameter, which the plugin reads with\n"
+"                            mr_param(\"NAME\") (at most 64; part of the\n"
+"                            job: other ones make another job)\n"
+"      --output-format F     how mr-out-Y are written: text (default), lines\n"
+"                            \"key value\"; tsv, lines \"key<TAB>value\" with\n"
+"                            C escapes (\\\\ \\t \\n \\r \\xHH), lossless\n"
 "      --speculative on|off  near the end of a phase, run a backup attempt\n"
 "                            of a task much slower than those done (more\n"
 "                            than 3 times their median and 1 s) on an idle\n"
@@ -284,6 +297,7 @@ main(int argc, char **argv)
 		{ "open-cost", required_argument, NULL, OPT_OPEN_COST },
 		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
 		{ "speculative", required_argument, NULL, OPT_SPECULATIVE },
+		{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "job-dir", required_argument, NULL, 'C' },
@@ -325,6 +339,8 @@ main(int argc, char **argv)
 	unsigned long long nreduce = 10, maxconn = 256, fdnum;
 	int ready_fd = -1, remove_sock_dir = 0, no_resume = 0;
 	int speculative = MAIN_SPECULATIVE_DEFAULT;
+	enum outfmt output_format = OUTFMT_DEFAULT;
+	struct tasks_input sample[PLAN_SAMPLE_PIECES];
 	struct recovery_identity rid;
 	struct recovery *rec;
 	const struct job_kept *kept;
@@ -335,8 +351,9 @@ main(int argc, char **argv)
 	int ch, status;
 
 	log_init("mrcoordinator");
+	main_params = params_new();
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:r:t:c:b:p:C:o:0qvhV", opts,
+	while ((ch = getopt_long(argc, argv, ":s:r:t:c:b:p:C:o:D:0qvhV", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -393,6 +410,15 @@ main(int argc, char **argv)
 			else
 				return opts_invalid("speculative", "on or off",
 				    optarg);
+			break;
+		case 'D':
+			if (params_add_arg(main_params, optarg, &e) == -1)
+				return opts_usage("%s", e.msg);
+			break;
+		case OPT_OUTPUT_FORMAT:
+			if (outfmt_parse(optarg, &output_format) == -1)
+				return opts_invalid("output-format",
+				    OUTFMT_CHOICES, optarg);
 			break;
 		case OPT_REMOVE_SOCKET_DIR:
 			remove_sock_dir = 1;
@@ -500,6 +526,8 @@ main(int argc, char **argv)
 	rid.ninputs = (size_t)ninputs;
 	rid.maps = plan_maps(plan);
 	rid.nmap = plan_nmaps(plan);
+	rid.params = main_params;
+	rid.output_format = (int)output_format;
 	rec = recovery_new(&rid, no_resume, overwrite);
 	jj.adopt = recovery_adopt;
 	jj.adopt_arg = rec;
@@ -534,6 +562,10 @@ main(int argc, char **argv)
 	}
 	cfg.report = report;
 	cfg.keep_intermediates = keep;
+	cfg.params = main_params;
+	cfg.output_format = (int)output_format;
+	cfg.sample = sample;
+	cfg.nsample = plan_sample(plan, sample);
 
 	/* Each task's bytes go with it, for the rate and the ETA. */
 	t = tasks_new_maps(plan_maps(plan), plan_nmaps(plan), nreduce,

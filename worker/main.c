@@ -28,6 +28,7 @@
 #include "task.h"
 #include "version.h"
 #include "watch.h"
+#include "welcome.h"
 
 /* Long options without a short letter. */
 #define OPT_IF_RUNNING 256
@@ -140,6 +141,9 @@ static struct buf worker_out = BUF_INIT;
 /* Where reduce tasks write mr-out-Y, when not the job folder (Welcome). */
 static char worker_out_dir[PATH_MAX];
 
+/* Why the plugin's init failed ("" when it did not): the first task fails. */
+static struct err worker_init_err;
+
 /* The map task run last, whose files a Shutdown may ask to remove. */
 static struct {
 	int		 valid;
@@ -205,15 +209,17 @@ worker_shutdown(const Mr__Shutdown *sd)
  * Returns the job id, for the intermediate files.
  */
 static uint64_t
-worker_join(int fd)
+worker_join(int fd, int sample)
 {
 	Mr__Envelope env = MR__ENVELOPE__INIT, *reply;
 	Mr__Hello hello = MR__HELLO__INIT;
 	Mr__Welcome *w;
+	struct err e;
 	uint64_t job;
 
 	hello.version = MR_PROTOCOL_VERSION;
 	hello.pid = getpid();
+	hello.sample = sample;
 	env.msg_case = MR__ENVELOPE__MSG_HELLO;
 	env.hello = &hello;
 	worker_send(fd, &env);
@@ -233,6 +239,8 @@ worker_join(int fd)
 	snprintf(worker_out_dir, sizeof worker_out_dir, "%s",
 	    w->output_dir != NULL ? w->output_dir : "");
 	job = w->job_id;
+	if (welcome_take(w, &e) == -1)
+		fatal("%s", e.msg);
 	log_debug("joined as worker %u in %s (job id %016llx)", w->worker_id,
 	    w->job_dir, (unsigned long long)job);
 	frame_free(reply);
@@ -323,7 +331,12 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		worker_last_map.nreduce = spec.nreduce;
 		spec.job = job;
 		spec.allow_changes = task->map->allow_changes;
-		if (worker_map_inputs(task->map, &inputs, &stamps, &e) == -1)
+		spec.sample = welcome_sample(&spec.nsample);
+		if (worker_init_err.msg[0] != '\0') {
+			e = worker_init_err;
+			rc = -1;
+		} else if (worker_map_inputs(task->map, &inputs, &stamps,
+		    &e) == -1)
 			rc = -1;
 		else {
 			spec.inputs = inputs;
@@ -340,7 +353,12 @@ worker_run(int fd, const struct mr_app *app, size_t memory, uint64_t job,
 		spec.out_dir = worker_out_dir;
 		spec.memory = memory;
 		spec.job = job;
-		rc = reducetask_run(app, &spec, &res, &e);
+		spec.output_format = welcome_output_format();
+		if (worker_init_err.msg[0] != '\0') {
+			e = worker_init_err;
+			rc = -1;
+		} else
+			rc = reducetask_run(app, &spec, &res, &e);
 	}
 	/* A combiner run while writing may have misused them too. */
 	if (rc == 0 && sdk_counters_check(&e) == -1)
@@ -477,7 +495,11 @@ main(int argc, char **argv)
 	}
 	if (fd == -1)
 		fatal("%s", e.msg);
-	job = worker_join(fd);
+	job = worker_join(fd, plugin_app(plugin)->partition ==
+	    mr_partition_total_order);
+	/* Once, before any task (and any child a task may run in). */
+	if (sdk_init(plugin_app(plugin), &worker_init_err) == -1)
+		log_warn("%s", worker_init_err.msg);
 	if (watch_start(fd, worker_shutdown, &e) == -1)
 		fatal("%s", e.msg);
 	safefile_set_guard(watch_check, watch_release, NULL);
@@ -500,6 +522,9 @@ main(int argc, char **argv)
 			buf_free(&worker_out);
 			close(fd);
 			connect_release();
+			if (worker_init_err.msg[0] == '\0')
+				sdk_fini(plugin_app(plugin));
+			welcome_free();
 			plugin_close(plugin);
 			return status;
 		case MR__TASK__KIND_MAP:
@@ -507,6 +532,12 @@ main(int argc, char **argv)
 			worker_run(fd, plugin_app(plugin), memory, job,
 			    env->task);
 			ntasks++;
+			/* Its failure is reported: a failed init ends the worker. */
+			if (worker_init_err.msg[0] != '\0') {
+				worker_flush(fd);
+				fatal("task failed for the plugin's init; "
+				    "leaving");
+			}
 			break;
 		default:
 			fatal("coordinator sent a task of unknown kind %d",
@@ -519,6 +550,9 @@ main(int argc, char **argv)
 	buf_free(&worker_out);
 	close(fd);
 	connect_release();
+	if (worker_init_err.msg[0] == '\0')
+		sdk_fini(plugin_app(plugin));
+	welcome_free();
 	plugin_close(plugin);
 	return 0;
 }
