@@ -65,7 +65,7 @@ MAN	:= $(patsubst doc/man/%.in,$(B)/man/%,$(MAN_SRC))
 MAN1	:= $(filter %.1,$(MAN))
 MAN3	:= $(filter %.3,$(MAN))
 CHECK_BIN := $(patsubst %,$(B)/test/%,$(CHECKS))
-TOOLS	:= $(B)/gencorpus
+TOOLS	:= $(B)/gencorpus $(B)/gensort
 PC	:= $(B)/mapreduce.pc
 
 BINDIR	   := $(PREFIX)/bin
@@ -154,6 +154,11 @@ $(B)/apps/%.so: test/apps/%.c common/mapreduce.h
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -Icommon $< -o $@
 
 $(B)/gencorpus: scripts/gencorpus.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+# Records of the sort benchmark's layout, for apps/sort.c.
+$(B)/gensort: scripts/gensort.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
 

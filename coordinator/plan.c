@@ -184,7 +184,6 @@ plan_sample(const struct plan *p, struct tasks_input *out)
 			i++;
 		}
 		in = &p->inputs[i];
-		bytes = plan_piece_bytes(in);
 		if (codec_of_name(in->name) != CODEC_NONE) {
 			if (n > 0 && out[n - 1].name == in->name) {
 				out[n - 1].length += len;
@@ -194,10 +193,11 @@ plan_sample(const struct plan *p, struct tasks_input *out)
 			out[n].offset = 0;
 			out[n].length = len;
 		} else {
+			/* A split's input goes on after it: cut at its end. */
 			out[n].name = in->name;
 			out[n].offset = in->offset + (pos - start);
-			out[n].length = bytes - (pos - start) < len ?
-			    bytes - (pos - start) : len;
+			bytes = in->stamp->size - out[n].offset;
+			out[n].length = bytes < len ? bytes : len;
 		}
 		out[n].stamp = in->stamp;
 		n++;

@@ -2,8 +2,8 @@
 #
 # testlib.sh - what the black-box test scripts test-mr.sh, test-faults.sh,
 # test-hostile.sh, test-status.sh, test-report.sh, test-jobdir.sh,
-# test-security.sh, test-inputs.sh, test-sources.sh and test-pack.sh have
-# in common: the paths of the programs, the cleanup of every process they
+# test-security.sh, test-inputs.sh, test-sources.sh, test-pack.sh and
+# test-sdk.sh have in common: the paths of the programs, the cleanup of every process they
 # start and of their temporary folder, the job folder, the generated
 # corpus, the usual job checks, the check of logs for sanitizer reports,
 # the parsing of test names and the PASS/FAIL runner. It is sourced, not
