@@ -497,9 +497,11 @@ main(int argc, char **argv)
 		fatal("%s", e.msg);
 	job = worker_join(fd, plugin_app(plugin)->partition ==
 	    mr_partition_total_order);
-	/* Once, before any task (and any child a task may run in). */
-	if (sdk_init(plugin_app(plugin), &worker_init_err) == -1)
-		log_warn("%s", worker_init_err.msg);
+	/*
+	 * Once, before any task (and any child a task may run in). A failure
+	 * is said as the first task's, whose report carries it.
+	 */
+	sdk_init(plugin_app(plugin), &worker_init_err);
 	if (watch_start(fd, worker_shutdown, &e) == -1)
 		fatal("%s", e.msg);
 	safefile_set_guard(watch_check, watch_release, NULL);
@@ -535,8 +537,8 @@ main(int argc, char **argv)
 			/* Its failure is reported: a failed init ends the worker. */
 			if (worker_init_err.msg[0] != '\0') {
 				worker_flush(fd);
-				fatal("task failed for the plugin's init; "
-				    "leaving");
+				log_debug("leaving: the plugin's init failed");
+				exit(1);
 			}
 			break;
 		default:
