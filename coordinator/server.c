@@ -673,9 +673,9 @@ server_cancel(struct server *s, uint64_t attempt, int backup)
 	Mr__Cancel cancel = MR__CANCEL__INIT;
 	struct peer *p;
 
-	TAILQ_FOREACH(p, &s->peers, entry)
-		if (p->state == PEER_BUSY && p->attempt == attempt)
-			break;
+	p = TAILQ_FIRST(&s->peers);
+	while (p != NULL && !(p->state == PEER_BUSY && p->attempt == attempt))
+		p = TAILQ_NEXT(p, entry);
 	if (p == NULL)
 		return;		/* its worker is gone already */
 	task.attempt = attempt;

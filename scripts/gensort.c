@@ -94,7 +94,7 @@ main(int argc, char **argv)
 	uint64_t first = 0, seed = GENSORT_DEFAULT_SEED, count, n;
 	char *buf;
 	FILE *f;
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt(argc, argv, "ab:s:h")) != -1) {
 		switch (ch) {
@@ -147,7 +147,13 @@ main(int argc, char **argv)
 			break;
 	}
 	free(buf);
-	if (ferror(f) || (f != stdout ? fclose(f) : fflush(f)) != 0) {
+	rc = ferror(f) ? EOF : 0;
+	if (f != stdout) {
+		if (fclose(f) != 0)
+			rc = EOF;
+	} else if (fflush(f) != 0)
+		rc = EOF;
+	if (rc != 0) {
 		fprintf(stderr, "gensort: %s: write error\n", argv[optind + 1]);
 		return 1;
 	}
