@@ -44,7 +44,7 @@ CTL_SRC    := tools/jobfind.c tools/statusview.c
 # mrpipe's parts (tools/mrpipe.c the program), and the few modules of
 # common/ it links: it is shipped alone to other machines (doc/streaming.md).
 PIPE_SRC   := tools/linein.c tools/streamline.c tools/pipemap.c tools/pipereduce.c
-PIPE_COMMON := $(patsubst %,common/%.c,buf crc32c err log opts plugin sdk split textesc words)
+PIPE_COMMON := $(patsubst %,common/%.c,buf crc32c err log opts params plugin sdk split textesc words)
 APPS	   := $(patsubst apps/%.c,%,$(wildcard apps/*.c))
 # The lab's test apps (crash, mtiming, ...): built into the same folder, so
 # that the tests and bare names find them, but not installed.
@@ -71,7 +71,7 @@ MAN	:= $(patsubst doc/man/%.in,$(B)/man/%,$(MAN_SRC))
 MAN1	:= $(filter %.1,$(MAN))
 MAN3	:= $(filter %.3,$(MAN))
 CHECK_BIN := $(patsubst %,$(B)/test/%,$(CHECKS))
-TOOLS	:= $(B)/gencorpus
+TOOLS	:= $(B)/gencorpus $(B)/gensort
 PC	:= $(B)/mapreduce.pc
 
 BINDIR	   := $(PREFIX)/bin
@@ -166,6 +166,11 @@ $(B)/apps/%.so: test/apps/%.c common/mapreduce.h
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -shared -Icommon $< -o $@
 
 $(B)/gencorpus: scripts/gencorpus.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+# Records of the sort benchmark's layout, for apps/sort.c.
+$(B)/gensort: scripts/gensort.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
 

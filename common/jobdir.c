@@ -42,6 +42,16 @@ jobdir_digits(const char *s)
 	return 1;
 }
 
+/* Whether s is 16 lower-case hexadecimal digits and nothing more. */
+static int
+jobdir_hex16(const char *s)
+{
+	for (int i = 0; i < 16; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[16] == '\0';
+}
+
 int
 jobdir_kind(const char *name)
 {
@@ -51,6 +61,10 @@ jobdir_kind(const char *name)
 		return JOBDIR_TEMPS;
 	if (strncmp(name, "mr-out-", 7) == 0)
 		return jobdir_digits(name + 7) ? JOBDIR_OUTPUTS : 0;
+	if (strncmp(name, JOBDIR_SPLITS_PREFIX,
+	    strlen(JOBDIR_SPLITS_PREFIX)) == 0)
+		return jobdir_hex16(name + strlen(JOBDIR_SPLITS_PREFIX)) ?
+		    JOBDIR_INTERMEDIATES : 0;
 	if (strncmp(name, "mr-", 3) != 0 || (dash = strchr(name + 3, '-')) ==
 	    NULL || dash == name + 3)
 		return 0;

@@ -39,9 +39,16 @@
 struct jobdir_lock;
 
 /*
+ * The split points of a total order (worker/sample.h) are intermediate
+ * data too: this, then the job id as 16 lower-case hexadecimal digits.
+ */
+#define JOBDIR_SPLITS_PREFIX "mr-splits-"
+
+/*
  * Which kind of job file the bare file name `name` is: JOBDIR_OUTPUTS for
  * "mr-out-" and digits, JOBDIR_INTERMEDIATES for "mr-", digits, "-",
- * digits, JOBDIR_TEMPS for a safefile temporary, else 0. Other names
+ * digits, and for JOBDIR_SPLITS_PREFIX and 16 hexadecimal digits,
+ * JOBDIR_TEMPS for a safefile temporary, else 0. Other names
  * (mr-out-3.txt, mr-done) are never job files.
  */
 int	jobdir_kind(const char *name);

@@ -60,6 +60,13 @@
  * length 0 and a non-NULL pointer. Output should depend only on the input:
  * a task may run more than once (after a timeout or a crash) and only one
  * run's output is kept.
+ *
+ * Version 2 of the interface adds, all optional: job parameters
+ * (mr_param(), from -D NAME=VALUE), a failure's own words (mr_error()),
+ * init and fini hooks, the byte offset of what map is given
+ * (mr_input_offset()) and a partitioner (mr_partition_total_order() is a
+ * ready one, for globally sorted outputs). A plugin built for version 1
+ * loads and runs as before: it has none of these.
  */
 #ifndef MAPREDUCE_H
 #define MAPREDUCE_H
@@ -67,8 +74,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Interface version; a plugin built for another version is refused. */
-#define MR_ABI_VERSION 1
+/*
+ * Interface version. A plugin built for version 1 (whose descriptor ends
+ * after `combine`) still loads; one built for any other version is refused.
+ */
+#define MR_ABI_VERSION 2
 
 /* Name of the descriptor symbol the loader looks up. */
 #define MR_APP_SYMBOL "mr_app"
@@ -100,20 +110,67 @@ typedef int (*mr_map_fn)(mr_emitter *out, const char *name,
 typedef int (*mr_reduce_fn)(mr_emitter *out, const char *key, size_t keylen,
     mr_values *values);
 
+/*
+ * init (optional, since 2): called once per worker process (and once by
+ * mrsequential), after the job's parameters are known (mr_param() works)
+ * and before the first task, in the process that runs the tasks or, when
+ * a worker runs each task in a child process it forks, in that parent
+ * before the first fork: every task then sees what init set up (a
+ * compiled pattern, a table read from a file), inherited. Returns 0, or -1
+ * after mr_error(): the worker then fails the first task it is given with
+ * that text (so that the coordinator's failure message and the report say
+ * it) and exits 1; mrsequential exits 1 with it.
+ *
+ * fini (optional, since 2): called once when the worker is done (the job
+ * is over, or --max-tasks reached), in the same process as init, after
+ * its last task; a task run in a child process changed nothing fini sees.
+ * Not called when the worker dies or is killed, nor after a failed init.
+ */
+typedef int (*mr_init_fn)(void);
+typedef void (*mr_fini_fn)(void);
+
+/*
+ * partition (optional, since 2): the reduce partition, from 0 to
+ * nparts - 1, of a key emitted by map, as Hadoop's Partitioner; NULL is the
+ * default, the lab's hash (FNV-1a of the key, modulo nparts). Called once
+ * per distinct key of a map task (more often when the task spills), never
+ * in mrsequential (one partition). It must depend on the key alone: every
+ * record of a key must land in one partition. A value out of range fails
+ * the task with an error naming it. mr_partition_total_order is a ready
+ * one that sorts globally.
+ */
+typedef uint32_t (*mr_partition_fn)(const void *key, size_t keylen,
+    uint32_t nparts);
+
 struct mr_app {
 	uint32_t	 abi_version;	/* MR_ABI_VERSION */
 	const char	*name;		/* short name, for messages */
 	mr_map_fn	 map;
 	mr_reduce_fn	 reduce;
 	mr_reduce_fn	 combine;	/* NULL when the app has none */
+	/* Since version 2; a version 1 plugin has none of them. */
+	mr_init_fn	 init;		/* NULL when none */
+	mr_fini_fn	 fini;		/* NULL when none */
+	mr_partition_fn	 partition;	/* NULL: the hash of the key */
 };
 
 /* Defines the exported descriptor of an application. */
 #define MR_APP(appname, mapfn, reducefn, combinefn)			\
+	MR_APP_DESC(.name = (appname), .map = (mapfn),			\
+	    .reduce = (reducefn), .combine = (combinefn))
+
+/*
+ * The same with any of the descriptor's fields, by name, those left out
+ * being NULL:
+ *
+ *	MR_APP_DESC(.name = "sort", .map = sort_map, .reduce = sort_reduce,
+ *	    .partition = mr_partition_total_order);
+ */
+#define MR_APP_DESC(...)						\
 	extern const struct mr_app mr_app				\
 	    __attribute__((visibility("default")));			\
 	const struct mr_app mr_app = {					\
-		MR_ABI_VERSION, (appname), (mapfn), (reducefn), (combinefn) \
+		.abi_version = MR_ABI_VERSION, __VA_ARGS__		\
 	}
 
 /*
@@ -210,5 +267,68 @@ int64_t	mr_emit_words(mr_emitter *out, const char *data, size_t len,
  *	mr_counter_add("bad_records", 1);
  */
 void	mr_counter_add(const char *name, int64_t delta);
+
+/* Limits of the job parameters of mr_param(). */
+#define MR_PARAM_NAME_MAX	63	/* bytes in a parameter's name */
+#define MR_PARAM_VALUE_MAX	4096	/* bytes in its value */
+#define MR_PARAMS_MAX		64	/* parameters per job */
+
+/*
+ * The value of the job parameter `name`, given as -D NAME=VALUE to
+ * mrcoordinator, mrrun or mrsequential (as Hadoop's -D), or NULL when it
+ * was not given. Any callback may call it, init included; the string
+ * stays valid until the worker exits. A name is 1 to MR_PARAM_NAME_MAX
+ * bytes of letters, digits, '.', '_' and '-'; a value any text of at most
+ * MR_PARAM_VALUE_MAX bytes without a NUL (empty allowed). Parameters are
+ * part of the job: a job run again with other ones is another job, and
+ * does not resume the first.
+ *
+ *	const char *pat = mr_param("pattern");
+ */
+const char *mr_param(const char *name);
+
+/* Longest text of mr_error(), in bytes; more is cut. */
+#define MR_ERROR_MAX		400
+
+/*
+ * Says why the callback (or init) that is about to return -1 failed, in
+ * printf's format: the text replaces "map function of APP failed" in the
+ * worker's failure report, hence in the coordinator's log, its failure
+ * message and the job report (mrsequential prints it). A map failure is
+ * given as "INPUT: TEXT", a reduce or combine failure as "TEXT". The last
+ * call before the callback returns wins; a callback that succeeds
+ * discards it.
+ *
+ *	return mr_error("line at byte %llu: no tab", (unsigned long long)at);
+ *
+ * Returns -1, so that a callback can return it.
+ */
+int	mr_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * In map: the byte offset, in the input's text, of data[0]: 0 for a whole
+ * file, the split's start for a split of a large one, the piece's start
+ * (in the decompressed text) for a piece of a compressed one. So
+ * mr_input_offset() + (p - data) is where the byte p was in the file, and
+ * a file of fixed-size records knows each record's number. 0 outside map.
+ */
+uint64_t mr_input_offset(void);
+
+/*
+ * A ready partitioner for a total order: the partitions hold consecutive
+ * ranges of keys (bytewise), so that `cat mr-out-0 ... mr-out-N` is sorted
+ * by key, as Hadoop's TotalOrderPartitioner and TeraSort do. Name it as the
+ * descriptor's partition: before its first map task, a worker runs map
+ * over a sample of the job's inputs that the coordinator chose (pieces
+ * spread evenly over every input, at most 64 KiB each, 4 MiB in all),
+ * sorts the keys it emitted and takes the nparts - 1 split points at even
+ * quantiles; the first worker to write them in the job folder
+ * (mr-splits-<job id>) sets them for the whole job, and every map task of
+ * every worker partitions with those. Records emitted while sampling go
+ * nowhere and counters added then count for nothing. The split points are
+ * the job's intermediate data: removed with mr-X-Y when the job is done.
+ */
+uint32_t mr_partition_total_order(const void *key, size_t keylen,
+	    uint32_t nparts);
 
 #endif

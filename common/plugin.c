@@ -33,9 +33,22 @@ struct plugin_search {
 	char		 tried[ERR_MAX];
 };
 
+/*
+ * The descriptor of a version 1 plugin: the fields of struct mr_app up to
+ * combine. Reading a version 2 descriptor over it would read past the
+ * plugin's symbol.
+ */
+struct plugin_app_v1 {
+	uint32_t	 abi_version;
+	const char	*name;
+	mr_map_fn	 map;
+	mr_reduce_fn	 reduce;
+	mr_reduce_fn	 combine;
+};
+
 struct plugin {
 	void			*handle;
-	const struct mr_app	*app;
+	struct mr_app		 app;	/* the plugin's, as version 2 */
 };
 
 const char *
@@ -148,8 +161,11 @@ plugin_find(const char *app, char *out, size_t outlen, struct err *e)
 struct plugin *
 plugin_load(const char *path, struct err *e)
 {
+	struct plugin_app_v1 v1;
 	struct plugin *p;
 	struct stat st;
+	const void *desc;
+	uint32_t version;
 	char *file;
 	const char *why;
 
@@ -184,23 +200,36 @@ plugin_load(const char *path, struct err *e)
 		goto fail;
 	}
 	free(file);
-	p->app = dlsym(p->handle, MR_APP_SYMBOL);
-	if (p->app == NULL) {
+	desc = dlsym(p->handle, MR_APP_SYMBOL);
+	if (desc == NULL) {
 		err_set(e, "%s: not a MapReduce plugin (no %s symbol)", path,
 		    MR_APP_SYMBOL);
 		goto fail;
 	}
-	if (p->app->abi_version != MR_ABI_VERSION) {
+	/* The version is the first field of every version's descriptor. */
+	memcpy(&version, desc, sizeof version);
+	if (version == 1) {
+		memcpy(&v1, desc, sizeof v1);
+		p->app.abi_version = v1.abi_version;
+		p->app.name = v1.name;
+		p->app.map = v1.map;
+		p->app.reduce = v1.reduce;
+		p->app.combine = v1.combine;
+	} else if (version == MR_ABI_VERSION)
+		memcpy(&p->app, desc, sizeof p->app);
+	else {
 		err_set(e, "%s: built for plugin interface version %u, "
-		    "this program supports version %u", path,
-		    (unsigned)p->app->abi_version, (unsigned)MR_ABI_VERSION);
+		    "this program supports versions 1 to %u", path,
+		    (unsigned)version, (unsigned)MR_ABI_VERSION);
 		goto fail;
 	}
-	if (p->app->map == NULL || p->app->reduce == NULL) {
+	if (p->app.map == NULL || p->app.reduce == NULL) {
 		err_set(e, "%s: plugin has no %s function", path,
-		    p->app->map == NULL ? "map" : "reduce");
+		    p->app.map == NULL ? "map" : "reduce");
 		goto fail;
 	}
+	if (p->app.name == NULL)
+		p->app.name = "unnamed";
 	return p;
 fail:
 	plugin_close(p);
@@ -243,7 +272,7 @@ fail:
 const struct mr_app *
 plugin_app(const struct plugin *p)
 {
-	return p->app;
+	return &p->app;
 }
 
 void

@@ -29,11 +29,16 @@ const char *plugin_dir(void);
  * Loads the plugin at `path` (a name without a slash means the current
  * folder) and checks its descriptor. Returns NULL with e naming the file
  * when it is missing, not a loadable library, not a plugin, or built for
- * another MR_ABI_VERSION.
+ * a version of the interface other than 1 to MR_ABI_VERSION.
  */
 struct plugin	*plugin_load(const char *path, struct err *e);
 
-/* The application's descriptor. */
+/*
+ * The application's descriptor as this version of mapreduce.h lays it
+ * out, whatever version the plugin was built for: a version 1 plugin's
+ * has init, fini and partition NULL (abi_version still says 1). Its name
+ * is never NULL. Owned by p.
+ */
 const struct mr_app *plugin_app(const struct plugin *p);
 
 /* Room for plugin_digest()'s text, its NUL included. */

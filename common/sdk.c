@@ -1,6 +1,7 @@
 /*
  * sdk.c - the mr_* functions plugins call (exported, see sdk.syms).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "buf.h"
 #include "hash.h"
 #include "log.h"
+#include "params.h"
 #include "sdk.h"
 #include "words.h"
 
@@ -336,4 +338,121 @@ sdk_counters_get(size_t i, const char **name, int64_t *value)
 {
 	*name = sdk_counters.v[i].name;
 	*value = sdk_counters.v[i].value;
+}
+
+/* The job's parameters, mr_error()'s text, map's offset, the split points. */
+static const struct params *sdk_params;
+static char sdk_error_text[MR_ERROR_MAX + 1];
+static int sdk_error_set;
+static uint64_t sdk_input_offset;
+static const struct sdk_splits *sdk_splits;
+
+const char *
+mr_param(const char *name)
+{
+	return params_lookup(sdk_params, name);
+}
+
+void
+sdk_set_params(const struct params *ps)
+{
+	sdk_params = ps;
+}
+
+int
+mr_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sdk_error_text, sizeof sdk_error_text, fmt, ap);
+	va_end(ap);
+	sdk_error_set = 1;
+	return -1;
+}
+
+const char *
+sdk_error(void)
+{
+	return sdk_error_set ? sdk_error_text : NULL;
+}
+
+void
+sdk_error_clear(void)
+{
+	sdk_error_set = 0;
+}
+
+uint64_t
+mr_input_offset(void)
+{
+	return sdk_input_offset;
+}
+
+void
+sdk_set_input_offset(uint64_t offset)
+{
+	sdk_input_offset = offset;
+}
+
+void
+sdk_set_splits(const struct sdk_splits *s)
+{
+	sdk_splits = s;
+}
+
+/* -1, 0 or 1 as a is bytewise below, equal to or above b. */
+static int
+sdk_keycmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = n > 0 ? memcmp(a, b, n) : 0;
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+uint32_t
+mr_partition_total_order(const void *key, size_t keylen, uint32_t nparts)
+{
+	const struct sdk_splits *s = sdk_splits;
+	size_t lo = 0, hi;
+
+	if (s == NULL || s->n + 1 != nparts)
+		return nparts;	/* out of range: the task fails, said */
+	/* The number of split points at or below the key. */
+	hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sdk_keycmp(s->key[mid], s->len[mid], key, keylen) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
+
+int
+sdk_init(const struct mr_app *app, struct err *e)
+{
+	if (app->init == NULL)
+		return 0;
+	sdk_error_clear();
+	if (app->init() == 0) {
+		sdk_error_clear();
+		return 0;
+	}
+	err_set(e, "init of %s failed: %s", app->name, sdk_error() != NULL ?
+	    sdk_error() : "no reason given");
+	sdk_error_clear();
+	return -1;
+}
+
+void
+sdk_fini(const struct mr_app *app)
+{
+	if (app->fini != NULL)
+		app->fini();
 }

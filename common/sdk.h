@@ -51,4 +51,47 @@ void	sdk_counters_get(size_t i, const char **name, int64_t *value);
  */
 int	sdk_counter_name_ok(const char *name, size_t len);
 
+/*
+ * Runs the application's init hook, if it has one (mapreduce.h), once the
+ * parameters are set. Returns 0, or -1 with e holding "init of APP
+ * failed: TEXT" (TEXT: its mr_error(), else "no reason given").
+ */
+int	sdk_init(const struct mr_app *app, struct err *e);
+
+/* Runs its fini hook, if it has one. */
+void	sdk_fini(const struct mr_app *app);
+
+struct params;
+
+/*
+ * The job's parameters, which mr_param() reads: borrowed, and must live
+ * until the plugin is done (NULL: none, the default).
+ */
+void	sdk_set_params(const struct params *ps);
+
+/*
+ * What the plugin said with mr_error() since the last sdk_error_clear(),
+ * or NULL when it said nothing. Clear before each callback, read after
+ * one that failed.
+ */
+const char *sdk_error(void);
+void	sdk_error_clear(void);
+
+/* What mr_input_offset() returns: set before map, 0 after. */
+void	sdk_set_input_offset(uint64_t offset);
+
+/*
+ * The split points of mr_partition_total_order(): n keys in ascending
+ * bytewise order, for n + 1 partitions; key p holds the keys of partition
+ * p + 1 and up. Borrowed; NULL: none (then it answers nparts, which
+ * fails the task). Partition of a key: the number of split points at or
+ * below it.
+ */
+struct sdk_splits {
+	size_t		 n;
+	const char	*const *key;
+	const size_t	*len;
+};
+void	sdk_set_splits(const struct sdk_splits *s);
+
 #endif

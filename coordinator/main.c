@@ -20,6 +20,8 @@
 #include "jobdir.h"
 #include "log.h"
 #include "opts.h"
+#include "outfmt.h"
+#include "params.h"
 #include "plan.h"
 #include "progress.h"
 #include "recovery.h"
@@ -55,6 +57,10 @@
 #define OPT_NO_RESUME 265
 #define OPT_SPECULATIVE 266
 #define OPT_NO_JOURNAL 267
+#define OPT_OUTPUT_FORMAT 268
+
+/* -D's parameters: a global, so that an early exit leaves none unfreed. */
+static struct params *main_params;
 
 static void
 usage(FILE *f)
@@ -68,6 +74,7 @@ usage(FILE *f)
 "                     [--ready-fd N] [--remove-socket-dir]\n"
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "                     [--no-resume] [--no-journal] [--speculative on|off]\n"
+"                     [-D NAME=VALUE]... [--output-format text|tsv]\n"
 "                     [--recursive] [--inputs-from LIST [-0]] [--] INPUT...\n"
 "\n"
 "Runs one MapReduce job over the INPUTs: hands map tasks (a large\n"
@@ -101,6 +108,12 @@ usage(FILE *f)
 "      --no-journal          keep no journal: a coordinator that dies leaves\n"
 "                            nothing to resume from (a journal found of\n"
 "                            this job still resumes it)\n"
+"  -D NAME=VALUE             a job parameter, which the plugin reads with\n"
+"                            mr_param(\"NAME\") (at most 64; part of the\n"
+"                            job: other ones make another job)\n"
+"      --output-format F     how mr-out-Y are written: text (default), lines\n"
+"                            \"key value\"; tsv, lines \"key<TAB>value\" with\n"
+"                            C escapes (\\\\ \\t \\n \\r \\xHH), lossless\n"
 "      --speculative on|off  near the end of a phase, run a backup attempt\n"
 "                            of a task much slower than those done (more\n"
 "                            than 3 times their median and 1 s) on an idle\n"
@@ -289,6 +302,7 @@ main(int argc, char **argv)
 		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
 		{ "speculative", required_argument, NULL, OPT_SPECULATIVE },
 		{ "no-journal", no_argument, NULL, OPT_NO_JOURNAL },
+		{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 		{ "progress", required_argument, NULL, 'p' },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "job-dir", required_argument, NULL, 'C' },
@@ -330,6 +344,8 @@ main(int argc, char **argv)
 	unsigned long long nreduce = 10, maxconn = 256, fdnum;
 	int ready_fd = -1, remove_sock_dir = 0, no_resume = 0;
 	int speculative = MAIN_SPECULATIVE_DEFAULT, no_journal = 0;
+	enum outfmt output_format = OUTFMT_DEFAULT;
+	struct tasks_input sample[PLAN_SAMPLE_PIECES];
 	struct recovery_identity rid;
 	struct recovery *rec;
 	const struct job_kept *kept;
@@ -340,8 +356,9 @@ main(int argc, char **argv)
 	int ch, status;
 
 	log_init("mrcoordinator");
+	main_params = params_new();
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:r:t:c:b:p:C:o:0qvhV", opts,
+	while ((ch = getopt_long(argc, argv, ":s:r:t:c:b:p:C:o:D:0qvhV", opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -401,6 +418,15 @@ main(int argc, char **argv)
 			else
 				return opts_invalid("speculative", "on or off",
 				    optarg);
+			break;
+		case 'D':
+			if (params_add_arg(main_params, optarg, &e) == -1)
+				return opts_usage("%s", e.msg);
+			break;
+		case OPT_OUTPUT_FORMAT:
+			if (outfmt_parse(optarg, &output_format) == -1)
+				return opts_invalid("output-format",
+				    OUTFMT_CHOICES, optarg);
 			break;
 		case OPT_REMOVE_SOCKET_DIR:
 			remove_sock_dir = 1;
@@ -508,6 +534,8 @@ main(int argc, char **argv)
 	rid.ninputs = (size_t)ninputs;
 	rid.maps = plan_maps(plan);
 	rid.nmap = plan_nmaps(plan);
+	rid.params = main_params;
+	rid.output_format = (int)output_format;
 	rec = recovery_new(&rid, no_resume, overwrite);
 	if (no_journal)
 		recovery_set_off(rec);
@@ -544,6 +572,10 @@ main(int argc, char **argv)
 	}
 	cfg.report = report;
 	cfg.keep_intermediates = keep;
+	cfg.params = main_params;
+	cfg.output_format = (int)output_format;
+	cfg.sample = sample;
+	cfg.nsample = plan_sample(plan, sample);
 
 	/* Each task's bytes go with it, for the rate and the ETA. */
 	t = tasks_new_maps(plan_maps(plan), plan_nmaps(plan), nreduce,

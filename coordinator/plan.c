@@ -157,3 +157,50 @@ plan_nmaps(const struct plan *p)
 {
 	return p->nmaps;
 }
+
+size_t
+plan_sample(const struct plan *p, struct tasks_input *out)
+{
+	uint64_t total = 0, len, start = 0, pos, bytes;
+	size_t n = 0, i = 0;
+	unsigned npts = PLAN_SAMPLE_PIECES;
+
+	for (size_t k = 0; k < p->ninputs; k++)
+		total += plan_piece_bytes(&p->inputs[k]);
+	if (total == 0)
+		return 0;
+	if (total < npts)
+		npts = (unsigned)total;
+	len = total / npts;
+	if (len > PLAN_SAMPLE_BYTES)
+		len = PLAN_SAMPLE_BYTES;
+	for (unsigned k = 0; k < npts; k++) {
+		const struct tasks_input *in;
+
+		pos = (uint64_t)((unsigned __int128)k * total / npts);
+		/* The piece holding byte pos: they are walked once, in order. */
+		while (start + plan_piece_bytes(&p->inputs[i]) <= pos) {
+			start += plan_piece_bytes(&p->inputs[i]);
+			i++;
+		}
+		in = &p->inputs[i];
+		if (codec_of_name(in->name) != CODEC_NONE) {
+			if (n > 0 && out[n - 1].name == in->name) {
+				out[n - 1].length += len;
+				continue;
+			}
+			out[n].name = in->name;
+			out[n].offset = 0;
+			out[n].length = len;
+		} else {
+			/* A split's input goes on after it: cut at its end. */
+			out[n].name = in->name;
+			out[n].offset = in->offset + (pos - start);
+			bytes = in->stamp->size - out[n].offset;
+			out[n].length = bytes < len ? bytes : len;
+		}
+		out[n].stamp = in->stamp;
+		n++;
+	}
+	return n;
+}

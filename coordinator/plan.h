@@ -58,6 +58,14 @@
 /* Bytes of input names one map task may hold (the frame is 1 MiB). */
 #define PLAN_PACK_NAMES_MAX (256 * 1024)
 
+/*
+ * What a total order samples (mr_partition_total_order, worker/sample.h):
+ * at most PLAN_SAMPLE_PIECES pieces of the inputs, each at most
+ * PLAN_SAMPLE_BYTES, 4 MiB in all, as TeraSort samples 100 000 keys.
+ */
+#define PLAN_SAMPLE_PIECES 64
+#define PLAN_SAMPLE_BYTES ((uint64_t)64 << 10)
+
 struct plan_config {
 	uint64_t	 split_size;	/* cut larger inputs; > 0 */
 	uint64_t	 open_cost;	/* bytes added per input when packing */
@@ -74,6 +82,18 @@ struct plan;
 struct plan	*plan_new(char *const *names, const struct stamp *stamps,
 		    size_t n, const struct plan_config *cfg, struct err *e);
 void		 plan_free(struct plan *p);
+
+/*
+ * The pieces a total order samples, written to out (room for
+ * PLAN_SAMPLE_PIECES): the byte at k * total / PLAN_SAMPLE_PIECES of the
+ * planned inputs' bytes, taken in plan order, starts piece k, of
+ * min(total / PLAN_SAMPLE_PIECES, PLAN_SAMPLE_BYTES) bytes (at least 1),
+ * within its input. A compressed input cannot be read from the middle:
+ * its pieces become one, from the start of its text, as long as they are
+ * together. Names and stamps are those the plan points to. Returns how
+ * many (0 when the inputs are empty).
+ */
+size_t		 plan_sample(const struct plan *p, struct tasks_input *out);
 
 /* The map tasks, in order (task X is element X), and their number. */
 const struct tasks_map *plan_maps(const struct plan *p);

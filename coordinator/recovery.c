@@ -22,6 +22,8 @@
 #include "log.h"
 #include "mapreduce.h"
 #include "outcheck.h"
+#include "outfmt.h"
+#include "params.h"
 #include "recovery.h"
 
 /* The journal's record type of a packed mrj.Record. */
@@ -39,6 +41,8 @@ struct recovery {
 	uint32_t		 plan_crc;
 	int			 no_resume, overwrite;
 	int			 no_journal;	/* write none (recovery_set_off) */
+	struct params		*params;	/* a copy */
+	int			 output_format;
 	char			 job_dir[PATH_MAX];
 	char			 out_dir[PATH_MAX];
 	char			 path[PATH_MAX + 16];	/* the journal */
@@ -124,6 +128,16 @@ recovery_new(const struct recovery_identity *id, int no_resume, int overwrite)
 		r->stamps[i] = id->stamps[i];
 	}
 	r->plan_crc = recovery_plan_crc(id->maps, id->nmap);
+	r->params = params_new();
+	for (size_t i = 0; i < params_count(id->params); i++) {
+		const char *name, *value;
+		struct err e;
+
+		params_get(id->params, i, &name, &value);
+		if (params_add(r->params, name, value, &e) == -1)
+			fatal("%s", e.msg);	/* it came from a valid set */
+	}
+	r->output_format = id->output_format;
 	r->no_resume = no_resume;
 	r->overwrite = overwrite;
 	r->incarnation = 1;
@@ -173,6 +187,7 @@ recovery_free(struct recovery *r)
 		free(r->names[i]);
 	free(r->names);
 	free(r->stamps);
+	params_free(r->params);
 	free(r->kept);
 	free(r->counters);
 	buf_free(&r->out);
@@ -288,10 +303,46 @@ recovery_input_differs(const Mrj__Input *in, const struct stamp *st,
  * Whether the journal's job is this one: 0, or -1 with e saying the first
  * thing that differs.
  */
+/* Whether the journal's -D parameters are these; if not, e says how. */
+static int
+recovery_same_params(const struct recovery *r, struct err *e)
+{
+	const Mrj__JobIdentity *id = r->identity;
+	size_t n = params_count(r->params);
+	const char *name, *value, *there;
+
+	for (size_t i = 0; i < n; i++) {
+		params_get(r->params, i, &name, &value);
+		there = NULL;
+		for (size_t k = 0; k < id->n_params && there == NULL; k++)
+			if (strcmp(id->params[k]->name, name) == 0)
+				there = id->params[k]->value;
+		if (there == NULL) {
+			err_set(e, "-D %s=%.64s here, no -D %s there", name,
+			    value, name);
+			return -1;
+		}
+		if (strcmp(there, value) != 0) {
+			err_set(e, "-D %s=%.64s here, %s=%.64s there", name,
+			    value, name, there);
+			return -1;
+		}
+	}
+	for (size_t k = 0; k < id->n_params; k++)
+		if (params_lookup(r->params, id->params[k]->name) == NULL) {
+			err_set(e, "no -D %.64s here, %.64s=%.64s there",
+			    id->params[k]->name, id->params[k]->name,
+			    id->params[k]->value);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 recovery_same_job(const struct recovery *r, struct err *e)
 {
 	const Mrj__JobIdentity *id = r->identity;
+	const char *there;
 	char how[128];
 
 	if (id->n_reduce != r->nreduce) {
@@ -313,6 +364,15 @@ recovery_same_job(const struct recovery *r, struct err *e)
 		err_set(e, "--allow-changing-inputs %s here, %s there",
 		    r->allow_changes ? "given" : "not given",
 		    id->allow_changes ? "given" : "not");
+		return -1;
+	}
+	if (recovery_same_params(r, e) == -1)
+		return -1;
+	there = *id->output_format != '\0' ? id->output_format :
+	    outfmt_name(OUTFMT_DEFAULT);
+	if (strcmp(there, outfmt_name(r->output_format)) != 0) {
+		err_set(e, "--output-format %s here, %.32s there",
+		    outfmt_name(r->output_format), there);
 		return -1;
 	}
 	if (strcmp(id->output_dir, r->out_dir) != 0) {
@@ -646,6 +706,10 @@ recovery_write_identity(struct recovery *r, struct err *e)
 	Mrj__JobIdentity id = MRJ__JOB_IDENTITY__INIT;
 	Mrj__Input *in = xcalloc(r->ninputs + 1, sizeof *in);
 	Mrj__Input **inp = xcalloc(r->ninputs + 1, sizeof *inp);
+	size_t np = params_count(r->params);
+	Mrj__Param *pa = xcalloc(np + 1, sizeof *pa);
+	Mrj__Param **pap = xcalloc(np + 1, sizeof *pap);
+	const char *name, *value;
 	int rc;
 
 	id.job_id = r->job_id;
@@ -668,11 +732,25 @@ recovery_write_identity(struct recovery *r, struct err *e)
 	id.plan_crc = r->plan_crc;
 	id.output_dir = r->out_dir;
 	id.wall_start_ns = recovery_wall_ns();
+	for (size_t i = 0; i < np; i++) {
+		params_get(r->params, i, &name, &value);
+		mrj__param__init(&pa[i]);
+		pa[i].name = (char *)name;
+		pa[i].value = (char *)value;
+		pap[i] = &pa[i];
+	}
+	id.n_params = np;
+	id.params = pap;
+	/* Empty for the default, as a journal of an older build holds. */
+	if (r->output_format != OUTFMT_DEFAULT)
+		id.output_format = (char *)outfmt_name(r->output_format);
 	rec.r_case = MRJ__RECORD__R_JOB;
 	rec.job = &id;
 	rc = recovery_append(r, &rec, e);
 	free(in);
 	free(inp);
+	free(pa);
+	free(pap);
 	return rc;
 }
 

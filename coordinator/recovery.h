@@ -61,6 +61,8 @@
 /* Longest a written record waits to be made durable. */
 #define RECOVERY_SYNC_SECONDS 1.0
 
+struct params;
+
 /* What makes a job this job (all copied by recovery_new()). */
 struct recovery_identity {
 	uint64_t		 job_id;	/* drawn for a fresh start */
@@ -73,6 +75,8 @@ struct recovery_identity {
 	size_t			 ninputs;
 	const struct tasks_map	*maps;		/* the plan */
 	uint32_t		 nmap;
+	const struct params	*params;	/* -D; NULL: none */
+	int			 output_format;	/* --output-format (outfmt.h) */
 };
 
 struct recovery;

@@ -122,7 +122,9 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 {
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__Welcome w = MR__WELCOME__INIT;
+	struct taskmsg_welcome tw;
 	struct err e;
+	int rc;
 
 	if (p->state != PEER_HELLO) {
 		log_warn("%s: %s", p->name, p->state == PEER_CLIENT ?
@@ -165,9 +167,14 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 		w.output_dir = (char *)p->srv->cfg->output_dir;
 	w.job_id = p->srv->cfg->job_id;
 	w.incarnation = p->srv->cfg->incarnation;
+	taskmsg_welcome(&tw, &w, p->srv->cfg->params,
+	    p->srv->cfg->output_format, p->srv->cfg->sample,
+	    m->sample ? p->srv->cfg->nsample : 0);
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
-	return conn_send(p->conn, &env);
+	rc = conn_send(p->conn, &env);
+	taskmsg_welcome_clear(&tw);
+	return rc;
 }
 
 static int

@@ -37,6 +37,10 @@ struct server_config {
 	double			 progress_interval;	/* seconds between log lines */
 	struct report		*report;	/* --report, or NULL */
 	int			 keep_intermediates;	/* mr-X-Y stay when done */
+	const struct params	*params;	/* -D, sent in the Welcome */
+	int			 output_format;	/* --output-format (outfmt.h) */
+	const struct tasks_input *sample;	/* what a total order samples */
+	size_t			 nsample;	/* (plan_sample()) */
 };
 
 struct server;

@@ -26,4 +26,24 @@ void	taskmsg_map(struct taskmsg *m, const struct lease *l,
 /* Frees what taskmsg_map() allocated. */
 void	taskmsg_clear(struct taskmsg *m);
 
+struct params;
+
+/* The job's settings in a Welcome, and what they point to. */
+struct taskmsg_welcome {
+	Mr__Param	 *params;
+	Mr__Param	**pparams;
+	struct taskmsg	  sample;
+};
+
+/*
+ * Fills w's parameters (ps, in name order), output format (its name, or
+ * nothing for the default) and, when nsample > 0, the pieces to sample for
+ * a total order. The strings stay the callers'; the rest is m's until
+ * taskmsg_welcome_clear().
+ */
+void	taskmsg_welcome(struct taskmsg_welcome *m, Mr__Welcome *w,
+	    const struct params *ps, int output_format,
+	    const struct tasks_input *sample, size_t nsample);
+void	taskmsg_welcome_clear(struct taskmsg_welcome *m);
+
 #endif

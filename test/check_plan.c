@@ -1,6 +1,6 @@
 /*
  * check_plan.c - unit tests of coordinator/plan.c: which inputs each map
- * task reads.
+ * task reads, and the pieces a total order samples.
  */
 #include <check.h>
 #include <stdio.h>
@@ -199,6 +199,86 @@ START_TEST(test_compressed_not_split)
 }
 END_TEST
 
+/*
+ * A total order's sample: PLAN_SAMPLE_PIECES pieces spread evenly over the
+ * inputs' bytes, inside their inputs, at most PLAN_SAMPLE_BYTES each.
+ */
+START_TEST(test_sample_spread)
+{
+	uint64_t sizes[] = { 1 * MB, 100, 0, 63 * MB };
+	struct tasks_input out[PLAN_SAMPLE_PIECES];
+	struct fixture f;
+	struct plan *p;
+	size_t n, in3 = 0;
+
+	fixture_make(&f, sizes, 4, ".txt");
+	p = plan_of(&f, 16 * MB);
+	n = plan_sample(p, out);
+	ck_assert_uint_eq(n, PLAN_SAMPLE_PIECES);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_gt(out[i].length, 0);
+		ck_assert_uint_le(out[i].length, PLAN_SAMPLE_BYTES);
+		ck_assert_ptr_nonnull(out[i].stamp);
+		ck_assert_uint_le(out[i].offset + out[i].length,
+		    out[i].stamp->size);
+		if (out[i].name == f.names[3]) {
+			/* About every 1 MiB of the 64 MiB, in order. */
+			if (in3 > 0)
+				ck_assert_uint_le(out[i].offset -
+				    out[i - 1].offset - MB, 2);
+			in3++;
+		}
+	}
+	/* Piece 1 starts at byte 1 MiB + 1: in the 100-byte input, cut to it. */
+	ck_assert_ptr_eq(out[0].name, f.names[0]);
+	ck_assert_uint_eq(out[0].offset, 0);
+	ck_assert_ptr_eq(out[1].name, f.names[1]);
+	ck_assert_uint_eq(out[1].offset, 1);
+	ck_assert_uint_eq(out[1].length, 99);
+	ck_assert_uint_eq(in3, 62);
+	plan_free(p);
+	fixture_free(&f);
+}
+END_TEST
+
+/* Small inputs are sampled whole; a compressed one from its start. */
+START_TEST(test_sample_small_and_compressed)
+{
+	uint64_t sizes[] = { 640 };
+	uint64_t zsizes[] = { 10 * MB, 10 * MB };
+	struct tasks_input out[PLAN_SAMPLE_PIECES];
+	struct fixture f;
+	struct plan *p;
+	size_t n;
+
+	fixture_make(&f, sizes, 1, ".txt");
+	p = plan_of(&f, 16 * MB);
+	n = plan_sample(p, out);
+	ck_assert_uint_eq(n, PLAN_SAMPLE_PIECES);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(out[i].offset, i * 10);
+		ck_assert_uint_eq(out[i].length, 10);
+	}
+	plan_free(p);
+	fixture_free(&f);
+	sizes[0] = 0;
+	fixture_make(&f, sizes, 1, ".txt");
+	p = plan_of(&f, 16 * MB);
+	ck_assert_uint_eq(plan_sample(p, out), 0);
+	plan_free(p);
+	fixture_free(&f);
+	fixture_make(&f, zsizes, 2, ".gz");
+	p = plan_of(&f, 16 * MB);
+	n = plan_sample(p, out);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(out[0].offset, 0);
+	ck_assert_uint_eq(out[0].length, 32 * PLAN_SAMPLE_BYTES);
+	ck_assert_ptr_eq(out[1].name, f.names[1]);
+	plan_free(p);
+	fixture_free(&f);
+}
+END_TEST
+
 /* Long names bound a task before its count does: a task fits a frame. */
 START_TEST(test_name_bound)
 {
@@ -241,6 +321,8 @@ plan_suite(void)
 	tcase_add_test(tc, test_split_between_small);
 	tcase_add_test(tc, test_compressed_not_split);
 	tcase_add_test(tc, test_name_bound);
+	tcase_add_test(tc, test_sample_spread);
+	tcase_add_test(tc, test_sample_small_and_compressed);
 	suite_add_tcase(s, tc);
 	return s;
 }

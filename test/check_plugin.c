@@ -2,7 +2,9 @@
  * check_plugin - finding and loading application shared objects
  * (common/plugin.h): missing files, files that are not libraries, libraries
  * that are not plugins or are built for another interface version
- * (test/fixtures), the real wc app from $BUILD/apps, names ending in .so
+ * (test/fixtures), a version 1 plugin loaded with the fields of version 2
+ * NULL, a version 2 plugin's hooks and partitioner, the real wc app from
+ * $BUILD/apps, names ending in .so
  * looked up in the current folder only, and bare names looked up in
  * $MR_PLUGIN_PATH, the installed folder and the program's apps folder.
  */
@@ -167,7 +169,81 @@ END_TEST
 
 START_TEST(test_other_abi)
 {
-	expect_refused(built("test/fixtures/oldabi.so"), "version");
+	expect_refused(built("test/fixtures/oldabi.so"),
+	    "built for plugin interface version 3, this program supports "
+	    "versions 1 to 2");
+}
+END_TEST
+
+/* What a version 1 plugin emits, for test_abi1. */
+static int abi1_records;
+
+static int
+abi1_emit(void *ctx, const void *key, size_t keylen, const void *value,
+    size_t valuelen)
+{
+	(void)ctx;
+	(void)key;
+	(void)keylen;
+	(void)value;
+	(void)valuelen;
+	abi1_records++;
+	return 0;
+}
+
+/*
+ * A version 1 descriptor is shorter: loaded as version 2's, without a
+ * byte read past it, the new fields NULL.
+ */
+START_TEST(test_abi1)
+{
+	struct err e = { "" };
+	struct plugin *p = plugin_load(built("test/fixtures/abi1.so"), &e);
+	mr_emitter out = { .emit = abi1_emit, .ctx = NULL };
+	const struct mr_app *app;
+
+	if (p == NULL)
+		ck_abort_msg("abi1.so: %s", e.msg);
+	app = plugin_app(p);
+	ck_assert_uint_eq(app->abi_version, 1);
+	ck_assert_str_eq(app->name, "abi1");
+	ck_assert_ptr_nonnull(app->map);
+	ck_assert_ptr_nonnull(app->reduce);
+	ck_assert_ptr_eq(app->combine, mr_combine_sum);
+	ck_assert_ptr_null(app->init);
+	ck_assert_ptr_null(app->fini);
+	ck_assert_ptr_null(app->partition);
+	abi1_records = 0;
+	ck_assert_int_eq(app->map(&out, "in", "old plugins load", 16), 0);
+	ck_assert_int_eq(abi1_records, 3);
+	plugin_close(p);
+}
+END_TEST
+
+/* A version 2 plugin's hooks and partitioner come through. */
+START_TEST(test_abi2_hooks)
+{
+	struct err e = { "" };
+	struct plugin *p = plugin_load(built("test/fixtures/sdk2.so"), &e);
+	const struct mr_app *app;
+
+	if (p == NULL)
+		ck_abort_msg("sdk2.so: %s", e.msg);
+	app = plugin_app(p);
+	ck_assert_uint_eq(app->abi_version, MR_ABI_VERSION);
+	ck_assert_ptr_null(app->combine);
+	ck_assert_ptr_nonnull(app->init);
+	ck_assert_ptr_nonnull(app->fini);
+	ck_assert_ptr_nonnull(app->partition);
+	ck_assert_int_eq(sdk_init(app, &e), 0);
+	ck_assert_uint_eq(app->partition("k7", 2, 5), 2);
+	sdk_fini(app);
+	plugin_close(p);
+	/* The sort app names the SDK's total-order partitioner. */
+	p = plugin_load(built("apps/sort.so"), &e);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_eq(plugin_app(p)->partition, mr_partition_total_order);
+	plugin_close(p);
 }
 END_TEST
 
@@ -531,6 +607,8 @@ plugin_suite(void)
 	tcase_add_test(tc, test_missing);
 	tcase_add_test(tc, test_not_a_library);
 	tcase_add_test(tc, test_not_a_plugin);
+	tcase_add_test(tc, test_abi1);
+	tcase_add_test(tc, test_abi2_hooks);
 	tcase_add_test(tc, test_other_abi);
 	tcase_add_test(tc, test_load_wc);
 	tcase_add_test(tc, test_bare_name);

@@ -1,13 +1,16 @@
 /*
  * check_sdk - the helpers the SDK gives plugins (common/sdk.c): joining a
  * key's values sorted, with and without duplicates and a count; decimal
- * values; the summing combiner; counters and their limits.
+ * values; the summing combiner; counters and their limits; job parameters
+ * (mr_param), mr_error()'s text and the init hook's failure, map's input
+ * offset.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "params.h"
 #include "sdk.h"
 
 /* Values handed out one at a time, each from a scratch copy. */
@@ -314,6 +317,71 @@ START_TEST(test_counter_limits)
 }
 END_TEST
 
+/* mr_param() reads the set given, NULL when unset or with none. */
+START_TEST(test_params)
+{
+	struct params *ps = params_new();
+	struct err e;
+
+	ck_assert_ptr_null(mr_param("x"));
+	ck_assert_int_eq(params_add_arg(ps, "x=1", &e), 0);
+	sdk_set_params(ps);
+	ck_assert_str_eq(mr_param("x"), "1");
+	ck_assert_ptr_null(mr_param("y"));
+	ck_assert_ptr_null(mr_param(NULL));
+	sdk_set_params(NULL);
+	ck_assert_ptr_null(mr_param("x"));
+	params_free(ps);
+}
+END_TEST
+
+static const char *hook_says;
+
+static int
+hook_init(void)
+{
+	return hook_says != NULL ? mr_error("%s %d", hook_says, 42) : 0;
+}
+
+/* mr_error()'s text, cut to MR_ERROR_MAX, and what sdk_init() makes of it. */
+START_TEST(test_error)
+{
+	struct mr_app app = { .abi_version = MR_ABI_VERSION, .name = "h",
+	    .init = hook_init };
+	char big[MR_ERROR_MAX * 2];
+	struct err e;
+
+	sdk_error_clear();
+	ck_assert_ptr_null(sdk_error());
+	ck_assert_int_eq(mr_error("bad %s at %d", "thing", 7), -1);
+	ck_assert_str_eq(sdk_error(), "bad thing at 7");
+	sdk_error_clear();
+	ck_assert_ptr_null(sdk_error());
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	mr_error("%s", big);
+	ck_assert_uint_eq(strlen(sdk_error()), MR_ERROR_MAX);
+	hook_says = NULL;
+	ck_assert_int_eq(sdk_init(&app, &e), 0);
+	ck_assert_ptr_null(sdk_error());
+	hook_says = "no";
+	ck_assert_int_eq(sdk_init(&app, &e), -1);
+	ck_assert_str_eq(e.msg, "init of h failed: no 42");
+	app.init = NULL;
+	ck_assert_int_eq(sdk_init(&app, &e), 0);
+	sdk_fini(&app);
+}
+END_TEST
+
+START_TEST(test_input_offset)
+{
+	ck_assert_uint_eq(mr_input_offset(), 0);
+	sdk_set_input_offset(123456789012ull);
+	ck_assert_uint_eq(mr_input_offset(), 123456789012ull);
+	sdk_set_input_offset(0);
+}
+END_TEST
+
 static Suite *
 sdk_suite(void)
 {
@@ -327,6 +395,9 @@ sdk_suite(void)
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_counter_names);
 	tcase_add_test(tc, test_counter_limits);
+	tcase_add_test(tc, test_params);
+	tcase_add_test(tc, test_error);
+	tcase_add_test(tc, test_input_offset);
 	suite_add_tcase(s, tc);
 	return s;
 }

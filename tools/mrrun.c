@@ -37,6 +37,8 @@
 
 #include "log.h"
 #include "opts.h"
+#include "outfmt.h"
+#include "params.h"
 #include "plugin.h"
 #include "sockpath.h"
 #include "version.h"
@@ -56,6 +58,7 @@
 #define OPT_INPUTS_FROM 261
 #define OPT_NO_RESUME 262
 #define OPT_SPECULATIVE 263
+#define OPT_OUTPUT_FORMAT 264
 
 /* Where the coordinator says it listens (--ready-fd), in its process. */
 #define MRRUN_READY_FD 3
@@ -78,6 +81,7 @@ usage(FILE *f)
 "             [--report FILE.json] [--allow-changing-inputs] [-q | -v]\n"
 "             [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "             [--no-resume] [--speculative on|off]\n"
+"             [-D NAME=VALUE]... [--output-format text|tsv]\n"
 "             [--recursive] [--inputs-from LIST [-0]] [--] APP INPUT...\n"
 "\n"
 "Runs one MapReduce job on this machine: a coordinator over the INPUTs and\n"
@@ -126,6 +130,9 @@ usage(FILE *f)
 "                    tasks done, and says how many)\n"
 "      --speculative on|off  backup attempts of tasks much slower than\n"
 "                    the others near a phase's end (default on)\n"
+"  -D NAME=VALUE     a job parameter for the plugin's mr_param(\"NAME\")\n"
+"      --output-format F  text (default) or tsv: lines \"key<TAB>value\"\n"
+"                    with C escapes, lossless (see mrcoordinator --help)\n"
 "      --recursive   a folder's subfolders too\n"
 "      --inputs-from LIST  more INPUTs, one per line of the file LIST (-:\n"
 "                    the standard input); then APP alone may follow\n"
@@ -337,6 +344,7 @@ main(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
 		{ "speculative", required_argument, NULL, OPT_SPECULATIVE },
+		{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
 		{ "allow-changing-inputs", no_argument, NULL, OPT_ALLOW_CHANGES },
 		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
@@ -355,7 +363,10 @@ main(int argc, char **argv)
 	const char *job_dir = NULL, *out_dir = NULL, *split = NULL;
 	const char *timeout = NULL, *memory = NULL, *progress = NULL;
 	int overwrite = 0, keep = 0, allow = 0, no_resume = 0;
-	const char *speculative = NULL;
+	const char *speculative = NULL, *output_format = NULL;
+	enum outfmt format;
+	/* Static: an early exit leaves it reachable, not leaked. */
+	static struct params *params;
 	unsigned long long count, ntasks;
 	struct plugin *plugin;
 	const char *inputs_from = NULL;
@@ -372,8 +383,9 @@ main(int argc, char **argv)
 	ssize_t n;
 
 	log_init("mrrun");
+	params = params_new();
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":n:r:b:t:m:p:C:o:0qvhV", opts,
+	while ((ch = getopt_long(argc, argv, ":n:r:b:t:m:p:C:o:D:0qvhV", opts,
 	    NULL)) != -1) {
 		/*
 		 * Checked here as the coordinator and the workers would (the
@@ -437,6 +449,17 @@ main(int argc, char **argv)
 				return opts_invalid("speculative", "on or off",
 				    optarg);
 			speculative = optarg;
+			break;
+		case 'D':
+			/* Checked here; the coordinator gets them as given. */
+			if (params_add_arg(params, optarg, &e) == -1)
+				return opts_usage("%s", e.msg);
+			break;
+		case OPT_OUTPUT_FORMAT:
+			if (outfmt_parse(optarg, &format) == -1)
+				return opts_invalid("output-format",
+				    OUTFMT_CHOICES, optarg);
+			output_format = optarg;
 			break;
 		case OPT_KEEP:
 			keep = 1;
@@ -521,7 +544,11 @@ main(int argc, char **argv)
 	if (pipe2(ready, O_CLOEXEC) == -1)
 		fatal("pipe: %s", strerror(errno));
 	{
-		char **cargv = xcalloc(argc + 32, sizeof *cargv), fdtext[16];
+		/* -D NAME=VALUE is two arguments however it was written. */
+		char **cargv = xcalloc(argc + 2 * params_count(params) + 32,
+		    sizeof *cargv), fdtext[16];
+		const char *name, *value;
+		char **defs = xcalloc(params_count(params) + 1, sizeof *defs);
 		int i = 0;
 
 		snprintf(fdtext, sizeof fdtext, "%d", MRRUN_READY_FD);
@@ -539,6 +566,13 @@ main(int argc, char **argv)
 		mrrun_flag(cargv, &i, "--overwrite", overwrite);
 		mrrun_flag(cargv, &i, "--no-resume", no_resume);
 		mrrun_args(cargv, &i, "--speculative", speculative);
+		mrrun_args(cargv, &i, "--output-format", output_format);
+		for (size_t k = 0; k < params_count(params); k++) {
+			params_get(params, k, &name, &value);
+			defs[k] = xmalloc(strlen(name) + strlen(value) + 2);
+			sprintf(defs[k], "%s=%s", name, value);
+			mrrun_args(cargv, &i, "-D", defs[k]);
+		}
 		mrrun_flag(cargv, &i, "--keep-intermediates", keep);
 		mrrun_flag(cargv, &i, "--allow-changing-inputs", allow);
 		mrrun_flag(cargv, &i, verbosity, 1);
@@ -551,6 +585,11 @@ main(int argc, char **argv)
 		/* SIGTERM: it abandons the job cleanly and removes the folder. */
 		coord = mrrun_spawn(coordpath, cargv, SIGTERM, ready[1]);
 		free(cargv);
+		for (size_t k = 0; k < params_count(params); k++)
+			free(defs[k]);
+		free(defs);
+		params_free(params);
+		params = NULL;
 	}
 	close(ready[1]);
 	ntasks = mrrun_wait_ready(ready[0], coord);

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "sdk.h"
 #include "task.h"
+#include "welcome.h"
 
 /*
  * The inputs of a map task, as maptask_run() takes them (names stay the
@@ -73,7 +74,12 @@ attempt_run(const struct attempt_conf *c, const Mr__Task *task,
 		spec.split_size = task->map->split_size;
 		spec.nreduce = task->map->n_reduce;
 		spec.allow_changes = task->map->allow_changes;
-		if (attempt_map_inputs(task->map, &inputs, &stamps, &e) == -1)
+		spec.sample = welcome_sample(&spec.nsample);
+		if (c->init_err != NULL) {
+			e = *c->init_err;
+			rc = -1;
+		} else if (attempt_map_inputs(task->map, &inputs, &stamps,
+		    &e) == -1)
 			rc = -1;
 		else {
 			spec.inputs = inputs;
@@ -87,7 +93,12 @@ attempt_run(const struct attempt_conf *c, const Mr__Task *task,
 		spec.id = task->reduce->partition;
 		spec.nmap = task->reduce->n_map;
 		spec.out_dir = c->out_dir;
-		rc = reducetask_run(c->app, &spec, &res, &e);
+		spec.output_format = welcome_output_format();
+		if (c->init_err != NULL) {
+			e = *c->init_err;
+			rc = -1;
+		} else
+			rc = reducetask_run(c->app, &spec, &res, &e);
 	}
 	/* A combiner run while writing may have misused them too. */
 	if (rc == 0 && sdk_counters_check(&e) == -1)

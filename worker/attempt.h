@@ -23,6 +23,8 @@ struct attempt_conf {
 	size_t		 memory;	/* --memory, in bytes */
 	uint64_t	 job;		/* Welcome.job_id: stamped in mr-X-Y */
 	const char	*out_dir;	/* folder of mr-out-Y; "" the job folder */
+	const struct err *init_err;	/* why the plugin's init failed, or
+					   NULL: then every attempt fails so */
 };
 
 /*

@@ -63,6 +63,7 @@ struct input {
 	uint64_t	 piece;		/* nominal size of a piece */
 	uint64_t	 k;		/* pieces handed out */
 	int		 ended;		/* text[have] is the end of the text */
+	uint64_t	 at;		/* where input_next()'s last piece starts */
 };
 
 /* The input whose mapping a SIGBUS may hit now, or NULL. */
@@ -368,6 +369,7 @@ input_next_text(struct input *in, const char **data, size_t *len,
 	to = in->base + split_cut(in->text, in->have, (size_t)(to - in->base));
 	*data = in->text + (in->cut - in->base);
 	*len = (size_t)(to - in->cut);
+	in->at = in->cut;
 	in->cut = to;
 	in->k++;
 	return 1;
@@ -387,7 +389,15 @@ input_next(struct input *in, const char **data, size_t *len, struct err *e)
 	in->split_given = 1;
 	*data = in->split;
 	*len = in->splitlen;
+	in->at = in->split != NULL && in->data != NULL ?
+	    (uint64_t)(in->split - in->data) : 0;
 	return 1;
+}
+
+uint64_t
+input_offset(const struct input *in)
+{
+	return in->at;
 }
 
 /* After a fault: the error, from how the file differs from when it was opened. */

@@ -91,6 +91,13 @@ int	input_next(struct input *in, const char **data, size_t *len,
 	    struct err *e);
 
 /*
+ * Where the piece input_next() gave last starts, as a byte offset in the
+ * input's text: in the file for a plain input (the split's first byte),
+ * in the decompressed text for a compressed one. 0 before any piece.
+ */
+uint64_t input_offset(const struct input *in);
+
+/*
  * Calls fn(arg), which reads the input's bytes, with a guard: a SIGBUS on
  * those bytes (the file was truncated under them) ends fn where it is and
  * makes this return INPUT_CHANGED with e saying "PATH: changed since the

@@ -29,6 +29,7 @@
 #include "sockpath.h"
 #include "task.h"
 #include "version.h"
+#include "welcome.h"
 
 /* Long options without a short letter. */
 #define OPT_IF_RUNNING 256
@@ -190,6 +191,13 @@ worker_reported(struct worker *w)
 	child_free(w->child);
 	w->child = NULL;
 	w->ntasks++;
+	/* The plugin's init failed: that report said why; nothing can run. */
+	if (w->conf.init_err != NULL) {
+		if (session_flush(w->session, &e) == -1)
+			log_warn("%s", e.msg);
+		log_debug("leaving: the plugin's init failed");
+		exit(1);
+	}
 }
 
 /*
@@ -368,7 +376,7 @@ main(int argc, char **argv)
 	struct session_conf sc;
 	struct worker w;
 	struct plugin *plugin;
-	struct err e;
+	struct err e, init_err;
 	char file[PATH_MAX], digest[PLUGIN_DIGEST_MAX];
 	const char *sock = NULL;
 	unsigned long long mb;
@@ -440,6 +448,7 @@ main(int argc, char **argv)
 	log_debug("application %s from %s", w.conf.app->name, file);
 	sc.app = w.conf.app->name;
 	sc.digest = digest;
+	sc.sample = w.conf.app->partition == mr_partition_total_order;
 	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &sc.addr, &e)) != 0) {
 		ch = ch == SOCKPATH_USAGE ? 2 : 1;
 		log_warn("%s", e.msg);
@@ -459,8 +468,19 @@ main(int argc, char **argv)
 	 * dropped rather than waited for.
 	 */
 	log_set_nowait(1);
+	/*
+	 * The plugin's init, once, before the first task's process is forked
+	 * (so that every task inherits what it set up). A failure is said as
+	 * the first task's, whose report carries its text; then the worker
+	 * ends.
+	 */
+	if (sdk_init(w.conf.app, &init_err) == -1)
+		w.conf.init_err = &init_err;
 	status = worker_serve(&w);
+	if (w.conf.init_err == NULL)
+		sdk_fini(w.conf.app);
 	session_close(w.session);
+	welcome_free();
 	plugin_close(plugin);
 	return status;
 }

@@ -70,6 +70,12 @@ mapout_set_job(struct mapout *mo, uint64_t job)
 	spill_set_job(mo->spill, job);
 }
 
+void
+mapout_set_partition(struct mapout *mo, mr_partition_fn fn)
+{
+	maptable_set_partition(mo->table, fn);
+}
+
 mr_emitter *
 mapout_emitter(struct mapout *mo)
 {

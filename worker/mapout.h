@@ -51,6 +51,12 @@ struct mapout	*mapout_renew(struct mapout *old, uint32_t nparts,
  */
 void	mapout_set_job(struct mapout *mo, uint64_t job);
 
+/*
+ * Partitions with the application's fn (NULL: the lab's hash), as
+ * maptable_set_partition() says. Set it before anything is emitted.
+ */
+void	mapout_set_partition(struct mapout *mo, mr_partition_fn fn);
+
 /* The emitter to hand to map; an emit fails only when a spill fails. */
 mr_emitter	*mapout_emitter(struct mapout *mo);
 

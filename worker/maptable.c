@@ -223,9 +223,12 @@ maptable_fold(struct maptable *mt, struct maptable_key *k)
 	mt->nscratch = 0;
 	mt->folding = k;
 	maptable_iter_init(&it, mt, k);
+	sdk_error_clear();
 	if (mt->combine(&out, maptable_key_bytes(mt, k->rec), k->keylen,
 	    &values) != 0 || mt->failed) {
-		if (!mt->failed)
+		if (!mt->failed && sdk_error() != NULL)
+			err_set(&mt->err, "combine: %s", sdk_error());
+		else if (!mt->failed)
 			err_set(&mt->err, "combine failed on a key of %u bytes",
 			    k->keylen);
 		mt->failed = 1;
@@ -285,6 +288,32 @@ maptable_find(struct maptable *mt, const char *key, size_t keylen,
 	return NULL;
 }
 
+/*
+ * The application's partition of a key; one out of range fails the table
+ * (the next emit fails) and is taken as 0 meanwhile.
+ */
+static uint32_t
+maptable_partition(struct maptable *mt, const char *key, size_t keylen)
+{
+	uint32_t p = mt->partition(key, keylen, mt->nparts);
+
+	if (p < mt->nparts)
+		return p;
+	if (!mt->failed) {
+		err_set(&mt->err, "the partition function gave %u for a key "
+		    "of %zu bytes, not below %u partitions", p, keylen,
+		    mt->nparts);
+		mt->failed = 1;
+	}
+	return 0;
+}
+
+void
+maptable_set_partition(struct maptable *mt, mr_partition_fn fn)
+{
+	mt->partition = fn;
+}
+
 struct maptable_key *
 maptable_add_key(struct maptable *mt, struct maptable_slot *sl,
     const char *key, size_t keylen, uint32_t h, uint64_t word)
@@ -303,7 +332,9 @@ maptable_add_key(struct maptable *mt, struct maptable_slot *sl,
 	k->prefix = keyhash_prefix(word);
 	k->rec = mt->used;
 	k->keylen = len;
-	k->part = hash_partition(key, keylen, mt->nparts);
+	k->part = mt->partition == NULL || mt->nparts == 1 ?
+	    hash_partition(key, keylen, mt->nparts) :
+	    maptable_partition(mt, key, keylen);
 	rec = mt->arena + mt->used;
 	memcpy(rec, &idx, 4);
 	memcpy(rec + 4, &len, 4);

@@ -49,6 +49,14 @@ struct maptable	*maptable_new(uint32_t nparts, mr_reduce_fn combine,
 		    size_t budget, maptable_full_fn full, void *arg);
 
 /*
+ * Partitions keys with fn (mr_partition_fn, mapreduce.h) from now on;
+ * NULL, the default, is the lab's hash. A key fn puts out of range fails
+ * the table (maptable_error() names the partition). Set it before
+ * anything is emitted.
+ */
+void	maptable_set_partition(struct maptable *t, mr_partition_fn fn);
+
+/*
  * Empties the table for reuse with the same arguments, keeping its memory:
  * keys, values, the record count and a failure are all forgotten.
  */

@@ -60,6 +60,7 @@ struct maptable_slot {
 
 struct maptable {
 	uint32_t	 nparts;
+	mr_partition_fn	 partition;	/* the application's, or NULL: the hash */
 	mr_reduce_fn	 combine;	/* folds values as they come, or NULL */
 	int		 blocks;	/* records have a state byte and a block */
 	int		 sum;		/* records end in a sum (mr_combine_sum) */

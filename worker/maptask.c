@@ -8,6 +8,7 @@
 
 #include "input.h"
 #include "mapout.h"
+#include "sample.h"
 #include "sdk.h"
 #include "task.h"
 
@@ -66,7 +67,10 @@ maptask_input(const struct mr_app *app, const struct task_spec *t,
 	ran = 0;
 	while (ran == 0 && (rc = input_next(in, &call.data, &call.len, e)) == 1) {
 		res->bytes_in += call.len;
+		sdk_error_clear();
+		sdk_set_input_offset(input_offset(in));
 		ran = input_guarded(in, maptask_map, &call, e);
+		sdk_set_input_offset(0);
 	}
 	if (ran < 0) {
 		*drop_out = 1;
@@ -90,7 +94,10 @@ maptask_input(const struct mr_app *app, const struct task_spec *t,
 		/* A misused counter says more than "map failed". */
 		if (sdk_counters_check(e) == -1)
 			goto out;
-		if (!mapout_error(mo, e))
+		/* The plugin's own words, else the output's, else ours. */
+		if (sdk_error() != NULL)
+			err_set(e, "%s: %s", ti->name, sdk_error());
+		else if (!mapout_error(mo, e))
 			err_set(e, "%s: map function of %s failed", ti->name,
 			    app->name);
 		goto out;
@@ -127,9 +134,18 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 		inputs = &one;
 		n = 1;
 	}
+	/* Before any record: a total order's split points, the job's. */
+	if (app->partition == mr_partition_total_order && t->nreduce > 1) {
+		struct sample_job sj = { t->job, t->nreduce, t->sample,
+		    t->nsample, t->allow_changes };
+
+		if (sample_ensure(app, &sj, e) == -1)
+			return -1;
+	}
 	mo = maptask_out = mapout_renew(maptask_out, t->nreduce, app->combine,
 	    t->memory);
 	mapout_set_job(mo, t->job);
+	mapout_set_partition(mo, app->partition);
 	res->bytes_in = 0;
 	res->changed[0] = '\0';
 	for (size_t i = 0; i < n; i++) {

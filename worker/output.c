@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 #include "output.h"
 #include "safefile.h"
@@ -14,6 +15,7 @@ struct output {
 	mr_emitter	 emitter;
 	int		 failed;
 	struct err	 err;
+	struct buf	 line;		/* tsv: the escaped line */
 };
 
 static int
@@ -34,8 +36,44 @@ output_emit(void *ctx, const void *key, size_t keylen, const void *value,
 	return 0;
 }
 
+/* Appends src[0..n) escaped to the line. */
+static void
+output_escaped(struct buf *line, const void *src, size_t n)
+{
+	size_t len;
+
+	if (outfmt_plain(src, n)) {
+		buf_add(line, src, n);
+		return;
+	}
+	len = outfmt_escape((char *)buf_reserve(line, OUTFMT_ESCAPED_MAX(n)),
+	    src, n);
+	buf_commit(line, len);
+}
+
+static int
+output_emit_tsv(void *ctx, const void *key, size_t keylen, const void *value,
+    size_t valuelen)
+{
+	struct output *o = ctx;
+
+	if (o->failed)
+		return -1;
+	buf_consume(&o->line, buf_len(&o->line));
+	output_escaped(&o->line, key, keylen);
+	buf_add(&o->line, "\t", 1);
+	output_escaped(&o->line, value, valuelen);
+	buf_add(&o->line, "\n", 1);
+	if (safefile_write(o->file, buf_head(&o->line), buf_len(&o->line),
+	    &o->err) == -1) {
+		o->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
 struct output *
-output_open(const char *path, struct err *e)
+output_open(const char *path, enum outfmt f, struct err *e)
 {
 	struct output *o = xcalloc(1, sizeof *o);
 
@@ -44,7 +82,7 @@ output_open(const char *path, struct err *e)
 		free(o);
 		return NULL;
 	}
-	o->emitter.emit = output_emit;
+	o->emitter.emit = f == OUTFMT_TSV ? output_emit_tsv : output_emit;
 	o->emitter.ctx = o;
 	return o;
 }
@@ -78,6 +116,7 @@ output_commit(struct output *o, uint64_t *bytes, uint32_t *crc,
 	if (crc != NULL)
 		*crc = safefile_crc(o->file);
 	rc = safefile_commit(o->file, e);
+	buf_free(&o->line);
 	free(o);
 	return rc;
 }
@@ -88,5 +127,6 @@ output_abort(struct output *o)
 	if (o == NULL)
 		return;
 	safefile_abort(o->file);
+	buf_free(&o->line);
 	free(o);
 }

@@ -1,5 +1,6 @@
 /*
- * output.h - a job output file mr-out-Y: lines "key value\n".
+ * output.h - a job output file mr-out-Y: a line per record, "key value\n"
+ * or, in tsv, "key\tvalue\n" escaped (common/outfmt.h).
  *
  * The file is written through safefile.h, so it appears complete or not at
  * all, and is durable once committed (fsynced, and its folder after the
@@ -14,11 +15,12 @@
 
 #include "err.h"
 #include "mapreduce.h"
+#include "outfmt.h"
 
 struct output;
 
-/* Starts writing `path`. NULL and e set on failure. */
-struct output	*output_open(const char *path, struct err *e);
+/* Starts writing `path` in format f. NULL and e set on failure. */
+struct output	*output_open(const char *path, enum outfmt f, struct err *e);
 
 /* The emitter to hand to reduce; a failed write is remembered. */
 mr_emitter	*output_emitter(struct output *o);

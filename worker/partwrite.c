@@ -56,9 +56,12 @@ partwrite_group(void *arg, const char *key, size_t keylen,
 				return -1;
 		return rc;
 	}
+	sdk_error_clear();
 	if (s->combine(&out, key, keylen, values) != 0 || s->failed ||
 	    values->failed) {
-		if (!s->failed && !values->failed)
+		if (!s->failed && !values->failed && sdk_error() != NULL)
+			err_set(s->e, "combine: %s", sdk_error());
+		else if (!s->failed && !values->failed)
 			err_set(s->e, "combine failed on a key of %zu bytes",
 			    keylen);
 		return -1;

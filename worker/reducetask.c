@@ -37,9 +37,14 @@ reducetask_reduce(void *arg, const char *key, size_t keylen,
 {
 	struct reducetask *rt = arg;
 
+	sdk_error_clear();
 	if (rt->app->reduce(output_emitter(rt->out), key, keylen, values) != 0 ||
 	    output_failed(rt->out, rt->e)) {
-		if (!output_failed(rt->out, rt->e))
+		if (output_failed(rt->out, rt->e))
+			return -1;
+		if (sdk_error() != NULL)
+			err_set(rt->e, "%s", sdk_error());
+		else
 			err_set(rt->e, "reduce function of %s failed",
 			    rt->app->name);
 		return -1;
@@ -187,7 +192,7 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 		snprintf(name, sizeof name, "%s/mr-out-%u", t->out_dir, t->id);
 	else
 		snprintf(name, sizeof name, "mr-out-%u", t->id);
-	rt.out = output_open(name, e);
+	rt.out = output_open(name, (enum outfmt)t->output_format, e);
 	if (rt.out == NULL)
 		return -1;
 	if (total <= t->memory / 2)

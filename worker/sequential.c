@@ -26,7 +26,9 @@
 #include "log.h"
 #include "opts.h"
 #include "mapout.h"
+#include "outfmt.h"
 #include "output.h"
+#include "params.h"
 #include "plugin.h"
 #include "sdk.h"
 #include "split.h"
@@ -36,22 +38,29 @@
 #define OPT_OVERWRITE 256
 #define OPT_RECURSIVE 257
 #define OPT_INPUTS_FROM 258
+#define OPT_OUTPUT_FORMAT 259
 
 struct sequential {
 	const struct mr_app	*app;
 	struct output		*out;
 	struct mapout		*mo;
+	struct input		*in;		/* being mapped */
 	const char		*input;		/* being mapped */
 	const char		*data;		/* its split */
 	size_t			 len;
+	enum outfmt		 format;
 	struct err		 err;
 };
+
+/* -D's parameters: a global, so that an early exit leaves none unfreed. */
+static struct params *params;
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: mrsequential [--split-size BYTES] [--overwrite] [--recursive]\n"
+"usage: mrsequential [--split-size BYTES] [-D NAME=VALUE]...\n"
+"                    [--output-format text|tsv] [--overwrite] [--recursive]\n"
 "                    [--inputs-from LIST [-0]] [--] PLUGIN INPUT...\n"
 "\n"
 "Runs the application in PLUGIN over the INPUTs in this one process and\n"
@@ -69,6 +78,10 @@ usage(FILE *f)
 "\n"
 "  -b, --split-size BYTES  call map once per split of this size, cut as\n"
 "                          mrcoordinator --split-size cuts (default 16M)\n"
+"  -D NAME=VALUE           a job parameter, which the plugin reads with\n"
+"                          mr_param(\"NAME\") (at most 64)\n"
+"      --output-format F   text (default): lines \"key value\"; tsv: lines\n"
+"                          \"key<TAB>value\" with C escapes, lossless\n"
 "      --overwrite         remove an earlier job's mr-out-Y and mr-X-Y first\n"
 "      --recursive         a folder's subfolders too\n"
 "      --inputs-from LIST  more INPUTs, one per line of the file LIST\n"
@@ -105,6 +118,7 @@ sequential_input(struct sequential *s, const char *path,
 
 	if (input_open(&in, path, planned, 0, &s->err) != 0)
 		return -1;
+	s->in = in;
 	s->input = path;
 	input_set_piece(in, split_size);
 	if (input_compressed(in))
@@ -114,13 +128,20 @@ sequential_input(struct sequential *s, const char *path,
 		    0, &s->data, &s->len, &s->err) != 0)
 			goto fail;
 		while ((rc = input_next(in, &s->data, &s->len, &s->err)) == 1) {
+			sdk_error_clear();
+			sdk_set_input_offset(input_offset(in));
 			rc = input_guarded(in, sequential_map, s, &s->err);
+			sdk_set_input_offset(0);
 			if (rc < 0)
 				goto fail;
 			/* A misused counter says more than "map failed". */
 			if (rc == 1 && sdk_counters_check(&s->err) == 0) {
-				err_set(&s->err, "%s: map function of %s "
-				    "failed", path, s->app->name);
+				if (sdk_error() != NULL)
+					err_set(&s->err, "%s: %s", path,
+					    sdk_error());
+				else
+					err_set(&s->err, "%s: map function of "
+					    "%s failed", path, s->app->name);
 				goto fail;
 			}
 			if (sdk_counters_check(&s->err) == -1) {
@@ -146,8 +167,13 @@ sequential_reduce(void *arg, const char *key, size_t keylen,
 {
 	struct sequential *s = arg;
 
+	sdk_error_clear();
 	if (s->app->reduce(output_emitter(s->out), key, keylen, values) != 0) {
-		if (!output_failed(s->out, &s->err))
+		if (output_failed(s->out, &s->err))
+			return -1;
+		if (sdk_error() != NULL)
+			err_set(&s->err, "%s", sdk_error());
+		else
 			err_set(&s->err, "reduce function of %s failed",
 			    s->app->name);
 		return -1;
@@ -215,7 +241,7 @@ sequential_run(struct sequential *s, const struct inputs *ins,
 		if (sequential_input(s, files[i], &stamps[i], split_size) == -1)
 			goto out;
 	mapout_sort(s->mo);
-	s->out = output_open("mr-out-0", &s->err);
+	s->out = output_open("mr-out-0", s->format, &s->err);
 	if (s->out == NULL)
 		goto out;
 	if (mapout_foreach_group(s->mo, 0, sequential_reduce, s) == -1 ||
@@ -239,6 +265,7 @@ main(int argc, char **argv)
 		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
 		{ "inputs-from", required_argument, NULL, OPT_INPUTS_FROM },
 		{ "null", no_argument, NULL, '0' },
+		{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -249,13 +276,15 @@ main(int argc, char **argv)
 	struct plugin *plugin;
 	struct inputs_options io = { 0, NULL, 0 };
 	struct inputs *ins;
+	enum outfmt format = OUTFMT_DEFAULT;
 	uint64_t split_size = SPLIT_SIZE_DEFAULT;
 	char file[PATH_MAX];
 	int ch, rc, overwrite = 0;
 
 	log_init("mrsequential");
+	params = params_new();
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":b:0hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":b:D:0hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_OVERWRITE:
 			overwrite = 1;
@@ -264,6 +293,15 @@ main(int argc, char **argv)
 			if (opts_size(optarg, &split_size) == -1)
 				return opts_invalid("split-size", "a positive "
 				    "size in bytes (K, M, G suffixes)", optarg);
+			break;
+		case 'D':
+			if (params_add_arg(params, optarg, &s.err) == -1)
+				return opts_usage("%s", s.err.msg);
+			break;
+		case OPT_OUTPUT_FORMAT:
+			if (outfmt_parse(optarg, &format) == -1)
+				return opts_invalid("output-format",
+				    OUTFMT_CHOICES, optarg);
 			break;
 		case OPT_RECURSIVE:
 			io.recursive = 1;
@@ -292,6 +330,8 @@ main(int argc, char **argv)
 	    (plugin = plugin_load(file, &s.err)) == NULL)
 		fatal("%s", s.err.msg);
 	s.app = plugin_app(plugin);
+	s.format = format;
+	sdk_set_params(params);
 	/* Stamped before any is read, as the coordinator plans a job. */
 	if (inputs_collect(&io, argv + optind + 1, argc - optind - 1, &ins,
 	    &s.err) == -1) {
@@ -312,12 +352,18 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	rc = sequential_run(&s, ins, split_size);
+	/* The plugin's init once the job is known, its fini at the end. */
+	if ((rc = sdk_init(s.app, &s.err)) == 0) {
+		rc = sequential_run(&s, ins, split_size);
+		sdk_fini(s.app);
+	}
 	if (rc == -1)
 		log_warn("%s", s.err.msg);
 	else
 		sequential_counters();
 	plugin_close(plugin);
+	sdk_set_params(NULL);
+	params_free(params);
 	jobdir_finish(jd, rc == 0, 0, 0);
 	inputs_free(ins);
 	return rc == 0 ? 0 : 1;

@@ -17,6 +17,7 @@
 #include "frame.h"
 #include "log.h"
 #include "session.h"
+#include "welcome.h"
 
 /*
  * A coordinator that accepts and then closes before its Welcome (at its
@@ -79,6 +80,7 @@ session_join(struct session *s, int fd, struct err *e)
 	hello.pid = getpid();
 	hello.app = (char *)s->conf.app;
 	hello.plugin_digest = (char *)s->conf.digest;
+	hello.sample = s->conf.sample;
 	env.msg_case = MR__ENVELOPE__MSG_HELLO;
 	env.hello = &hello;
 	if (frame_send(fd, &env, &fe) == -1) {
@@ -125,6 +127,10 @@ session_join(struct session *s, int fd, struct err *e)
 	}
 	snprintf(s->out_dir, sizeof s->out_dir, "%s",
 	    w->output_dir != NULL ? w->output_dir : "");
+	/* The job's parameters, output format and sample, for every task. */
+	welcome_free();
+	if (welcome_take(w, e) == -1)
+		goto done;
 	if (s->joined && w->job_id != s->job)
 		log_info("joined another job (id %016llx, was %016llx) in %s",
 		    (unsigned long long)w->job_id, (unsigned long long)s->job,

@@ -42,6 +42,9 @@ struct session_conf {
 	double		 reconnect;	/* for another, once one is lost; 0: none */
 	const char	*app;		/* Hello.app */
 	const char	*digest;	/* Hello.plugin_digest */
+	int		 sample;	/* Hello.sample: the plugin partitions in
+					   a total order, and wants the pieces
+					   to sample (welcome.h keeps them) */
 };
 
 struct session;

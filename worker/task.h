@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "mapreduce.h"
+#include "sample.h"
 #include "stamp.h"
 
 /* Memory a task may hold records in, unless told otherwise (--memory). */
@@ -40,6 +41,10 @@ struct task_spec {
 	const char	*out_dir;	/* reduce: folder of mr-out-Y; NULL: here */
 	size_t		 memory;	/* bytes of records held in memory */
 	uint64_t	 job;		/* job id, written in and checked in mr-X-Y */
+	const struct sample_piece *sample;	/* map: what to sample for a
+					   total order (sample.h) ... */
+	size_t		 nsample;	/* ... and how many pieces */
+	int		 output_format;	/* reduce: enum outfmt (outfmt.h) */
 };
 
 /* What a task attempt produced, for its report. */
@@ -65,7 +70,12 @@ struct task_result {
  * (input.h); a change, a SIGBUS from a truncation included, fails the
  * attempt with res->fatal set unless t->allow_changes, which reads the
  * input as it is and says how in res->changed. Any input failing fails
- * the whole attempt, which writes nothing. Returns 0, or -1 with e set.
+ * the whole attempt, which writes nothing. Keys are partitioned by the
+ * application's partition function when it has one; for
+ * mr_partition_total_order, with the job's split points, sampled first
+ * from t->sample when no task of the job did it yet (sample.h). A map
+ * that fails after mr_error() fails the attempt with "INPUT: TEXT".
+ * Returns 0, or -1 with e set.
  */
 int	maptask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);
@@ -75,7 +85,7 @@ int	maptask_run(const struct mr_app *app, const struct task_spec *t,
  * when set, else in the current folder), grouping in a hash table when
  * they fit in t->memory and by a streaming k-way merge otherwise; on
  * success res->output_size and res->output_crc say what mr-out-Y holds
- * (worker/output.h). Returns 0, or -1 with e set; when intermediate files
+ * (worker/output.h), written in t->output_format. Returns 0, or -1 with e set; when intermediate files
  * are missing, corrupt or of another job than t->job, res->bad_maps names
  * their map tasks, to be run again.
  */
