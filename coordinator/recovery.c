@@ -52,8 +52,10 @@ struct recovery {
 	Mrj__JobIdentity	*identity;	/* the journal's, unpacked */
 	uint32_t		 last_incarnation;
 	char			*app, *digest;
-	Mrj__TaskDone		**map_done;	/* [nmap], NULL: not done */
-	Mrj__TaskDone		**reduce_done;	/* [nreduce] */
+	Mrj__TaskDone		**map_done;	/* [the journal's n_map], NULL:
+						   not done */
+	Mrj__TaskDone		**reduce_done;	/* [its n_reduce] */
+	uint32_t		 jmap, jreduce;	/* those counts */
 	uint64_t		 records;
 
 	/* The tasks kept, for job_restore(). */
@@ -149,18 +151,19 @@ static void
 recovery_forget(struct recovery *r)
 {
 	if (r->map_done != NULL)
-		for (uint32_t i = 0; i < r->nmap; i++)
+		for (uint32_t i = 0; i < r->jmap; i++)
 			if (r->map_done[i] != NULL)
 				mrj__task_done__free_unpacked(r->map_done[i],
 				    NULL);
 	if (r->reduce_done != NULL)
-		for (uint32_t i = 0; i < r->nreduce; i++)
+		for (uint32_t i = 0; i < r->jreduce; i++)
 			if (r->reduce_done[i] != NULL)
 				mrj__task_done__free_unpacked(
 				    r->reduce_done[i], NULL);
 	free(r->map_done);
 	free(r->reduce_done);
 	r->map_done = r->reduce_done = NULL;
+	r->jmap = r->jreduce = 0;
 	if (r->identity != NULL)
 		mrj__job_identity__free_unpacked(r->identity, NULL);
 	r->identity = NULL;
@@ -229,9 +232,10 @@ recovery_read_record(void *arg, uint8_t type, const void *p, size_t n,
 		r->identity = rec->job;
 		rec->job = NULL;
 		rec->r_case = MRJ__RECORD__R__NOT_SET;
-		r->map_done = xcalloc(r->identity->n_map + 1,
-		    sizeof *r->map_done);
-		r->reduce_done = xcalloc(r->identity->n_reduce + 1,
+		r->jmap = r->identity->n_map;
+		r->jreduce = r->identity->n_reduce;
+		r->map_done = xcalloc((size_t)r->jmap + 1, sizeof *r->map_done);
+		r->reduce_done = xcalloc((size_t)r->jreduce + 1,
 		    sizeof *r->reduce_done);
 		break;
 	case MRJ__RECORD__R_PLUGIN:
