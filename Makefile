@@ -39,8 +39,13 @@ EXPORT_SDK = -Wl,--dynamic-list=common/sdk.syms
 COMMON_SRC := $(wildcard common/*.c)
 COORD_SRC  := $(filter-out coordinator/main.c,$(wildcard coordinator/*.c))
 WORKER_SRC := $(filter-out worker/main.c worker/sequential.c,$(wildcard worker/*.c))
-# mrctl's parts (tools/ holds whole programs, mrrun.c and mrctl.c, besides).
-CTL_SRC    := tools/jobfind.c tools/statusview.c
+# mrctl's parts (tools/ holds whole programs, mrrun.c and mrctl.c, besides):
+# finding and asking a coordinator, printing a status, and `mrctl web`.
+CTL_SRC    := tools/jobfind.c tools/statusview.c tools/ctlconn.c \
+	      tools/web.c tools/webdata.c tools/webpoll.c tools/webreport.c \
+	      tools/webassets.c
+# The web page's files, built into mrctl (scripts/embed).
+WEBUI	   := tools/webui/index.html tools/webui/style.css tools/webui/app.js
 APPS	   := $(patsubst apps/%.c,%,$(wildcard apps/*.c))
 # The lab's test apps (crash, mtiming, ...): built into the same folder, so
 # that the tests and bare names find them, but not installed.
@@ -52,7 +57,9 @@ PB_OBJ	   := $(B)/obj/gen/mr.pb-c.o $(B)/obj/gen/journal.pb-c.o
 COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(PB_OBJ)
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
-CTL_OBJ    := $(call obj,$(CTL_SRC))
+CTL_OBJ    := $(call obj,$(CTL_SRC)) $(B)/obj/gen/webassets.o
+# mrctl web's HTTP server (GNU libmicrohttpd) runs in a thread of its own.
+WEB_LIBS   := -lmicrohttpd -lpthread
 
 PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential $(B)/mrrun $(B)/mrctl
 APP_SO	:= $(patsubst %,$(B)/apps/%.so,$(APPS))
@@ -91,6 +98,14 @@ deps: $(DEPS_STAMP)
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto | $(DEPS_STAMP)
 	@mkdir -p $(GEN)
 	$(PROTOC_C) --proto_path=proto --c_out=$(GEN) $<
+
+$(GEN)/webassets.c: $(WEBUI) scripts/embed
+	@mkdir -p $(GEN)
+	scripts/embed $(WEBUI) >$@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/webassets.o: $(GEN)/webassets.c tools/webassets.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itools -c $< -o $@
 
 $(B)/obj/gen/%.pb-c.o: $(GEN)/%.pb-c.c
 	@mkdir -p $(@D)
@@ -139,7 +154,7 @@ $(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ) common/sdk.syms
 
 # Asks a running coordinator for its job's state.
 $(B)/mrctl: $(B)/obj/tools/mrctl.o $(CTL_OBJ) $(COMMON_OBJ)
-	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) $(WEB_LIBS) -o $@
 
 $(B)/mrsequential: $(B)/obj/worker/sequential.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.syms
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
@@ -159,7 +174,7 @@ $(B)/gencorpus: scripts/gencorpus.c
 
 $(B)/test/%: $(B)/obj/test/%.o $(COORD_OBJ) $(WORKER_OBJ) $(CTL_OBJ) $(COMMON_OBJ) common/sdk.syms
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) $(CHECK_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) $(WEB_LIBS) $(CHECK_LIBS) -o $@
 
 # Test fixtures: shared objects that are not valid plugins.
 FIXTURES := $(patsubst test/fixtures/%.c,$(B)/test/fixtures/%.so,$(wildcard test/fixtures/*.c))

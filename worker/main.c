@@ -211,9 +211,13 @@ worker_join(int fd)
 	Mr__Hello hello = MR__HELLO__INIT;
 	Mr__Welcome *w;
 	uint64_t job;
+	char host[MR_HOST_MAX + 1] = "";
 
 	hello.version = MR_PROTOCOL_VERSION;
 	hello.pid = getpid();
+	/* For status and the web page: which machine runs this worker. */
+	if (gethostname(host, sizeof host - 1) == 0)
+		hello.host = host;
 	env.msg_case = MR__ENVELOPE__MSG_HELLO;
 	env.hello = &hello;
 	worker_send(fd, &env);
