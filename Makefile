@@ -190,7 +190,13 @@ $(B)/test/squatter: $(B)/obj/test/squatter.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 
-TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter
+# Browsers for scripts/test-web.sh that must not slow a job.
+$(B)/test/webload: $(B)/obj/test/webload.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@
+
+TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter \
+	$(B)/test/webload
 
 test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 	@scripts/install-deps --test

@@ -495,6 +495,11 @@ web_main(const struct web_config *cfg)
 
 	memset(&w, 0, sizeof w);
 	w.cfg = cfg;
+	/* A typo in --listen is told before anything is read. */
+	if (web_split_listen(where, url, sizeof url, &w.port) == -1) {
+		log_warn("--listen: expected [ADDR:]PORT, got '%s'", where);
+		return 2;
+	}
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
 		fatal("getrandom: %s", strerror(errno));
 	for (size_t i = 0; i < sizeof raw; i++)
