@@ -706,7 +706,7 @@ server_cancel(struct server *s, uint64_t attempt, int backup)
 	Mr__Cancel cancel = MR__CANCEL__INIT;
 	struct peer *p;
 
-	TAILQ_FOREACH(p, &s->peers, entry)
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry))
 		if (p->state == PEER_BUSY && p->attempt == attempt)
 			break;
 	if (p == NULL)

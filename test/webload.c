@@ -10,8 +10,9 @@
  *
  * It speaks HTTP only as far as writing requests: answers are drained as
  * bytes, never parsed. Prints one line: "webload: N clients, M stalled,
- * R requests, B bytes read, C reconnections, E refused" and exits 0, or 1
- * when it could not connect at all.
+ * R requests, B bytes read, C reconnections, E refused" when S seconds
+ * have passed or at SIGTERM, and exits 0, or 1 when it could not connect
+ * at all.
  */
 #include <sys/socket.h>
 
@@ -21,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@ struct webload_conn {
 };
 
 static struct sockaddr_in webload_addr;
+static volatile sig_atomic_t webload_stop;
 static char webload_req[512], webload_big[512];
 
 static double
@@ -45,6 +48,13 @@ webload_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+webload_on_term(int sig)
+{
+	(void)sig;
+	webload_stop = 1;
 }
 
 static int
@@ -108,6 +118,8 @@ main(int argc, char **argv)
 	snprintf(webload_big, sizeof webload_big,
 	    "GET /api/status HTTP/1.1\r\nHost: 127.0.0.1:%ld\r\n"
 	    "X-MR-Token: %s\r\n\r\n", port, token);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, webload_on_term);
 	now = webload_now();
 	end = now + secs;
 	for (i = 0; i < n + stall; i++) {
@@ -120,7 +132,7 @@ main(int argc, char **argv)
 		/* Spread over the second, as browsers opened one by one are. */
 		c[i].next = now + (double)i / (double)(n + stall);
 	}
-	while ((now = webload_now()) < end) {
+	while ((now = webload_now()) < end && !webload_stop) {
 		for (i = 0; i < n + stall; i++) {
 			if (c[i].fd == -1) {
 				if ((c[i].fd = webload_connect()) == -1)
