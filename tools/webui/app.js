@@ -47,6 +47,8 @@ function secs(s) {
   return Math.floor(t / 3600) + "h" + String(Math.floor(t % 3600 / 60)).padStart(2, "0") + "m";
 }
 
+function plural(n, word) { return num(n) + " " + word + (n === 1 ? "" : "s"); }
+
 function mb(b) { return (Number(b || 0) / 1e6).toFixed(1) + " MB"; }
 
 function headers() { return token ? { "X-MR-Token": token } : {}; }
@@ -72,7 +74,7 @@ function setBar(id, done, running, total) {
   run.style.left = d + "%";
   run.style.width = r + "%";
   $(id + "-text").textContent = num(done) + " of " + num(total) + " done" +
-    (running > 0 ? ", " + num(running) + " running" : "");
+    (running > 0 ? ", " + plural(running, "attempt") + " running" : "");
 }
 
 function kindCounts(kind) {
@@ -382,7 +384,7 @@ function renderFailures() {
       "timed out" + (a.outcome === "timeout" ? "" : ", then " + a.outcome);
     const tr = el("tr");
     tr.append(el("td", secs(a.end !== null ? a.end : a.timed_out)),
-      el("td", taskLabel(a.kind, a.task) + " (" + perTask.get(a.kind + " " + a.task) + " attempts)"),
+      el("td", taskLabel(a.kind, a.task) + " (" + plural(perTask.get(a.kind + " " + a.task), "attempt") + ")"),
       el("td", a.attempt), el("td", w ? a.worker + " (pid " + w.pid + ")" : a.worker),
       el("td", what, "what-" + (a.outcome === "failed" ? "failed" : a.outcome === "lost" ? "lost" : "timeout")),
       el("td", a.error || ""));
