@@ -26,8 +26,8 @@ set -u
 export LC_ALL=C
 
 PROG=${0##*/}
-ALL_TESTS=(page figures paging cancel token report mrctl-cancel no-slowdown timeline-many)
-BROWSER_TESTS=" page figures paging cancel "
+ALL_TESTS=(page figures failures paging cancel token report mrctl-cancel no-slowdown timeline-many)
+BROWSER_TESTS=" page figures failures paging cancel "
 TIMEOUT=(timeout -k 2s 180s)
 NREDUCE=2
 NINPUTS=6
@@ -40,6 +40,7 @@ CTL=$BIN/mrctl
 MRRUN=$BIN/mrrun
 SLOW=$BIN/test/fixtures/slow.so
 WEBLOAD=$BIN/test/webload
+FAILMAP=$BIN/test/fixtures/failmap.so
 TIMELINE=$ROOT/scripts/timeline
 SHOTS=$BIN/web
 # The hostile names: the second holds a slash, so it is a file in a folder.
@@ -354,6 +355,33 @@ t_figures() {
 	DETAIL="done $(jq .done <<<"$page"), $(jq .workers <<<"$page") workers, counters $(jq -c .counters <<<"$page")"
 }
 
+# A job that fails: its failed attempts listed with the worker's message,
+# and the outcome with the coordinator's reason once it is over.
+t_failures() {
+	spawn coordinator "$COORD" --socket "$SOCK" --reduces "$NREDUCE" --progress 0 \
+		"${INPUTS[0]}"
+	wait_socket && start_web --socket "$SOCK" && browser_or_skip || return
+	go "$URL" || return 1
+	wait_js 20 'return document.body.dataset.seq !== undefined' || return 1
+	spawn_worker "$WORKER" --socket "$SOCK" "$FAILMAP"
+	wait_coordinator 1 || return 1
+	wait_js 20 'return document.body.dataset.over === "1"' || return 1
+	[ "$(js 'return document.querySelectorAll("#failures tbody tr").length')" = 4 ] ||
+		{ REASON="$(js 'return document.querySelectorAll("#failures tbody tr").length') failures listed, not 4"; return 1; }
+	[ "$(js 'return [...document.querySelectorAll("#failures tbody tr")].every(tr =>
+		tr.cells[4].textContent === "failed" &&
+		tr.cells[5].textContent.endsWith(": map function of failmap failed") &&
+		tr.cells[1].textContent === "map 0 (4 attempts)")')" = true ] ||
+		{ REASON="the failures do not carry the worker's message"; return 1; }
+	[[ $(js 'return document.getElementById("outcome").textContent' | jq -r .) == \
+		"The job failed after "*" map task 0 failed 4 times; last error: "*": map function of failmap failed" ]] ||
+		{ REASON="outcome: $(js 'return document.getElementById("outcome").textContent')"; return 1; }
+	[ "$(js 'return document.getElementById("fig-again").textContent')" = '"4 (0 timed out, 0 lost, 4 failed)"' ] ||
+		{ REASON="run again: $(js 'return document.getElementById("fig-again").textContent')"; return 1; }
+	no_console_errors || return 1
+	shot failed || return 1
+}
+
 # 20 000 map tasks (a 20 MB input cut into 1 KiB splits) and no worker:
 # the task list pages, sorts and filters.
 t_paging() {
@@ -643,7 +671,8 @@ select_tests "$@"
 require_system
 command -v jq >/dev/null 2>&1 || die "jq not found (scripts/install-deps --test)"
 command -v curl >/dev/null 2>&1 || die "curl not found"
-find_missing "$GENCORPUS" "$COORD" "$WORKER" "$CTL" "$MRRUN" "$SLOW" "$WEBLOAD" "$APPS/wc.so"
+find_missing "$GENCORPUS" "$COORD" "$WORKER" "$CTL" "$MRRUN" "$SLOW" "$FAILMAP" "$WEBLOAD" \
+	"$APPS/wc.so"
 if [ "${#MISSING[@]}" -gt 0 ]; then
 	die "missing ${MISSING[*]}; run make (and make test's tools) first"
 fi
