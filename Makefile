@@ -39,8 +39,13 @@ EXPORT_SDK = -Wl,--dynamic-list=common/sdk.syms
 COMMON_SRC := $(wildcard common/*.c)
 COORD_SRC  := $(filter-out coordinator/main.c,$(wildcard coordinator/*.c))
 WORKER_SRC := $(filter-out worker/main.c worker/sequential.c,$(wildcard worker/*.c))
-# mrctl's parts (tools/ holds whole programs, mrrun.c and mrctl.c, besides).
-CTL_SRC    := tools/jobfind.c tools/statusview.c
+# mrctl's parts (tools/ holds whole programs, mrrun.c and mrctl.c, besides):
+# finding and asking a coordinator, printing a status, and `mrctl web`.
+CTL_SRC    := tools/jobfind.c tools/statusview.c tools/ctlconn.c \
+	      tools/web.c tools/webdata.c tools/webpoll.c tools/webreport.c \
+	      tools/webassets.c
+# The web page's files, built into mrctl (scripts/embed).
+WEBUI	   := tools/webui/index.html tools/webui/style.css tools/webui/app.js
 # mrpipe's parts (tools/mrpipe.c the program), and the few modules of
 # common/ it links: it is shipped alone to other machines (doc/streaming.md).
 PIPE_SRC   := tools/linein.c tools/streamline.c tools/pipemap.c tools/pipereduce.c
@@ -56,7 +61,9 @@ PB_OBJ	   := $(B)/obj/gen/mr.pb-c.o $(B)/obj/gen/journal.pb-c.o
 COMMON_OBJ := $(call obj,$(COMMON_SRC)) $(PB_OBJ)
 COORD_OBJ  := $(call obj,$(COORD_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
-CTL_OBJ    := $(call obj,$(CTL_SRC))
+CTL_OBJ    := $(call obj,$(CTL_SRC)) $(B)/obj/gen/webassets.o
+# mrctl web's HTTP server (GNU libmicrohttpd) runs in a thread of its own.
+WEB_LIBS   := -lmicrohttpd -lpthread
 PIPE_OBJ   := $(call obj,$(PIPE_SRC))
 
 PROGS	:= $(B)/mrcoordinator $(B)/mrworker $(B)/mrsequential $(B)/mrrun $(B)/mrctl \
@@ -97,6 +104,14 @@ deps: $(DEPS_STAMP)
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto | $(DEPS_STAMP)
 	@mkdir -p $(GEN)
 	$(PROTOC_C) --proto_path=proto --c_out=$(GEN) $<
+
+$(GEN)/webassets.c: $(WEBUI) scripts/embed
+	@mkdir -p $(GEN)
+	scripts/embed $(WEBUI) >$@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/webassets.o: $(GEN)/webassets.c tools/webassets.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itools -c $< -o $@
 
 $(B)/obj/gen/%.pb-c.o: $(GEN)/%.pb-c.c
 	@mkdir -p $(@D)
@@ -145,7 +160,7 @@ $(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ) common/sdk.syms
 
 # Asks a running coordinator for its job's state.
 $(B)/mrctl: $(B)/obj/tools/mrctl.o $(CTL_OBJ) $(COMMON_OBJ)
-	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) $(WEB_LIBS) -o $@
 
 # A plugin as a Hadoop Streaming command. Its one library besides the C
 # library, utf8proc, is linked in, so that it runs on a cluster's nodes as
@@ -176,7 +191,7 @@ $(B)/gensort: scripts/gensort.c
 
 $(B)/test/%: $(B)/obj/test/%.o $(COORD_OBJ) $(WORKER_OBJ) $(CTL_OBJ) $(PIPE_OBJ) $(COMMON_OBJ) common/sdk.syms
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) $(CHECK_LIBS) -o $@
+	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) $(WEB_LIBS) $(CHECK_LIBS) -o $@
 
 # Test fixtures: shared objects that are not valid plugins.
 FIXTURES := $(patsubst test/fixtures/%.c,$(B)/test/fixtures/%.so,$(wildcard test/fixtures/*.c))
@@ -196,8 +211,13 @@ $(B)/test/squatter: $(B)/obj/test/squatter.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 
+# Browsers for scripts/test-web.sh that must not slow a job.
+$(B)/test/webload: $(B)/obj/test/webload.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@
+
 TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter \
-	$(B)/test/fakecoord
+	$(B)/test/webload $(B)/test/fakecoord
 
 test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 	@scripts/install-deps --test

@@ -22,11 +22,13 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "history.h"
 #include "job.h"
 #include "listener.h"
 #include "log.h"
 #include "progress.h"
 #include "mapreduce.h"
+#include "peercred.h"
 #include "server.h"
 #include "status.h"
 #include "summary.h"
@@ -72,6 +74,9 @@ struct peer {
 	uint32_t		 task_id;	/* of the attempt it holds */
 	double			 since;		/* when it was handed that attempt */
 	double			 joined;	/* when it said Hello */
+	char			 host[MR_HOST_MAX + 1];	/* Hello.host */
+	uint64_t		 history_seq;	/* a client: the last change sent */
+	int			 follow;	/* a client told of the job's end */
 };
 
 TAILQ_HEAD(peer_list, peer);
@@ -99,6 +104,7 @@ struct server {
 	double			 started;
 	struct progress		*progress;
 	struct status_tally	*tally;
+	struct history		*history;	/* for HistoryRequest */
 	double			 ended;		/* when server_finish() ran */
 	int			 interrupted;
 };
@@ -106,6 +112,9 @@ struct server {
 static void	server_serve(struct server *);
 static void	server_snapshot(void *, struct progress_snapshot *);
 static int	peer_on_status(struct peer *, const Mr__StatusRequest *);
+static int	peer_on_history(struct peer *, const Mr__HistoryRequest *);
+static int	peer_on_cancel(struct peer *, const Mr__CancelRequest *);
+static void	server_farewell(struct server *, struct peer *);
 
 /* Seconds on a monotonic clock: task deadlines must not follow the wall clock. */
 static double
@@ -157,6 +166,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	p->pid = m->pid;
 	p->state = PEER_IDLE;
 	p->joined = server_now();
+	snprintf(p->host, sizeof p->host, "%s", m->host);
 	snprintf(p->name, sizeof p->name, "worker %u (pid %d)", p->worker,
 	    p->pid);
 	w.worker_id = p->worker;
@@ -172,6 +182,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	    m->sample ? p->srv->cfg->nsample : 0);
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
+	history_worker_host(p->srv->history, p->worker, p->host);
 	rc = conn_send(p->conn, &env);
 	taskmsg_welcome_clear(&tw);
 	return rc;
@@ -327,6 +338,12 @@ peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 		break;
 	case MR__ENVELOPE__MSG_STATUS_REQUEST:
 		rc = peer_on_status(p, env->status_request);
+		break;
+	case MR__ENVELOPE__MSG_HISTORY_REQUEST:
+		rc = peer_on_history(p, env->history_request);
+		break;
+	case MR__ENVELOPE__MSG_CANCEL_REQUEST:
+		rc = peer_on_cancel(p, env->cancel_request);
 		break;
 	default:
 		log_warn("%s: unexpected message type %d", p->name,
@@ -519,6 +536,10 @@ server_finish(struct server *s)
 	task.incarnation = s->cfg->incarnation;
 	env.msg_case = MR__ENVELOPE__MSG_TASK;
 	env.task = &task;
+	/* Before anyone goes: a following client is told how it ended. */
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->state == PEER_CLIENT && p->follow)
+			server_farewell(s, p);
 	TAILQ_FOREACH_SAFE(p, &s->peers, entry, next) {
 		/* A status client gets what it asked for, then the end. */
 		if (p->state == PEER_CLIENT) {
@@ -626,6 +647,21 @@ server_linger_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/*
+ * How the job ended, once server_finish() ran: "done", "failed" (and why,
+ * in *failure when not NULL) or "interrupted".
+ */
+static const char *
+server_outcome(const struct server *s, const char **failure)
+{
+	if (failure != NULL)
+		*failure = !s->interrupted &&
+		    job_phase(s->job) == PHASE_FAILED ? job_failure(s->job) :
+		    NULL;
+	return s->interrupted ? "interrupted" :
+	    job_phase(s->job) == PHASE_DONE ? "done" : "failed";
+}
+
 /* Writes --report once the job is over; the outputs stand either way. */
 static int
 server_write_report(struct server *s)
@@ -636,10 +672,7 @@ server_write_report(struct server *s)
 
 	memset(&job, 0, sizeof job);
 	job_totals(s->job, &tot);
-	job.outcome = s->interrupted ? "interrupted" :
-	    job_phase(s->job) == PHASE_DONE ? "done" : "failed";
-	if (!s->interrupted && job_phase(s->job) == PHASE_FAILED)
-		job.failure = job_failure(s->job);
+	job.outcome = server_outcome(s, &job.failure);
 	job.end = s->ended > 0 ? s->ended : server_now();
 	job.input_bytes = job_input_bytes(s->job);
 	job.intermediate_bytes = tot.map_bytes;
@@ -649,6 +682,17 @@ server_write_report(struct server *s)
 		return -1;
 	}
 	return 0;
+}
+
+/* Abandons the job as SIGINT does; `why` starts the log line. */
+static void
+server_interrupt(struct server *s, const char *why)
+{
+	progress_stop(s->progress);
+	log_warn("%s; job abandoned", why);
+	s->interrupted = 1;
+	s->status = 1;
+	server_finish(s);
 }
 
 static void
@@ -662,11 +706,7 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	progress_stop(s->progress);
-	log_warn("interrupted; job abandoned");
-	s->interrupted = 1;
-	s->status = 1;
-	server_finish(s);
+	server_interrupt(s, "interrupted");
 }
 
 /* The worker running `attempt`, or NULL. */
@@ -762,6 +802,8 @@ server_new(const struct server_config *cfg, struct job *j)
 	    cfg->progress_interval, server_snapshot, s);
 	s->tally = status_tally_new();
 	job_subscribe(j, status_tally_on_event, s->tally);
+	s->history = history_new(s->started);
+	job_subscribe(j, history_on_event, s->history);
 	job_subscribe(j, server_progress_event, s);
 	job_subscribe(j, server_on_event, s);
 	if (cfg->report != NULL) {
@@ -835,6 +877,7 @@ server_free(struct server *s)
 	ev_timer_stop(s->loop, &s->linger);
 	progress_free(s->progress);
 	status_tally_free(s->tally);
+	history_free(s->history);
 	ev_loop_destroy(s->loop);
 	free(s);
 }
@@ -914,10 +957,17 @@ server_send_status(struct server *s, struct peer *client)
 		    p->state == PEER_CANCELLED;
 		w[n].kind = p->kind;
 		w[n].task = p->task_id;
+		w[n].host = p->host;
 		n++;
 	}
 	st = status_build(&job, s->tasks, w, n, server_now());
 	free(w);
+	/* Static strings, which status_free() leaves alone. */
+	if (s->finishing)
+		st->outcome = (char *)server_outcome(s, (const char **)
+		    &st->failure);
+	if (st->failure == NULL)
+		st->failure = (char *)"";
 	env.msg_case = MR__ENVELOPE__MSG_STATUS;
 	env.status = st;
 	if (mr__envelope__get_packed_size(&env) > MR_STATUS_FRAME_MAX)
@@ -932,20 +982,22 @@ server_send_status(struct server *s, struct peer *client)
  * again once it has read the answer. A worker asking is dropped: it is not
  * a client, and a worker has no use for it.
  */
+/*
+ * Makes a new connection a status client, or lets a client ask again:
+ * 0, or -1 to drop it (a worker asking, an answer still unread, too many
+ * clients). `what` names the request in log lines.
+ */
 static int
-peer_on_status(struct peer *p, const Mr__StatusRequest *m)
+peer_client(struct peer *p, const char *what)
 {
-	Mr__Envelope env = MR__ENVELOPE__INIT;
-	Mr__Status st = MR__STATUS__INIT;
-
 	if (p->state != PEER_HELLO && p->state != PEER_CLIENT) {
-		log_warn("%s: status request from a worker", p->name);
+		log_warn("%s: %s request from a worker", p->name, what);
 		return -1;
 	}
 	/* Its previous answer is unread: a client that never reads costs nothing. */
 	if (conn_queued(p->conn) > 0) {
-		log_warn("%s: status request before reading the last answer",
-		    p->name);
+		log_warn("%s: %s request before reading the last answer",
+		    p->name, what);
 		return -1;
 	}
 	if (p->state == PEER_HELLO && p->srv->nclients >= SERVER_CLIENTS_MAX) {
@@ -961,6 +1013,17 @@ peer_on_status(struct peer *p, const Mr__StatusRequest *m)
 		snprintf(p->name, sizeof p->name, "status client %d",
 		    conn_fd(p->conn));
 	}
+	return 0;
+}
+
+static int
+peer_on_status(struct peer *p, const Mr__StatusRequest *m)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__Status st = MR__STATUS__INIT;
+
+	if (peer_client(p, "status") == -1)
+		return -1;
 	if (m->version != MR_PROTOCOL_VERSION) {
 		log_warn("%s: protocol version %u, expected %u; refused",
 		    p->name, m->version, MR_PROTOCOL_VERSION);
@@ -976,5 +1039,114 @@ peer_on_status(struct peer *p, const Mr__StatusRequest *m)
 	/* A client that stays silent is closed, as one that never says hello. */
 	ev_timer_set(&p->hello_timer, MR_STATUS_IDLE_TIMEOUT, 0.);
 	ev_timer_start(p->srv->loop, &p->hello_timer);
+	return 0;
+}
+
+/*
+ * Sends `client` the changes of the history after its last answer: one
+ * History, or as many as it takes once the job is over (`outcome` set).
+ */
+static int
+server_send_history(struct server *s, struct peer *client, uint64_t since)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__History *h;
+	int rc;
+
+	/* A client that is far behind may need several frames at the end. */
+	do {
+		h = history_build(s->history, since,
+		    MR_HISTORY_FRAME_MAX - 64, server_now());
+		if (s->finishing && !h->more)
+			h->outcome = (char *)server_outcome(s,
+			    (const char **)&h->failure);
+		if (h->failure == NULL)
+			h->failure = (char *)"";
+		env.msg_case = MR__ENVELOPE__MSG_HISTORY;
+		env.history = h;
+		rc = conn_send_max(client->conn, &env, MR_HISTORY_FRAME_MAX);
+		since = client->history_seq = h->seq;
+		history_msg_free(h);	/* leaves the static strings */
+	} while (rc == 0 && s->finishing && since < history_seq(s->history));
+	return rc;
+}
+
+/*
+ * A HistoryRequest: a status client (as for StatusRequest) gets what
+ * changed since the last History it read; with `follow`, it is also sent
+ * the last Status and History when the job ends.
+ */
+static int
+peer_on_history(struct peer *p, const Mr__HistoryRequest *m)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__History h = MR__HISTORY__INIT;
+
+	if (peer_client(p, "history") == -1)
+		return -1;
+	if (m->version != MR_PROTOCOL_VERSION) {
+		log_warn("%s: protocol version %u, expected %u; refused",
+		    p->name, m->version, MR_PROTOCOL_VERSION);
+		h.version = MR_PROTOCOL_VERSION;
+		env.msg_case = MR__ENVELOPE__MSG_HISTORY;
+		env.history = &h;
+		conn_send(p->conn, &env);
+		conn_close_after_flush(p->conn);
+		return 0;
+	}
+	p->follow = m->follow;
+	if (server_send_history(p->srv, p, m->since) == -1)
+		return -1;
+	ev_timer_set(&p->hello_timer, MR_STATUS_IDLE_TIMEOUT, 0.);
+	ev_timer_start(p->srv->loop, &p->hello_timer);
+	return 0;
+}
+
+/* The job is over: a following client gets its last Status and History. */
+static void
+server_farewell(struct server *s, struct peer *client)
+{
+	if (server_send_status(s, client) == 0)
+		server_send_history(s, client, client->history_seq);
+}
+
+/*
+ * A CancelRequest (mrctl cancel, or the web page's button through mrctl
+ * web) ends the job as SIGINT does. The socket admits only our own user
+ * (listener.c), who may as well press Ctrl-C; a worker may not ask.
+ */
+static int
+peer_on_cancel(struct peer *p, const Mr__CancelRequest *m)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__CancelAnswer a = MR__CANCEL_ANSWER__INIT;
+	struct err e;
+	char why[256];
+	uid_t uid;
+	pid_t pid = 0;
+
+	if (peer_client(p, "cancel") == -1)
+		return -1;
+	a.version = MR_PROTOCOL_VERSION;
+	env.msg_case = MR__ENVELOPE__MSG_CANCEL_ANSWER;
+	env.cancel_answer = &a;
+	if (m->version != MR_PROTOCOL_VERSION) {
+		log_warn("%s: protocol version %u, expected %u; refused",
+		    p->name, m->version, MR_PROTOCOL_VERSION);
+		a.why = (char *)"another protocol version";
+	} else if (p->srv->finishing)
+		a.why = (char *)"the job is already over";
+	else
+		a.cancelled = 1;
+	conn_send(p->conn, &env);
+	if (!a.cancelled) {
+		conn_close_after_flush(p->conn);
+		return 0;
+	}
+	if (peercred_get(conn_fd(p->conn), &uid, &pid, &e) == -1)
+		pid = 0;
+	snprintf(why, sizeof why, "cancelled by pid %d (%.160s)", (int)pid,
+	    m->from != NULL && *m->from != '\0' ? m->from : "a client");
+	server_interrupt(p->srv, why);	/* closes p after the answer */
 	return 0;
 }

@@ -242,6 +242,7 @@ status_build(const struct status_job *job, const struct tasks *t,
 			ws->task_id = w->task;
 		}
 		ws->task = xstrdup(name);
+		ws->host = xstrdup(w->host != NULL ? w->host : "");
 		st->workers[i] = ws;
 	}
 	free(pid);
@@ -273,6 +274,7 @@ status_free(Mr__Status *st)
 	status_omit_tasks(st);
 	for (size_t i = 0; i < st->n_workers; i++) {
 		free(st->workers[i]->task);
+		free(st->workers[i]->host);
 		free(st->workers[i]);
 	}
 	free(st->workers);

@@ -37,6 +37,7 @@ struct status_worker {
 	int			 busy;		/* holds a task: */
 	enum task_kind		 kind;
 	uint32_t		 task;		/* map X or reduce partition Y */
+	const char		*host;		/* Hello.host; NULL: none */
 };
 
 /*

@@ -53,4 +53,17 @@
 /* Seconds a status client may stay silent after an answer before it is closed. */
 #define MR_STATUS_IDLE_TIMEOUT 5
 
+/* Bytes of a worker's host name (Hello.host) the coordinator keeps. */
+#define MR_HOST_MAX 255
+
+/*
+ * Largest History frame, which a client checks before allocating; a
+ * coordinator whose changes would not fit sends the first ones with
+ * History.more set.
+ */
+#define MR_HISTORY_FRAME_MAX (16 * 1024 * 1024)
+
+/* Bytes of a failed attempt's error a History carries (the log has it all). */
+#define MR_HISTORY_ERROR_MAX 1024
+
 #endif

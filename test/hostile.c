@@ -596,6 +596,11 @@ hostile_after_hello(const char *mode)
 	} else {
 		struct err e;
 
+		/*
+		 * Of this coordinator (a fresh job's is incarnation 1): a
+		 * report of an earlier one is ignored, not a violation.
+		 */
+		d.incarnation = f.incarnation = 1;
 		if (strcmp(mode, "report-unknown") == 0) {
 			d.attempt = HOSTILE_BAD_ATTEMPT;
 			d.bytes_out = 1;

@@ -1,10 +1,10 @@
 /*
  * mrctl.c - asks a running coordinator about its job, over the job's own
  * socket: `mrctl status` prints every task and worker, `--json` the same
- * for programs.
+ * for programs; `mrctl cancel` ends the job as Ctrl-C would; `mrctl web`
+ * serves a live page of it (web.h), or of a --report file.
  */
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,33 +13,54 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctlconn.h"
 #include "frame.h"
 #include "jobfind.h"
 #include "log.h"
 #include "opts.h"
-#include "peercred.h"
 #include "statusview.h"
 #include "textesc.h"
 #include "version.h"
+#include "web.h"
 
 /* Seconds mrctl waits for a coordinator's answer. */
 #define MRCTL_TIMEOUT 10
+
+/* Long options without a short letter. */
+#define OPT_LISTEN 256
+#define OPT_REPORT 257
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrctl [--socket PATH] status [--json] [--all]\n"
+"       mrctl [--socket PATH] cancel\n"
+"       mrctl [--socket PATH] web [--listen [ADDR:]PORT]\n"
+"       mrctl web --report FILE.json [--listen [ADDR:]PORT]\n"
 "\n"
 "Asks a running mrcoordinator, over its socket, for the state of its job and\n"
 "prints it: the job (phase, elapsed time, counts, throughput, ETA), each\n"
 "worker (pid, state, current task) and each task (input name, state, worker,\n"
 "time on its current attempt, attempts so far).\n"
 "\n"
+"cancel ends the job as Ctrl-C on the coordinator would: the workers are\n"
+"told to stop, the outputs are left as after an interruption, and the\n"
+"coordinator (and mrrun) exit with status 1.\n"
+"\n"
+"web serves a live page of the job (progress, workers, tasks, failures, a\n"
+"timeline) over HTTP until Ctrl-C, and prints its URL; after the job the\n"
+"page stays, showing how it ended. With --report it serves the page of a\n"
+"job that is over from its report file instead.\n"
+"\n"
 "  -s, --socket PATH   the coordinator's socket\n"
 "  -j, --json          print the state as one JSON object\n"
 "  -a, --all           list every task (by default, beyond 20 tasks, only\n"
 "                      the running ones and those run more than once)\n"
+"      --listen [ADDR:]PORT  where web listens (default %s:\n"
+"                      the loopback only); any other address needs the\n"
+"                      token printed in the URL, and so does cancelling\n"
+"      --report FILE   web: serve the page of this --report file\n"
 "  -h, --help          this text\n"
 "  -V, --version       the version\n"
 "\n"
@@ -53,66 +74,24 @@ usage(FILE *f)
 "\n"
 "Environment: MR_SOCKET  the socket; XDG_RUNTIME_DIR  the default socket's\n"
 "folder; TMPDIR  where mrrun jobs are looked for.\n"
-"Exit status: 0 on success, 1 when no coordinator answers, when the socket\n"
-"is another user's or on an error, 2 on a usage error.\n");
+"Exit status: 0 on success, 1 when no coordinator answers (or the job is\n"
+"already over, for cancel), when the socket is another user's or on an\n"
+"error, 2 on a usage error.\n", WEB_DEFAULT_LISTEN);
 }
 
 /* Connects, sends a StatusRequest and reads the Status; NULL with e set. */
 static Mr__Envelope *
 mrctl_query(const struct sockaddr_un *addr, struct err *e)
 {
-	Mr__Envelope req = MR__ENVELOPE__INIT, *env = NULL;
-	Mr__StatusRequest sr = MR__STATUS_REQUEST__INIT;
-	struct timeval tv = { MRCTL_TIMEOUT, 0 };
-	int fd, rc;
+	Mr__Envelope *env;
+	int fd;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		err_sys(e, "socket");
+	fd = ctlconn_open(addr, MRCTL_TIMEOUT, e);
+	if (fd == -1)
 		return NULL;
-	}
-	if (connect(fd, (const struct sockaddr *)addr, sizeof *addr) == -1) {
-		err_sys(e, "no coordinator at %s", addr->sun_path);
-		goto fail;
-	}
-	/* Not a word to a server of another user: it could answer anything. */
-	if (peercred_check_server(fd, addr->sun_path, e) == -1)
-		goto fail;
-	/* A coordinator that stops answering must not hang us. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	sr.version = MR_PROTOCOL_VERSION;
-	req.msg_case = MR__ENVELOPE__MSG_STATUS_REQUEST;
-	req.status_request = &sr;
-	if (frame_send(fd, &req, e) == -1) {
-		err_prefix(e, "%s", addr->sun_path);
-		goto fail;
-	}
-	rc = frame_recv_max(fd, &env, MR_STATUS_FRAME_MAX, e);
-	if (rc == 0)
-		err_set(e, "%s: the coordinator closed the connection without "
-		    "answering (the job may have just ended)", addr->sun_path);
-	else if (rc == -1)
-		err_prefix(e, "%s", addr->sun_path);
-	if (rc != 1)
-		goto fail;
-	if (env->msg_case != MR__ENVELOPE__MSG_STATUS) {
-		err_set(e, "%s: unexpected answer (message type %d); is this a "
-		    "coordinator's socket?", addr->sun_path, (int)env->msg_case);
-		goto fail;
-	}
-	if (env->status->version != MR_PROTOCOL_VERSION) {
-		err_set(e, "%s: the coordinator speaks protocol version %u, "
-		    "mrctl version %d", addr->sun_path, env->status->version,
-		    MR_PROTOCOL_VERSION);
-		goto fail;
-	}
+	env = ctlconn_status(fd, addr->sun_path, e);
 	close(fd);
 	return env;
-fail:
-	frame_free(env);
-	close(fd);
-	return NULL;
 }
 
 /* Several mrrun jobs: lists them with their folders, to choose one. */
@@ -145,56 +124,12 @@ mrctl_list_jobs(const struct jobfind *f)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* Finds the socket (jobfind.h); 0, or the exit status when there is none. */
+static int
+mrctl_socket(const char *sock, struct sockaddr_un *addr)
 {
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *sock = NULL;
 	struct jobfind f;
-	Mr__Envelope *env;
 	struct err e;
-	char *json;
-	int ch, json_out = 0, all = 0;
-
-	log_init("mrctl");
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:jahV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			sock = optarg;
-			break;
-		case 'j':
-			json_out = 1;
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("mrctl %s (protocol %d)\n", MR_VERSION,
-			    MR_PROTOCOL_VERSION);
-			return 0;
-		default:
-			return opts_bad(ch, argv, opts);
-		}
-	}
-	if (optind == argc)
-		return opts_usage("no command given (the one command is "
-		    "status)");
-	if (strcmp(argv[optind], "status") != 0)
-		return opts_usage("unknown command: %s", argv[optind]);
-	if (optind + 1 != argc)
-		return opts_usage("status takes no argument: %s",
-		    argv[optind + 1]);
 
 	switch (jobfind_socket(sock, &f, &e)) {
 	case JOBFIND_ERROR:
@@ -207,8 +142,19 @@ main(int argc, char **argv)
 	case JOBFIND_FOUND:
 		break;
 	}
+	*addr = f.addr;
 	jobfind_free(&f);
-	env = mrctl_query(&f.addr, &e);
+	return 0;
+}
+
+static int
+mrctl_status(const struct sockaddr_un *addr, int json_out, int all)
+{
+	Mr__Envelope *env;
+	struct err e;
+	char *json;
+
+	env = mrctl_query(addr, &e);
 	if (env == NULL) {
 		log_warn("%s", e.msg);
 		return 1;
@@ -227,4 +173,104 @@ main(int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+/* mrctl cancel: 0 when the job was cancelled, 1 otherwise. */
+static int
+mrctl_cancel(const struct sockaddr_un *addr)
+{
+	struct err e;
+	char why[256], *esc;
+	int rc;
+
+	rc = ctlconn_cancel(addr, "mrctl cancel", why, sizeof why, &e);
+	if (rc == -1) {
+		log_warn("%s", e.msg);
+		return 1;
+	}
+	esc = textesc(rc == 1 ? addr->sun_path : why);
+	if (rc == 1)
+		log_info("the job of %s is cancelled", esc);
+	else
+		log_warn("not cancelled: %s", esc);
+	free(esc);
+	return rc == 1 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sock = NULL, *cmd;
+	struct web_config web;
+	int ch, json_out = 0, all = 0, rc;
+
+	log_init("mrctl");
+	memset(&web, 0, sizeof web);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":s:jahV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'j':
+			json_out = 1;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case OPT_LISTEN:
+			web.listen = optarg;
+			break;
+		case OPT_REPORT:
+			web.report = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mrctl %s (protocol %d)\n", MR_VERSION,
+			    MR_PROTOCOL_VERSION);
+			return 0;
+		default:
+			return opts_bad(ch, argv, opts);
+		}
+	}
+	if (optind == argc)
+		return opts_usage("no command given (status, cancel or web)");
+	cmd = argv[optind];
+	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "cancel") != 0 &&
+	    strcmp(cmd, "web") != 0)
+		return opts_usage("unknown command: %s", cmd);
+	if (optind + 1 != argc)
+		return opts_usage("%s takes no argument: %s", cmd,
+		    argv[optind + 1]);
+	if (strcmp(cmd, "status") != 0 && (json_out || all))
+		return opts_usage("--%s is an option of status",
+		    json_out ? "json" : "all");
+	if (strcmp(cmd, "web") != 0 && (web.listen != NULL ||
+	    web.report != NULL))
+		return opts_usage("--%s is an option of web", web.listen !=
+		    NULL ? "listen" : "report");
+	if (web.report != NULL && sock != NULL)
+		return opts_usage("web serves a report or a running job, not "
+		    "both: --report or --socket");
+	if (web.report != NULL)
+		return web_main(&web);
+	if ((rc = mrctl_socket(sock, &web.addr)) != 0)
+		return rc;
+	if (strcmp(cmd, "cancel") == 0)
+		return mrctl_cancel(&web.addr);
+	if (strcmp(cmd, "web") == 0)
+		return web_main(&web);
+	return mrctl_status(&web.addr, json_out, all);
 }

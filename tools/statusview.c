@@ -257,6 +257,24 @@ statusview_set(json_t *o, const char *key, json_t *v)
 }
 
 static json_t *
+statusview_json_backups(const Mr__Status *st)
+{
+	json_t *o = json_object();
+	int rc = 0;
+
+	if (o == NULL)
+		return NULL;
+	rc |= statusview_set(o, "running", json_integer(st->backups_running));
+	rc |= statusview_set(o, "won", json_integer(st->backups_won));
+	rc |= statusview_set(o, "lost", json_integer(st->backups_lost));
+	if (rc != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
 statusview_json_job(const Mr__Status *st)
 {
 	json_t *job = json_object(), *again = json_object();
@@ -299,6 +317,13 @@ statusview_json_job(const Mr__Status *st)
 	rc |= statusview_set(job, "input_bytes_done",
 	    json_integer(st->input_bytes_done));
 	rc |= statusview_set(job, "mb_per_s", json_real(st->mb_per_s));
+	rc |= statusview_set(job, "backups", statusview_json_backups(st));
+	rc |= statusview_set(job, "tasks_kept", json_integer(st->tasks_kept));
+	/* Only in the last Status of a following client (mrctl web). */
+	if (st->outcome != NULL && *st->outcome != '\0')
+		rc |= statusview_set(job, "outcome", jsontext_new(st->outcome));
+	if (st->failure != NULL && *st->failure != '\0')
+		rc |= statusview_set(job, "failure", jsontext_new(st->failure));
 	if (rc != 0) {
 		json_decref(job);
 		return NULL;
@@ -316,6 +341,8 @@ statusview_json_worker(const Mr__WorkerStatus *w)
 		return NULL;
 	rc |= statusview_set(o, "id", json_integer(w->id));
 	rc |= statusview_set(o, "pid", json_integer(w->pid));
+	rc |= statusview_set(o, "host", jsontext_new(w->host != NULL ?
+	    w->host : ""));
 	rc |= statusview_set(o, "state",
 	    json_string(statusview_worker_state(w->state)));
 	rc |= statusview_set(o, "task", busy ? jsontext_new(w->task) :
@@ -373,12 +400,12 @@ statusview_json_task(const Mr__TaskStatus *t)
 	return o;
 }
 
-char *
-statusview_json(const Mr__Status *st)
+json_t *
+statusview_json_tree(const Mr__Status *st)
 {
 	json_t *root = json_object(), *workers = json_array(),
 	    *tasks = json_array(), *counters = json_object();
-	char *out = NULL;
+	json_t *out = NULL;
 	int rc = 0;
 
 	if (root == NULL || workers == NULL || tasks == NULL ||
@@ -400,11 +427,24 @@ statusview_json(const Mr__Status *st)
 	rc |= statusview_set(root, "tasks_omitted",
 	    json_boolean(st->tasks_omitted));
 	if (rc == 0)
-		out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		out = json_incref(root);
 fail:
 	json_decref(counters);
 	json_decref(tasks);
 	json_decref(workers);
+	json_decref(root);
+	return out;
+}
+
+char *
+statusview_json(const Mr__Status *st)
+{
+	json_t *root = statusview_json_tree(st);
+	char *out;
+
+	if (root == NULL)
+		return NULL;
+	out = json_dumps(root, STATUSVIEW_JSON_FLAGS);
 	json_decref(root);
 	return out;
 }

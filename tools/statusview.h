@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "mr.pb-c.h"
 
 /* Tasks listed one by one without --all; beyond, only those worth a look. */
@@ -21,7 +23,13 @@
  */
 void	statusview_text(FILE *f, const Mr__Status *st, int all);
 
+/* How statusview_json() lays the object out (json_dumps flags). */
+#define STATUSVIEW_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+
 /* The whole Status as one JSON object (json_dumps), to free(); NULL on failure. */
 char	*statusview_json(const Mr__Status *st);
+
+/* The same object as a jansson tree, to json_decref(); NULL on failure. */
+json_t	*statusview_json_tree(const Mr__Status *st);
 
 #endif

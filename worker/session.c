@@ -16,6 +16,7 @@
 #include "connect.h"
 #include "frame.h"
 #include "log.h"
+#include "protocol.h"
 #include "session.h"
 #include "welcome.h"
 
@@ -71,6 +72,7 @@ session_join(struct session *s, int fd, struct err *e)
 {
 	Mr__Envelope env = MR__ENVELOPE__INIT, *reply = NULL;
 	Mr__Hello hello = MR__HELLO__INIT;
+	char host[MR_HOST_MAX + 1] = "";
 	const Mr__Welcome *w;
 	struct err fe;
 	int rc;
@@ -81,6 +83,9 @@ session_join(struct session *s, int fd, struct err *e)
 	hello.app = (char *)s->conf.app;
 	hello.plugin_digest = (char *)s->conf.digest;
 	hello.sample = s->conf.sample;
+	/* For status and the web page: which machine runs this worker. */
+	if (gethostname(host, sizeof host - 1) == 0)
+		hello.host = host;
 	env.msg_case = MR__ENVELOPE__MSG_HELLO;
 	env.hello = &hello;
 	if (frame_send(fd, &env, &fe) == -1) {
