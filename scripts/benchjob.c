@@ -4,7 +4,7 @@
  *
  * usage: benchjob --workers N --app PATH.so --dir JOBDIR [--build DIR]
  *                 [--coordinator-arg ARG]... [--worker-arg ARG]...
- *                 [--timeout SECONDS] -- FILE...
+ *                 [--journal-copy PATH] [--timeout SECONDS] -- FILE...
  *        benchjob --exec [--dir DIR] [--timeout SECONDS] -- COMMAND [ARG]...
  *
  * Job mode creates JOBDIR (and its parents) when missing, starts
@@ -26,6 +26,16 @@
  * child also covers its forked copy of benchjob before the exec, so about
  * 1 MB (more with thousands of FILEs) is a floor below which it cannot go.
  *
+ * With --journal-copy, benchjob looks for the coordinator's journal
+ * (JOURNAL_NAME in JOBDIR) every millisecond until it appears and gives it
+ * the second name PATH (a hard link: PATH must not exist, and be on the
+ * same file system), so that the whole journal outlives the coordinator's
+ * removing it when the job is done; the line then also has
+ * "journal_bytes=<n> journal_records=<n>", read from PATH with
+ * common/journal.h (empty when the journal never appeared). The looking
+ * wakes benchjob a thousand times a second until the journal is there: a
+ * run to time should not use it.
+ *
  * Exec mode runs COMMAND (searched in PATH) in DIR (default: here) and
  * prints "wall=<s> rss_kb=<k> cpu_s=<s> status=<s>".
  *
@@ -40,7 +50,9 @@
  * (the measurement line is still printed when the processes ran), 2 on a
  * usage error.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* also given by scripts/bench.mk, for common/ */
+#endif
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -59,11 +71,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
+#include "recovery.h"
+
 #define BENCHJOB_DEFAULT_TIMEOUT	3600.0
 #define BENCHJOB_ORPHAN_GRACE		10.0	/* coordinator without workers */
 #define BENCHJOB_FAILED_GRACE		1.0	/* same, a worker having failed */
 #define BENCHJOB_KILL_GRACE		2.0	/* SIGTERM, then SIGKILL */
 #define BENCHJOB_MAX_WORKERS		1024
+#define BENCHJOB_JOURNAL_POLL		0.001	/* seconds between looks */
 
 /* One child process. */
 struct benchjob_proc {
@@ -72,6 +88,13 @@ struct benchjob_proc {
 	long		maxrss_kb;
 	double		cpu_s;
 	long		oublock;	/* 512-byte units written */
+};
+
+/* --journal-copy: the journal's path and its second name. */
+struct benchjob_copy {
+	char	*from;
+	char	*to;
+	int	 done;		/* linked */
 };
 
 /* Growable argument vector for execv(). */
@@ -111,7 +134,7 @@ benchjob_usage(FILE *f)
 	fprintf(f,
 "usage: benchjob --workers N --app PATH.so --dir JOBDIR [--build DIR]\n"
 "                [--coordinator-arg ARG]... [--worker-arg ARG]...\n"
-"                [--timeout SECONDS] -- FILE...\n"
+"                [--journal-copy PATH] [--timeout SECONDS] -- FILE...\n"
 "       benchjob --exec [--dir DIR] [--timeout SECONDS] -- COMMAND [ARG]...\n");
 }
 
@@ -318,14 +341,31 @@ benchjob_timespec(double s)
 	return ts;
 }
 
+/* Gives the journal its second name once it is there (copy may be NULL). */
+static void
+benchjob_copy_try(struct benchjob_copy *copy)
+{
+	if (copy == NULL || copy->done != 0)
+		return;
+	if (link(copy->from, copy->to) == 0)
+		copy->done = 1;
+	else if (errno != ENOENT) {
+		benchjob_warn("cannot link %s to %s: %s", copy->from, copy->to,
+		    strerror(errno));
+		copy->done = -1;
+	}
+}
+
 /*
  * Waits for all processes (procs[0] being the coordinator when coord is
- * set), with the signals of set blocked; returns the time the last one
- * exited and sets *failed when one had to be killed.
+ * set), with the signals of set blocked, linking the journal of copy (if
+ * not NULL) as soon as it appears; returns the time the last one exited
+ * and sets *failed when one had to be killed.
  */
 static double
 benchjob_wait(struct benchjob_proc *procs, int nprocs, int coord,
-    const sigset_t *set, double start, double timeout, int *failed)
+    const sigset_t *set, double start, double timeout,
+    struct benchjob_copy *copy, int *failed)
 {
 	struct rusage	 ru;
 	struct timespec	 ts;
@@ -371,6 +411,10 @@ benchjob_wait(struct benchjob_proc *procs, int nprocs, int coord,
 			ts = benchjob_timespec(orphan_at - now);
 		else
 			ts = benchjob_timespec(deadline - now);
+		benchjob_copy_try(copy);
+		if (copy != NULL && copy->done == 0 &&
+		    (ts.tv_sec > 0 || ts.tv_nsec > BENCHJOB_JOURNAL_POLL * 1e9))
+			ts = benchjob_timespec(BENCHJOB_JOURNAL_POLL);
 		sig = sigtimedwait(set, NULL, &ts);
 		if (sig == -1 && errno != EAGAIN && errno != EINTR)
 			benchjob_die("sigtimedwait: %s", strerror(errno));
@@ -405,6 +449,34 @@ benchjob_block(sigset_t *set, sigset_t *before)
 		benchjob_die("sigprocmask: %s", strerror(errno));
 }
 
+/*
+ * Prints " journal_bytes=<n> journal_records=<n>" of the journal's copy,
+ * the values empty (and a warning) when there is none.
+ */
+static void
+benchjob_print_journal(const struct benchjob_copy *copy)
+{
+	struct journal	*j;
+	struct err	 e;
+
+	if (copy->done != 1) {
+		if (copy->done == 0)
+			benchjob_warn("%s never appeared", copy->from);
+		printf(" journal_bytes= journal_records=");
+		return;
+	}
+	if (journal_open(copy->to, RECOVERY_FORMAT, NULL, NULL, &j, NULL,
+	    &e) == -1) {
+		benchjob_warn("%s", e.msg);
+		printf(" journal_bytes= journal_records=");
+		return;
+	}
+	printf(" journal_bytes=%llu journal_records=%llu",
+	    (unsigned long long)journal_size(j),
+	    (unsigned long long)journal_records(j));
+	journal_close(j);
+}
+
 static int
 benchjob_exec(char **cmd, const char *dir, double timeout)
 {
@@ -420,7 +492,7 @@ benchjob_exec(char **cmd, const char *dir, double timeout)
 	memset(&proc, 0, sizeof proc);
 	start = benchjob_now();
 	proc.pid = benchjob_spawn(argv.v, dir, 1, &before);
-	end = benchjob_wait(&proc, 1, 0, &set, start, timeout, &failed);
+	end = benchjob_wait(&proc, 1, 0, &set, start, timeout, NULL, &failed);
 	printf("wall=%.6f rss_kb=%ld cpu_s=%.3f status=%d\n", end - start,
 	    proc.maxrss_kb, proc.cpu_s, proc.status);
 	if (fflush(stdout) != 0)
@@ -440,6 +512,7 @@ main(int argc, char **argv)
 	struct benchjob_argv	 cargs = { NULL, 0, 0 }, wextra = { NULL, 0, 0 };
 	struct benchjob_argv	 cextra = { NULL, 0, 0 }, wargs;
 	struct benchjob_proc	*procs;
+	struct benchjob_copy	 copy = { NULL, NULL, 0 };
 	struct sockaddr_un	 sun;
 	sigset_t		 set, before;
 	const char		*app = NULL, *dir = NULL, *build = "build";
@@ -487,6 +560,8 @@ main(int argc, char **argv)
 			benchjob_push(&cextra, argv[++a]);
 		else if (strcmp(opt, "--worker-arg") == 0)
 			benchjob_push(&wextra, argv[++a]);
+		else if (strcmp(opt, "--journal-copy") == 0)
+			copy.to = argv[++a];
 		else if (strcmp(opt, "--timeout") == 0)
 			timeout = benchjob_seconds(opt, argv[++a]);
 		else
@@ -497,7 +572,7 @@ main(int argc, char **argv)
 		    "no input FILE given (after --)");
 	if (exec_mode) {
 		if (workers != 0 || app != NULL || cextra.n > 0 ||
-		    wextra.n > 0)
+		    wextra.n > 0 || copy.to != NULL)
 			benchjob_usage_error("--exec takes only --dir and "
 			    "--timeout");
 		return benchjob_exec(argv + a, dir, timeout);
@@ -514,6 +589,15 @@ main(int argc, char **argv)
 	if (strlen(sock) >= sizeof sun.sun_path)
 		benchjob_die("%s: socket path too long (%zu bytes at most)",
 		    sock, sizeof sun.sun_path - 1);
+	if (copy.to != NULL) {
+		if (access(copy.to, F_OK) == 0)
+			benchjob_die("--journal-copy: %s exists", copy.to);
+		if (errno != ENOENT)
+			benchjob_die("--journal-copy: %s: %s", copy.to,
+			    strerror(errno));
+		if (asprintf(&copy.from, "%s/%s", absdir, JOURNAL_NAME) == -1)
+			benchjob_die("out of memory");
+	}
 
 	if (asprintf(&path, "%s/mrcoordinator", absbuild) == -1)
 		benchjob_die("out of memory");
@@ -555,7 +639,7 @@ main(int argc, char **argv)
 	for (i = 1; i <= workers; i++)
 		procs[i].pid = benchjob_spawn(wargs.v, absdir, 0, &before);
 	end = benchjob_wait(procs, (int)workers + 1, 1, &set, start, timeout,
-	    &failed);
+	    copy.to != NULL ? &copy : NULL, &failed);
 
 	printf("wall=%.6f coord_rss_kb=%ld worker_rss_kb=", end - start,
 	    procs[0].maxrss_kb);
@@ -569,6 +653,8 @@ main(int argc, char **argv)
 	    procs[0].cpu_s, wcpu, write_kb);
 	for (i = 1; i <= workers; i++)
 		printf("%s%d", i > 1 ? "," : "", procs[i].status);
+	if (copy.to != NULL)
+		benchjob_print_journal(&copy);
 	putchar('\n');
 	if (fflush(stdout) != 0)
 		benchjob_die("standard output: %s", strerror(errno));
@@ -589,6 +675,7 @@ main(int argc, char **argv)
 	benchjob_argv_free(&cextra);
 	benchjob_argv_free(&wextra);
 	free(procs);
+	free(copy.from);
 	free(sock);
 	free(absapp);
 	free(absbuild);
