@@ -15,7 +15,7 @@ bench: $(PROGS) $(APP_SO) $(TOOLS) $(BENCH_TOOLS)
 
 $(B)/yardstick: scripts/yardstick.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 $(WARN) $(CFLAGS) $(LDFLAGS) $< -o $@
+	$(CC) -std=gnu11 -O2 $(WARN) $(CFLAGS) $(LDFLAGS) $< -lutf8proc -o $@
 
 # benchjob reads the journal it keeps a copy of with common/journal.c,
 # compiled in here rather than linked from $(B)/obj, which a SANITIZE build
