@@ -31,7 +31,7 @@ endif
 GEN	:= $(B)/gen
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I$(GEN) -Iproto -Icommon -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
-LIBS	 = -lprotobuf-c -lev -lutf8proc -ljansson -lz -lbz2 -llzma -lzstd -ldl -lm
+LIBS	 = -lprotobuf-c -lev -lutf8proc -ljansson -lz -lbz2 -llzma -lzstd -lsodium -lmunge -ldl -lm
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 # The SDK functions (mr_*) are exported from the programs that load plugins.
 EXPORT_SDK = -Wl,--dynamic-list=common/sdk.syms

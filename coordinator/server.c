@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "handshake.h"
 #include "job.h"
 #include "listener.h"
 #include "log.h"
@@ -46,6 +47,7 @@
 #define SERVER_LINGER 2.0
 
 enum peer_state {
+	PEER_AUTH,		/* TCP: waiting for the handshake (auth.h) */
 	PEER_HELLO,		/* waiting for Hello */
 	PEER_IDLE,		/* introduced, holds no task */
 	PEER_WAITING,		/* asked for a task, none free yet */
@@ -65,7 +67,9 @@ struct peer {
 	uint64_t		 attempt;	/* held while PEER_BUSY */
 	enum task_kind		 kind;		/* of that attempt */
 	ev_timer		 hello_timer;
-	char			 name[48];	/* for log lines */
+	char			 name[ADDR_TEXT_MAX + 64];	/* for log lines */
+	char			 host[ADDR_TEXT_MAX];	/* TCP: the peer's address */
+	struct handshake	*hs;		/* while PEER_AUTH */
 	const char		*why;		/* why it was dropped, or NULL */
 	TAILQ_ENTRY(peer)	 entry;
 	TAILQ_ENTRY(peer)	 wentry;	/* in srv->waiting */
@@ -83,6 +87,9 @@ struct server {
 	const struct tasks	*tasks;		/* the job's, to read */
 	int			 lfd;		/* -1 when not listening */
 	ev_io			 accept_io;
+	int			 tcpfd[SERVER_LISTEN_MAX];	/* -1 when not */
+	ev_io			 tcp_io[SERVER_LISTEN_MAX];
+	struct addr		 bound[SERVER_LISTEN_MAX];	/* where they listen */
 	ev_timer		 deadline;	/* next task timeout */
 	ev_timer		 speculate;	/* next straggler to back up */
 	ev_timer		 linger;	/* bounded wait at the end */
@@ -155,8 +162,12 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	p->pid = m->pid;
 	p->state = PEER_IDLE;
 	p->joined = server_now();
-	snprintf(p->name, sizeof p->name, "worker %u (pid %d)", p->worker,
-	    p->pid);
+	if (p->host[0] != '\0')
+		snprintf(p->name, sizeof p->name, "worker %u (pid %d at %s)",
+		    p->worker, p->pid, p->host);
+	else
+		snprintf(p->name, sizeof p->name, "worker %u (pid %d)",
+		    p->worker, p->pid);
 	w.worker_id = p->worker;
 	w.job_dir = (char *)p->srv->cfg->job_dir;
 	/* Empty for the job folder, as a worker of an older build assumes. */
@@ -165,6 +176,9 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 		w.output_dir = (char *)p->srv->cfg->output_dir;
 	w.job_id = p->srv->cfg->job_id;
 	w.incarnation = p->srv->cfg->incarnation;
+	/* Over TCP the worker gives up sooner, its task stopped before it moves. */
+	if (p->host[0] != '\0')
+		w.peer_timeout_ms = (uint32_t)(p->srv->cfg->peer_timeout * 1000);
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
 	return conn_send(p->conn, &env);
@@ -289,6 +303,38 @@ peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 	return 0;
 }
 
+/*
+ * A TCP peer's handshake: nothing else is heard before it proves itself.
+ * One that fails is dropped with a line naming its address.
+ */
+static int
+peer_on_auth(struct peer *p, const Mr__Envelope *env)
+{
+	struct err e;
+
+	switch (handshake_message(p->hs, p->conn, env, &e)) {
+	case HANDSHAKE_GOING:
+		return 0;
+	case HANDSHAKE_DONE:
+		handshake_free(p->hs);
+		p->hs = NULL;
+		p->state = PEER_HELLO;
+		log_debug("%s: authenticated", p->name);
+		return 0;
+	case HANDSHAKE_CLOSE:
+		log_warn("%s: %s; refused", p->name, e.msg);
+		p->why = "refused: handshake";
+		conn_close_after_flush(p->conn);
+		return 0;
+	case HANDSHAKE_REFUSED:
+	default:
+		log_warn("%s: %s; refused", p->name, e.msg);
+		p->why = "refused: handshake";
+		conn_drop(p->conn);
+		return 0;
+	}
+}
+
 /* One handler per message a worker may send; anything else is a violation. */
 static int
 peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
@@ -297,6 +343,8 @@ peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 	int rc;
 
 	(void)c;
+	if (p->state == PEER_AUTH)
+		return peer_on_auth(p, env);
 	switch (env->msg_case) {
 	case MR__ENVELOPE__MSG_HELLO:
 		rc = peer_on_hello(p, env->hello);
@@ -340,6 +388,10 @@ peer_closed(struct conn *c, void *arg)
 	struct server *s = p->srv;
 
 	(void)c;
+	if (p->state == PEER_AUTH && p->why == NULL && !s->finishing)
+		log_warn("%s: closed during the handshake (a client without "
+		    "the job's secret, or one that found ours wrong); refused",
+		    p->name);
 	if (p->worker != 0)
 		job_worker_left(s->job, p->worker, p->why != NULL ?
 		    p->why : s->finishing ? "job over" : p->state == PEER_BUSY ?
@@ -356,6 +408,7 @@ peer_closed(struct conn *c, void *arg)
 	if (p->state == PEER_CLIENT)
 		s->nclients--;
 	ev_timer_stop(s->loop, &p->hello_timer);
+	handshake_free(p->hs);
 	TAILQ_REMOVE(&s->peers, p, entry);
 	s->npeers--;
 	free(p);
@@ -386,9 +439,26 @@ peer_hello_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		log_debug("%s: silent for %d s; closed", p->name,
 		    MR_STATUS_IDLE_TIMEOUT);
 	else
-		log_warn("%s: no hello within %d s; dropped", p->name,
+		log_warn("%s: no %s within %d s; dropped", p->name,
+		    p->state == PEER_AUTH ? "handshake" : "hello",
 		    MR_HELLO_TIMEOUT);
 	conn_drop(p->conn);
+}
+
+/* server_adopt() of a TCP connection from `host`, which must prove itself. */
+static int
+server_adopt_tcp(struct server *s, int fd, const char *host)
+{
+	struct peer *p;
+
+	if (server_adopt(s, fd) == -1)
+		return -1;
+	p = TAILQ_LAST(&s->peers, peer_list);
+	p->state = PEER_AUTH;
+	p->hs = handshake_new(s->cfg->auth);
+	snprintf(p->host, sizeof p->host, "%s", host);
+	snprintf(p->name, sizeof p->name, "connection from %s", host);
+	return 0;
 }
 
 int
@@ -463,6 +533,13 @@ server_arm_speculation(struct server *s)
 static void
 server_unlisten(struct server *s)
 {
+	for (size_t i = 0; i < SERVER_LISTEN_MAX; i++) {
+		if (s->tcpfd[i] == -1)
+			continue;
+		ev_io_stop(s->loop, &s->tcp_io[i]);
+		close(s->tcpfd[i]);
+		s->tcpfd[i] = -1;
+	}
 	if (s->lfd == -1)
 		return;
 	ev_io_stop(s->loop, &s->accept_io);
@@ -596,6 +673,27 @@ server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 static void
+server_accept_tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct server *s = w->data;
+	char host[ADDR_TEXT_MAX];
+	struct err e;
+	int fd;
+
+	(void)loop;
+	(void)revents;
+	while (w->fd != -1 && (fd = listener_accept_tcp(w->fd, host,
+	    sizeof host)) != -1) {
+		if (addr_tune_tcp(fd, s->cfg->peer_timeout, &e) == -1) {
+			log_warn("connection from %s: %s; refused", host, e.msg);
+			close(fd);
+			continue;
+		}
+		server_adopt_tcp(s, fd, host);
+	}
+}
+
+static void
 server_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
@@ -722,6 +820,8 @@ server_new(const struct server_config *cfg, struct job *j)
 	s->job = j;
 	s->tasks = job_tasks(j);
 	s->lfd = -1;
+	for (size_t i = 0; i < SERVER_LISTEN_MAX; i++)
+		s->tcpfd[i] = -1;
 	s->status = 1;
 	s->started = server_now();
 	TAILQ_INIT(&s->peers);
@@ -768,7 +868,25 @@ server_listen(struct server *s, struct err *e)
 	ev_io_init(&s->accept_io, server_accept_cb, s->lfd, EV_READ);
 	s->accept_io.data = s;
 	ev_io_start(s->loop, &s->accept_io);
+	for (size_t i = 0; i < s->cfg->nlisten && i < SERVER_LISTEN_MAX; i++) {
+		s->tcpfd[i] = listener_open_tcp(&s->cfg->listen[i],
+		    &s->bound[i], e);
+		if (s->tcpfd[i] == -1) {
+			server_unlisten(s);
+			return -1;
+		}
+		ev_io_init(&s->tcp_io[i], server_accept_tcp_cb, s->tcpfd[i],
+		    EV_READ);
+		s->tcp_io[i].data = s;
+		ev_io_start(s->loop, &s->tcp_io[i]);
+	}
 	return 0;
+}
+
+const struct addr *
+server_tcp_bound(const struct server *s, size_t i)
+{
+	return i < s->cfg->nlisten ? &s->bound[i] : NULL;
 }
 
 int
@@ -779,10 +897,17 @@ server_run(struct server *s)
 	s->sigint.data = s->sigterm.data = s;
 	ev_signal_start(s->loop, &s->sigint);
 	ev_signal_start(s->loop, &s->sigterm);
-	log_info("%u map task%s, %u reduce task%s; listening on %s",
-	    tasks_nmap(s->tasks), tasks_nmap(s->tasks) == 1 ? "" : "s",
-	    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ? "" : "s",
-	    s->cfg->addr.sun_path);
+	{
+		char tcp[SERVER_LISTEN_MAX * (ADDR_TEXT_MAX + 8)] = "";
+
+		for (size_t i = 0; i < s->cfg->nlisten; i++)
+			snprintf(tcp + strlen(tcp), sizeof tcp - strlen(tcp),
+			    " and %s", s->bound[i].text);
+		log_info("%u map task%s, %u reduce task%s; listening on %s%s",
+		    tasks_nmap(s->tasks), tasks_nmap(s->tasks) == 1 ? "" : "s",
+		    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ?
+		    "" : "s", s->cfg->addr.sun_path, tcp);
+	}
 	if (!s->finishing)
 		progress_start(s->progress);
 	server_serve(s);	/* an empty job is done at once */

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
+#include "auth.h"
 #include "err.h"
 #include "mr.pb-c.h"
 
@@ -42,6 +44,9 @@ struct session_conf {
 	double		 reconnect;	/* for another, once one is lost; 0: none */
 	const char	*app;		/* Hello.app */
 	const char	*digest;	/* Hello.plugin_digest */
+	const struct addr *tcp;		/* --coordinator tcp:HOST:PORT, or NULL
+					   for addr */
+	const struct auth *auth;	/* with tcp: how to prove ourselves */
 };
 
 struct session;
