@@ -187,12 +187,20 @@ $(B)/test/fakecoord: $(B)/obj/test/fakecoord.o $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+$(B)/test/authpeer: $(B)/obj/test/authpeer.o $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(B)/test/swarm: $(B)/obj/test/swarm.o $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -lpthread -o $@
+
 $(B)/test/squatter: $(B)/obj/test/squatter.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 
 TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter \
-	$(B)/test/fakecoord
+	$(B)/test/fakecoord $(B)/test/authpeer $(B)/test/swarm
 
 test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 	@scripts/install-deps --test
