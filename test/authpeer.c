@@ -8,9 +8,9 @@
  *   hello ADDR             Hello at once, with no handshake
  *   wrong ADDR             the handshake with a proof made of random bytes
  *                          (not checking the server's), then Hello
- *   replay ADDR SECRET     a real handshake (Welcome expected), recorded;
- *                          then the recorded bytes and Hello, on a new
- *                          connection
+ *   replay ADDR SECRET     a real handshake (then a StatusRequest, its
+ *                          Status expected), recorded; then the recorded
+ *                          bytes and a StatusRequest, on a new connection
  *   bench ADDR SECRET N    N connections, each with the handshake and one
  *                          StatusRequest answered; prints the microseconds
  *                          each took in all and in the handshake alone
@@ -18,7 +18,7 @@
  *                          with its SO_PEERCRED check and one StatusRequest
  *
  * The attack modes print "welcomed" when the coordinator let the last
- * connection in (said Welcome), "refused" when it closed it first; "replay"
+ * connection in (said Welcome, or Status), "refused" when it closed it first; "replay"
  * says "first welcomed, replay refused" when all went as it should. Exit
  * status 0 whatever the coordinator did, 1 when the tool failed, 2 on a
  * usage error.
@@ -79,7 +79,21 @@ pack_hello(struct buf *b)
 	frame_pack(b, &env, &e);
 }
 
-/* Reads until a Welcome (1) or the end of the connection (0). */
+/* A StatusRequest: a client let in gets a Status, and no plugin is set. */
+static void
+pack_status(struct buf *b)
+{
+	Mr__Envelope env = MR__ENVELOPE__INIT;
+	Mr__StatusRequest sr = MR__STATUS_REQUEST__INIT;
+	struct err e;
+
+	sr.version = MR_PROTOCOL_VERSION;
+	env.msg_case = MR__ENVELOPE__MSG_STATUS_REQUEST;
+	env.status_request = &sr;
+	frame_pack_max(b, &env, MR_FRAME_MAX, &e);
+}
+
+/* Reads until a Welcome or a Status (1) or the end of the connection (0). */
 static int
 welcomed(int fd)
 {
@@ -88,11 +102,12 @@ welcomed(int fd)
 	int w;
 
 	for (;;) {
-		if (frame_recv(fd, &env, &e) != 1)
+		if (frame_recv_max(fd, &env, MR_STATUS_FRAME_MAX, &e) != 1)
 			return 0;
-		w = env->msg_case == MR__ENVELOPE__MSG_WELCOME &&
+		w = (env->msg_case == MR__ENVELOPE__MSG_WELCOME &&
 		    (env->welcome->refused == NULL ||
-		    *env->welcome->refused == '\0');
+		    *env->welcome->refused == '\0')) ||
+		    env->msg_case == MR__ENVELOPE__MSG_STATUS;
 		frame_free(env);
 		if (w)
 			return 1;
@@ -174,13 +189,13 @@ mode_replay(const struct addr *a, const char *file)
 		fprintf(stderr, "authpeer: %s\n", e.msg);
 		return 1;
 	}
-	pack_hello(&hello);
+	pack_status(&hello);
 	frame_flush(fd, &hello, &e);
 	first = welcomed(fd);
 	close(fd);
 	/* The very bytes, on a connection with another server nonce. */
 	fd = connect_to(a);
-	pack_hello(&rec);
+	pack_status(&rec);
 	frame_flush(fd, &rec, &e);
 	second = welcomed(fd);
 	close(fd);
