@@ -140,7 +140,7 @@ $(B)/mrworker: $(B)/obj/worker/main.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.sym
 
 # The one-command launcher: starts the two programs above, next to it,
 # after loading the plugin once itself (so it exports the SDK too).
-$(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ) common/sdk.syms
+$(B)/mrrun: $(B)/obj/tools/mrrun.o $(B)/obj/tools/srun.o $(COMMON_OBJ) common/sdk.syms
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
 
 # Asks a running coordinator for its job's state.
