@@ -445,15 +445,16 @@ peer_hello_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	conn_drop(p->conn);
 }
 
+static struct peer *server_adopt_peer(struct server *, int);
+
 /* server_adopt() of a TCP connection from `host`, which must prove itself. */
 static int
 server_adopt_tcp(struct server *s, int fd, const char *host)
 {
 	struct peer *p;
 
-	if (server_adopt(s, fd) == -1)
+	if ((p = server_adopt_peer(s, fd)) == NULL)
 		return -1;
-	p = TAILQ_LAST(&s->peers, peer_list);
 	p->state = PEER_AUTH;
 	p->hs = handshake_new(s->cfg->auth);
 	snprintf(p->host, sizeof p->host, "%s", host);
@@ -463,6 +464,13 @@ server_adopt_tcp(struct server *s, int fd, const char *host)
 
 int
 server_adopt(struct server *s, int fd)
+{
+	return server_adopt_peer(s, fd) == NULL ? -1 : 0;
+}
+
+/* A new peer for fd, waiting for its Hello; NULL (fd closed) over the limit. */
+static struct peer *
+server_adopt_peer(struct server *s, int fd)
 {
 	struct peer *p;
 
@@ -475,7 +483,7 @@ server_adopt(struct server *s, int fd)
 			s->refused_logged = server_now();
 		}
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	p = xcalloc(1, sizeof *p);
 	p->srv = s;
@@ -488,7 +496,7 @@ server_adopt(struct server *s, int fd)
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	s->npeers++;
 	p->conn = conn_new(s->loop, fd, MR_WORKER_FRAME_MAX, &peer_handler, p);
-	return 0;
+	return p;
 }
 
 /* Arms the timer for the next task deadline after expiring overdue ones. */
@@ -764,9 +772,9 @@ server_cancel(struct server *s, uint64_t attempt, int backup)
 	Mr__Cancel cancel = MR__CANCEL__INIT;
 	struct peer *p;
 
-	TAILQ_FOREACH(p, &s->peers, entry)
-		if (p->state == PEER_BUSY && p->attempt == attempt)
-			break;
+	p = TAILQ_FIRST(&s->peers);
+	while (p != NULL && (p->state != PEER_BUSY || p->attempt != attempt))
+		p = TAILQ_NEXT(p, entry);
 	if (p == NULL)
 		return;		/* its worker is gone already */
 	task.attempt = attempt;
