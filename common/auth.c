@@ -152,13 +152,12 @@ auth_secret_make(struct auth *a, const char *path, int *made, struct err *e)
 	int fd = -1;
 
 	*made = 0;
-	/* One left by this job's coordinator that died: its workers know it. */
+	/*
+	 * One left by this job's coordinator that died: its workers know it.
+	 * Anything else there (a file open to others) is replaced by the rename.
+	 */
 	if (auth_secret_load(a, path, &le) == 0)
 		return 0;
-	if (errno != ENOENT && unlink(path) == -1 && errno != ENOENT) {
-		err_sys(e, "%s", path);
-		return -1;
-	}
 	auth_sodium();
 	randombytes_buf(a->secret, sizeof a->secret);
 	a->method = AUTH_METHOD_SECRET;

@@ -1,7 +1,8 @@
 /*
  * server.c - the coordinator's single-threaded libev loop.
  *
- * It owns the listening socket (made and accepted on by listener.c), one
+ * It owns the listening socket (made and accepted on by listener.c) and the
+ * TCP ones (tcpserve.c, their peers proving themselves first: handshake.c), one
  * peer per connected worker (its connection, conn.c, plus what the worker
  * is doing) and the timers; it turns each message into a call of the job
  * (job.c), which owns the tasks and tells its subscribers (the report, the
@@ -32,6 +33,7 @@
 #include "status.h"
 #include "summary.h"
 #include "taskmsg.h"
+#include "tcpserve.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -87,9 +89,7 @@ struct server {
 	const struct tasks	*tasks;		/* the job's, to read */
 	int			 lfd;		/* -1 when not listening */
 	ev_io			 accept_io;
-	int			 tcpfd[SERVER_LISTEN_MAX];	/* -1 when not */
-	ev_io			 tcp_io[SERVER_LISTEN_MAX];
-	struct addr		 bound[SERVER_LISTEN_MAX];	/* where they listen */
+	struct tcpserve		*tcp;		/* --listen, or NULL */
 	ev_timer		 deadline;	/* next task timeout */
 	ev_timer		 speculate;	/* next straggler to back up */
 	ev_timer		 linger;	/* bounded wait at the end */
@@ -541,13 +541,8 @@ server_arm_speculation(struct server *s)
 static void
 server_unlisten(struct server *s)
 {
-	for (size_t i = 0; i < SERVER_LISTEN_MAX; i++) {
-		if (s->tcpfd[i] == -1)
-			continue;
-		ev_io_stop(s->loop, &s->tcp_io[i]);
-		close(s->tcpfd[i]);
-		s->tcpfd[i] = -1;
-	}
+	tcpserve_close(s->tcp);
+	s->tcp = NULL;
 	if (s->lfd == -1)
 		return;
 	ev_io_stop(s->loop, &s->accept_io);
@@ -680,25 +675,11 @@ server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		server_adopt(s, fd);
 }
 
+/* A TCP connection (tcpserve.h): a peer that must prove itself first. */
 static void
-server_accept_tcp_cb(struct ev_loop *loop, ev_io *w, int revents)
+server_accept_tcp(void *arg, int fd, const char *host)
 {
-	struct server *s = w->data;
-	char host[ADDR_TEXT_MAX];
-	struct err e;
-	int fd;
-
-	(void)loop;
-	(void)revents;
-	while (w->fd != -1 && (fd = listener_accept_tcp(w->fd, host,
-	    sizeof host)) != -1) {
-		if (addr_tune_tcp(fd, s->cfg->peer_timeout, &e) == -1) {
-			log_warn("connection from %s: %s; refused", host, e.msg);
-			close(fd);
-			continue;
-		}
-		server_adopt_tcp(s, fd, host);
-	}
+	server_adopt_tcp(arg, fd, host);
 }
 
 static void
@@ -828,8 +809,6 @@ server_new(const struct server_config *cfg, struct job *j)
 	s->job = j;
 	s->tasks = job_tasks(j);
 	s->lfd = -1;
-	for (size_t i = 0; i < SERVER_LISTEN_MAX; i++)
-		s->tcpfd[i] = -1;
 	s->status = 1;
 	s->started = server_now();
 	TAILQ_INIT(&s->peers);
@@ -876,17 +855,11 @@ server_listen(struct server *s, struct err *e)
 	ev_io_init(&s->accept_io, server_accept_cb, s->lfd, EV_READ);
 	s->accept_io.data = s;
 	ev_io_start(s->loop, &s->accept_io);
-	for (size_t i = 0; i < s->cfg->nlisten && i < SERVER_LISTEN_MAX; i++) {
-		s->tcpfd[i] = listener_open_tcp(&s->cfg->listen[i],
-		    &s->bound[i], e);
-		if (s->tcpfd[i] == -1) {
-			server_unlisten(s);
-			return -1;
-		}
-		ev_io_init(&s->tcp_io[i], server_accept_tcp_cb, s->tcpfd[i],
-		    EV_READ);
-		s->tcp_io[i].data = s;
-		ev_io_start(s->loop, &s->tcp_io[i]);
+	if (s->cfg->nlisten > 0 && (s->tcp = tcpserve_open(s->loop,
+	    s->cfg->listen, s->cfg->nlisten, s->cfg->peer_timeout,
+	    server_accept_tcp, s, e)) == NULL) {
+		server_unlisten(s);
+		return -1;
 	}
 	return 0;
 }
@@ -894,7 +867,7 @@ server_listen(struct server *s, struct err *e)
 const struct addr *
 server_tcp_bound(const struct server *s, size_t i)
 {
-	return i < s->cfg->nlisten ? &s->bound[i] : NULL;
+	return tcpserve_bound(s->tcp, i);
 }
 
 int
@@ -908,9 +881,9 @@ server_run(struct server *s)
 	{
 		char tcp[SERVER_LISTEN_MAX * (ADDR_TEXT_MAX + 8)] = "";
 
-		for (size_t i = 0; i < s->cfg->nlisten; i++)
+		for (size_t i = 0; tcpserve_bound(s->tcp, i) != NULL; i++)
 			snprintf(tcp + strlen(tcp), sizeof tcp - strlen(tcp),
-			    " and %s", s->bound[i].text);
+			    " and %s", tcpserve_bound(s->tcp, i)->text);
 		log_info("%u map task%s, %u reduce task%s; listening on %s%s",
 		    tasks_nmap(s->tasks), tasks_nmap(s->tasks) == 1 ? "" : "s",
 		    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ?
