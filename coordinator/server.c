@@ -210,18 +210,26 @@ peer_on_request(struct peer *p)
  * Checks that a report is about the attempt this worker holds: 1 when it
  * is, 0 when it is of an earlier coordinator of the job (ignored: a
  * report from before a restart is never taken for one after it), -1 when
- * the worker never held it (a protocol violation).
+ * the worker never held it or quotes no incarnation or a later one (a
+ * protocol violation).
  */
 static int
 peer_check_report(struct peer *p, uint64_t attempt, uint32_t incarnation,
     const char *what)
 {
-	if (incarnation != p->srv->cfg->incarnation) {
+	/* An earlier coordinator's: harmless. None, or a later one: a lie. */
+	if (incarnation != 0 && incarnation < p->srv->cfg->incarnation) {
 		log_info("%s: %s report for attempt %llu of coordinator %u of "
 		    "this job, not this one (%u): ignored", p->name, what,
 		    (unsigned long long)attempt, incarnation,
 		    p->srv->cfg->incarnation);
 		return 0;
+	}
+	if (incarnation != p->srv->cfg->incarnation) {
+		log_warn("%s: %s report of coordinator %u of this job, which "
+		    "is coordinator %u", p->name, what, incarnation,
+		    p->srv->cfg->incarnation);
+		return -1;
 	}
 	if ((p->state != PEER_BUSY && p->state != PEER_CANCELLED) ||
 	    attempt != p->attempt) {
@@ -741,6 +749,18 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	server_finish(s);
 }
 
+/* The worker running `attempt`, or NULL. */
+static struct peer *
+server_peer_running(struct server *s, uint64_t attempt)
+{
+	struct peer *p;
+
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry))
+		if (p->state == PEER_BUSY && p->attempt == attempt)
+			return p;
+	return NULL;
+}
+
 /*
  * Another attempt of its task won: the worker running this one is told
  * to stop it (Cancel), at once, whatever its plugin is doing.
@@ -751,11 +771,8 @@ server_cancel(struct server *s, uint64_t attempt, int backup)
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__Task task = MR__TASK__INIT;
 	Mr__Cancel cancel = MR__CANCEL__INIT;
-	struct peer *p;
+	struct peer *p = server_peer_running(s, attempt);
 
-	p = TAILQ_FIRST(&s->peers);
-	while (p != NULL && (p->state != PEER_BUSY || p->attempt != attempt))
-		p = TAILQ_NEXT(p, entry);
 	if (p == NULL)
 		return;		/* its worker is gone already */
 	task.attempt = attempt;
