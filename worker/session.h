@@ -39,14 +39,14 @@ struct session_conf {
 	struct sockaddr_un addr;	/* the socket (a relative path is the
 					   starting folder's, even from the
 					   job folder) */
+	const struct addr *tcp;		/* --coordinator tcp:HOST:PORT, or NULL
+					   for addr */
+	const struct auth *auth;	/* with tcp: how to prove ourselves */
 	double		 wait;		/* for the first coordinator (--wait) */
 	int		 if_running;	/* none at first means the job is over */
 	double		 reconnect;	/* for another, once one is lost; 0: none */
 	const char	*app;		/* Hello.app */
 	const char	*digest;	/* Hello.plugin_digest */
-	const struct addr *tcp;		/* --coordinator tcp:HOST:PORT, or NULL
-					   for addr */
-	const struct auth *auth;	/* with tcp: how to prove ourselves */
 };
 
 struct session;
