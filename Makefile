@@ -31,7 +31,7 @@ endif
 GEN	:= $(B)/gen
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I$(GEN) -Iproto -Icommon -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
-LIBS	 = -lprotobuf-c -lev -lutf8proc -ljansson -lz -lbz2 -llzma -lzstd -ldl -lm
+LIBS	 = -lprotobuf-c -lev -lutf8proc -ljansson -lz -lbz2 -llzma -lzstd -lsodium -lmunge -ldl -lm
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 # The SDK functions (mr_*) are exported from the programs that load plugins.
 EXPORT_SDK = -Wl,--dynamic-list=common/sdk.syms
@@ -155,7 +155,7 @@ $(B)/mrworker: $(B)/obj/worker/main.o $(WORKER_OBJ) $(COMMON_OBJ) common/sdk.sym
 
 # The one-command launcher: starts the two programs above, next to it,
 # after loading the plugin once itself (so it exports the SDK too).
-$(B)/mrrun: $(B)/obj/tools/mrrun.o $(COMMON_OBJ) common/sdk.syms
+$(B)/mrrun: $(B)/obj/tools/mrrun.o $(B)/obj/tools/srun.o $(COMMON_OBJ) common/sdk.syms
 	$(CC) $(ALL_LDFLAGS) $(EXPORT_SDK) $(filter %.o,$^) $(LIBS) -o $@
 
 # Asks a running coordinator for its job's state.
@@ -207,6 +207,14 @@ $(B)/test/fakecoord: $(B)/obj/test/fakecoord.o $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+$(B)/test/authpeer: $(B)/obj/test/authpeer.o $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(B)/test/swarm: $(B)/obj/test/swarm.o $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -lpthread -o $@
+
 $(B)/test/squatter: $(B)/obj/test/squatter.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
@@ -217,7 +225,7 @@ $(B)/test/webload: $(B)/obj/test/webload.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 
 TEST_TOOLS := $(if $(wildcard test/hostile.c),$(B)/test/hostile) $(B)/test/squatter \
-	$(B)/test/webload $(B)/test/fakecoord
+	$(B)/test/webload $(B)/test/fakecoord $(B)/test/authpeer $(B)/test/swarm
 
 test check: all $(CHECK_BIN) $(FIXTURES) $(TEST_TOOLS)
 	@scripts/install-deps --test

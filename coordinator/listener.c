@@ -5,8 +5,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <netdb.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,9 +23,6 @@
 
 /* Random characters in the temporary name (see SOCKPATH_MAX). */
 #define LISTENER_TMP_RANDOM 10
-
-/* Pending connections the kernel keeps for us. */
-#define LISTENER_BACKLOG 128
 
 /*
  * Refuses what must not be replaced at addr: a file that is not a socket,
@@ -184,4 +185,71 @@ listener_close(int lfd, const struct sockaddr_un *addr)
 	close(lfd);
 	if (unlink(addr->sun_path) == -1 && errno != ENOENT)
 		log_warn("%s: %s", addr->sun_path, strerror(errno));
+}
+
+int
+listener_open_tcp(const struct addr *a, struct addr *bound, struct err *e)
+{
+	struct addrinfo hints, *res;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char port[16], name[ADDR_TEXT_MAX];
+	int fd, rc, on = 1;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(port, sizeof port, "%u", a->port);
+	rc = getaddrinfo(a->host, port, &hints, &res);
+	if (rc != 0) {
+		err_set(e, "%s: %s", a->text, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, res->ai_protocol);
+	if (fd == -1) {
+		err_sys(e, "%s: socket", a->text);
+		freeaddrinfo(res);
+		return -1;
+	}
+	/* A coordinator run again on its port must not wait for TIME_WAIT. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
+	    listen(fd, LISTENER_BACKLOG) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		err_sys(e, "%s", a->text);
+		freeaddrinfo(res);
+		close(fd);
+		return -1;
+	}
+	freeaddrinfo(res);
+	*bound = *a;
+	addr_peer_name((struct sockaddr *)&ss, len, name, sizeof name);
+	bound->port = (unsigned)strtoul(strrchr(name, ':') + 1, NULL, 10);
+	addr_format(bound);
+	return fd;
+}
+
+int
+listener_accept_tcp(int lfd, char *name, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	for (;;) {
+		len = sizeof ss;
+		fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN)
+				log_warn("accept: %s", strerror(errno));
+			return -1;
+		}
+		addr_peer_name((struct sockaddr *)&ss, len, name, size);
+		return fd;
+	}
 }

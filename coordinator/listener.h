@@ -5,8 +5,13 @@
 #ifndef MR_LISTENER_H
 #define MR_LISTENER_H
 
+/* Pending connections the kernel keeps for us: a cluster's workers all
+ * start at once (capped by net.core.somaxconn). */
+#define LISTENER_BACKLOG 4096
+
 #include <sys/un.h>
 
+#include "addr.h"
 #include "err.h"
 
 /*
@@ -27,6 +32,24 @@ int	listener_open(const struct sockaddr_un *addr, struct err *e);
  * line. Returns -1 once none is pending (or on an error, logged).
  */
 int	listener_accept(int lfd);
+
+/*
+ * Creates a non-blocking TCP socket listening at a (HOST resolved to its
+ * first address; "tcp:0.0.0.0:P" or "tcp:[::]:P" for every interface,
+ * the latter IPv4 too), port 0 meaning one the kernel picks. Fills bound
+ * with the address actually listened on (its port). Returns the fd, or -1
+ * with e set naming a.
+ */
+int	listener_open_tcp(const struct addr *a, struct addr *bound,
+	    struct err *e);
+
+/*
+ * Accepts the next TCP connection as a non-blocking fd, its peer's
+ * address in name ("192.0.2.7:40312"). Nothing is known of who it is: the
+ * handshake (auth.h) says. Returns -1 once none is pending (or on an
+ * error, logged).
+ */
+int	listener_accept_tcp(int lfd, char *name, size_t size);
 
 /* Closes lfd and removes the socket file at addr; logs a failure. */
 void	listener_close(int lfd, const struct sockaddr_un *addr);

@@ -14,10 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "auth.h"
 #include "codec.h"
 #include "inputs.h"
 #include "job.h"
 #include "jobdir.h"
+#include "netjob.h"
 #include "log.h"
 #include "opts.h"
 #include "outfmt.h"
@@ -33,6 +36,18 @@
 #include "protocol.h"
 #include "tasks.h"
 #include "version.h"
+
+/*
+ * Connections served at once, by default: a cluster's workers, one per
+ * core of a few hundred nodes (4096 is 128 nodes of 32 cores). Each costs
+ * about 4 KiB and a file descriptor while it holds no unfinished frame,
+ * at most 68 KiB when it does (MR_WORKER_FRAME_MAX), so 4096 cost 16 MiB
+ * at rest and 280 MiB at the very worst, and one loop serves them
+ * (scripts/bench: 2 000 workers). RLIMIT_NOFILE is raised to match.
+ */
+#define MAIN_MAX_CONNECTIONS 4096
+#define MAIN_MAX_CONNECTIONS_MAX 100000
+#define MAIN_MAX_CONNECTIONS_MAX_TEXT "100000"
 
 /* Reported task failures (not crashes or timeouts) that fail the job. */
 #define MAX_FAILURES 4
@@ -61,6 +76,10 @@
 
 /* -D's parameters: a global, so that an early exit leaves none unfreed. */
 static struct params *main_params;
+#define OPT_LISTEN 269
+#define OPT_SECRET_FILE 270
+#define OPT_AUTH 271
+#define OPT_PEER_TIMEOUT 272
 
 static void
 usage(FILE *f)
@@ -68,7 +87,9 @@ usage(FILE *f)
 	fprintf(f,
 "usage: mrcoordinator [--socket PATH] [--reduces N] [--task-timeout SECONDS]\n"
 "                     [--split-size BYTES] [--open-cost BYTES]\n"
-"                     [--max-connections N]\n"
+"                     [--max-connections N] [--listen tcp:HOST:PORT]\n"
+"                     [--auth secret|munge] [--secret-file FILE]\n"
+"                     [--peer-timeout SECONDS]\n"
 "                     [--progress SECONDS] [--report FILE.json]\n"
 "                     [--allow-changing-inputs] [-q | -v]\n"
 "                     [--ready-fd N] [--remove-socket-dir]\n"
@@ -140,7 +161,22 @@ usage(FILE *f)
 "                            inputs are packed into map tasks of about the\n"
 "                            split size; K, M suffixes (default 64K)\n"
 "  -c, --max-connections N   connections served at once; more are refused\n"
-"                            (default 256)\n"
+"                            (default 4096)\n"
+"  -l, --listen tcp:HOST:PORT  listen on TCP too, for workers and mrctl on\n"
+"                            other hosts (IPv6: tcp:[ADDR]:PORT; HOST\n"
+"                            0.0.0.0 or [::] for every interface); port 0\n"
+"                            picks a free one; where it listens is printed\n"
+"                            and written to .mr-address in the job folder;\n"
+"                            up to 4 times\n"
+"      --auth secret|munge   how TCP peers prove themselves: the job's\n"
+"                            secret (default) or MUNGE, serving only your\n"
+"                            own user\n"
+"      --secret-file FILE    the job's secret (64 hexadecimal digits, a file\n"
+"                            of yours mode 0600); default: .mr-secret in\n"
+"                            the job folder, made if missing\n"
+"      --peer-timeout SECS   a TCP peer silent that long (no answer, not even\n"
+"                            to a keepalive probe) is given up and its task\n"
+"                            given out again (default 3)\n"
 "  -p, --progress SECONDS    progress: on a terminal, one line redrawn in\n"
 "                            place; otherwise a log line every SECONDS\n"
 "                            (default 5); 0: no progress\n"
@@ -163,7 +199,8 @@ usage(FILE *f)
 "  -V, --version             the version\n"
 "\n"
 "Environment: MR_SOCKET  default socket path; XDG_RUNTIME_DIR  the default\n"
-"socket's folder; TERM  \"dumb\" draws no progress line on a terminal.\n"
+"socket's folder; TERM  \"dumb\" draws no progress line on a terminal;\n"
+"MR_MUNGE_SOCKET  munged's socket, when not the default.\n"
 "While it runs, `mrctl status` asks it for the state of every task and worker.\n"
 "Exit status: 0 when every output is final, 1 when the job failed or was\n"
 "interrupted (or an input, the job folder, the report's folder, the socket's\n"
@@ -297,6 +334,10 @@ main(int argc, char **argv)
 		{ "reduces", required_argument, NULL, 'r' },
 		{ "task-timeout", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "auth", required_argument, NULL, OPT_AUTH },
+		{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
+		{ "peer-timeout", required_argument, NULL, OPT_PEER_TIMEOUT },
 		{ "split-size", required_argument, NULL, 'b' },
 		{ "open-cost", required_argument, NULL, OPT_OPEN_COST },
 		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
@@ -341,7 +382,8 @@ main(int argc, char **argv)
 	uint64_t open_cost = PLAN_OPEN_COST_DEFAULT;
 	struct err e;
 	const char *sock = NULL;
-	unsigned long long nreduce = 10, maxconn = 256, fdnum;
+	unsigned long long nreduce = 10, maxconn = MAIN_MAX_CONNECTIONS, fdnum;
+	struct netjob nj;
 	int ready_fd = -1, remove_sock_dir = 0, no_resume = 0;
 	int speculative = MAIN_SPECULATIVE_DEFAULT, no_journal = 0;
 	enum outfmt output_format = OUTFMT_DEFAULT;
@@ -357,10 +399,35 @@ main(int argc, char **argv)
 
 	log_init("mrcoordinator");
 	main_params = params_new();
+	netjob_init(&nj);
+	cfg.nlisten = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:r:t:c:b:p:C:o:D:0qvhV", opts,
+	while ((ch = getopt_long(argc, argv, ":s:r:t:c:l:b:p:C:o:D:0qvhV", opts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'l':
+			if (cfg.nlisten == SERVER_LISTEN_MAX)
+				return opts_usage("--listen: at most %d addresses",
+				    SERVER_LISTEN_MAX);
+			if (addr_parse(optarg, 0, &cfg.listen[cfg.nlisten], &e) ==
+			    -1 || cfg.listen[cfg.nlisten].kind != ADDR_TCP)
+				return opts_invalid("listen", "tcp:HOST:PORT",
+				    optarg);
+			cfg.nlisten++;
+			break;
+		case OPT_AUTH:
+			if (auth_method_parse(optarg, &nj.auth.method, &e) == -1)
+				return opts_invalid("auth", "secret or munge",
+				    optarg);
+			break;
+		case OPT_SECRET_FILE:
+			nj.secret_file = optarg;
+			break;
+		case OPT_PEER_TIMEOUT:
+			if (opts_seconds(optarg, 0, 3600, &nj.peer_timeout) == -1)
+				return opts_invalid("peer-timeout", "seconds (more "
+				    "than 0, at most 3600)", optarg);
+			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -383,9 +450,10 @@ main(int argc, char **argv)
 				    "(K, M, G suffixes)", optarg);
 			break;
 		case 'c':
-			if (opts_count(optarg, 1, 100000, &maxconn) == -1)
+			if (opts_count(optarg, 1, MAIN_MAX_CONNECTIONS_MAX,
+			    &maxconn) == -1)
 				return opts_invalid("max-connections", "a number "
-				    "from 1 to 100000", optarg);
+				    "from 1 to " MAIN_MAX_CONNECTIONS_MAX_TEXT, optarg);
 			break;
 		case 't':
 			if (opts_seconds(optarg, 0, 86400, &timeout) == -1)
@@ -555,6 +623,10 @@ main(int argc, char **argv)
 	log_debug("job id %016llx", (unsigned long long)cfg.job_id);
 
 	cfg.max_connections = maxconn;
+	netjob_raise_nofile(maxconn);
+	cfg.auth = &nj.auth;
+	cfg.peer_timeout = nj.peer_timeout;
+
 	cfg.allow_changes = allow_changes;
 	cfg.split_size = split_size;
 	cfg.progress_interval = progress;
@@ -604,13 +676,20 @@ main(int argc, char **argv)
 	if (status == -1) {
 		log_warn("%s", e.msg);
 		status = 1;
+	} else if (cfg.nlisten > 0 && netjob_auth(&nj, cfg.job_dir, &e) == -1) {
+		log_warn("%s", e.msg);
+		status = 1;
 	} else if (server_listen(s, &e) == -1) {
+		log_warn("%s", e.msg);
+		status = 1;
+	} else if (netjob_record(&nj, s, cfg.nlisten, cfg.job_dir, &e) == -1) {
 		log_warn("%s", e.msg);
 		status = 1;
 	} else {
 		main_ready(ready_fd, main_tasks_left(job));
 		status = server_run(s);
 	}
+	netjob_end(&nj, status == 0 || status == 3);
 	recovery_end(rec);	/* uses the loop */
 	server_free(s);
 	main_remove_sock_dir();

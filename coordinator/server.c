@@ -1,7 +1,8 @@
 /*
  * server.c - the coordinator's single-threaded libev loop.
  *
- * It owns the listening socket (made and accepted on by listener.c), one
+ * It owns the listening socket (made and accepted on by listener.c) and the
+ * TCP ones (tcpserve.c, their peers proving themselves first: handshake.c), one
  * peer per connected worker (its connection, conn.c, plus what the worker
  * is doing) and the timers; it turns each message into a call of the job
  * (job.c), which owns the tasks and tells its subscribers (the report, the
@@ -23,6 +24,7 @@
 
 #include "conn.h"
 #include "history.h"
+#include "handshake.h"
 #include "job.h"
 #include "listener.h"
 #include "log.h"
@@ -33,6 +35,7 @@
 #include "status.h"
 #include "summary.h"
 #include "taskmsg.h"
+#include "tcpserve.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -48,6 +51,7 @@
 #define SERVER_LINGER 2.0
 
 enum peer_state {
+	PEER_AUTH,		/* TCP: waiting for the handshake (auth.h) */
 	PEER_HELLO,		/* waiting for Hello */
 	PEER_IDLE,		/* introduced, holds no task */
 	PEER_WAITING,		/* asked for a task, none free yet */
@@ -67,7 +71,9 @@ struct peer {
 	uint64_t		 attempt;	/* held while PEER_BUSY */
 	enum task_kind		 kind;		/* of that attempt */
 	ev_timer		 hello_timer;
-	char			 name[48];	/* for log lines */
+	char			 name[ADDR_TEXT_MAX + 64];	/* for log lines */
+	char			 peer_addr[ADDR_TEXT_MAX];	/* TCP: its address */
+	struct handshake	*hs;		/* while PEER_AUTH */
 	const char		*why;		/* why it was dropped, or NULL */
 	TAILQ_ENTRY(peer)	 entry;
 	TAILQ_ENTRY(peer)	 wentry;	/* in srv->waiting */
@@ -88,6 +94,7 @@ struct server {
 	const struct tasks	*tasks;		/* the job's, to read */
 	int			 lfd;		/* -1 when not listening */
 	ev_io			 accept_io;
+	struct tcpserve		*tcp;		/* --listen, or NULL */
 	ev_timer		 deadline;	/* next task timeout */
 	ev_timer		 speculate;	/* next straggler to back up */
 	ev_timer		 linger;	/* bounded wait at the end */
@@ -167,8 +174,12 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	p->state = PEER_IDLE;
 	p->joined = server_now();
 	snprintf(p->host, sizeof p->host, "%s", m->host);
-	snprintf(p->name, sizeof p->name, "worker %u (pid %d)", p->worker,
-	    p->pid);
+	if (p->peer_addr[0] != '\0')
+		snprintf(p->name, sizeof p->name, "worker %u (pid %d at %s)",
+		    p->worker, p->pid, p->peer_addr);
+	else
+		snprintf(p->name, sizeof p->name, "worker %u (pid %d)",
+		    p->worker, p->pid);
 	w.worker_id = p->worker;
 	w.job_dir = (char *)p->srv->cfg->job_dir;
 	/* Empty for the job folder, as a worker of an older build assumes. */
@@ -180,6 +191,9 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	taskmsg_welcome(&tw, &w, p->srv->cfg->params,
 	    p->srv->cfg->output_format, p->srv->cfg->sample,
 	    m->sample ? p->srv->cfg->nsample : 0);
+	/* Over TCP the worker gives up sooner, its task stopped before it moves. */
+	if (p->peer_addr[0] != '\0')
+		w.peer_timeout_ms = (uint32_t)(p->srv->cfg->peer_timeout * 1000);
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
 	history_worker_host(p->srv->history, p->worker, p->host);
@@ -315,6 +329,38 @@ peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 	return 0;
 }
 
+/*
+ * A TCP peer's handshake: nothing else is heard before it proves itself.
+ * One that fails is dropped with a line naming its address.
+ */
+static int
+peer_on_auth(struct peer *p, const Mr__Envelope *env)
+{
+	struct err e;
+
+	switch (handshake_message(p->hs, p->conn, env, &e)) {
+	case HANDSHAKE_GOING:
+		return 0;
+	case HANDSHAKE_DONE:
+		handshake_free(p->hs);
+		p->hs = NULL;
+		p->state = PEER_HELLO;
+		log_debug("%s: authenticated", p->name);
+		return 0;
+	case HANDSHAKE_CLOSE:
+		log_warn("%s: %s; refused", p->name, e.msg);
+		p->why = "refused: handshake";
+		conn_close_after_flush(p->conn);
+		return 0;
+	case HANDSHAKE_REFUSED:
+	default:
+		log_warn("%s: %s; refused", p->name, e.msg);
+		p->why = "refused: handshake";
+		conn_drop(p->conn);
+		return 0;
+	}
+}
+
 /* One handler per message a worker may send; anything else is a violation. */
 static int
 peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
@@ -323,6 +369,8 @@ peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 	int rc;
 
 	(void)c;
+	if (p->state == PEER_AUTH)
+		return peer_on_auth(p, env);
 	switch (env->msg_case) {
 	case MR__ENVELOPE__MSG_HELLO:
 		rc = peer_on_hello(p, env->hello);
@@ -372,6 +420,10 @@ peer_closed(struct conn *c, void *arg)
 	struct server *s = p->srv;
 
 	(void)c;
+	if (p->state == PEER_AUTH && p->why == NULL && !s->finishing)
+		log_warn("%s: closed during the handshake (a client without "
+		    "the job's secret, or one that found ours wrong); refused",
+		    p->name);
 	if (p->worker != 0)
 		job_worker_left(s->job, p->worker, p->why != NULL ?
 		    p->why : s->finishing ? "job over" : p->state == PEER_BUSY ?
@@ -388,6 +440,7 @@ peer_closed(struct conn *c, void *arg)
 	if (p->state == PEER_CLIENT)
 		s->nclients--;
 	ev_timer_stop(s->loop, &p->hello_timer);
+	handshake_free(p->hs);
 	TAILQ_REMOVE(&s->peers, p, entry);
 	s->npeers--;
 	free(p);
@@ -418,13 +471,38 @@ peer_hello_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		log_debug("%s: silent for %d s; closed", p->name,
 		    MR_STATUS_IDLE_TIMEOUT);
 	else
-		log_warn("%s: no hello within %d s; dropped", p->name,
+		log_warn("%s: no %s within %d s; dropped", p->name,
+		    p->state == PEER_AUTH ? "handshake" : "hello",
 		    MR_HELLO_TIMEOUT);
 	conn_drop(p->conn);
 }
 
+static struct peer *server_adopt_peer(struct server *, int);
+
+/* server_adopt() of a TCP connection from `host`, which must prove itself. */
+static int
+server_adopt_tcp(struct server *s, int fd, const char *host)
+{
+	struct peer *p;
+
+	if ((p = server_adopt_peer(s, fd)) == NULL)
+		return -1;
+	p->state = PEER_AUTH;
+	p->hs = handshake_new(s->cfg->auth);
+	snprintf(p->peer_addr, sizeof p->peer_addr, "%s", host);
+	snprintf(p->name, sizeof p->name, "connection from %s", host);
+	return 0;
+}
+
 int
 server_adopt(struct server *s, int fd)
+{
+	return server_adopt_peer(s, fd) == NULL ? -1 : 0;
+}
+
+/* A new peer for fd, waiting for its Hello; NULL (fd closed) over the limit. */
+static struct peer *
+server_adopt_peer(struct server *s, int fd)
 {
 	struct peer *p;
 
@@ -437,7 +515,7 @@ server_adopt(struct server *s, int fd)
 			s->refused_logged = server_now();
 		}
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	p = xcalloc(1, sizeof *p);
 	p->srv = s;
@@ -450,7 +528,7 @@ server_adopt(struct server *s, int fd)
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	s->npeers++;
 	p->conn = conn_new(s->loop, fd, MR_WORKER_FRAME_MAX, &peer_handler, p);
-	return 0;
+	return p;
 }
 
 /* Arms the timer for the next task deadline after expiring overdue ones. */
@@ -495,6 +573,8 @@ server_arm_speculation(struct server *s)
 static void
 server_unlisten(struct server *s)
 {
+	tcpserve_close(s->tcp);
+	s->tcp = NULL;
 	if (s->lfd == -1)
 		return;
 	ev_io_stop(s->loop, &s->accept_io);
@@ -629,6 +709,13 @@ server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	while (s->lfd != -1 && (fd = listener_accept(s->lfd)) != -1)
 		server_adopt(s, fd);
+}
+
+/* A TCP connection (tcpserve.h): a peer that must prove itself first. */
+static void
+server_accept_tcp(void *arg, int fd, const char *host)
+{
+	server_adopt_tcp(arg, fd, host);
 }
 
 static void
@@ -834,7 +921,19 @@ server_listen(struct server *s, struct err *e)
 	ev_io_init(&s->accept_io, server_accept_cb, s->lfd, EV_READ);
 	s->accept_io.data = s;
 	ev_io_start(s->loop, &s->accept_io);
+	if (s->cfg->nlisten > 0 && (s->tcp = tcpserve_open(s->loop,
+	    s->cfg->listen, s->cfg->nlisten, s->cfg->peer_timeout,
+	    server_accept_tcp, s, e)) == NULL) {
+		server_unlisten(s);
+		return -1;
+	}
 	return 0;
+}
+
+const struct addr *
+server_tcp_bound(const struct server *s, size_t i)
+{
+	return tcpserve_bound(s->tcp, i);
 }
 
 int
@@ -845,10 +944,17 @@ server_run(struct server *s)
 	s->sigint.data = s->sigterm.data = s;
 	ev_signal_start(s->loop, &s->sigint);
 	ev_signal_start(s->loop, &s->sigterm);
-	log_info("%u map task%s, %u reduce task%s; listening on %s",
-	    tasks_nmap(s->tasks), tasks_nmap(s->tasks) == 1 ? "" : "s",
-	    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ? "" : "s",
-	    s->cfg->addr.sun_path);
+	{
+		char tcp[SERVER_LISTEN_MAX * (ADDR_TEXT_MAX + 8)] = "";
+
+		for (size_t i = 0; tcpserve_bound(s->tcp, i) != NULL; i++)
+			snprintf(tcp + strlen(tcp), sizeof tcp - strlen(tcp),
+			    " and %s", tcpserve_bound(s->tcp, i)->text);
+		log_info("%u map task%s, %u reduce task%s; listening on %s%s",
+		    tasks_nmap(s->tasks), tasks_nmap(s->tasks) == 1 ? "" : "s",
+		    tasks_nreduce(s->tasks), tasks_nreduce(s->tasks) == 1 ?
+		    "" : "s", s->cfg->addr.sun_path, tcp);
+	}
 	if (!s->finishing)
 		progress_start(s->progress);
 	server_serve(s);	/* an empty job is done at once */

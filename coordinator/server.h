@@ -18,13 +18,23 @@
 
 #include <ev.h>
 
+#include "addr.h"
+#include "auth.h"
 #include "err.h"
 #include "report.h"
 #include "job.h"
 #include "tasks.h"
 
+/* TCP addresses a coordinator listens on at most (--listen). */
+#define SERVER_LISTEN_MAX 4
+
 struct server_config {
 	struct sockaddr_un	 addr;		/* where to listen */
+	struct addr		 listen[SERVER_LISTEN_MAX];	/* --listen: TCP too */
+	size_t			 nlisten;
+	const struct auth	*auth;		/* how TCP peers prove themselves */
+	double			 peer_timeout;	/* --peer-timeout: a TCP peer
+					   unanswered that long is given up */
 	const char		*job_dir;	/* absolute; sent to workers */
 	const char		*output_dir;	/* absolute; mr-out-Y go there;
 					   NULL: the job folder */
@@ -54,7 +64,8 @@ struct server	*server_new(const struct server_config *cfg, struct job *j);
 /*
  * Creates the socket at cfg->addr (listener_open(): mode 0600, unless
  * something answers there; a stale socket file of ours is replaced) and
- * serves it. Returns 0 or -1 with e set.
+ * the TCP sockets of cfg->listen, and serves them. Returns 0 or -1 with e
+ * set.
  */
 int	server_listen(struct server *s, struct err *e);
 
@@ -65,6 +76,12 @@ int	server_listen(struct server *s, struct err *e);
  * not be written.
  */
 int	server_run(struct server *s);
+
+/*
+ * Where the i-th --listen address listens (its port when 0 was asked),
+ * once server_listen() succeeded.
+ */
+const struct addr *server_tcp_bound(const struct server *s, size_t i);
 
 /* Serves a connected non-blocking socket as a worker. Returns -1 over the limit. */
 int	server_adopt(struct server *s, int fd);

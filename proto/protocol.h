@@ -24,6 +24,12 @@
  * Cancel in the middle of an attempt: a worker of version 3 would do none
  * of it, and a resumed coordinator could not tell its reports apart.
  */
+/*
+ * Added to 4 without a bump: the TCP handshake (AuthHello, AuthChallenge,
+ * AuthProof) and Welcome.peer_timeout_ms. Only TCP connections use them,
+ * which no peer of an older build makes; a build of 4 that ignored
+ * peer_timeout_ms would keep its own bound for a lost connection.
+ */
 #define MR_PROTOCOL_VERSION 4
 
 /* Size of the length prefix. */

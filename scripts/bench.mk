@@ -1,4 +1,6 @@
-# bench.mk - `make bench` (scripts/bench) and the two C programs it uses:
+# bench.mk - `make bench` (scripts/bench, then scripts/bench-net: TCP
+# against the Unix socket, the handshake, 2 000 simulated workers; `make
+# bench-net` runs that part alone) and the two C programs it uses:
 # build/yardstick, the plain single-threaded word count that jobs are
 # measured against, and build/benchjob, which runs and measures one job.
 # Included at the end of the Makefile, which defines B, PROGS, APP_SO,
@@ -7,11 +9,15 @@
 
 BENCH_TOOLS := $(B)/yardstick $(B)/benchjob
 
-.PHONY: bench
+.PHONY: bench bench-net
 all: $(BENCH_TOOLS)
 
-bench: $(PROGS) $(APP_SO) $(TOOLS) $(BENCH_TOOLS)
+bench: $(PROGS) $(APP_SO) $(TOOLS) $(BENCH_TOOLS) $(B)/test/swarm $(B)/test/authpeer
 	@BUILD=$(B) scripts/bench
+	@BUILD=$(B) scripts/bench-net
+
+bench-net: $(PROGS) $(APP_SO) $(B)/test/swarm $(B)/test/authpeer
+	@BUILD=$(B) scripts/bench-net
 
 $(B)/yardstick: scripts/yardstick.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)

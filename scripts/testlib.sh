@@ -179,6 +179,7 @@ LOGS=""		# its logs, outside the job folder
 REASON=""	# why it failed
 DETAIL=""	# figures for its PASS line, after " — "
 NOTE=""		# more figures, on an indented line after PASS
+SKIP=""		# set by a test that cannot run on this machine: why
 
 # enter_job_folder MAX FOLDER...: creates the folders and cds into the
 # first, the job folder; fails unless SOCK is shorter than MAX bytes, which
@@ -497,7 +498,8 @@ sanitizer_check() {
 	done
 }
 
-# Runs test $1 and prints its result line: "PASS: NAME (SECONDSs)", then
+# Runs test $1 and prints its result line ("SKIPPED: NAME: WHY" when the
+# test set SKIP and returned 0: this machine cannot run it): "PASS: NAME (SECONDSs)", then
 # " — DETAIL" if set and NOTE on a line of its own if set, or "FAIL: NAME:
 # REASON" and the end of its logs. Whatever the test started is killed
 # first, so that POST_CHECK sees complete logs.
@@ -507,6 +509,7 @@ run_test() {
 	REASON=""
 	DETAIL=""
 	NOTE=""
+	SKIP=""
 	start=$(date +%s%N)
 	setup_test "$name" && "t_${name//-/_}"
 	ok=$?
@@ -517,7 +520,10 @@ run_test() {
 		"$POST_CHECK" || ok=1
 	fi
 	ms=$(((end - start) / 1000000))
-	if [ "$ok" -eq 0 ]; then
+	if [ "$ok" -eq 0 ] && [ -n "$SKIP" ]; then
+		# Neither passed nor failed: the machine cannot run it.
+		printf 'SKIPPED: %s: %s\n' "$name" "$SKIP"
+	elif [ "$ok" -eq 0 ]; then
 		printf 'PASS: %s (%ss)%s\n' "$name" "$(fmt_s "$ms")" \
 			"${DETAIL:+ — $DETAIL}"
 		[ -z "$NOTE" ] || printf '    %s\n' "$NOTE"

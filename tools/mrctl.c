@@ -13,7 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "auth.h"
 #include "ctlconn.h"
+#include "dial.h"
 #include "frame.h"
 #include "jobfind.h"
 #include "log.h"
@@ -29,12 +32,16 @@
 /* Long options without a short letter. */
 #define OPT_LISTEN 256
 #define OPT_REPORT 257
+#define OPT_SECRET_FILE 258
+#define OPT_AUTH 259
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 "usage: mrctl [--socket PATH] status [--json] [--all]\n"
+"       mrctl --coordinator tcp:HOST:PORT [--auth secret|munge]\n"
+"             [--secret-file FILE] status [--json] [--all]\n"
 "       mrctl [--socket PATH] cancel\n"
 "       mrctl [--socket PATH] web [--listen [ADDR:]PORT]\n"
 "       mrctl web --report FILE.json [--listen [ADDR:]PORT]\n"
@@ -54,6 +61,12 @@ usage(FILE *f)
 "job that is over from its report file instead.\n"
 "\n"
 "  -s, --socket PATH   the coordinator's socket\n"
+"  -c, --coordinator tcp:HOST:PORT | unix:PATH\n"
+"                      the coordinator's address (over TCP: its --listen;\n"
+"                      status only)\n"
+"      --auth secret|munge  over TCP, how to prove we are the job's: its\n"
+"                      secret (default) or MUNGE\n"
+"      --secret-file FILE  the job's secret, over TCP (default: $MR_SECRET)\n"
 "  -j, --json          print the state as one JSON object\n"
 "  -a, --all           list every task (by default, beyond 20 tasks, only\n"
 "                      the running ones and those run more than once)\n"
@@ -147,18 +160,12 @@ mrctl_socket(const char *sock, struct sockaddr_un *addr)
 	return 0;
 }
 
+/* Prints the Status in env (freed), as text or JSON; the exit status. */
 static int
-mrctl_status(const struct sockaddr_un *addr, int json_out, int all)
+mrctl_print(Mr__Envelope *env, int json_out, int all)
 {
-	Mr__Envelope *env;
-	struct err e;
 	char *json;
 
-	env = mrctl_query(addr, &e);
-	if (env == NULL) {
-		log_warn("%s", e.msg);
-		return 1;
-	}
 	if (json_out) {
 		json = statusview_json(env->status);
 		if (json == NULL)
@@ -173,6 +180,43 @@ mrctl_status(const struct sockaddr_un *addr, int json_out, int all)
 		return 1;
 	}
 	return 0;
+}
+
+static int
+mrctl_status(const struct sockaddr_un *addr, int json_out, int all)
+{
+	Mr__Envelope *env;
+	struct err e;
+
+	if ((env = mrctl_query(addr, &e)) == NULL) {
+		log_warn("%s", e.msg);
+		return 1;
+	}
+	return mrctl_print(env, json_out, all);
+}
+
+/* mrctl status over TCP, after the handshake (dial.h). */
+static int
+mrctl_status_tcp(const struct addr *a, enum auth_method method,
+    const char *secret_file, int json_out, int all)
+{
+	Mr__Envelope *env;
+	struct auth auth;
+	struct err e;
+	int fd;
+
+	if (dial_auth(&auth, method, secret_file, &e) == -1 ||
+	    (fd = dial(a, &auth, ADDR_PEER_TIMEOUT_DEFAULT, &e)) == -1) {
+		log_warn("%s", e.msg);
+		return 1;
+	}
+	env = ctlconn_status(fd, a->text, &e);
+	close(fd);
+	if (env == NULL) {
+		log_warn("%s", e.msg);
+		return 1;
+	}
+	return mrctl_print(env, json_out, all);
 }
 
 /* mrctl cancel: 0 when the job was cancelled, 1 otherwise. */
@@ -202,6 +246,9 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "coordinator", required_argument, NULL, 'c' },
+		{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
+		{ "auth", required_argument, NULL, OPT_AUTH },
 		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -210,15 +257,29 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *sock = NULL, *cmd;
+	const char *sock = NULL, *cmd, *coordinator = NULL, *secret_file = NULL;
+	enum auth_method method = AUTH_METHOD_SECRET;
+	struct addr remote;
+	struct err e;
 	struct web_config web;
 	int ch, json_out = 0, all = 0, rc;
 
 	log_init("mrctl");
 	memset(&web, 0, sizeof web);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:jahV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":s:c:jahV", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			coordinator = optarg;
+			break;
+		case OPT_SECRET_FILE:
+			secret_file = optarg;
+			break;
+		case OPT_AUTH:
+			if (auth_method_parse(optarg, &method, &e) == -1)
+				return opts_invalid("auth", "secret or munge",
+				    optarg);
+			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -266,6 +327,19 @@ main(int argc, char **argv)
 		    "both: --report or --socket");
 	if (web.report != NULL)
 		return web_main(&web);
+	if (coordinator != NULL) {
+		if (addr_parse(coordinator, 0, &remote, &e) == -1)
+			return opts_invalid("coordinator", "tcp:HOST:PORT or "
+			    "unix:PATH", coordinator);
+		if (remote.kind == ADDR_UNIX)
+			sock = remote.un.sun_path;
+		else if (strcmp(cmd, "status") != 0)
+			return opts_usage("over TCP, mrctl asks for the status "
+			    "only: %s needs the coordinator's socket", cmd);
+		else
+			return mrctl_status_tcp(&remote, method, secret_file,
+			    json_out, all);
+	}
 	if ((rc = mrctl_socket(sock, &web.addr)) != 0)
 		return rc;
 	if (strcmp(cmd, "cancel") == 0)

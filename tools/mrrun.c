@@ -41,6 +41,7 @@
 #include "params.h"
 #include "plugin.h"
 #include "sockpath.h"
+#include "srun.h"
 #include "version.h"
 
 /* Workers started in all, per worker asked for, before mrrun gives up. */
@@ -59,6 +60,7 @@
 #define OPT_NO_RESUME 262
 #define OPT_SPECULATIVE 263
 #define OPT_OUTPUT_FORMAT 264
+#define OPT_SRUN 265
 
 /* Where the coordinator says it listens (--ready-fd), in its process. */
 #define MRRUN_READY_FD 3
@@ -80,7 +82,7 @@ usage(FILE *f)
 "             [--task-timeout SECONDS] [--memory MB] [--progress SECONDS]\n"
 "             [--report FILE.json] [--allow-changing-inputs] [-q | -v]\n"
 "             [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
-"             [--no-resume] [--speculative on|off]\n"
+"             [--no-resume] [--speculative on|off] [--srun]\n"
 "             [-D NAME=VALUE]... [--output-format text|tsv]\n"
 "             [--recursive] [--inputs-from LIST [-0]] [--] APP INPUT...\n"
 "\n"
@@ -100,7 +102,8 @@ usage(FILE *f)
 "than there are map tasks.\n"
 "\n"
 "  -n, --workers N   workers to run (default: the number of processors,\n"
-"                    at most the number of map tasks); a worker that\n"
+"                    or with --srun the allocation's tasks; at most the\n"
+"                    number of map tasks); a worker that\n"
 "                    exits before the job is over is replaced, and those\n"
 "                    still running when it is over are stopped\n"
 "  -r, --reduces N   reduce tasks (default 10)\n"
@@ -133,6 +136,12 @@ usage(FILE *f)
 "  -D NAME=VALUE     a job parameter for the plugin's mr_param(\"NAME\")\n"
 "      --output-format F  text (default) or tsv: lines \"key<TAB>value\"\n"
 "                    with C escapes, lossless (see mrcoordinator --help)\n"
+"      --srun        inside a Slurm allocation (salloc, sbatch): the\n"
+"                    coordinator runs here and listens on TCP too, and each\n"
+"                    worker is a job step started by srun on the\n"
+"                    allocation's nodes, which must see the job folder at\n"
+"                    the same path; the job's secret reaches them in the\n"
+"                    environment, never on a command line\n"
 "      --recursive   a folder's subfolders too\n"
 "      --inputs-from LIST  more INPUTs, one per line of the file LIST (-:\n"
 "                    the standard input); then APP alone may follow\n"
@@ -345,6 +354,7 @@ main(int argc, char **argv)
 		{ "no-resume", no_argument, NULL, OPT_NO_RESUME },
 		{ "speculative", required_argument, NULL, OPT_SPECULATIVE },
 		{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
+		{ "srun", no_argument, NULL, OPT_SRUN },
 		{ "keep-intermediates", no_argument, NULL, OPT_KEEP },
 		{ "allow-changing-inputs", no_argument, NULL, OPT_ALLOW_CHANGES },
 		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
@@ -358,7 +368,9 @@ main(int argc, char **argv)
 	};
 	char exe[PATH_MAX], dir[PATH_MAX], coordpath[PATH_MAX + 16];
 	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];
-	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *wargv[16];
+	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *wargv[32];
+	char srunpath[PATH_MAX], remote[PATH_MAX];
+	int srun = 0, nflag = 0;
 	const char *verbosity = NULL, *report = NULL, *reduces = NULL;
 	const char *job_dir = NULL, *out_dir = NULL, *split = NULL;
 	const char *timeout = NULL, *memory = NULL, *progress = NULL;
@@ -398,6 +410,10 @@ main(int argc, char **argv)
 				return opts_invalid("workers", "a number from 1 "
 				    "to 1024", optarg);
 			nworkers = (long)count;
+			nflag = 1;
+			break;
+		case OPT_SRUN:
+			srun = 1;
 			break;
 		case 'r':
 			if (opts_count(optarg, 1, 100000, &count) == -1)
@@ -494,6 +510,12 @@ main(int argc, char **argv)
 			return opts_bad(ch, argv, opts);
 		}
 	}
+	if (srun) {
+		if (srun_check(srunpath, sizeof srunpath, &e) == -1)
+			fatal("%s", e.msg);
+		if (!nflag)
+			nworkers = srun_default_workers();
+	}
 	if (nworkers < 1)
 		nworkers = 1;
 	if (argc - optind < (inputs_from != NULL ? 1 : 2))
@@ -556,6 +578,7 @@ main(int argc, char **argv)
 		mrrun_args(cargv, &i, "--socket", sock);
 		mrrun_args(cargv, &i, "--ready-fd", fdtext);
 		mrrun_flag(cargv, &i, "--remove-socket-dir", 1);
+		mrrun_args(cargv, &i, "--listen", srun ? SRUN_LISTEN : NULL);
 		mrrun_args(cargv, &i, "--reduces", reduces);
 		mrrun_args(cargv, &i, "--split-size", split);
 		mrrun_args(cargv, &i, "--task-timeout", timeout);
@@ -610,8 +633,32 @@ main(int argc, char **argv)
 		nworkers = (long)ntasks;	/* more would have nothing to do */
 	mrrun_tell_query(dir, sock);
 
-	wargv[nw++] = workerpath;
-	mrrun_args(wargv, &nw, "--socket", sock);
+	if (srun) {
+		/* One step of one task per worker: each replaced on its own. */
+		if (srun_prepare(job_dir != NULL ? job_dir : ".", remote,
+		    sizeof remote, &e) == -1) {
+			log_warn("%s", e.msg);
+			kill(coord, SIGTERM);
+			while (waitpid(coord, &status, 0) == -1 && errno == EINTR)
+				;
+			return 1;
+		}
+		wargv[nw++] = srunpath;
+		wargv[nw++] = "--ntasks=1";
+		wargv[nw++] = "--nodes=1";
+		wargv[nw++] = "--exact";
+		wargv[nw++] = "--kill-on-bad-exit=0";
+		wargv[nw++] = "--job-name=mrworker";
+		wargv[nw++] = "--quiet";
+		wargv[nw++] = "--";
+		wargv[nw++] = workerpath;
+		mrrun_args(wargv, &nw, "--coordinator", remote);
+		/* A worker cut off is replaced here rather than waited for. */
+		mrrun_args(wargv, &nw, "--reconnect", "5");
+	} else {
+		wargv[nw++] = workerpath;
+		mrrun_args(wargv, &nw, "--socket", sock);
+	}
 	mrrun_flag(wargv, &nw, "--if-running", 1);
 	mrrun_args(wargv, &nw, "--memory", memory);
 	mrrun_flag(wargv, &nw, verbosity, 1);
@@ -666,7 +713,7 @@ main(int argc, char **argv)
 				break;
 			}
 			/* SIGKILL: the coordinator gives up their tasks. */
-			workers[i] = mrrun_spawn(workerpath, wargv, SIGKILL, -1);
+			workers[i] = mrrun_spawn(wargv[0], wargv, SIGKILL, -1);
 			started++;
 			alive++;
 		}

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "connect.h"
+#include "dial.h"
 #include "log.h"
 #include "peercred.h"
 
@@ -37,6 +38,9 @@
  */
 #define CONNECT_POLL_MIN 0.01
 #define CONNECT_POLL_MAX 0.25
+
+/* Over TCP there is nothing to watch: tries, backing off up to this. */
+#define CONNECT_RETRY_MAX 0.5
 
 /* The inotify instance of the last wait, kept until connect_release(). */
 static int connect_ino = -1;
@@ -203,4 +207,38 @@ connect_release(void)
 	if (connect_ino != -1)
 		close(connect_ino);
 	connect_ino = -1;
+}
+
+/* Whether a failed dial is worth another try: nobody there yet, or no route. */
+static int
+connect_tcp_absent(int error)
+{
+	return error == ECONNREFUSED || error == ETIMEDOUT ||
+	    error == EHOSTUNREACH || error == ENETUNREACH ||
+	    error == ECONNRESET || error == EAGAIN || error == EPIPE;
+}
+
+int
+connect_wait_tcp(const struct addr *a, const struct auth *auth,
+    double peer_timeout, double wait, struct err *e)
+{
+	double deadline = connect_now() + wait, left, pause = CONNECT_POLL_MIN;
+	int fd;
+
+	for (;;) {
+		fd = dial(a, auth, peer_timeout, e);
+		if (fd != -1 || !connect_tcp_absent(errno))
+			return fd;
+		left = deadline - connect_now();
+		if (left <= 0) {
+			if (wait > 0)
+				err_prefix(e, "no coordinator (waited %g s)", wait);
+			errno = ECONNREFUSED;
+			return -1;
+		}
+		log_debug("%s; trying again", e->msg);
+		connect_sleep(pause < left ? pause : left);
+		pause = pause * 2 < CONNECT_RETRY_MAX ? pause * 2 :
+		    CONNECT_RETRY_MAX;
+	}
 }

@@ -6,6 +6,8 @@
 
 #include <sys/un.h>
 
+#include "addr.h"
+#include "auth.h"
 #include "err.h"
 
 /*
@@ -22,6 +24,17 @@
  * (with no watch left) for connect_release().
  */
 int	connect_wait(const struct sockaddr_un *addr, double wait, struct err *e);
+
+/*
+ * connect_wait() over TCP: dials a (dial.h: the handshake with auth, a
+ * peer_timeout bound) and, while nobody listens there or the host cannot
+ * be reached, tries again, CONNECT_POLL_MIN seconds apart doubling up to
+ * CONNECT_RETRY_MAX, for up to `wait` seconds. Returns a blocking fd that
+ * passed the handshake, or -1 with e set: errno ECONNREFUSED when nobody
+ * came in time, EACCES when the server did not prove itself.
+ */
+int	connect_wait_tcp(const struct addr *a, const struct auth *auth,
+	    double peer_timeout, double wait, struct err *e);
 
 /*
  * Closes what connect_wait() kept. Call it when the worker is done: by then

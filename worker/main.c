@@ -18,8 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "attempt.h"
+#include "auth.h"
 #include "child.h"
+#include "dial.h"
 #include "frame.h"
 #include "log.h"
 #include "opts.h"
@@ -34,6 +37,8 @@
 /* Long options without a short letter. */
 #define OPT_IF_RUNNING 256
 #define OPT_RECONNECT 257
+#define OPT_SECRET_FILE 258
+#define OPT_AUTH 259
 
 /* The largest --memory, in megabytes, as a number and as text. */
 #define WORKER_MEMORY_MAX (1024 * 1024)
@@ -50,7 +55,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: mrworker [--socket PATH] [--wait SECONDS] [--reconnect SECONDS]\n"
 "                [--max-tasks N] [--memory MB] [--if-running] [-q | -v]\n"
-"                PLUGIN\n"
+"                [--coordinator tcp:HOST:PORT | unix:PATH]\n"
+"                [--auth secret|munge] [--secret-file FILE] PLUGIN\n"
 "\n"
 "Joins the job of the coordinator listening on the socket and runs map and\n"
 "reduce tasks with the application in PLUGIN until the coordinator says the\n"
@@ -64,6 +70,17 @@ usage(FILE *f)
 "                        mr.sock in $XDG_RUNTIME_DIR when set, else in\n"
 "                        /tmp/mr-<uid>, made mode 0700 if missing; either\n"
 "                        folder must be yours and closed to others)\n"
+"  -c, --coordinator tcp:HOST:PORT | unix:PATH\n"
+"                        the coordinator's address: over TCP (its --listen;\n"
+"                        tcp:[ADDR]:PORT for IPv6), for a worker on another\n"
+"                        host, which must see the job folder at the same\n"
+"                        path; unix:PATH is --socket PATH\n"
+"      --auth secret|munge\n"
+"                        over TCP, how to prove this worker is the job's:\n"
+"                        the job's secret (default) or MUNGE\n"
+"      --secret-file FILE\n"
+"                        the job's secret, over TCP (the job folder's\n"
+"                        .mr-secret; default: $MR_SECRET)\n"
 "  -w, --wait SECONDS    how long to wait for the coordinator to come up\n"
 "                        (default 5)\n"
 "      --reconnect SECONDS\n"
@@ -86,6 +103,8 @@ usage(FILE *f)
 "Environment: MR_SOCKET       default socket path\n"
 "             XDG_RUNTIME_DIR the default socket's folder\n"
 "             MR_PLUGIN_PATH  colon-separated folders to look for PLUGIN in\n"
+"             MR_SECRET       the job's secret (64 hexadecimal digits)\n"
+"             MR_MUNGE_SOCKET munged's socket, when not the default\n"
 "\n"
 "Each task runs in a process of its own. One still running when the\n"
 "coordinator cancels it, ends the job or goes away is stopped at once: the\n"
@@ -362,6 +381,9 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "coordinator", required_argument, NULL, 'c' },
+		{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
+		{ "auth", required_argument, NULL, OPT_AUTH },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "reconnect", required_argument, NULL, OPT_RECONNECT },
 		{ "max-tasks", required_argument, NULL, 'n' },
@@ -378,7 +400,10 @@ main(int argc, char **argv)
 	struct plugin *plugin;
 	struct err e, init_err;
 	char file[PATH_MAX], digest[PLUGIN_DIGEST_MAX];
-	const char *sock = NULL;
+	const char *sock = NULL, *coordinator = NULL, *secret_file = NULL;
+	enum auth_method method = AUTH_METHOD_SECRET;
+	struct addr remote;
+	struct auth auth;
 	unsigned long long mb;
 	int ch, status;
 
@@ -389,8 +414,19 @@ main(int argc, char **argv)
 	sc.reconnect = SESSION_RECONNECT_DEFAULT;
 	w.conf.memory = TASK_MEMORY_DEFAULT;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":s:w:n:m:qvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":s:c:w:n:m:qvhV", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+			coordinator = optarg;
+			break;
+		case OPT_SECRET_FILE:
+			secret_file = optarg;
+			break;
+		case OPT_AUTH:
+			if (auth_method_parse(optarg, &method, &e) == -1)
+				return opts_invalid("auth", "secret or munge",
+				    optarg);
+			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -440,6 +476,19 @@ main(int argc, char **argv)
 	if (argc - optind != 1)
 		return opts_usage(argc - optind == 0 ? "no plugin given" :
 		    "one plugin expected");
+	if (coordinator != NULL) {
+		if (addr_parse(coordinator, 0, &remote, &e) == -1)
+			return opts_invalid("coordinator", "tcp:HOST:PORT or "
+			    "unix:PATH", coordinator);
+		if (remote.kind == ADDR_UNIX)
+			sock = remote.un.sun_path;
+		else if (dial_auth(&auth, method, secret_file, &e) == -1)
+			fatal("%s", e.msg);
+		else {
+			sc.tcp = &remote;
+			sc.auth = &auth;
+		}
+	}
 	if (plugin_find(argv[optind], file, sizeof file, &e) == -1 ||
 	    (plugin = plugin_load(file, &e)) == NULL ||
 	    plugin_digest(file, digest, sizeof digest, &e) == -1)
@@ -449,7 +498,8 @@ main(int argc, char **argv)
 	sc.app = w.conf.app->name;
 	sc.digest = digest;
 	sc.sample = w.conf.app->partition == mr_partition_total_order;
-	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &sc.addr, &e)) != 0) {
+	if (sc.tcp == NULL &&
+	    (ch = sockpath_resolve(sock, SOCKPATH_CREATE, &sc.addr, &e)) != 0) {
 		ch = ch == SOCKPATH_USAGE ? 2 : 1;
 		log_warn("%s", e.msg);
 		plugin_close(plugin);

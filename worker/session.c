@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "connect.h"
 #include "frame.h"
@@ -40,6 +41,50 @@ struct session {
 	int		 broken;	/* a send failed: ... */
 	char		 why[ERR_MAX];	/* ... why */
 };
+
+/*
+ * Over TCP, until a Welcome says the coordinator's bound, a connection
+ * unanswered this long is lost; after, this fraction of its bound, so that
+ * the worker stops its task before the coordinator gives it to another.
+ */
+#define SESSION_TCP_TIMEOUT ADDR_PEER_TIMEOUT_DEFAULT
+#define SESSION_TCP_SOONER (2.0 / 3.0)
+
+/* Where the coordinator is, for log lines. */
+static const char *
+session_where(const struct session_conf *conf)
+{
+	return conf->tcp != NULL ? conf->tcp->text : conf->addr.sun_path;
+}
+
+/* Connects as connect_wait() does, over TCP when conf->tcp says so. */
+static int
+session_connect(const struct session_conf *conf, double wait, struct err *e)
+{
+	if (conf->tcp != NULL)
+		return connect_wait_tcp(conf->tcp, conf->auth,
+		    SESSION_TCP_TIMEOUT, wait, e);
+	return connect_wait(&conf->addr, wait, e);
+}
+
+/*
+ * What a worker says when it cannot enter the job folder: on another
+ * host, the folder must be at the same path (a shared file system).
+ */
+static void
+session_no_job_dir(const char *dir, struct err *e)
+{
+	char host[256];
+	int saved = errno;
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "this host");
+	host[sizeof host - 1] = '\0';
+	errno = saved;
+	err_sys(e, "cannot enter the job folder %s on host %s (every worker's "
+	    "host must see the job folder at the same path, on a shared file "
+	    "system)", dir, host);
+}
 
 static double
 session_now(void)
@@ -121,10 +166,13 @@ session_join(struct session *s, int fd, struct err *e)
 	}
 	if (w->job_dir == NULL || *w->job_dir == '\0' ||
 	    chdir(w->job_dir) == -1) {
-		err_sys(e, "cannot enter the job folder %s",
-		    w->job_dir != NULL ? w->job_dir : "");
+		session_no_job_dir(w->job_dir != NULL ? w->job_dir : "", e);
 		goto done;
 	}
+	if (s->conf.tcp != NULL && w->peer_timeout_ms > 0 &&
+	    addr_tune_tcp(fd, w->peer_timeout_ms / 1000.0 * SESSION_TCP_SOONER,
+	    &fe) == -1)
+		log_warn("%s: %s", session_where(&s->conf), fe.msg);
 	if (w->output_dir != NULL && strlen(w->output_dir) >= sizeof s->out_dir) {
 		err_set(e, "output folder name too long: %.64s...",
 		    w->output_dir);
@@ -161,10 +209,10 @@ session_open(struct session **sp, const struct session_conf *conf,
 
 	*sp = NULL;
 	/* Started after the coordinator listened: no socket is the end. */
-	fd = connect_wait(&conf->addr, conf->if_running ? 0 : conf->wait, e);
+	fd = session_connect(conf, conf->if_running ? 0 : conf->wait, e);
 	if (fd == -1 && conf->if_running && (errno == ENOENT ||
 	    errno == ECONNREFUSED)) {
-		log_debug("%s: the job is over", conf->addr.sun_path);
+		log_debug("%s: the job is over", session_where(conf));
 		return 0;
 	}
 	if (fd == -1)
@@ -172,7 +220,7 @@ session_open(struct session **sp, const struct session_conf *conf,
 	s = xcalloc(1, sizeof *s);
 	s->conf = *conf;
 	s->startdir = -1;
-	if (conf->addr.sun_path[0] != '/' &&
+	if (conf->tcp == NULL && conf->addr.sun_path[0] != '/' &&
 	    (s->startdir = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		err_sys(e, "the current folder");
 		close(fd);
@@ -345,7 +393,7 @@ session_rejoin(struct session *s, const char *why, struct err *e)
 	}
 	deadline = session_now() + s->conf.reconnect;
 	while ((left = deadline - session_now()) > 0) {
-		fd = connect_wait(&s->conf.addr, left, &ce);
+		fd = session_connect(&s->conf, left, &ce);
 		if (fd == -1) {
 			if (errno == ENOENT || errno == ECONNREFUSED)
 				break;	/* nobody came in time */
@@ -361,7 +409,7 @@ session_rejoin(struct session *s, const char *why, struct err *e)
 			return -1;
 		}
 		/* It went before its Welcome: not at once again. */
-		log_debug("%s: %s", s->conf.addr.sun_path, ce.msg);
+		log_debug("%s: %s", session_where(&s->conf), ce.msg);
 		session_drop(s);
 		left = deadline - session_now();
 		session_sleep(pause < left ? pause : left > 0 ? left : 0);

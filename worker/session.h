@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
+#include "auth.h"
 #include "err.h"
 #include "mr.pb-c.h"
 
@@ -37,6 +39,9 @@ struct session_conf {
 	struct sockaddr_un addr;	/* the socket (a relative path is the
 					   starting folder's, even from the
 					   job folder) */
+	const struct addr *tcp;		/* --coordinator tcp:HOST:PORT, or NULL
+					   for addr */
+	const struct auth *auth;	/* with tcp: how to prove ourselves */
 	double		 wait;		/* for the first coordinator (--wait) */
 	int		 if_running;	/* none at first means the job is over */
 	double		 reconnect;	/* for another, once one is lost; 0: none */
