@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@
 #include "sdk.h"
 #include "session.h"
 #include "sockpath.h"
+#include "streamopts.h"
+#include "streaming.h"
 #include "task.h"
 #include "version.h"
 
@@ -50,6 +53,8 @@ usage(FILE *f)
 "usage: mrworker [--socket PATH] [--wait SECONDS] [--reconnect SECONDS]\n"
 "                [--max-tasks N] [--memory MB] [--if-running] [-q | -v]\n"
 "                PLUGIN\n"
+"       mrworker [OPTION...] --mapper CMD [--combiner CMD]\n"
+"                [--reducer CMD|NONE] [--file PATH]... [--cmdenv NAME=VALUE]...\n"
 "\n"
 "Joins the job of the coordinator listening on the socket and runs map and\n"
 "reduce tasks with the application in PLUGIN until the coordinator says the\n"
@@ -59,6 +64,11 @@ usage(FILE *f)
 "%s (the installed plugins), then in apps/ next to\n"
 "this program (build/apps/ in the source tree).\n"
 "\n"
+"With --mapper instead of PLUGIN, a streaming job (as Hadoop Streaming):\n"
+"the commands run once per task, in a working folder of their own in\n"
+"$TMPDIR holding the --file files, and read and write lines.\n"
+"\n"
+STREAMOPTS_HELP
 "  -s, --socket PATH     coordinator's socket (default: $MR_SOCKET, else\n"
 "                        mr.sock in $XDG_RUNTIME_DIR when set, else in\n"
 "                        /tmp/mr-<uid>, made mode 0700 if missing; either\n"
@@ -85,6 +95,7 @@ usage(FILE *f)
 "Environment: MR_SOCKET       default socket path\n"
 "             XDG_RUNTIME_DIR the default socket's folder\n"
 "             MR_PLUGIN_PATH  colon-separated folders to look for PLUGIN in\n"
+"             TMPDIR          where the commands' working folder is made\n"
 "\n"
 "Each task runs in a process of its own. One still running when the\n"
 "coordinator cancels it, ends the job or goes away is stopped at once: the\n"
@@ -98,6 +109,40 @@ usage(FILE *f)
 	    plugin_dir(), SESSION_RECONNECT_DEFAULT);
 }
 
+
+/*
+ * What a streaming job's worker hands its tasks instead of a plugin's
+ * descriptor: its functions are the commands (task_spec.stream).
+ */
+static const struct mr_app worker_stream_app = {
+	MR_ABI_VERSION, STREAMOPTS_APP, NULL, NULL, NULL
+};
+
+/*
+ * The streaming job, whose working folder goes when the worker does (not
+ * when a task's process, which inherits the handlers, ends).
+ */
+static struct streaming *worker_stream;
+static pid_t worker_pid;
+
+static void
+worker_stream_cleanup(void)
+{
+	if (getpid() != worker_pid)
+		return;
+	streaming_free(worker_stream);
+	worker_stream = NULL;
+}
+
+/* SIGTERM, SIGINT, SIGHUP: the folder goes, then the signal does its work. */
+static void
+worker_on_signal(int sig)
+{
+	if (worker_stream != NULL && getpid() == worker_pid)
+		streaming_remove(worker_stream);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 /* What the loop works with. */
 struct worker {
@@ -277,7 +322,14 @@ worker_serve(struct worker *w)
 		}
 		if (session_wait(w->session, w->child != NULL ?
 		    child_fd(w->child) : -1) == SESSION_OTHER) {
-			if (child_read(w->child) == 1) {
+			const uint8_t *p;
+			size_t len;
+
+			rc = child_read(w->child);
+			/* The task's status line, on to the coordinator. */
+			if (child_progress(w->child, &p, &len))
+				session_progress(w->session, p, len);
+			if (rc == 1) {
 				worker_reported(w);
 				asked = 0;
 			}
@@ -363,11 +415,13 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		STREAMOPTS_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct session_conf sc;
 	struct worker w;
-	struct plugin *plugin;
+	struct plugin *plugin = NULL;
+	struct streamopts so = STREAMOPTS_INIT;
 	struct err e;
 	char file[PATH_MAX], digest[PLUGIN_DIGEST_MAX];
 	const char *sock = NULL;
@@ -426,18 +480,43 @@ main(int argc, char **argv)
 			    MR_VERSION, MR_PROTOCOL_VERSION, MR_ABI_VERSION);
 			return 0;
 		default:
+			if ((status = streamopts_take(&so, ch, optarg)) == 1)
+				break;
+			if (status == 2)
+				return 2;
 			return opts_bad(ch, argv, opts);
 		}
 	}
-	if (argc - optind != 1)
-		return opts_usage(argc - optind == 0 ? "no plugin given" :
-		    "one plugin expected");
-	if (plugin_find(argv[optind], file, sizeof file, &e) == -1 ||
-	    (plugin = plugin_load(file, &e)) == NULL ||
-	    plugin_digest(file, digest, sizeof digest, &e) == -1)
-		fatal("%s", e.msg);
-	w.conf.app = plugin_app(plugin);
-	log_debug("application %s from %s", w.conf.app->name, file);
+	if ((status = streamopts_usage(&so)) != 0)
+		return status;
+	if (streamopts_streaming(&so)) {
+		if (argc - optind != 0)
+			return opts_usage("a streaming job (--mapper) takes no "
+			    "plugin, but '%s' was given", argv[optind]);
+		if (streamopts_check(&so, &e) == -1 ||
+		    streamopts_digest(&so, digest, sizeof digest, &e) == -1 ||
+		    (worker_stream = streaming_new(&so, &e)) == NULL)
+			fatal("%s", e.msg);
+		worker_pid = getpid();
+		atexit(worker_stream_cleanup);
+		signal(SIGTERM, worker_on_signal);
+		signal(SIGINT, worker_on_signal);
+		signal(SIGHUP, worker_on_signal);
+		w.conf.app = &worker_stream_app;
+		w.conf.stream = worker_stream;
+		log_debug("streaming job: mapper `%s', working folder %s",
+		    so.mapper, worker_stream->dir);
+	} else {
+		if (argc - optind != 1)
+			return opts_usage(argc - optind == 0 ? "no plugin given" :
+			    "one plugin expected");
+		if (plugin_find(argv[optind], file, sizeof file, &e) == -1 ||
+		    (plugin = plugin_load(file, &e)) == NULL ||
+		    plugin_digest(file, digest, sizeof digest, &e) == -1)
+			fatal("%s", e.msg);
+		w.conf.app = plugin_app(plugin);
+		log_debug("application %s from %s", w.conf.app->name, file);
+	}
 	sc.app = w.conf.app->name;
 	sc.digest = digest;
 	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &sc.addr, &e)) != 0) {
@@ -462,5 +541,6 @@ main(int argc, char **argv)
 	status = worker_serve(&w);
 	session_close(w.session);
 	plugin_close(plugin);
+	streamopts_free(&so);
 	return status;
 }

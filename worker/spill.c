@@ -75,15 +75,14 @@ spill_count(const struct spill *s)
 	return s->nruns;
 }
 
-int
-spill_merge(struct spill *s, uint32_t part, const char *path,
-    mr_reduce_fn combine, uint64_t *bytes, struct err *e)
+struct merge *
+spill_open(struct spill *s, uint32_t part, struct err *e)
 {
 	struct kvreader **r;
 	struct merge *m;
 	char name[SPILL_NAME_MAX];
 
-	r = xcalloc(s->nruns, sizeof *r);
+	r = xcalloc(s->nruns != 0 ? s->nruns : 1, sizeof *r);
 	for (unsigned i = 0; i < s->nruns; i++) {
 		spill_name(s->id, i, part, name, sizeof name);
 		r[i] = kvreader_open(name, s->job, e);
@@ -91,11 +90,22 @@ spill_merge(struct spill *s, uint32_t part, const char *path,
 			while (i-- > 0)
 				kvreader_close(r[i]);
 			free(r);
-			return -1;
+			return NULL;
 		}
 	}
 	m = merge_new(r, s->nruns);
 	free(r);
+	return m;
+}
+
+int
+spill_merge(struct spill *s, uint32_t part, const char *path,
+    mr_reduce_fn combine, uint64_t *bytes, struct err *e)
+{
+	struct merge *m = spill_open(s, part, e);
+
+	if (m == NULL)
+		return -1;
 	return partwrite_merge(m, path, s->job, combine, bytes, e);
 }
 

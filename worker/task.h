@@ -15,6 +15,8 @@
 /* Memory a task may hold records in, unless told otherwise (--memory). */
 #define TASK_MEMORY_DEFAULT ((size_t)32 << 20)
 
+struct streaming;
+
 /* One input of a map task: a whole file or a split of one. */
 struct task_input {
 	const char	*name;		/* input name as given */
@@ -35,11 +37,17 @@ struct task_spec {
 					   in pieces of this size (0: default) */
 	const struct stamp *stamp;	/* map: the input as planned, or NULL */
 	int		 allow_changes;	/* map: read a changed input as it is */
-	uint32_t	 nreduce;	/* map: partitions to write */
+	uint32_t	 nreduce;	/* map: partitions to write; 0: a
+					   map-only job, whose map task X
+					   writes mr-out-X */
 	uint32_t	 nmap;		/* reduce: map outputs to read */
-	const char	*out_dir;	/* reduce: folder of mr-out-Y; NULL: here */
+	const char	*out_dir;	/* folder of mr-out-Y; NULL: here */
 	size_t		 memory;	/* bytes of records held in memory */
 	uint64_t	 job;		/* job id, written in and checked in mr-X-Y */
+	const struct streaming *stream;	/* a streaming job's commands
+					   (streaming.h), or NULL: the
+					   plugin's functions */
+	uint64_t	 attempt;	/* for the commands' environment */
 };
 
 /* What a task attempt produced, for its report. */
@@ -52,8 +60,9 @@ struct task_result {
 					   input changed): fail the job */
 	char		 changed[ERR_MAX];	/* map with allow_changes: how the
 					   input differed from its stamp, or "" */
-	uint64_t	 output_size;	/* reduce: size and CRC-32C of all the */
-	uint32_t	 output_crc;	/* bytes of the mr-out-Y it linked */
+	uint64_t	 output_size;	/* reduce, or map of a map-only job: */
+	uint32_t	 output_crc;	/* size and CRC-32C of all the bytes
+					   of the mr-out-Y it linked */
 };
 
 /*
@@ -65,7 +74,13 @@ struct task_result {
  * (input.h); a change, a SIGBUS from a truncation included, fails the
  * attempt with res->fatal set unless t->allow_changes, which reads the
  * input as it is and says how in res->changed. Any input failing fails
- * the whole attempt, which writes nothing. Returns 0, or -1 with e set.
+ * the whole attempt, which writes nothing. With t->stream, the mapper
+ * command gets every input's lines instead (streammap.h), and the
+ * combiner command the task's sorted records (streamcombine.h). With
+ * t->nreduce 0 (a map-only job), the records are written as lines "key
+ * value" of mr-out-X in t->out_dir in the order they come (a mapper's
+ * lines as it wrote them), and res->output_size and res->output_crc say
+ * what it holds. Returns 0, or -1 with e set.
  */
 int	maptask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);
@@ -75,7 +90,9 @@ int	maptask_run(const struct mr_app *app, const struct task_spec *t,
  * when set, else in the current folder), grouping in a hash table when
  * they fit in t->memory and by a streaming k-way merge otherwise; on
  * success res->output_size and res->output_crc say what mr-out-Y holds
- * (worker/output.h). Returns 0, or -1 with e set; when intermediate files
+ * (worker/output.h). With t->stream, the reducer command gets the records
+ * instead, and its lines are mr-out-Y (streamreduce.h). Returns 0, or -1
+ * with e set; when intermediate files
  * are missing, corrupt or of another job than t->job, res->bad_maps names
  * their map tasks, to be run again.
  */
