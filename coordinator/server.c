@@ -165,6 +165,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 		w.output_dir = (char *)p->srv->cfg->output_dir;
 	w.job_id = p->srv->cfg->job_id;
 	w.incarnation = p->srv->cfg->incarnation;
+	w.progress = 1;
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
 	return conn_send(p->conn, &env);
@@ -289,6 +290,29 @@ peer_on_failed(struct peer *p, const Mr__TaskFailed *m)
 	return 0;
 }
 
+/*
+ * A running attempt's status line: kept for mrctl status. One of an
+ * attempt that has just ended, or of an earlier coordinator, is ignored.
+ */
+static int
+peer_on_progress(struct peer *p, const Mr__TaskProgress *m)
+{
+	int v;
+
+	if (m->status == NULL || strlen(m->status) > MR_TASK_STATUS_MAX) {
+		log_warn("%s: a status line longer than %d bytes", p->name,
+		    MR_TASK_STATUS_MAX);
+		return -1;
+	}
+	if ((v = peer_check_report(p, m->attempt, m->incarnation,
+	    "status")) != 1)
+		return v;
+	if (job_status_line(p->srv->job, p->worker, m->attempt,
+	    m->status) == VERDICT_INVALID)
+		return -1;
+	return 0;
+}
+
 /* One handler per message a worker may send; anything else is a violation. */
 static int
 peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
@@ -312,6 +336,9 @@ peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 		break;
 	case MR__ENVELOPE__MSG_STATUS_REQUEST:
 		rc = peer_on_status(p, env->status_request);
+		break;
+	case MR__ENVELOPE__MSG_PROGRESS:
+		rc = peer_on_progress(p, env->progress);
 		break;
 	default:
 		log_warn("%s: unexpected message type %d", p->name,
@@ -627,8 +654,10 @@ server_write_report(struct server *s)
 		job.failure = job_failure(s->job);
 	job.end = s->ended > 0 ? s->ended : server_now();
 	job.input_bytes = job_input_bytes(s->job);
-	job.intermediate_bytes = tot.map_bytes;
-	job.output_bytes = tot.reduce_bytes;
+	/* A map-only job's maps wrote its outputs. */
+	job.intermediate_bytes = tasks_nreduce(s->tasks) > 0 ? tot.map_bytes : 0;
+	job.output_bytes = tasks_nreduce(s->tasks) > 0 ? tot.reduce_bytes :
+	    tot.map_bytes;
 	if (report_write(s->cfg->report, s->tasks, &job, &e) == -1) {
 		log_warn("report not written: %s", e.msg);
 		return -1;

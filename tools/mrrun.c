@@ -39,6 +39,7 @@
 #include "opts.h"
 #include "plugin.h"
 #include "sockpath.h"
+#include "streamopts.h"
 #include "version.h"
 
 /* Workers started in all, per worker asked for, before mrrun gives up. */
@@ -79,6 +80,8 @@ usage(FILE *f)
 "             [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "             [--no-resume] [--speculative on|off]\n"
 "             [--recursive] [--inputs-from LIST [-0]] [--] APP INPUT...\n"
+"       mrrun [OPTION...] --mapper CMD [--combiner CMD] [--reducer CMD|NONE]\n"
+"             [--file PATH]... [--cmdenv NAME=VALUE]... [--] INPUT...\n"
 "\n"
 "Runs one MapReduce job on this machine: a coordinator over the INPUTs and\n"
 "WORKERS workers running APP, then exits with the job's status. The\n"
@@ -99,7 +102,8 @@ usage(FILE *f)
 "                    at most the number of map tasks); a worker that\n"
 "                    exits before the job is over is replaced, and those\n"
 "                    still running when it is over are stopped\n"
-"  -r, --reduces N   reduce tasks (default 10)\n"
+"  -r, --reduces N   reduce tasks (default 10); 0: a map-only job, each map\n"
+"                    task X writing mr-out-X\n"
 "  -b, --split-size BYTES  cut inputs larger than this into several map\n"
 "                    tasks (K, M, G suffixes; default 16M)\n"
 "  -t, --task-timeout SECS  hand a task to another worker when it is not\n"
@@ -130,6 +134,7 @@ usage(FILE *f)
 "      --inputs-from LIST  more INPUTs, one per line of the file LIST (-:\n"
 "                    the standard input); then APP alone may follow\n"
 "  -0, --null        names in LIST are NUL-separated (find -print0)\n"
+STREAMOPTS_HELP
 "  -h, --help        this text\n"
 "  -V, --version     the version\n"
 "\n"
@@ -346,11 +351,15 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		STREAMOPTS_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
+	struct streamopts so = STREAMOPTS_INIT;
+	char **files = NULL, **wargv;
+	int first_input;
 	char exe[PATH_MAX], dir[PATH_MAX], coordpath[PATH_MAX + 16];
 	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];
-	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *wargv[16];
+	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash;
 	const char *verbosity = NULL, *report = NULL, *reduces = NULL;
 	const char *job_dir = NULL, *out_dir = NULL, *split = NULL;
 	const char *timeout = NULL, *memory = NULL, *progress = NULL;
@@ -388,8 +397,8 @@ main(int argc, char **argv)
 			nworkers = (long)count;
 			break;
 		case 'r':
-			if (opts_count(optarg, 1, 100000, &count) == -1)
-				return opts_invalid("reduces", "a number from 1 "
+			if (opts_count(optarg, 0, 100000, &count) == -1)
+				return opts_invalid("reduces", "a number from 0 "
 				    "to 100000", optarg);
 			reduces = optarg;
 			break;
@@ -468,24 +477,53 @@ main(int argc, char **argv)
 			printf("mrrun %s\n", MR_VERSION);
 			return 0;
 		default:
+			if ((status = streamopts_take(&so, ch, optarg)) == 1)
+				break;
+			if (status == 2)
+				return 2;
 			return opts_bad(ch, argv, opts);
 		}
 	}
 	if (nworkers < 1)
 		nworkers = 1;
-	if (argc - optind < (inputs_from != NULL ? 1 : 2))
-		return opts_usage(argc - optind == 0 ? "no application given" :
-		    "no input files");
-	/*
-	 * Resolved and loaded once, here: every worker runs the same file,
-	 * and a bad one is one line now rather than one per worker.
-	 */
-	if (plugin_find(argv[optind], app, sizeof app, &e) == -1 ||
-	    (plugin = plugin_load(app, &e)) == NULL)
-		fatal("%s", e.msg);
-	plugin_close(plugin);
-	if (realpath(app, appabs) == NULL)
-		fatal("%s: %s", app, strerror(errno));
+	if ((status = streamopts_usage(&so)) != 0)
+		return status;
+	if (streamopts_map_only(&so) && reduces != NULL &&
+	    strcmp(reduces, "0") != 0)
+		return opts_usage("--reducer NONE is a map-only job, but "
+		    "--reduces %s was given", reduces);
+	if (streamopts_streaming(&so)) {
+		/* No APP: every argument is an input. */
+		first_input = optind;
+		if (argc - optind < (inputs_from != NULL ? 0 : 1))
+			return opts_usage("no input files");
+		if (streamopts_check(&so, &e) == -1)
+			fatal("%s", e.msg);
+		/* The workers' folder is not ours: their paths are absolute. */
+		files = xcalloc(so.nfiles + 1, sizeof *files);
+		for (size_t k = 0; k < so.nfiles; k++) {
+			if (realpath(so.files[k], app) == NULL)
+				fatal("--file %s: %s", so.files[k],
+				    strerror(errno));
+			files[k] = xstrdup(app);
+		}
+	} else {
+		first_input = optind + 1;
+		if (argc - optind < (inputs_from != NULL ? 1 : 2))
+			return opts_usage(argc - optind == 0 ?
+			    "no application given" : "no input files");
+		/*
+		 * Resolved and loaded once, here: every worker runs the same
+		 * file, and a bad one is one line now rather than one per
+		 * worker.
+		 */
+		if (plugin_find(argv[optind], app, sizeof app, &e) == -1 ||
+		    (plugin = plugin_load(app, &e)) == NULL)
+			fatal("%s", e.msg);
+		plugin_close(plugin);
+		if (realpath(app, appabs) == NULL)
+			fatal("%s: %s", app, strerror(errno));
+	}
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n == -1)
 		fatal("/proc/self/exe: %s", strerror(errno));
@@ -521,7 +559,8 @@ main(int argc, char **argv)
 	if (pipe2(ready, O_CLOEXEC) == -1)
 		fatal("pipe: %s", strerror(errno));
 	{
-		char **cargv = xcalloc(argc + 32, sizeof *cargv), fdtext[16];
+		char **cargv = xcalloc(argc + 32 + 2 * (3 + so.nfiles +
+		    so.ncmdenv), sizeof *cargv), fdtext[16];
 		int i = 0;
 
 		snprintf(fdtext, sizeof fdtext, "%d", MRRUN_READY_FD);
@@ -545,8 +584,9 @@ main(int argc, char **argv)
 		mrrun_flag(cargv, &i, "--recursive", recursive);
 		mrrun_args(cargv, &i, "--inputs-from", inputs_from);
 		mrrun_flag(cargv, &i, "--null", nul);
+		streamopts_args(&so, cargv, &i, files);
 		cargv[i++] = "--";
-		for (int j = optind + 1; j < argc; j++)
+		for (int j = first_input; j < argc; j++)
 			cargv[i++] = argv[j];
 		/* SIGTERM: it abandons the job cleanly and removes the folder. */
 		coord = mrrun_spawn(coordpath, cargv, SIGTERM, ready[1]);
@@ -571,13 +611,18 @@ main(int argc, char **argv)
 		nworkers = (long)ntasks;	/* more would have nothing to do */
 	mrrun_tell_query(dir, sock);
 
+	wargv = xcalloc(16 + 2 * (3 + so.nfiles + so.ncmdenv), sizeof *wargv);
 	wargv[nw++] = workerpath;
 	mrrun_args(wargv, &nw, "--socket", sock);
 	mrrun_flag(wargv, &nw, "--if-running", 1);
 	mrrun_args(wargv, &nw, "--memory", memory);
 	mrrun_flag(wargv, &nw, verbosity, 1);
-	wargv[nw++] = "--";
-	wargv[nw++] = appabs;
+	if (streamopts_streaming(&so))
+		streamopts_args(&so, wargv, &nw, files);
+	else {
+		wargv[nw++] = "--";
+		wargv[nw++] = appabs;
+	}
 	wargv[nw] = NULL;
 
 	workers = xcalloc(nworkers, sizeof *workers);
@@ -655,6 +700,11 @@ main(int argc, char **argv)
 	}
 	alarm(0);
 	free(workers);
+	free(wargv);
+	for (size_t k = 0; files != NULL && k < so.nfiles; k++)
+		free(files[k]);
+	free(files);
+	streamopts_free(&so);
 	/* The coordinator removed both, unless it died first. */
 	if (unlink(sock) == -1 && errno != ENOENT)
 		log_warn("%s: %s", sock, strerror(errno));

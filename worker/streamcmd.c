@@ -8,6 +8,7 @@
  * command is never left blocked on a full pipe while we are blocked on
  * another.
  */
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -42,6 +43,9 @@ struct streamcmd {
 	struct streamcmd_conf conf;
 	pid_t		 pid;
 	int		 in, out, err;	/* our ends; -1 once closed */
+	int		 rd;		/* a read end of its stdin, kept: what
+					   is left there once it exits was
+					   never read */
 	char		*wbuf;		/* gathered for its stdin */
 	size_t		 wlen;
 	char		*obuf;		/* read from its stdout: a line's start */
@@ -54,8 +58,9 @@ struct streamcmd {
 	unsigned	 ntail;		/* lines kept, oldest at ntail % N */
 	unsigned long	 logged, unlogged;
 	int		 failed;	/* a callback failed: e holds why */
-	int		 closed_early;	/* EPIPE on its stdin */
-	int		 reaped;	/* streamcmd_conclude() waited for it */
+	int		 closed_early;	/* it ended before its input did */
+	int		 exited;	/* reaped: status holds how it ended */
+	int		 status;
 	struct err	 cberr;
 };
 
@@ -144,9 +149,32 @@ streamcmd_free(struct streamcmd *s)
 	streamcmd_close(&s->in);
 	streamcmd_close(&s->out);
 	streamcmd_close(&s->err);
+	streamcmd_close(&s->rd);
 	free(s->wbuf);
 	free(s->obuf);
 	free(s);
+}
+
+/*
+ * Reaps it (flags: 0, or WNOHANG), keeping how it ended in s->status.
+ * Returns 1 once it is reaped, 0 when it still runs (WNOHANG).
+ */
+static int
+streamcmd_reap(struct streamcmd *s, int flags)
+{
+	pid_t r;
+
+	if (s->exited)
+		return 1;
+	while ((r = waitpid(s->pid, &s->status, flags)) == -1)
+		if (errno != EINTR) {
+			s->status = 127 << 8;
+			break;
+		}
+	if (r == 0)
+		return 0;
+	s->exited = 1;
+	return 1;
 }
 
 struct streamcmd *
@@ -157,7 +185,7 @@ streamcmd_start(const struct streamcmd_conf *conf, struct err *e)
 	pid_t parent = getpid();
 
 	s->conf = *conf;
-	s->in = s->out = s->err = -1;
+	s->in = s->out = s->err = s->rd = -1;
 	s->olast = '\n';
 	if (streamcmd_pipe(pin, 1) == -1 || streamcmd_pipe(pout, 0) == -1 ||
 	    streamcmd_pipe(perr, 0) == -1) {
@@ -173,7 +201,12 @@ streamcmd_start(const struct streamcmd_conf *conf, struct err *e)
 	}
 	if (s->pid == 0)
 		streamcmd_exec(conf, parent, pin[0], pout[1], perr[1]);
-	close(pin[0]);
+	/*
+	 * Its stdin's read end stays open here too: a write never fails
+	 * with EPIPE then, and the bytes left in the pipe when it has
+	 * exited tell an input it did not read to its end.
+	 */
+	s->rd = pin[0];
 	close(pout[1]);
 	close(perr[1]);
 	s->in = pin[1];
@@ -435,12 +468,25 @@ streamcmd_pump(struct streamcmd *s, const char *p, size_t n, double until)
 			pfd[nfd++].events = POLLIN;
 		}
 		timeout = -1;
+		/*
+		 * Writing, and its stdout and stderr are closed: it has ended,
+		 * or will say nothing more; which, a waitpid() a tenth of a
+		 * second tells, for as long as the pipe stays full.
+		 */
+		if (writing && s->out == -1 && s->err == -1) {
+			if (streamcmd_reap(s, WNOHANG) == 1) {
+				s->closed_early = 1;
+				return -1;
+			}
+			timeout = 100;
+		}
 		if (until != 0) {
 			double left = until - streamcmd_now();
 
 			if (left <= 0)
 				return 0;
-			timeout = (int)(left * 1000) + 1;
+			if (timeout < 0 || left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
 		}
 		w_ms = s->conf.wait_ms != NULL ? s->conf.wait_ms(s->conf.arg) :
 		    -1;
@@ -521,17 +567,6 @@ streamcmd_tail(const struct streamcmd *s, struct err *e)
 		    s->tail[(first + i) % STREAMCMD_TAIL_LINES]);
 }
 
-/* Reaps it; the status in *status. */
-static void
-streamcmd_wait(struct streamcmd *s, int *status)
-{
-	while (waitpid(s->pid, status, 0) == -1)
-		if (errno != EINTR) {
-			*status = 127 << 8;
-			break;
-		}
-}
-
 /*
  * The end of a command whose stdin is closed: its output read to the end
  * (for at most STREAMCMD_GRACE seconds when it closed its stdin early),
@@ -540,7 +575,7 @@ streamcmd_wait(struct streamcmd *s, int *status)
 static int
 streamcmd_conclude(struct streamcmd *s, struct err *e)
 {
-	int status, early = s->closed_early;
+	int status, early = s->closed_early, left = 0;
 
 	streamcmd_close(&s->in);
 	if (!s->failed)
@@ -548,8 +583,11 @@ streamcmd_conclude(struct streamcmd *s, struct err *e)
 		    STREAMCMD_GRACE : 0);
 	if (s->out != -1 || s->err != -1 || s->failed)
 		kill(s->pid, SIGKILL);
-	streamcmd_wait(s, &status);
-	s->reaped = 1;
+	streamcmd_reap(s, 0);
+	status = s->status;
+	/* Input it never read is still in the pipe. */
+	if (!early && ioctl(s->rd, FIONREAD, &left) == 0 && left > 0)
+		early = 1;
 	if (s->unlogged > 0)
 		log_info("%s: %lu more lines of its stderr not shown",
 		    streamcmd_label(s), s->unlogged);
@@ -565,9 +603,8 @@ streamcmd_conclude(struct streamcmd *s, struct err *e)
 		err_set(e, "%s `%s' exited with status %d", s->conf.role,
 		    s->conf.command, WEXITSTATUS(status));
 	else if (early)
-		err_set(e, "%s `%s' closed its standard input before reading "
-		    "all of it (and exited with status 0)", s->conf.role,
-		    s->conf.command);
+		err_set(e, "%s `%s' exited (with status 0) before reading all "
+		    "of its input", s->conf.role, s->conf.command);
 	else
 		return 0;
 	streamcmd_tail(s, e);
@@ -621,16 +658,14 @@ streamcmd_finish(struct streamcmd *s, struct err *e)
 void
 streamcmd_abort(struct streamcmd *s)
 {
-	int status;
-
 	if (s == NULL)
 		return;
-	if (!s->reaped) {
+	if (!s->exited) {
 		kill(s->pid, SIGKILL);
 		streamcmd_close(&s->in);
 		streamcmd_close(&s->out);
 		streamcmd_close(&s->err);
-		streamcmd_wait(s, &status);
+		streamcmd_reap(s, 0);
 	}
 	streamcmd_free(s);
 }

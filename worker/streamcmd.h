@@ -35,9 +35,12 @@
  * STREAMCMD_TAIL_LINES lines are kept for the error message.
  *
  * A command that exits with a status other than 0, is killed by a signal,
- * or closes its standard input before it was all written fails: the
- * error names the command, says which, and quotes the last lines of its
- * standard error.
+ * or ends without reading all of its standard input fails: the error
+ * names the command, says which, and quotes the last lines of its
+ * standard error. (A read end of its standard input is kept open here,
+ * so that a write never fails with EPIPE: an input not read to its end
+ * shows as the command ending while there is more to write, or as bytes
+ * left in the pipe once it has exited.)
  */
 #ifndef MR_STREAMCMD_H
 #define MR_STREAMCMD_H
