@@ -224,12 +224,14 @@ START_TEST(test_clear)
 	ck_assert_int_eq(count_files(), NPARTS);
 	spill_free(s);
 	ck_assert_int_eq(count_files(), 0);
-	/* spill_remove_all() finds what a process left behind. */
+	/* spill_remove() finds what a process left behind, by its pid. */
 	s = spill_new(NPARTS);
 	spill_set_job(s, JOB);
 	ck_assert_int_eq(spill_add(s, t, NULL, &e), 0);
 	ck_assert_int_eq(count_files(), NPARTS);
-	spill_remove_all();
+	spill_remove(getpid() + 1);	/* another process's: none */
+	ck_assert_int_eq(count_files(), NPARTS);
+	spill_remove(getpid());
 	ck_assert_int_eq(count_files(), 0);
 	spill_free(s);
 	maptable_free(t);
