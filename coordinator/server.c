@@ -683,6 +683,18 @@ server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	server_finish(s);
 }
 
+/* The worker running `attempt`, or NULL. */
+static struct peer *
+server_peer_running(struct server *s, uint64_t attempt)
+{
+	struct peer *p;
+
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry))
+		if (p->state == PEER_BUSY && p->attempt == attempt)
+			return p;
+	return NULL;
+}
+
 /*
  * Another attempt of its task won: the worker running this one is told
  * to stop it (Cancel), at once, whatever its plugin is doing.
@@ -693,11 +705,8 @@ server_cancel(struct server *s, uint64_t attempt, int backup)
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__Task task = MR__TASK__INIT;
 	Mr__Cancel cancel = MR__CANCEL__INIT;
-	struct peer *p;
+	struct peer *p = server_peer_running(s, attempt);
 
-	TAILQ_FOREACH(p, &s->peers, entry)
-		if (p->state == PEER_BUSY && p->attempt == attempt)
-			break;
 	if (p == NULL)
 		return;		/* its worker is gone already */
 	task.attempt = attempt;
