@@ -489,6 +489,9 @@ job_plugin(struct job *j, const char *app, const char *digest, double now,
 		app = "";
 	if (digest == NULL)
 		digest = "";
+	/* A peer naming no plugin (a tool speaking the protocol) is not checked. */
+	if (*app == '\0' && *digest == '\0')
+		return 0;
 	if (j->app != NULL) {
 		if (strcmp(j->app, app) == 0 && strcmp(j->digest, digest) == 0)
 			return 0;

@@ -227,6 +227,8 @@ int	job_restore(struct job *j, const struct job_kept *kept, size_t n,
  * A worker runs plugin `app` whose file is `digest`. The first one makes
  * it the job's (JOB_EV_PLUGIN, so that the journal keeps it); a worker
  * with another is refused: returns -1 with e saying which the job runs.
+ * A peer naming neither (mrworker always names its plugin; a test tool
+ * speaking the protocol may not) is let through, fixing nothing.
  * job_set_plugin() gives the job's plugin as a resumed job's journal has
  * it, publishing nothing.
  */
