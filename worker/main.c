@@ -125,6 +125,9 @@ static const struct mr_app worker_stream_app = {
 static struct streaming *worker_stream;
 static pid_t worker_pid;
 
+/* The running task's process, which leads the group of its commands. */
+static volatile sig_atomic_t worker_task_pid;
+
 static void
 worker_stream_cleanup(void)
 {
@@ -134,10 +137,17 @@ worker_stream_cleanup(void)
 	worker_stream = NULL;
 }
 
-/* SIGTERM, SIGINT, SIGHUP: the folder goes, then the signal does its work. */
+/*
+ * SIGTERM, SIGINT, SIGHUP: the running task's commands and what they
+ * started go (its process would die with the worker, but not what its
+ * commands left in the background), the folder goes, then the signal does
+ * its work.
+ */
 static void
 worker_on_signal(int sig)
 {
+	if (getpid() == worker_pid && worker_task_pid > 0)
+		kill(-(pid_t)worker_task_pid, SIGKILL);
 	if (worker_stream != NULL && getpid() == worker_pid)
 		streaming_remove(worker_stream);
 	signal(sig, SIG_DFL);
@@ -193,8 +203,10 @@ worker_begin(struct worker *w, const Mr__Task *task)
 	w->child = child_start(task->attempt, session_fd(w->session),
 	    worker_attempt, w, &e);
 	w->task = NULL;
-	if (w->child != NULL)
+	if (w->child != NULL) {
+		worker_task_pid = child_pid(w->child);
 		return;
+	}
 	/* No process to run it in: the coordinator gives it to another. */
 	log_warn("%s", e.msg);
 	if (attempt_failed(task, e.msg, &failed, &e) == 0)
@@ -208,6 +220,8 @@ worker_stop(struct worker *w)
 {
 	if (w->child == NULL)
 		return;
+	/* Not after: once reaped, its pid may be another's. */
+	worker_task_pid = 0;
 	child_stop(w->child, w->conf.out_dir);
 	child_free(w->child);
 	w->child = NULL;
@@ -232,6 +246,7 @@ worker_reported(struct worker *w)
 		exit(1);
 	}
 	session_queue(w->session, p, len);
+	worker_task_pid = 0;
 	child_free(w->child);
 	w->child = NULL;
 	w->ntasks++;

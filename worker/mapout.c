@@ -115,8 +115,7 @@ mapout_nparts(const struct mapout *mo)
 }
 
 int
-mapout_walk(struct mapout *mo, uint32_t part, mapout_group_fn fn, void *arg,
-    struct err *e)
+mapout_walk(struct mapout *mo, mapout_group_fn fn, void *arg, struct err *e)
 {
 	struct merge *m;
 	struct groups g;
@@ -130,13 +129,13 @@ mapout_walk(struct mapout *mo, uint32_t part, mapout_group_fn fn, void *arg,
 		return -1;
 	if (spill_count(mo->spill) == 0) {
 		maptable_sort(mo->table);
-		return maptable_foreach_group(mo->table, part, fn, arg);
+		return maptable_foreach_group_all(mo->table, fn, arg);
 	}
 	if (maptable_keys(mo->table) > 0 && maptable_drain(mo->table) == -1) {
 		maptable_error(mo->table, e);
 		return -1;
 	}
-	if ((m = spill_open(mo->spill, part, e)) == NULL)
+	if ((m = spill_open(mo->spill, SPILL_ALL, e)) == NULL)
 		return -1;
 	groups_init(&g, m);
 	while ((rc = groups_next(&g, &key, &keylen, &values)) == 1)

@@ -78,22 +78,26 @@ spill_count(const struct spill *s)
 struct merge *
 spill_open(struct spill *s, uint32_t part, struct err *e)
 {
+	uint32_t first = part == SPILL_ALL ? 0 : part;
+	uint32_t last = part == SPILL_ALL ? s->nparts : part + 1;
+	size_t n = (size_t)s->nruns * (last - first), i = 0;
 	struct kvreader **r;
 	struct merge *m;
 	char name[SPILL_NAME_MAX];
 
-	r = xcalloc(s->nruns != 0 ? s->nruns : 1, sizeof *r);
-	for (unsigned i = 0; i < s->nruns; i++) {
-		spill_name(s->id, i, part, name, sizeof name);
-		r[i] = kvreader_open(name, s->job, e);
-		if (r[i] == NULL) {
-			while (i-- > 0)
-				kvreader_close(r[i]);
-			free(r);
-			return NULL;
+	r = xcalloc(n != 0 ? n : 1, sizeof *r);
+	for (unsigned run = 0; run < s->nruns; run++)
+		for (uint32_t p = first; p < last; p++) {
+			spill_name(s->id, run, p, name, sizeof name);
+			if ((r[i] = kvreader_open(name, s->job, e)) == NULL) {
+				while (i-- > 0)
+					kvreader_close(r[i]);
+				free(r);
+				return NULL;
+			}
+			i++;
 		}
-	}
-	m = merge_new(r, s->nruns);
+	m = merge_new(r, n);
 	free(r);
 	return m;
 }

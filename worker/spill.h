@@ -54,8 +54,10 @@ int	spill_merge(struct spill *s, uint32_t part, const char *path,
 
 /*
  * The merge of partition `part` of every run (to merge_free()), or NULL
- * with e set when a run cannot be opened.
+ * with e set when a run cannot be opened. With part SPILL_ALL, of every
+ * partition of every run: all the records in key order.
  */
+#define SPILL_ALL UINT32_MAX
 struct merge	*spill_open(struct spill *s, uint32_t part, struct err *e);
 
 /* Removes every run; the output then takes a new number. */

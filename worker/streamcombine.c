@@ -63,14 +63,13 @@ streamcombine_write(const struct streaming *s, const struct streaming_task *t,
 	c.arg = &sc;
 	if ((sc.cmd = streamcmd_start(&c, e)) == NULL)
 		goto out;
-	for (uint32_t p = 0; p < mapout_nparts(mo); p++)
-		if (mapout_walk(mo, p, streamcombine_group, &sc, &we) == -1) {
-			/* The combiner's own words, else the run's. */
-			if (!sc.failed)
-				*e = we;
-			streamcmd_abort(sc.cmd);
-			goto out;
-		}
+	if (mapout_walk(mo, streamcombine_group, &sc, &we) == -1) {
+		/* The combiner's own words, else the run's. */
+		if (!sc.failed)
+			*e = we;
+		streamcmd_abort(sc.cmd);
+		goto out;
+	}
 	if (streamcmd_finish(sc.cmd, e) == -1)
 		goto out;
 	rc = mapout_write(sc.out, map_id, NULL, bytes, e);

@@ -3,8 +3,8 @@
  *
  * As Hadoop runs a streaming combiner: like a reducer, over the task's
  * own records before they are written. One command per task: it gets
- * every record of every partition, partition after partition, each sorted
- * by key, as lines KEY<TAB>VALUE; each line it writes is a record again
+ * every record of the task, whatever its partition, sorted by key
+ * (bytewise), as lines KEY<TAB>VALUE; each line it writes is a record again
  * (cut as a mapper's: streammap.h), which may have any key, so its
  * records are partitioned, grouped and sorted anew (in a second output of
  * a quarter of the task's memory, spilling beyond it) before the task's
