@@ -206,7 +206,7 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 			return -1;
 		}
 	}
-	if (total <= t->memory / 2)
+	if (total <= t->memory / 2 && t->stream == NULL)
 		rc = reducetask_hash(&rt, t, res);
 	else
 		rc = reducetask_merge(&rt, t, res);

@@ -641,6 +641,31 @@ streamcmd_write(struct streamcmd *s, const void *p, size_t n, struct err *e)
 }
 
 int
+streamcmd_write_record(struct streamcmd *s, const char *key, size_t keylen,
+    const char *value, size_t valuelen, struct err *e)
+{
+	size_t n = keylen + valuelen + 2;
+	char *p;
+
+	/* The common case: a short record, into the buffer at once. */
+	if (s->wlen + n <= STREAMCMD_BUF && n < STREAMCMD_DIRECT) {
+		p = s->wbuf + s->wlen;
+		memcpy(p, key, keylen);
+		p[keylen] = '\t';
+		memcpy(p + keylen + 1, value, valuelen);
+		p[n - 1] = '\n';
+		s->wlen += n;
+		return 0;
+	}
+	if (streamcmd_write(s, key, keylen, e) == -1 ||
+	    streamcmd_write(s, "\t", 1, e) == -1 ||
+	    streamcmd_write(s, value, valuelen, e) == -1 ||
+	    streamcmd_write(s, "\n", 1, e) == -1)
+		return -1;
+	return 0;
+}
+
+int
 streamcmd_finish(struct streamcmd *s, struct err *e)
 {
 	int rc;

@@ -118,6 +118,13 @@ int	streamcmd_write(struct streamcmd *s, const void *p, size_t n,
 	    struct err *e);
 
 /*
+ * Writes the line KEY<TAB>VALUE<LF> as streamcmd_write() would, in one
+ * copy into the buffer when it fits. Returns 0 or -1 likewise.
+ */
+int	streamcmd_write_record(struct streamcmd *s, const char *key,
+	    size_t keylen, const char *value, size_t valuelen, struct err *e);
+
+/*
  * Writes what is buffered, closes its standard input, reads what it
  * writes to the end and waits for it. Returns 0 when it exited with
  * status 0, or -1 with e set; frees s either way.

@@ -59,10 +59,7 @@ streamreduce_lines(struct streamcmd *cmd, const char *key, size_t keylen,
 	int rc;
 
 	while ((rc = mr_values_next(values, &v, &vlen)) == 1)
-		if (streamcmd_write(cmd, key, keylen, e) == -1 ||
-		    streamcmd_write(cmd, "\t", 1, e) == -1 ||
-		    streamcmd_write(cmd, v, vlen, e) == -1 ||
-		    streamcmd_write(cmd, "\n", 1, e) == -1)
+		if (streamcmd_write_record(cmd, key, keylen, v, vlen, e) == -1)
 			return -1;
 	if (rc == -1) {
 		err_set(e, "reading the records of a key failed");
