@@ -27,7 +27,6 @@
 #include "log.h"
 #include "mapreduce.h"
 #include "streamcmd.h"
-#include "textesc.h"
 
 /* What Hadoop Streaming looks for at the start of a line of stderr. */
 #define STREAMCMD_REPORTER	"reporter:"
@@ -279,11 +278,15 @@ streamcmd_keep(struct streamcmd *s, const char *line)
 	s->ntail++;
 }
 
-/* One whole line of stderr (NUL-terminated in s->ebuf). */
+/*
+ * One whole line of stderr (NUL-terminated in s->ebuf). The log escapes
+ * what it prints (log.h), and so do the coordinator's log and mrctl: the
+ * line is kept as it is.
+ */
 static void
 streamcmd_errline(struct streamcmd *s, char *line, size_t len)
 {
-	char name[MR_COUNTER_NAME_MAX + 1], *esc;
+	char name[MR_COUNTER_NAME_MAX + 1];
 	long long amount;
 	size_t n;
 
@@ -292,14 +295,11 @@ streamcmd_errline(struct streamcmd *s, char *line, size_t len)
 	n = strlen(STREAMCMD_COUNTER);
 	if (len >= n && memcmp(line, STREAMCMD_COUNTER, n) == 0) {
 		if (streamcmd_counter(line + n, len - n, name, &amount) == 0 &&
-		    name[0] != '\0') {
+		    name[0] != '\0')
 			mr_counter_add(name, amount);
-			return;
-		}
-		esc = textesc(line);
-		log_warn("%s: cannot parse counter line: %s",
-		    streamcmd_label(s), esc);
-		free(esc);
+		else
+			log_warn("%s: cannot parse counter line: %s",
+			    streamcmd_label(s), line);
 		return;
 	}
 	n = strlen(STREAMCMD_STATUS);
@@ -308,19 +308,17 @@ streamcmd_errline(struct streamcmd *s, char *line, size_t len)
 			s->conf.status(s->conf.arg, line + n, len - n);
 		return;
 	}
-	esc = textesc(line);
-	streamcmd_keep(s, esc);
+	streamcmd_keep(s, line);
 	if (s->logged < STREAMCMD_LOG_LINES) {
 		s->logged++;
 		if (strncmp(line, STREAMCMD_REPORTER,
 		    strlen(STREAMCMD_REPORTER)) == 0)
 			log_warn("%s: cannot parse reporter line: %s",
-			    streamcmd_label(s), esc);
+			    streamcmd_label(s), line);
 		else
-			log_info("%s: %s", streamcmd_label(s), esc);
+			log_info("%s: %s", streamcmd_label(s), line);
 	} else
 		s->unlogged++;
-	free(esc);
 }
 
 /* Bytes read from stderr; NUL bytes end nothing but are kept as '?'. */

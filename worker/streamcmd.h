@@ -30,7 +30,7 @@
  * become '_', a name longer than MR_COUNTER_NAME_MAX is cut), a line that
  * does not parse is said on the log and ignored, as Hadoop does;
  * "reporter:status:MESSAGE" is handed to conf->status; any other line goes
- * to the worker's log (escaped, at most STREAMCMD_LOG_LINES lines of a
+ * to the worker's log (at most STREAMCMD_LOG_LINES lines of a
  * command, then how many more there were), and its last
  * STREAMCMD_TAIL_LINES lines are kept for the error message.
  *
