@@ -197,18 +197,26 @@ peer_on_request(struct peer *p)
  * Checks that a report is about the attempt this worker holds: 1 when it
  * is, 0 when it is of an earlier coordinator of the job (ignored: a
  * report from before a restart is never taken for one after it), -1 when
- * the worker never held it (a protocol violation).
+ * the worker never held it or quotes no incarnation or a later one (a
+ * protocol violation).
  */
 static int
 peer_check_report(struct peer *p, uint64_t attempt, uint32_t incarnation,
     const char *what)
 {
-	if (incarnation != p->srv->cfg->incarnation) {
+	/* An earlier coordinator's: harmless. None, or a later one: a lie. */
+	if (incarnation != 0 && incarnation < p->srv->cfg->incarnation) {
 		log_info("%s: %s report for attempt %llu of coordinator %u of "
 		    "this job, not this one (%u): ignored", p->name, what,
 		    (unsigned long long)attempt, incarnation,
 		    p->srv->cfg->incarnation);
 		return 0;
+	}
+	if (incarnation != p->srv->cfg->incarnation) {
+		log_warn("%s: %s report of coordinator %u of this job, which "
+		    "is coordinator %u", p->name, what, incarnation,
+		    p->srv->cfg->incarnation);
+		return -1;
 	}
 	if ((p->state != PEER_BUSY && p->state != PEER_CANCELLED) ||
 	    attempt != p->attempt) {
