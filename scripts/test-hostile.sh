@@ -354,6 +354,8 @@ t_hostile_peers() {
 		"second-hello|$welcomed"
 		"report-unknown|$welcomed"
 		"fail-unknown|$welcomed"
+		"progress-unknown|$welcomed"
+		"progress-long|$welcomed"
 		"request-twice|$welcomed"
 		"request-before-hello|closed"
 		"welcome|closed"

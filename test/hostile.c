@@ -27,6 +27,9 @@
  *   second-hello           Hello, Welcome expected, Hello again
  *   report-unknown         Hello, then TaskDone for attempt 12345
  *   fail-unknown           Hello, then TaskFailed for attempt 12345
+ *   progress-unknown       Hello, then TaskProgress for attempt 12345
+ *   progress-long          Hello, then TaskProgress with a status line
+ *                          one byte over MR_TASK_STATUS_MAX
  *   request-twice          Hello, then two TaskRequests in one write
  *   request-before-hello   TaskRequest as the first message
  *   welcome                a Welcome (a coordinator-only message)
@@ -137,7 +140,8 @@ hostile_usage(void)
 	fprintf(stderr,
 "usage: hostile --socket PATH [--wait SECONDS] MODE [ARGS]\n"
 "modes: random N [SEED], huge, maxplus, truncated, junk, unknown, empty,\n"
-"       second-hello, report-unknown, fail-unknown, request-twice,\n"
+"       second-hello, report-unknown, fail-unknown, progress-unknown,\n"
+"       progress-long, request-twice,\n"
 "       request-before-hello, welcome, task, bad-version,\n"
 "       status, status-twice, status-bad-version, hello-after-status,\n"
 "       status-after-hello,\n"
@@ -582,6 +586,8 @@ hostile_after_hello(const char *mode)
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__TaskDone d = MR__TASK_DONE__INIT;
 	Mr__TaskFailed f = MR__TASK_FAILED__INIT;
+	Mr__TaskProgress pr = MR__TASK_PROGRESS__INIT;
+	char status[MR_TASK_STATUS_MAX + 2];
 	struct hostile_conn c;
 	struct buf b = BUF_INIT;
 
@@ -601,6 +607,16 @@ hostile_after_hello(const char *mode)
 			d.bytes_out = 1;
 			env.msg_case = MR__ENVELOPE__MSG_DONE;
 			env.done = &d;
+		} else if (strncmp(mode, "progress-", 9) == 0) {
+			memset(status, 'x', sizeof status - 1);
+			status[strcmp(mode, "progress-long") == 0 ?
+			    MR_TASK_STATUS_MAX + 1 : 10] = '\0';
+			/* The first coordinator's: an attempt it never gave. */
+			pr.attempt = HOSTILE_BAD_ATTEMPT;
+			pr.incarnation = 1;
+			pr.status = status;
+			env.msg_case = MR__ENVELOPE__MSG_PROGRESS;
+			env.progress = &pr;
 		} else {
 			f.attempt = HOSTILE_BAD_ATTEMPT;
 			f.error = "hostile";
@@ -966,6 +982,8 @@ main(int argc, char **argv)
 	if (strcmp(mode, "second-hello") == 0 ||
 	    strcmp(mode, "report-unknown") == 0 ||
 	    strcmp(mode, "fail-unknown") == 0 ||
+	    strcmp(mode, "progress-unknown") == 0 ||
+	    strcmp(mode, "progress-long") == 0 ||
 	    strcmp(mode, "request-twice") == 0)
 		hostile_after_hello(mode);
 	if (strcmp(mode, "request-before-hello") == 0) {
