@@ -28,7 +28,8 @@
  *   report-unknown         Hello, then TaskDone for attempt 12345
  *   fail-unknown           Hello, then TaskFailed for attempt 12345
  *   progress-unknown       Hello, then TaskProgress for attempt 12345
- *   progress-long          Hello, then TaskProgress with a status line
+ *   progress-long          Hello, TaskRequest, and once a task is given a
+ *                          TaskProgress of its attempt with a status line
  *                          one byte over MR_TASK_STATUS_MAX
  *   request-twice          Hello, then two TaskRequests in one write
  *   request-before-hello   TaskRequest as the first message
@@ -593,6 +594,23 @@ hostile_after_hello(const char *mode)
 
 	hostile_open(&c);
 	hostile_hello(&c);
+	/* An attempt of its own, so that only the length is wrong. */
+	if (strcmp(mode, "progress-long") == 0) {
+		Mr__Envelope *task;
+
+		hostile_pack_request(&b);
+		hostile_push(&c, &b);
+		if (hostile_await(&c, hostile_wait, &task) != HOSTILE_FRAME) {
+			hostile_say("no task");
+			hostile_report();
+		}
+		hostile_describe(task);
+		if (task->msg_case == MR__ENVELOPE__MSG_TASK) {
+			pr.attempt = task->task->attempt;
+			pr.incarnation = task->task->incarnation;
+		}
+		frame_free(task);
+	}
 	if (strcmp(mode, "second-hello") == 0)
 		hostile_pack_hello(&b, MR_PROTOCOL_VERSION);
 	else if (strcmp(mode, "request-twice") == 0) {
@@ -612,8 +630,10 @@ hostile_after_hello(const char *mode)
 			status[strcmp(mode, "progress-long") == 0 ?
 			    MR_TASK_STATUS_MAX + 1 : 10] = '\0';
 			/* The first coordinator's: an attempt it never gave. */
-			pr.attempt = HOSTILE_BAD_ATTEMPT;
-			pr.incarnation = 1;
+			if (strcmp(mode, "progress-unknown") == 0) {
+				pr.attempt = HOSTILE_BAD_ATTEMPT;
+				pr.incarnation = 1;
+			}
 			pr.status = status;
 			env.msg_case = MR__ENVELOPE__MSG_PROGRESS;
 			env.progress = &pr;
