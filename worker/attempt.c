@@ -72,6 +72,8 @@ attempt_run(const struct attempt_conf *c, const Mr__Task *task,
 	spec.stream = c->stream;
 	spec.attempt = task->attempt;
 	spec.out_dir = c->out_dir;
+	spec.params = c->params;
+	spec.nparams = c->nparams;
 	if (task->kind_case == MR__TASK__KIND_MAP) {
 		log_debug("attempt %llu: map task %u (%zu inputs)",
 		    (unsigned long long)task->attempt, task->map->id,

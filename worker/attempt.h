@@ -27,6 +27,10 @@ struct attempt_conf {
 	size_t		 memory;	/* --memory, in bytes */
 	uint64_t	 job;		/* Welcome.job_id: stamped in mr-X-Y */
 	const char	*out_dir;	/* folder of mr-out-Y; "" the job folder */
+	const char *const *params;	/* the job's parameters (NAME, VALUE
+					   pairs) for a streaming job's
+					   commands, nparams pairs */
+	size_t		 nparams;
 };
 
 /*

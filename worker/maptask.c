@@ -156,6 +156,8 @@ maptask_stream_task(const struct task_spec *t, const struct task_input *in,
 	st->map = 1;
 	st->id = t->id;
 	st->attempt = t->attempt;
+	st->params = t->params;
+	st->nparams = t->nparams;
 	st->input = in->name;
 	st->start = in->offset;
 	st->length = in->length;

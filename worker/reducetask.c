@@ -200,6 +200,8 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 		st.job = t->job;
 		st.id = t->id;
 		st.attempt = t->attempt;
+		st.params = t->params;
+		st.nparams = t->nparams;
 		if ((rt.sr = streamreduce_start(t->stream, &st, rt.out,
 		    e)) == NULL) {
 			output_abort(rt.out);

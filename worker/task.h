@@ -48,6 +48,10 @@ struct task_spec {
 					   (streaming.h), or NULL: the
 					   plugin's functions */
 	uint64_t	 attempt;	/* for the commands' environment */
+	const char *const *params;	/* the job's parameters, NAME and
+					   VALUE pairs, for the commands'
+					   environment (streaming.h) ... */
+	size_t		 nparams;	/* ... and how many pairs */
 };
 
 /* What a task attempt produced, for its report. */
