@@ -343,7 +343,8 @@ main(int argc, char **argv)
 	int speculative = MAIN_SPECULATIVE_DEFAULT, no_journal = 0;
 	struct recovery_identity rid;
 	struct recovery *rec;
-	struct streamopts so = STREAMOPTS_INIT;
+	/* Static: an early exit (a usage error) leaves nothing unreachable. */
+	static struct streamopts so = STREAMOPTS_INIT;
 	char digest[64];
 	int reduces_given = 0;
 	const struct job_kept *kept;

@@ -354,8 +354,10 @@ main(int argc, char **argv)
 		STREAMOPTS_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct streamopts so = STREAMOPTS_INIT;
-	char **files = NULL, **wargv;
+	/* Static: an early exit (a usage error) leaves nothing unreachable. */
+	static struct streamopts so = STREAMOPTS_INIT;
+	static char **files;	/* --file paths made absolute */
+	char **wargv;
 	int first_input;
 	char exe[PATH_MAX], dir[PATH_MAX], coordpath[PATH_MAX + 16];
 	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];

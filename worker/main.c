@@ -436,7 +436,8 @@ main(int argc, char **argv)
 	struct session_conf sc;
 	struct worker w;
 	struct plugin *plugin = NULL;
-	struct streamopts so = STREAMOPTS_INIT;
+	/* Static: an early exit (a usage error) leaves nothing unreachable. */
+	static struct streamopts so = STREAMOPTS_INIT;
 	struct err e;
 	char file[PATH_MAX], digest[PLUGIN_DIGEST_MAX];
 	const char *sock = NULL;
