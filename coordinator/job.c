@@ -14,6 +14,7 @@
 #include "changes.h"
 #include "job.h"
 #include "log.h"
+#include "streamopts.h"
 
 /* A reason for job_fail(), with room for a file name and an errno text. */
 #define JOB_FAILURE_MAX (ERR_MAX + 64)
@@ -312,6 +313,13 @@ job_done(struct job *j, uint32_t worker, const struct job_done_report *r,
 }
 
 enum tasks_verdict
+job_status_line(struct job *j, uint32_t worker, uint64_t attempt,
+    const char *status)
+{
+	return tasks_set_status(j->tasks, worker, attempt, status);
+}
+
+enum tasks_verdict
 job_failed(struct job *j, uint32_t worker, const struct job_failed_report *r,
     double now)
 {
@@ -459,11 +467,23 @@ job_set_plugin(struct job *j, const char *app, const char *digest)
 	j->digest = xstrdup(digest);
 }
 
+/* How a Hello's app reads in a refusal: "plugin wc", "streaming commands". */
+static const char *
+job_what(const char *app, char *buf, size_t len)
+{
+	if (strcmp(app, STREAMOPTS_APP) == 0)
+		return "streaming commands";
+	snprintf(buf, len, "plugin %s", *app != '\0' ? app :
+	    "with no name");
+	return buf;
+}
+
 int
 job_plugin(struct job *j, const char *app, const char *digest, double now,
     struct err *e)
 {
 	struct job_event ev;
+	char ours[96], theirs[96];
 
 	if (app == NULL)
 		app = "";
@@ -475,11 +495,19 @@ job_plugin(struct job *j, const char *app, const char *digest, double now,
 	if (j->app != NULL) {
 		if (strcmp(j->app, app) == 0 && strcmp(j->digest, digest) == 0)
 			return 0;
-		err_set(e, "this job runs plugin %s (%s); this worker runs %s "
-		    "(%s): every worker of a job, and every coordinator "
-		    "resuming it, must run the same plugin file",
-		    j->app, j->digest, *app != '\0' ? app : "an unnamed "
-		    "plugin", *digest != '\0' ? digest : "no digest given");
+		if (strcmp(j->app, STREAMOPTS_APP) == 0 &&
+		    strcmp(app, STREAMOPTS_APP) == 0)
+			err_set(e, "this job runs other streaming commands, "
+			    "--file contents or --cmdenv settings (%s) than "
+			    "this worker (%s): every worker of a job must run "
+			    "the same", j->digest, digest);
+		else
+			err_set(e, "this job runs %s (%s); this worker runs "
+			    "%s (%s): every worker of a job, and every "
+			    "coordinator resuming it, must run the same",
+			    job_what(j->app, ours, sizeof ours), j->digest,
+			    job_what(app, theirs, sizeof theirs),
+			    *digest != '\0' ? digest : "no digest given");
 		return -1;
 	}
 	job_set_plugin(j, app, digest);

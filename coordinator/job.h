@@ -145,6 +145,14 @@ struct job	*job_new(struct tasks *t, uint64_t input_bytes);
 /* Frees the job and its tasks. NULL is fine. */
 void		 job_free(struct job *j);
 
+/*
+ * `worker` says that `attempt` has the status line `status` (a streaming
+ * command's reporter:status:): as tasks_set_status(). No event: the line
+ * is read where the status is built.
+ */
+enum tasks_verdict job_status_line(struct job *j, uint32_t worker,
+	    uint64_t attempt, const char *status);
+
 /* Adds a subscriber, heard after those added before it. */
 void	job_subscribe(struct job *j, job_subscriber fn, void *arg);
 

@@ -33,6 +33,7 @@
 #include "server.h"
 #include "sockpath.h"
 #include "split.h"
+#include "streamopts.h"
 #include "protocol.h"
 #include "tasks.h"
 #include "version.h"
@@ -96,6 +97,8 @@ usage(FILE *f)
 "                     [-C DIR] [-o DIR] [--overwrite] [--keep-intermediates]\n"
 "                     [--no-resume] [--no-journal] [--speculative on|off]\n"
 "                     [-D NAME=VALUE]... [--output-format text|tsv]\n"
+"                     [--mapper CMD [--combiner CMD] [--reducer CMD|NONE]\n"
+"                      [--file PATH]... [--cmdenv NAME=VALUE]...]\n"
 "                     [--recursive] [--inputs-from LIST [-0]] [--] INPUT...\n"
 "\n"
 "Runs one MapReduce job over the INPUTs: hands map tasks (a large\n"
@@ -149,7 +152,8 @@ usage(FILE *f)
 "                            in /tmp/mr-<uid>, made mode 0700 if missing;\n"
 "                            either folder must be yours and closed to\n"
 "                            others)\n"
-"  -r, --reduces N           number of reduce partitions (default 10)\n"
+"  -r, --reduces N           number of reduce partitions (default 10); 0: a\n"
+"                            map-only job, map task X writing mr-out-X\n"
 "  -t, --task-timeout SECS   hand a task to another worker when it is not\n"
 "                            done within SECS seconds (default 10)\n"
 "  -b, --split-size BYTES    cut inputs larger than this into several map\n"
@@ -193,6 +197,12 @@ usage(FILE *f)
 "                            (a refused job closes it unwritten, on exit)\n"
 "      --remove-socket-dir   for launchers that made the socket's folder for\n"
 "                            this job: remove it (if empty) on exit\n"
+"\n"
+"A streaming job's options (as its workers' mrworker --mapper ...), which\n"
+"make its identity (a journal of other commands is not resumed) and which\n"
+"its workers must run; --reducer NONE is --reduces 0:\n"
+STREAMOPTS_HELP
+"\n"
 "  -q, --quiet               errors and the outcome only (no progress)\n"
 "  -v, --verbose             log every task hand-out and report\n"
 "  -h, --help                this text\n"
@@ -360,6 +370,7 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		STREAMOPTS_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct server_config cfg;
@@ -390,6 +401,10 @@ main(int argc, char **argv)
 	struct tasks_input sample[PLAN_SAMPLE_PIECES];
 	struct recovery_identity rid;
 	struct recovery *rec;
+	/* Static: an early exit (a usage error) leaves nothing unreachable. */
+	static struct streamopts so = STREAMOPTS_INIT;
+	char digest[64];
+	int reduces_given = 0;
 	const struct job_kept *kept;
 	size_t nkept;
 	double timeout = 10, progress = 5;
@@ -432,9 +447,10 @@ main(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 'r':
-			if (opts_count(optarg, 1, 100000, &nreduce) == -1)
-				return opts_invalid("reduces", "a number from 1 "
+			if (opts_count(optarg, 0, 100000, &nreduce) == -1)
+				return opts_invalid("reduces", "a number from 0 "
 				    "to 100000", optarg);
+			reduces_given = 1;
 			break;
 		case 'b':
 			if (opts_size(optarg, &split_size) == -1)
@@ -542,13 +558,31 @@ main(int argc, char **argv)
 			    MR_PROTOCOL_VERSION);
 			return 0;
 		default:
+			if ((status = streamopts_take(&so, ch, optarg)) == 1)
+				break;
+			if (status == 2)
+				return 2;
 			return opts_bad(ch, argv, opts);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if ((status = streamopts_usage(&so)) != 0)
+		return status;
+	if (streamopts_map_only(&so)) {
+		if (reduces_given && nreduce != 0)
+			return opts_usage("--reducer NONE is a map-only job, but "
+			    "--reduces %llu was given", nreduce);
+		nreduce = 0;
+	}
 	if (argc == 0 && io.from == NULL)
 		return opts_usage("no input files");
+	/* What the job's workers must run, checked now. */
+	if (streamopts_streaming(&so) && (streamopts_check(&so, &e) == -1 ||
+	    streamopts_digest(&so, digest, sizeof digest, &e) == -1)) {
+		log_warn("%s", e.msg);
+		return 1;
+	}
 	if ((ch = sockpath_resolve(sock, SOCKPATH_CREATE, &cfg.addr, &e)) != 0) {
 		log_warn("%s", e.msg);
 		return ch == SOCKPATH_USAGE ? 2 : 1;
@@ -604,6 +638,12 @@ main(int argc, char **argv)
 	rid.nmap = plan_nmaps(plan);
 	rid.params = main_params;
 	rid.output_format = (int)output_format;
+	if (streamopts_streaming(&so)) {
+		rid.mapper = so.mapper;
+		rid.combiner = so.combiner;
+		rid.reducer = so.reducer;
+		rid.digest = digest;
+	}
 	rec = recovery_new(&rid, no_resume, overwrite);
 	if (no_journal)
 		recovery_set_off(rec);
@@ -673,6 +713,10 @@ main(int argc, char **argv)
 			    recovery_offset(rec));
 		status = job_restore(job, kept, nkept, server_started(s), &e);
 	}
+	/* A streaming job's workers must run its commands, from the first. */
+	if (status == 0 && streamopts_streaming(&so) && job_plugin(job,
+	    STREAMOPTS_APP, digest, server_started(s), &e) == -1)
+		status = -1;
 	if (status == -1) {
 		log_warn("%s", e.msg);
 		status = 1;
@@ -701,11 +745,13 @@ main(int argc, char **argv)
 		recovery_remove(rec);
 	recovery_free(rec);
 	inputs_free(ins);
+	streamopts_free(&so);
 	return status;
 
 refuse:
 	main_remove_sock_dir();
 	free(sizes);
 	inputs_free(ins);
+	streamopts_free(&so);
 	return 1;
 }

@@ -39,6 +39,8 @@ struct recovery {
 	struct stamp		*stamps;
 	size_t			 ninputs;
 	uint32_t		 plan_crc;
+	char			*mapper, *combiner, *reducer;	/* NULL: */
+	char			*stream_digest;	/* a plugin's job */
 	int			 no_resume, overwrite;
 	int			 no_journal;	/* write none (recovery_set_off) */
 	struct params		*params;	/* a copy */
@@ -140,6 +142,13 @@ recovery_new(const struct recovery_identity *id, int no_resume, int overwrite)
 			fatal("%s", e.msg);	/* it came from a valid set */
 	}
 	r->output_format = id->output_format;
+	if (id->mapper != NULL) {
+		r->mapper = xstrdup(id->mapper);
+		r->combiner = xstrdup(id->combiner != NULL ? id->combiner : "");
+		r->reducer = xstrdup(id->reducer != NULL ? id->reducer : "");
+		r->stream_digest = xstrdup(id->digest != NULL ? id->digest :
+		    "");
+	}
 	r->no_resume = no_resume;
 	r->overwrite = overwrite;
 	r->incarnation = 1;
@@ -191,6 +200,10 @@ recovery_free(struct recovery *r)
 	free(r->names);
 	free(r->stamps);
 	params_free(r->params);
+	free(r->mapper);
+	free(r->combiner);
+	free(r->reducer);
+	free(r->stream_digest);
 	free(r->kept);
 	free(r->counters);
 	buf_free(&r->out);
@@ -303,6 +316,54 @@ recovery_input_differs(const Mrj__Input *in, const struct stamp *st,
 	return buf;
 }
 
+/* A command as the refusal quotes it. */
+static const char *
+recovery_cmd(const char *cmd)
+{
+	return cmd != NULL && *cmd != '\0' ? cmd : "none";
+}
+
+/*
+ * Whether the journal's streaming job (NULL: a plugin's) is this one: 0,
+ * or -1 with e saying how it differs.
+ */
+static int
+recovery_same_streaming(const struct recovery *r, const Mrj__Streaming *st,
+    struct err *e)
+{
+	if ((st == NULL) != (r->mapper == NULL)) {
+		err_set(e, "%s here, %s there", r->mapper != NULL ?
+		    "a streaming job (--mapper)" : "a plugin's job",
+		    st != NULL ? "a streaming job (--mapper)" :
+		    "a plugin's job");
+		return -1;
+	}
+	if (st == NULL)
+		return 0;
+	if (strcmp(st->mapper, r->mapper) != 0) {
+		err_set(e, "--mapper '%s' here, '%s' there", r->mapper,
+		    st->mapper);
+		return -1;
+	}
+	if (strcmp(st->combiner, r->combiner) != 0) {
+		err_set(e, "--combiner '%s' here, '%s' there",
+		    recovery_cmd(r->combiner), recovery_cmd(st->combiner));
+		return -1;
+	}
+	if (strcmp(st->reducer, r->reducer) != 0) {
+		err_set(e, "--reducer '%s' here, '%s' there",
+		    recovery_cmd(r->reducer), recovery_cmd(st->reducer));
+		return -1;
+	}
+	if (strcmp(st->digest, r->stream_digest) != 0) {
+		err_set(e, "the same commands, but other --file contents or "
+		    "--cmdenv settings (%s here, %s there)", r->stream_digest,
+		    st->digest);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Whether the journal's job is this one: 0, or -1 with e saying the first
  * thing that differs.
@@ -348,6 +409,9 @@ recovery_same_job(const struct recovery *r, struct err *e)
 	const Mrj__JobIdentity *id = r->identity;
 	const char *there;
 	char how[128];
+
+	if (recovery_same_streaming(r, id->streaming, e) == -1)
+		return -1;
 
 	if (id->n_reduce != r->nreduce) {
 		err_set(e, "--reduces %u here, %u there", r->nreduce,
@@ -628,9 +692,17 @@ recovery_kept(struct recovery *r, const struct job_kept **kept)
 
 		if (d == NULL)
 			continue;
+		/* A map-only job's map tasks wrote its outputs. */
+		snprintf(path, sizeof path, "%s/mr-out-%u", r->out_dir, x);
+		if (r->nreduce == 0 && outcheck_output(path, d->output_size,
+		    d->output_crc, &e) == -1) {
+			log_info("map task %u runs again: %s", x, e.msg);
+			redo++;
+			continue;
+		}
 		/* Once every output is final, no reduce reads them again. */
-		if (!all_reduces && outcheck_map(r->job_dir, x, r->nreduce,
-		    r->job_id, &e) == -1) {
+		if (r->nreduce > 0 && !all_reduces && outcheck_map(r->job_dir,
+		    x, r->nreduce, r->job_id, &e) == -1) {
 			log_info("map task %u runs again: %s", x, e.msg);
 			redo++;
 			continue;
@@ -708,6 +780,7 @@ recovery_write_identity(struct recovery *r, struct err *e)
 {
 	Mrj__Record rec = MRJ__RECORD__INIT;
 	Mrj__JobIdentity id = MRJ__JOB_IDENTITY__INIT;
+	Mrj__Streaming st = MRJ__STREAMING__INIT;
 	Mrj__Input *in = xcalloc(r->ninputs + 1, sizeof *in);
 	Mrj__Input **inp = xcalloc(r->ninputs + 1, sizeof *inp);
 	size_t np = params_count(r->params);
@@ -748,6 +821,13 @@ recovery_write_identity(struct recovery *r, struct err *e)
 	/* Empty for the default, as a journal of an older build holds. */
 	if (r->output_format != OUTFMT_DEFAULT)
 		id.output_format = (char *)outfmt_name(r->output_format);
+	if (r->mapper != NULL) {
+		st.mapper = r->mapper;
+		st.combiner = r->combiner;
+		st.reducer = r->reducer;
+		st.digest = r->stream_digest;
+		id.streaming = &st;
+	}
 	rec.r_case = MRJ__RECORD__R_JOB;
 	rec.job = &id;
 	rc = recovery_append(r, &rec, e);

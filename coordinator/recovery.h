@@ -77,6 +77,9 @@ struct recovery_identity {
 	uint32_t		 nmap;
 	const struct params	*params;	/* -D; NULL: none */
 	int			 output_format;	/* --output-format (outfmt.h) */
+	/* A streaming job's commands (NULL: a plugin's job, or none) and
+	   its workers' digest (streamopts.h). */
+	const char		*mapper, *combiner, *reducer, *digest;
 };
 
 struct recovery;
@@ -126,8 +129,9 @@ const char *recovery_plugin_digest(const struct recovery *r);
 
 /*
  * The tasks the journal has done whose files are still as their workers
- * left them (each mr-X-Y of a map task, mr-out-Y of a reduce; map tasks
- * are not looked at when every reduce task is kept); those that run again
+ * left them (each mr-X-Y of a map task, mr-out-Y of a reduce, mr-out-X of
+ * a map task of a map-only job; map tasks are not looked at when every
+ * reduce task is kept); those that run again
  * are said on the log, with why. *kept, owned by r, lives until
  * recovery_free(). Returns how many; 0 for a fresh job.
  */

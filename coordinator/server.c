@@ -194,6 +194,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	/* Over TCP the worker gives up sooner, its task stopped before it moves. */
 	if (p->peer_addr[0] != '\0')
 		w.peer_timeout_ms = (uint32_t)(p->srv->cfg->peer_timeout * 1000);
+	w.progress = 1;
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
 	history_worker_host(p->srv->history, p->worker, p->host);
@@ -361,6 +362,29 @@ peer_on_auth(struct peer *p, const Mr__Envelope *env)
 	}
 }
 
+/*
+ * A running attempt's status line: kept for mrctl status. One of an
+ * attempt that has just ended, or of an earlier coordinator, is ignored.
+ */
+static int
+peer_on_progress(struct peer *p, const Mr__TaskProgress *m)
+{
+	int v;
+
+	if (m->status == NULL || strlen(m->status) > MR_TASK_STATUS_MAX) {
+		log_warn("%s: a status line longer than %d bytes", p->name,
+		    MR_TASK_STATUS_MAX);
+		return -1;
+	}
+	if ((v = peer_check_report(p, m->attempt, m->incarnation,
+	    "status")) != 1)
+		return v;
+	if (job_status_line(p->srv->job, p->worker, m->attempt,
+	    m->status) == VERDICT_INVALID)
+		return -1;
+	return 0;
+}
+
 /* One handler per message a worker may send; anything else is a violation. */
 static int
 peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
@@ -392,6 +416,9 @@ peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 		break;
 	case MR__ENVELOPE__MSG_CANCEL_REQUEST:
 		rc = peer_on_cancel(p, env->cancel_request);
+		break;
+	case MR__ENVELOPE__MSG_PROGRESS:
+		rc = peer_on_progress(p, env->progress);
 		break;
 	default:
 		log_warn("%s: unexpected message type %d", p->name,
@@ -762,8 +789,10 @@ server_write_report(struct server *s)
 	job.outcome = server_outcome(s, &job.failure);
 	job.end = s->ended > 0 ? s->ended : server_now();
 	job.input_bytes = job_input_bytes(s->job);
-	job.intermediate_bytes = tot.map_bytes;
-	job.output_bytes = tot.reduce_bytes;
+	/* A map-only job's maps wrote its outputs. */
+	job.intermediate_bytes = tasks_nreduce(s->tasks) > 0 ? tot.map_bytes : 0;
+	job.output_bytes = tasks_nreduce(s->tasks) > 0 ? tot.reduce_bytes :
+	    tot.map_bytes;
 	if (report_write(s->cfg->report, s->tasks, &job, &e) == -1) {
 		log_warn("report not written: %s", e.msg);
 		return -1;

@@ -208,6 +208,7 @@ status_build(const struct status_job *job, const struct tasks *t,
 		ts->attempts = v[i].attempts;
 		ts->backup_worker = v[i].backup_worker;
 		ts->kept = v[i].kept;
+		ts->status = xstrdup(v[i].status);
 		if (v[i].kind == TASK_MAP && v[i].ninputs > 1) {
 			ts->inputs = xcalloc(v[i].ninputs, sizeof *ts->inputs);
 			for (uint32_t j = 0; j < v[i].ninputs; j++) {
@@ -258,6 +259,7 @@ status_omit_tasks(Mr__Status *st)
 			free(st->tasks[i]->inputs[j]);
 		free(st->tasks[i]->inputs);
 		free(st->tasks[i]->name);
+		free(st->tasks[i]->status);
 		free(st->tasks[i]);
 	}
 	free(st->tasks);

@@ -70,9 +70,12 @@ summary_log(const struct job *j, double wall)
 	/* What was read, when a changed input made it differ from the plan. */
 	if (job_changed_inputs(j) > 0)
 		input = job_input_read(j);
+	/* A map-only job's maps wrote its outputs. */
 	log_info("input %.1f MB, intermediate %.1f MB, output %.1f MB; "
-	    "%.1f MB/s", input / 1e6, tot.map_bytes / 1e6,
-	    tot.reduce_bytes / 1e6, wall > 0 ? input / 1e6 / wall : 0.);
+	    "%.1f MB/s", input / 1e6, tasks_nreduce(t) > 0 ?
+	    tot.map_bytes / 1e6 : 0., (tasks_nreduce(t) > 0 ?
+	    tot.reduce_bytes : tot.map_bytes) / 1e6,
+	    wall > 0 ? input / 1e6 / wall : 0.);
 	summary_counters(t);
 	job_changes_summary(j);
 }

@@ -63,6 +63,7 @@ struct task {
 	struct task_counter *counters;	/* of the accepted attempt */
 	uint32_t	 ncounters;
 	int		 kept;		/* done by tasks_restore() */
+	char		*status;	/* the last status line, or NULL */
 };
 
 /* A task's counter: its name is names[name] of struct tasks. */
@@ -343,8 +344,10 @@ tasks_free(struct tasks *t)
 		free(t->task[i].inputs);
 		free(t->task[i].stamps);
 	}
-	for (uint32_t i = 0; i < t->nmap + t->nreduce; i++)
+	for (uint32_t i = 0; i < t->nmap + t->nreduce; i++) {
 		free(t->task[i].counters);
+		free(t->task[i].status);
+	}
 	for (size_t i = 0; i < t->nnames; i++)
 		free(t->names[i].name);
 	free(t->names);
@@ -589,6 +592,23 @@ tasks_attempt(struct tasks *t, uint32_t worker, uint64_t attempt)
 		return NULL;
 	a = &t->attempt[attempt - 1];
 	return a->worker == worker ? a : NULL;
+}
+
+enum tasks_verdict
+tasks_set_status(struct tasks *t, uint32_t worker, uint64_t attempt,
+    const char *status)
+{
+	struct attempt *a = tasks_attempt(t, worker, attempt);
+	struct task *k;
+
+	if (a == NULL)
+		return VERDICT_INVALID;
+	if (!attempt_live(a))
+		return VERDICT_STALE;
+	k = &t->task[a->task];
+	free(k->status);
+	k->status = xstrdup(status);
+	return VERDICT_ACCEPTED;
 }
 
 /*
@@ -928,6 +948,7 @@ tasks_views(const struct tasks *t, struct tasks_view *v)
 		v[i].bytes = k->bytes;
 		v[i].attempts = 0;
 		v[i].kept = k->kept;
+		v[i].status = k->status != NULL ? k->status : "";
 		v[i].worker = 0;
 		v[i].backup_worker = 0;
 		v[i].start = 0;

@@ -241,7 +241,19 @@ struct tasks_view {
 	double		 start;		/* when that attempt was handed out */
 	uint32_t	 attempts;	/* handed out so far */
 	int		 kept;		/* done before a restart, kept */
+	const char	*status;	/* its last status line, "" none;
+					   owned by t */
 };
+
+/*
+ * `worker` says that `attempt`, which it runs, has the status line
+ * `status` (copied): the task's status line from now on, until another
+ * (an attempt run again, or its backup, says another). VERDICT_STALE when
+ * the attempt has ended (it changes nothing), VERDICT_INVALID when the
+ * worker was never given it.
+ */
+enum tasks_verdict tasks_set_status(struct tasks *t, uint32_t worker,
+	    uint64_t attempt, const char *status);
 
 /* Records the input bytes of map task `map` (0 until set), for progress. */
 void	tasks_set_input_bytes(struct tasks *t, uint32_t map, uint64_t bytes);

@@ -56,6 +56,19 @@
  */
 #define MR_STATUS_FRAME_MAX (64 * 1024 * 1024)
 
+/*
+ * Longest status line of a task (TaskProgress.status), in bytes: a worker
+ * cuts a longer one (a streaming command's reporter:status: line), and the
+ * coordinator drops a worker that sends one.
+ */
+#define MR_TASK_STATUS_MAX 256
+
+/*
+ * Least seconds between two TaskProgress of one attempt: a worker sends a
+ * new status line at once, then at most one a second, the latest.
+ */
+#define MR_PROGRESS_INTERVAL 1.0
+
 /* Seconds a status client may stay silent after an answer before it is closed. */
 #define MR_STATUS_IDLE_TIMEOUT 5
 

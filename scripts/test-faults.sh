@@ -1002,7 +1002,7 @@ t_bad_command_lines() {
 	else
 		skipped="; unreadable-file case skipped (running as root)"
 	fi
-	expect 2 --reduces -- "$COORD" --socket "$s" --reduces 0 "$in"
+	expect 2 --reduces -- "$COORD" --socket "$s" --reduces 100001 "$in"
 	expect 2 --reduces -- "$COORD" --socket "$s" --reduces -1 "$in"
 	expect 2 --reduces -- "$COORD" --socket "$s" --reduces abc "$in"
 	expect 2 --task-timeout -- "$COORD" --socket "$s" --task-timeout 0 "$in"

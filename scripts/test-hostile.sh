@@ -343,6 +343,7 @@ t_hostile_peers() {
 	local welcomed="reply welcome version=$PROTO worker=[0-9]+, closed"
 	# mode (words joined by +) | regular expression of the expected line
 	local specs=(
+		"progress-long|reply welcome version=$PROTO worker=[0-9]+, reply task (map|reduce)=[0-9]+, closed"
 		"random+4096+1|closed"
 		"random+65536+2|closed"
 		"random+1048580+3|closed"
@@ -355,6 +356,7 @@ t_hostile_peers() {
 		"second-hello|$welcomed"
 		"report-unknown|$welcomed"
 		"fail-unknown|$welcomed"
+		"progress-unknown|$welcomed"
 		"request-twice|$welcomed"
 		"request-before-hello|closed"
 		"welcome|closed"

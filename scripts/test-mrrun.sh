@@ -536,7 +536,7 @@ t_option_errors() {
 			fi
 		done
 	done
-	for prog in "mrcoordinator --reduces 0 x" "mrworker --memory 0 wc" \
+	for prog in "mrcoordinator --reduces 100001 x" "mrworker --memory 0 wc" \
 		"mrsequential --split-size 1T wc x" "mrrun --memory x wc x" \
 		"mrctl status extra"; do
 		read -ra words <<<"$prog"

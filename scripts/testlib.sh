@@ -3,8 +3,9 @@
 # testlib.sh - what the black-box test scripts test-mr.sh, test-faults.sh,
 # test-hostile.sh, test-status.sh, test-report.sh, test-jobdir.sh,
 # test-security.sh, test-inputs.sh, test-sources.sh, test-pack.sh,
-# test-mrpipe.sh, test-worker.sh, test-recovery.sh, test-backup.sh and
-# test-sdk.sh have in common: the paths of the programs, the cleanup of
+# test-mrpipe.sh, test-worker.sh, test-recovery.sh, test-backup.sh,
+# test-sdk.sh and test-streaming.sh have in common: the paths of the
+# programs, the cleanup of
 # every process they start and of their temporary folder, the job folder,
 # the generated corpus, the usual job checks, the check of logs for
 # sanitizer reports, the parsing of test names and the PASS/FAIL runner.

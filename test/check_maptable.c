@@ -5,7 +5,8 @@
  * record count stays); a failing `full` fails the table with its reason; a
  * bounded table without one fails rather than overruns; clearing forgets
  * a failure; a sorted table refuses records until drained; a table of
- * sums walks its sums as text.
+ * sums walks its sums as text; every partition's keys walked together in
+ * key order, each with its values.
  */
 #include <check.h>
 #include <stdio.h>
@@ -209,6 +210,58 @@ START_TEST(test_sums)
 }
 END_TEST
 
+/* Keys and their values as text, "k:v,v k:v ". */
+static int
+collect_group(void *arg, const char *key, size_t keylen, mr_values *values)
+{
+	struct sums *s = arg;
+	size_t n = strlen(s->text);
+	const char *v;
+	size_t vlen;
+	int first = 1;
+
+	n += (size_t)snprintf(s->text + n, sizeof s->text - n, "%.*s:",
+	    (int)keylen, key);
+	while (values->next(values->ctx, &v, &vlen) == 1) {
+		n += (size_t)snprintf(s->text + n, sizeof s->text - n, "%s%.*s",
+		    first ? "" : ",", (int)vlen, v);
+		first = 0;
+	}
+	snprintf(s->text + n, sizeof s->text - n, " ");
+	return 0;
+}
+
+START_TEST(test_all_partitions)
+{
+	static const char *const keys[] = { "pear", "apple", "a", "fig",
+	    "apples", "zz", "b", "apple", "", "abcdefghij", "abcdefghi", "a" };
+	struct maptable *t = maptable_new(3, NULL, SIZE_MAX, NULL, NULL);
+	mr_emitter *em = maptable_emitter(t);
+	struct sums s = { "" };
+	char v[8];
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		snprintf(v, sizeof v, "%zu", i);
+		ck_assert_int_eq(em->emit(em->ctx, keys[i], strlen(keys[i]), v,
+		    strlen(v)), 0);
+	}
+	maptable_sort(t);
+	ck_assert_int_eq(maptable_foreach_group_all(t, collect_group, &s), 0);
+	/* Bytewise, a key before those it starts, whatever its partition. */
+	ck_assert_str_eq(s.text, ":8 a:2,11 abcdefghi:10 abcdefghij:9 "
+	    "apple:1,7 apples:4 b:6 fig:3 pear:0 zz:5 ");
+	maptable_free(t);
+	/* One partition, and none at all. */
+	t = maptable_new(1, NULL, SIZE_MAX, NULL, NULL);
+	em = maptable_emitter(t);
+	s.text[0] = '\0';
+	maptable_sort(t);
+	ck_assert_int_eq(maptable_foreach_group_all(t, collect_group, &s), 0);
+	ck_assert_str_eq(s.text, "");
+	maptable_free(t);
+}
+END_TEST
+
 static Suite *
 maptable_suite(void)
 {
@@ -220,6 +273,7 @@ maptable_suite(void)
 	tcase_add_test(tc, test_full_none);
 	tcase_add_test(tc, test_sorted_refuses);
 	tcase_add_test(tc, test_sums);
+	tcase_add_test(tc, test_all_partitions);
 	suite_add_tcase(s, tc);
 	return s;
 }

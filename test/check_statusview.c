@@ -1,7 +1,8 @@
 /*
  * check_statusview - mrctl's rendering of a Status (tools/statusview.h):
  * the JSON read back with jansson, the text's header, tables, and the
- * short task list of a large job against --all.
+ * short task list of a large job against --all; a task's status line,
+ * escaped in text, null in JSON without one.
  */
 #include <check.h>
 #include <stdio.h>
@@ -223,6 +224,37 @@ START_TEST(test_text_all)
 }
 END_TEST
 
+START_TEST(test_status_line)
+{
+	Mr__Status st = sample();
+	json_error_t err;
+	json_t *root, *list;
+	char *s;
+
+	tasks[10].status = "read 40% of \x1b[2Jit";
+	s = text(&st, 1);
+	/* Under its task, escaped for the terminal. */
+	ck_assert_ptr_nonnull(strstr(s, "in-10.txt\n"));
+	ck_assert_ptr_nonnull(strstr(strstr(s, "in-10.txt\n"),
+	    "  status: read 40% of \\x1b[2Jit\n"));
+	ck_assert_ptr_null(strstr(s, "\x1b"));
+	/* Only under the task that has one. */
+	ck_assert_ptr_null(strstr(strstr(s, "  status: ") + 1, "  status: "));
+	free(s);
+	s = statusview_json(&st);
+	root = json_loads(s, 0, &err);
+	ck_assert_ptr_nonnull(root);
+	list = json_object_get(root, "tasks");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list,
+	    10), "status")), "read 40% of \x1b[2Jit");
+	ck_assert(json_is_null(json_object_get(json_array_get(list, 9),
+	    "status")));
+	json_decref(root);
+	free(s);
+	tasks[10].status = NULL;
+}
+END_TEST
+
 static Suite *
 statusview_suite(void)
 {
@@ -233,6 +265,7 @@ statusview_suite(void)
 	tcase_add_test(tc, test_json_bytes);
 	tcase_add_test(tc, test_text_short);
 	tcase_add_test(tc, test_text_all);
+	tcase_add_test(tc, test_status_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,7 +5,9 @@
  * by a failing reduce, the failure limit, counters and edge-sized jobs;
  * plugin counters summed over accepted attempts only; the observer's events;
  * backup attempts of stragglers: when, for whom, how many, their end and
- * their pairs' timeouts, failures and losses, with simulated jobs.
+ * their pairs' timeouts, failures and losses, with simulated jobs; a
+ * task's status line from its running attempts only; a map-only job (no
+ * reduce task) done when its maps are.
  */
 #include <check.h>
 #include <math.h>
@@ -1788,6 +1790,38 @@ START_TEST(test_spec_fatal_after_cancel)
 }
 END_TEST
 
+START_TEST(test_status_lines)
+{
+	char *inputs[] = { "a.txt", "b.txt" };
+	struct tasks *t = tasks_new(inputs, 2, 0, 10, 3);
+	struct tasks_view v[2];
+
+	ck_assert_uint_eq(lease_ok(t, 1, 0, TASK_MAP, 0), 1);
+	ck_assert_uint_eq(lease_ok(t, 2, 0, TASK_MAP, 1), 2);
+	tasks_views(t, v);
+	ck_assert_str_eq(v[0].status, "");
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "half"), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "most"), VERDICT_ACCEPTED);
+	/* Not its attempt, or no attempt at all. */
+	ck_assert_int_eq(tasks_set_status(t, 2, 1, "x"), VERDICT_INVALID);
+	ck_assert_int_eq(tasks_set_status(t, 1, 9, "x"), VERDICT_INVALID);
+	tasks_views(t, v);
+	ck_assert_str_eq(v[0].status, "most");
+	ck_assert_str_eq(v[1].status, "");
+	/* Kept once done; an ended attempt says nothing more. */
+	ck_assert_int_eq(tasks_report_done(t, 1, 1, 1), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "late"), VERDICT_STALE);
+	tasks_views(t, v);
+	ck_assert_str_eq(v[0].status, "most");
+	ck_assert_int_eq(tasks_phase(t), PHASE_MAP);
+	ck_assert_int_eq(tasks_report_done(t, 2, 2, 2), VERDICT_ACCEPTED);
+	/* No reduce task: the job is done with its maps. */
+	ck_assert_int_eq(tasks_phase(t), PHASE_DONE);
+	ck_assert_uint_eq(tasks_nreduce(t), 0);
+	tasks_free(t);
+}
+END_TEST
+
 static Suite *
 tasks_suite(void)
 {
@@ -1847,6 +1881,7 @@ tasks_suite(void)
 	tcase_add_test(tc, test_spec_reset);
 	tcase_add_test(tc, test_spec_counters_once);
 	tcase_add_test(tc, test_spec_fatal_after_cancel);
+	tcase_add_test(tc, test_status_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -27,6 +27,10 @@
  *   second-hello           Hello, Welcome expected, Hello again
  *   report-unknown         Hello, then TaskDone for attempt 12345
  *   fail-unknown           Hello, then TaskFailed for attempt 12345
+ *   progress-unknown       Hello, then TaskProgress for attempt 12345
+ *   progress-long          Hello, TaskRequest, and once a task is given a
+ *                          TaskProgress of its attempt with a status line
+ *                          one byte over MR_TASK_STATUS_MAX
  *   request-twice          Hello, then two TaskRequests in one write
  *   request-before-hello   TaskRequest as the first message
  *   welcome                a Welcome (a coordinator-only message)
@@ -137,7 +141,8 @@ hostile_usage(void)
 	fprintf(stderr,
 "usage: hostile --socket PATH [--wait SECONDS] MODE [ARGS]\n"
 "modes: random N [SEED], huge, maxplus, truncated, junk, unknown, empty,\n"
-"       second-hello, report-unknown, fail-unknown, request-twice,\n"
+"       second-hello, report-unknown, fail-unknown, progress-unknown,\n"
+"       progress-long, request-twice,\n"
 "       request-before-hello, welcome, task, bad-version,\n"
 "       status, status-twice, status-bad-version, hello-after-status,\n"
 "       status-after-hello,\n"
@@ -582,11 +587,30 @@ hostile_after_hello(const char *mode)
 	Mr__Envelope env = MR__ENVELOPE__INIT;
 	Mr__TaskDone d = MR__TASK_DONE__INIT;
 	Mr__TaskFailed f = MR__TASK_FAILED__INIT;
+	Mr__TaskProgress pr = MR__TASK_PROGRESS__INIT;
+	char status[MR_TASK_STATUS_MAX + 2];
 	struct hostile_conn c;
 	struct buf b = BUF_INIT;
 
 	hostile_open(&c);
 	hostile_hello(&c);
+	/* An attempt of its own, so that only the length is wrong. */
+	if (strcmp(mode, "progress-long") == 0) {
+		Mr__Envelope *task;
+
+		hostile_pack_request(&b);
+		hostile_push(&c, &b);
+		if (hostile_await(&c, hostile_wait, &task) != HOSTILE_FRAME) {
+			hostile_say("no task");
+			hostile_report();
+		}
+		hostile_describe(task);
+		if (task->msg_case == MR__ENVELOPE__MSG_TASK) {
+			pr.attempt = task->task->attempt;
+			pr.incarnation = task->task->incarnation;
+		}
+		frame_free(task);
+	}
 	if (strcmp(mode, "second-hello") == 0)
 		hostile_pack_hello(&b, MR_PROTOCOL_VERSION);
 	else if (strcmp(mode, "request-twice") == 0) {
@@ -606,6 +630,18 @@ hostile_after_hello(const char *mode)
 			d.bytes_out = 1;
 			env.msg_case = MR__ENVELOPE__MSG_DONE;
 			env.done = &d;
+		} else if (strncmp(mode, "progress-", 9) == 0) {
+			memset(status, 'x', sizeof status - 1);
+			status[strcmp(mode, "progress-long") == 0 ?
+			    MR_TASK_STATUS_MAX + 1 : 10] = '\0';
+			/* The first coordinator's: an attempt it never gave. */
+			if (strcmp(mode, "progress-unknown") == 0) {
+				pr.attempt = HOSTILE_BAD_ATTEMPT;
+				pr.incarnation = 1;
+			}
+			pr.status = status;
+			env.msg_case = MR__ENVELOPE__MSG_PROGRESS;
+			env.progress = &pr;
 		} else {
 			f.attempt = HOSTILE_BAD_ATTEMPT;
 			f.error = "hostile";
@@ -971,6 +1007,8 @@ main(int argc, char **argv)
 	if (strcmp(mode, "second-hello") == 0 ||
 	    strcmp(mode, "report-unknown") == 0 ||
 	    strcmp(mode, "fail-unknown") == 0 ||
+	    strcmp(mode, "progress-unknown") == 0 ||
+	    strcmp(mode, "progress-long") == 0 ||
 	    strcmp(mode, "request-twice") == 0)
 		hostile_after_hello(mode);
 	if (strcmp(mode, "request-before-hello") == 0) {

@@ -42,6 +42,7 @@
 #include "plugin.h"
 #include "sockpath.h"
 #include "srun.h"
+#include "streamopts.h"
 #include "version.h"
 
 /* Workers started in all, per worker asked for, before mrrun gives up. */
@@ -85,6 +86,8 @@ usage(FILE *f)
 "             [--no-resume] [--speculative on|off] [--srun]\n"
 "             [-D NAME=VALUE]... [--output-format text|tsv]\n"
 "             [--recursive] [--inputs-from LIST [-0]] [--] APP INPUT...\n"
+"       mrrun [OPTION...] --mapper CMD [--combiner CMD] [--reducer CMD|NONE]\n"
+"             [--file PATH]... [--cmdenv NAME=VALUE]... [--] INPUT...\n"
 "\n"
 "Runs one MapReduce job on this machine: a coordinator over the INPUTs and\n"
 "WORKERS workers running APP, then exits with the job's status. The\n"
@@ -106,7 +109,8 @@ usage(FILE *f)
 "                    number of map tasks); a worker that\n"
 "                    exits before the job is over is replaced, and those\n"
 "                    still running when it is over are stopped\n"
-"  -r, --reduces N   reduce tasks (default 10)\n"
+"  -r, --reduces N   reduce tasks (default 10); 0: a map-only job, each map\n"
+"                    task X writing mr-out-X\n"
 "  -b, --split-size BYTES  cut inputs larger than this into several map\n"
 "                    tasks (K, M, G suffixes; default 16M)\n"
 "  -t, --task-timeout SECS  hand a task to another worker when it is not\n"
@@ -146,6 +150,7 @@ usage(FILE *f)
 "      --inputs-from LIST  more INPUTs, one per line of the file LIST (-:\n"
 "                    the standard input); then APP alone may follow\n"
 "  -0, --null        names in LIST are NUL-separated (find -print0)\n"
+STREAMOPTS_HELP
 "  -h, --help        this text\n"
 "  -V, --version     the version\n"
 "\n"
@@ -364,11 +369,17 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		STREAMOPTS_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
+	/* Static: an early exit (a usage error) leaves nothing unreachable. */
+	static struct streamopts so = STREAMOPTS_INIT;
+	static char **files;	/* --file paths made absolute */
+	char **wargv;
+	int first_input;
 	char exe[PATH_MAX], dir[PATH_MAX], coordpath[PATH_MAX + 16];
 	char workerpath[PATH_MAX + 16], app[PATH_MAX], appabs[PATH_MAX];
-	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash, *wargv[32];
+	char sockdir[PATH_MAX], sock[PATH_MAX + 16], *slash;
 	char srunpath[PATH_MAX], remote[PATH_MAX];
 	int srun = 0, nflag = 0;
 	const char *verbosity = NULL, *report = NULL, *reduces = NULL;
@@ -416,8 +427,8 @@ main(int argc, char **argv)
 			srun = 1;
 			break;
 		case 'r':
-			if (opts_count(optarg, 1, 100000, &count) == -1)
-				return opts_invalid("reduces", "a number from 1 "
+			if (opts_count(optarg, 0, 100000, &count) == -1)
+				return opts_invalid("reduces", "a number from 0 "
 				    "to 100000", optarg);
 			reduces = optarg;
 			break;
@@ -507,6 +518,10 @@ main(int argc, char **argv)
 			printf("mrrun %s\n", MR_VERSION);
 			return 0;
 		default:
+			if ((status = streamopts_take(&so, ch, optarg)) == 1)
+				break;
+			if (status == 2)
+				return 2;
 			return opts_bad(ch, argv, opts);
 		}
 	}
@@ -518,19 +533,44 @@ main(int argc, char **argv)
 	}
 	if (nworkers < 1)
 		nworkers = 1;
-	if (argc - optind < (inputs_from != NULL ? 1 : 2))
-		return opts_usage(argc - optind == 0 ? "no application given" :
-		    "no input files");
-	/*
-	 * Resolved and loaded once, here: every worker runs the same file,
-	 * and a bad one is one line now rather than one per worker.
-	 */
-	if (plugin_find(argv[optind], app, sizeof app, &e) == -1 ||
-	    (plugin = plugin_load(app, &e)) == NULL)
-		fatal("%s", e.msg);
-	plugin_close(plugin);
-	if (realpath(app, appabs) == NULL)
-		fatal("%s: %s", app, strerror(errno));
+	if ((status = streamopts_usage(&so)) != 0)
+		return status;
+	if (streamopts_map_only(&so) && reduces != NULL &&
+	    strcmp(reduces, "0") != 0)
+		return opts_usage("--reducer NONE is a map-only job, but "
+		    "--reduces %s was given", reduces);
+	if (streamopts_streaming(&so)) {
+		/* No APP: every argument is an input. */
+		first_input = optind;
+		if (argc - optind < (inputs_from != NULL ? 0 : 1))
+			return opts_usage("no input files");
+		if (streamopts_check(&so, &e) == -1)
+			fatal("%s", e.msg);
+		/* The workers' folder is not ours: their paths are absolute. */
+		files = xcalloc(so.nfiles + 1, sizeof *files);
+		for (size_t k = 0; k < so.nfiles; k++) {
+			if (realpath(so.files[k], app) == NULL)
+				fatal("--file %s: %s", so.files[k],
+				    strerror(errno));
+			files[k] = xstrdup(app);
+		}
+	} else {
+		first_input = optind + 1;
+		if (argc - optind < (inputs_from != NULL ? 1 : 2))
+			return opts_usage(argc - optind == 0 ?
+			    "no application given" : "no input files");
+		/*
+		 * Resolved and loaded once, here: every worker runs the same
+		 * file, and a bad one is one line now rather than one per
+		 * worker.
+		 */
+		if (plugin_find(argv[optind], app, sizeof app, &e) == -1 ||
+		    (plugin = plugin_load(app, &e)) == NULL)
+			fatal("%s", e.msg);
+		plugin_close(plugin);
+		if (realpath(app, appabs) == NULL)
+			fatal("%s: %s", app, strerror(errno));
+	}
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n == -1)
 		fatal("/proc/self/exe: %s", strerror(errno));
@@ -567,8 +607,8 @@ main(int argc, char **argv)
 		fatal("pipe: %s", strerror(errno));
 	{
 		/* -D NAME=VALUE is two arguments however it was written. */
-		char **cargv = xcalloc(argc + 2 * params_count(params) + 32,
-		    sizeof *cargv), fdtext[16];
+		char **cargv = xcalloc(argc + 2 * params_count(params) + 32 +
+		    2 * (3 + so.nfiles + so.ncmdenv), sizeof *cargv), fdtext[16];
 		const char *name, *value;
 		char **defs = xcalloc(params_count(params) + 1, sizeof *defs);
 		int i = 0;
@@ -602,8 +642,9 @@ main(int argc, char **argv)
 		mrrun_flag(cargv, &i, "--recursive", recursive);
 		mrrun_args(cargv, &i, "--inputs-from", inputs_from);
 		mrrun_flag(cargv, &i, "--null", nul);
+		streamopts_args(&so, cargv, &i, files);
 		cargv[i++] = "--";
-		for (int j = optind + 1; j < argc; j++)
+		for (int j = first_input; j < argc; j++)
 			cargv[i++] = argv[j];
 		/* SIGTERM: it abandons the job cleanly and removes the folder. */
 		coord = mrrun_spawn(coordpath, cargv, SIGTERM, ready[1]);
@@ -633,6 +674,7 @@ main(int argc, char **argv)
 		nworkers = (long)ntasks;	/* more would have nothing to do */
 	mrrun_tell_query(dir, sock);
 
+	wargv = xcalloc(32 + 2 * (3 + so.nfiles + so.ncmdenv), sizeof *wargv);
 	if (srun) {
 		/* One step of one task per worker: each replaced on its own. */
 		if (srun_prepare(job_dir != NULL ? job_dir : ".", remote,
@@ -662,8 +704,12 @@ main(int argc, char **argv)
 	mrrun_flag(wargv, &nw, "--if-running", 1);
 	mrrun_args(wargv, &nw, "--memory", memory);
 	mrrun_flag(wargv, &nw, verbosity, 1);
-	wargv[nw++] = "--";
-	wargv[nw++] = appabs;
+	if (streamopts_streaming(&so))
+		streamopts_args(&so, wargv, &nw, files);
+	else {
+		wargv[nw++] = "--";
+		wargv[nw++] = appabs;
+	}
 	wargv[nw] = NULL;
 
 	workers = xcalloc(nworkers, sizeof *workers);
@@ -741,6 +787,11 @@ main(int argc, char **argv)
 	}
 	alarm(0);
 	free(workers);
+	free(wargv);
+	for (size_t k = 0; files != NULL && k < so.nfiles; k++)
+		free(files[k]);
+	free(files);
+	streamopts_free(&so);
 	/* The coordinator removed both, unless it died first. */
 	if (unlink(sock) == -1 && errno != ENOENT)
 		log_warn("%s: %s", sock, strerror(errno));

@@ -191,6 +191,13 @@ statusview_task(FILE *f, const Mr__TaskStatus *t)
 		    "", name);
 		free(name);
 	}
+	/* Its status line (a streaming command's reporter:status:). */
+	if (t->status != NULL && *t->status != '\0') {
+		name = textesc(t->status);
+		fprintf(f, "  %-12s %-8s %-18s %8s %8s  status: %s\n", "", "",
+		    "", "", "", name);
+		free(name);
+	}
 }
 
 /* Whether a task is shown when not every task is: running, or run again. */
@@ -384,6 +391,8 @@ statusview_json_task(const Mr__TaskStatus *t)
 	rc |= statusview_set(o, "backup_worker", t->backup_worker != 0 ?
 	    json_integer(t->backup_worker) : json_null());
 	rc |= statusview_set(o, "kept", json_boolean(t->kept));
+	rc |= statusview_set(o, "status", t->status != NULL &&
+	    *t->status != '\0' ? jsontext_new(t->status) : json_null());
 	if (t->n_inputs > 0) {
 		json_t *in = json_array();
 

@@ -6,10 +6,13 @@
 #include <string.h>
 
 #include "attempt.h"
+#include "child.h"
 #include "frame.h"
 #include "log.h"
 #include "sdk.h"
+#include "streaming.h"
 #include "task.h"
+#include "taskstatus.h"
 #include "welcome.h"
 
 /*
@@ -63,9 +66,15 @@ attempt_run(const struct attempt_conf *c, const Mr__Task *task,
 	int rc;
 
 	sdk_counters_reset();
+	taskstatus_init(child_report_fd(), task->attempt, task->incarnation);
 	memset(&spec, 0, sizeof spec);
 	spec.memory = c->memory;
 	spec.job = c->job;
+	spec.stream = c->stream;
+	spec.attempt = task->attempt;
+	spec.out_dir = c->out_dir;
+	spec.output_format = welcome_output_format();
+	spec.params = welcome_params(&spec.nparams);
 	if (task->kind_case == MR__TASK__KIND_MAP) {
 		log_debug("attempt %llu: map task %u (%zu inputs)",
 		    (unsigned long long)task->attempt, task->map->id,
@@ -81,7 +90,14 @@ attempt_run(const struct attempt_conf *c, const Mr__Task *task,
 		} else if (attempt_map_inputs(task->map, &inputs, &stamps,
 		    &e) == -1)
 			rc = -1;
-		else {
+		else if (c->stream != NULL && c->stream->map_only &&
+		    spec.nreduce > 0) {
+			err_set(&e, "the job has %u reduce tasks, but this worker "
+			    "runs a map-only job (--reducer NONE): give the "
+			    "coordinator --reduces 0 (or --reducer NONE) too",
+			    spec.nreduce);
+			rc = -1;
+		} else {
 			spec.inputs = inputs;
 			spec.ninputs = task->map->n_inputs;
 			rc = maptask_run(c->app, &spec, &res, &e);
@@ -92,10 +108,13 @@ attempt_run(const struct attempt_conf *c, const Mr__Task *task,
 		    task->reduce->partition);
 		spec.id = task->reduce->partition;
 		spec.nmap = task->reduce->n_map;
-		spec.out_dir = c->out_dir;
-		spec.output_format = welcome_output_format();
 		if (c->init_err != NULL) {
 			e = *c->init_err;
+			rc = -1;
+		} else if (c->stream != NULL && c->stream->map_only) {
+			err_set(&e, "reduce task %u, but this worker runs a "
+			    "map-only job (--reducer NONE): it has no reducer",
+			    spec.id);
 			rc = -1;
 		} else
 			rc = reducetask_run(c->app, &spec, &res, &e);
@@ -103,6 +122,8 @@ attempt_run(const struct attempt_conf *c, const Mr__Task *task,
 	/* A combiner run while writing may have misused them too. */
 	if (rc == 0 && sdk_counters_check(&e) == -1)
 		rc = -1;
+	/* The last status line goes before the report. */
+	taskstatus_flush();
 	if (rc == 0) {
 		done.attempt = task->attempt;
 		done.incarnation = task->incarnation;

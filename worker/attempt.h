@@ -17,9 +17,13 @@
 #include "mapreduce.h"
 #include "mr.pb-c.h"
 
+struct streaming;
+
 /* What every attempt of a worker runs with. */
 struct attempt_conf {
 	const struct mr_app *app;
+	const struct streaming *stream;	/* a streaming job's commands, or
+					   NULL (streaming.h) */
 	size_t		 memory;	/* --memory, in bytes */
 	uint64_t	 job;		/* Welcome.job_id: stamped in mr-X-Y */
 	const char	*out_dir;	/* folder of mr-out-Y; "" the job folder */
@@ -31,7 +35,9 @@ struct attempt_conf {
  * Runs `task` (a map or a reduce) in the current folder, the job folder,
  * and appends its report to out: one frame holding a TaskDone (with this
  * process's plugin counters) or a TaskFailed saying why, either quoting
- * task->attempt and task->incarnation. A failed attempt is logged here.
+ * task->attempt and task->incarnation; before it, the task's status lines
+ * (taskstatus.h) on the pipe to the worker (child.h), if it runs in a
+ * child. A failed attempt is logged here.
  * Returns 0, or -1 with e set when the report does not fit in a frame.
  */
 int	attempt_run(const struct attempt_conf *c, const Mr__Task *task,

@@ -43,11 +43,16 @@ struct child {
 	int		 held;		/* the parent holds sh->lock */
 	siginfo_t	 info;		/* how it ended */
 	struct child_shared *sh;
-	struct buf	 report;
+	struct buf	 report;	/* frames read, not taken yet */
+	struct buf	 progress;	/* the last TaskProgress frame */
+	int		 new_progress;	/* not handed out yet */
 };
 
 /* In the child: the coordinator's connection, whose end refuses links. */
 static int child_watch = -1;
+
+/* In the child: its end of the report pipe. */
+static int child_wr = -1;
 
 /*
  * In the child: what child_start() made, kept reachable for a leak checker
@@ -140,6 +145,9 @@ child_main(pid_t parent, int rd, int wr, int watch,
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(1);
 	close(rd);
+	/* Its own group: stopping it stops the commands it runs too. */
+	setpgid(0, 0);
+	child_wr = wr;
 	/* Told apart from its worker by tools that count workers by name. */
 	prctl(PR_SET_NAME, CHILD_NAME);
 	child_watch = watch;
@@ -203,6 +211,8 @@ child_start(uint64_t attempt, int watch, int (*run)(void *, struct buf *),
 		child_self = c;
 		child_main(parent, fds[0], fds[1], watch, run, arg, c->sh);
 	}
+	/* Both sides, so that a kill of the group never comes too early. */
+	setpgid(c->pid, c->pid);
 	close(fds[1]);
 	c->fd = fds[0];
 	return c;
@@ -211,6 +221,20 @@ fail:
 	munmap(c->sh, sizeof *c->sh);
 	free(c);
 	return NULL;
+}
+
+int
+child_report_fd(void)
+{
+	return child_wr;
+}
+
+/* SIGKILL to the child and what it started (its process group). */
+static void
+child_kill(const struct child *c)
+{
+	kill(-c->pid, SIGKILL);
+	kill(c->pid, SIGKILL);
 }
 
 uint64_t
@@ -258,9 +282,51 @@ child_reap(struct child *c)
 	child_wait_end(c);
 	if (c->reaped)
 		return;
+	/*
+	 * What it left running in its group (a command's own background
+	 * process) goes with it: until the reap, its pid is nobody else's.
+	 */
+	kill(-c->pid, SIGKILL);
 	while (waitpid(c->pid, NULL, 0) == -1 && errno == EINTR)
 		;
 	c->reaped = 1;
+}
+
+/*
+ * Moves the TaskProgress frames of this attempt at the front of what was
+ * read to c->progress, the last one kept: the report comes after them.
+ */
+static void
+child_take_progress(struct child *c)
+{
+	Mr__Envelope *env;
+	struct err e;
+	size_t used;
+
+	while (frame_parse(buf_head(&c->report), buf_len(&c->report), &env,
+	    &used, &e) == 1) {
+		if (env->msg_case != MR__ENVELOPE__MSG_PROGRESS ||
+		    env->progress->attempt != c->attempt) {
+			frame_free(env);
+			return;
+		}
+		frame_free(env);
+		buf_consume(&c->progress, buf_len(&c->progress));
+		buf_add(&c->progress, buf_head(&c->report), used);
+		buf_consume(&c->report, used);
+		c->new_progress = 1;
+	}
+}
+
+int
+child_progress(struct child *c, const uint8_t **p, size_t *len)
+{
+	if (!c->new_progress)
+		return 0;
+	c->new_progress = 0;
+	*p = buf_head(&c->progress);
+	*len = buf_len(&c->progress);
+	return 1;
 }
 
 int
@@ -277,16 +343,17 @@ child_read(struct child *c)
 		return 0;
 	if (n > 0) {
 		buf_commit(&c->report, (size_t)n);
+		child_take_progress(c);
 		/* More than any report: not one; it is stopped. */
 		if (buf_len(&c->report) <= MR_FRAME_HEADER + MR_FRAME_MAX)
 			return 0;
-		kill(c->pid, SIGKILL);
+		child_kill(c);
 	}
 	close(c->fd);
 	c->fd = -1;
 	/* It closed its end, but may live on (a plugin closing every fd). */
 	if (n != 0 || buf_len(&c->report) == 0)
-		kill(c->pid, SIGKILL);
+		child_kill(c);
 	child_wait_end(c);
 	return 1;
 }
@@ -352,7 +419,7 @@ child_stop(struct child *c, const char *out_dir)
 	if (!c->ended) {
 		child_hold(c);
 		c->sh->stopped = 1;
-		kill(c->pid, SIGKILL);
+		child_kill(c);
 		child_resume(c);
 	}
 	child_wait_end(c);
@@ -375,12 +442,13 @@ child_free(struct child *c)
 		close(c->fd);
 	if (!c->reaped) {
 		if (!c->ended)
-			kill(c->pid, SIGKILL);
+			child_kill(c);
 		child_reap(c);
 	}
 	child_resume(c);
 	pthread_mutex_destroy(&c->sh->lock);
 	munmap(c->sh, sizeof *c->sh);
 	buf_free(&c->report);
+	buf_free(&c->progress);
 	free(c);
 }

@@ -52,6 +52,13 @@
 struct child;
 
 /*
+ * The pipe a child reports on carries frames: any number of TaskProgress
+ * (the task's status line as it runs, worker/taskstatus.h), then the
+ * report. The child leads a process group of its own, so that stopping it
+ * stops what it started too (a streaming job's commands, and theirs).
+ */
+
+/*
  * Forks a child for attempt `attempt` that runs run(arg, report) (a fresh
  * empty buffer to append the report's bytes to) and hands the parent what
  * it appended if it returned 0; -1 ends it with status 1 and no report. It
@@ -62,6 +69,9 @@ struct child;
 struct child	*child_start(uint64_t attempt, int watch,
 		    int (*run)(void *arg, struct buf *report), void *arg,
 		    struct err *e);
+
+/* In a child: its end of the report pipe, for TaskProgress; else -1. */
+int		 child_report_fd(void);
 
 /* The attempt it runs, and its pid (for logs and files). */
 uint64_t	 child_attempt(const struct child *c);
@@ -76,6 +86,13 @@ int		 child_fd(const struct child *c);
  * child_report() can say what it left.
  */
 int		 child_read(struct child *c);
+
+/*
+ * 1 with *p, *len set to the frame of the last TaskProgress of this
+ * attempt that came since the last call (valid until the next
+ * child_read()), else 0.
+ */
+int		 child_progress(struct child *c, const uint8_t **p, size_t *len);
 
 /*
  * After child_read() returned 1: 0 with *p and *len set to its report
@@ -98,7 +115,7 @@ void		 child_resume(struct child *c);
 
 /*
  * Stops the child for good: no link after this begins (holding it first
- * if not held), SIGKILL, reaped; then removes the files it named and left,
+ * if not held), SIGKILL to its process group, reaped; then removes the files it named and left,
  * in the job folder (the current folder) and in out_dir when not NULL or
  * empty. Fine on a child that has ended already.
  */

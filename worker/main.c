@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@
 #include "sdk.h"
 #include "session.h"
 #include "sockpath.h"
+#include "streamopts.h"
+#include "streaming.h"
 #include "task.h"
 #include "version.h"
 #include "welcome.h"
@@ -57,6 +60,8 @@ usage(FILE *f)
 "                [--max-tasks N] [--memory MB] [--if-running] [-q | -v]\n"
 "                [--coordinator tcp:HOST:PORT | unix:PATH]\n"
 "                [--auth secret|munge] [--secret-file FILE] PLUGIN\n"
+"       mrworker [OPTION...] --mapper CMD [--combiner CMD]\n"
+"                [--reducer CMD|NONE] [--file PATH]... [--cmdenv NAME=VALUE]...\n"
 "\n"
 "Joins the job of the coordinator listening on the socket and runs map and\n"
 "reduce tasks with the application in PLUGIN until the coordinator says the\n"
@@ -66,6 +71,11 @@ usage(FILE *f)
 "%s (the installed plugins), then in apps/ next to\n"
 "this program (build/apps/ in the source tree).\n"
 "\n"
+"With --mapper instead of PLUGIN, a streaming job (as Hadoop Streaming):\n"
+"the commands run once per task, in a working folder of their own in\n"
+"$TMPDIR holding the --file files, and read and write lines.\n"
+"\n"
+STREAMOPTS_HELP
 "  -s, --socket PATH     coordinator's socket (default: $MR_SOCKET, else\n"
 "                        mr.sock in $XDG_RUNTIME_DIR when set, else in\n"
 "                        /tmp/mr-<uid>, made mode 0700 if missing; either\n"
@@ -105,6 +115,7 @@ usage(FILE *f)
 "             MR_PLUGIN_PATH  colon-separated folders to look for PLUGIN in\n"
 "             MR_SECRET       the job's secret (64 hexadecimal digits)\n"
 "             MR_MUNGE_SOCKET munged's socket, when not the default\n"
+"             TMPDIR          where the commands' working folder is made\n"
 "\n"
 "Each task runs in a process of its own. One still running when the\n"
 "coordinator cancels it, ends the job or goes away is stopped at once: the\n"
@@ -118,6 +129,49 @@ usage(FILE *f)
 	    plugin_dir(), SESSION_RECONNECT_DEFAULT);
 }
 
+/*
+ * What a streaming job's worker hands its tasks instead of a plugin's
+ * descriptor: its functions are the commands (task_spec.stream).
+ */
+static const struct mr_app worker_stream_app = {
+	.abi_version = MR_ABI_VERSION, .name = STREAMOPTS_APP
+};
+
+/*
+ * The streaming job, whose working folder goes when the worker does (not
+ * when a task's process, which inherits the handlers, ends).
+ */
+static struct streaming *worker_stream;
+static pid_t worker_pid;
+
+/* The running task's process, which leads the group of its commands. */
+static volatile sig_atomic_t worker_task_pid;
+
+static void
+worker_stream_cleanup(void)
+{
+	if (getpid() != worker_pid)
+		return;
+	streaming_free(worker_stream);
+	worker_stream = NULL;
+}
+
+/*
+ * SIGTERM, SIGINT, SIGHUP: the running task's commands and what they
+ * started go (its process would die with the worker, but not what its
+ * commands left in the background), the folder goes, then the signal does
+ * its work.
+ */
+static void
+worker_on_signal(int sig)
+{
+	if (getpid() == worker_pid && worker_task_pid > 0)
+		kill(-(pid_t)worker_task_pid, SIGKILL);
+	if (worker_stream != NULL && getpid() == worker_pid)
+		streaming_remove(worker_stream);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 /* What the loop works with. */
 struct worker {
@@ -168,8 +222,10 @@ worker_begin(struct worker *w, const Mr__Task *task)
 	w->child = child_start(task->attempt, session_fd(w->session),
 	    worker_attempt, w, &e);
 	w->task = NULL;
-	if (w->child != NULL)
+	if (w->child != NULL) {
+		worker_task_pid = child_pid(w->child);
 		return;
+	}
 	/* No process to run it in: the coordinator gives it to another. */
 	log_warn("%s", e.msg);
 	if (attempt_failed(task, e.msg, &failed, &e) == 0)
@@ -183,6 +239,8 @@ worker_stop(struct worker *w)
 {
 	if (w->child == NULL)
 		return;
+	/* Not after: once reaped, its pid may be another's. */
+	worker_task_pid = 0;
 	child_stop(w->child, w->conf.out_dir);
 	child_free(w->child);
 	w->child = NULL;
@@ -207,6 +265,7 @@ worker_reported(struct worker *w)
 		exit(1);
 	}
 	session_queue(w->session, p, len);
+	worker_task_pid = 0;
 	child_free(w->child);
 	w->child = NULL;
 	w->ntasks++;
@@ -304,7 +363,14 @@ worker_serve(struct worker *w)
 		}
 		if (session_wait(w->session, w->child != NULL ?
 		    child_fd(w->child) : -1) == SESSION_OTHER) {
-			if (child_read(w->child) == 1) {
+			const uint8_t *p;
+			size_t len;
+
+			rc = child_read(w->child);
+			/* The task's status line, on to the coordinator. */
+			if (child_progress(w->child, &p, &len))
+				session_progress(w->session, p, len);
+			if (rc == 1) {
 				worker_reported(w);
 				asked = 0;
 			}
@@ -393,11 +459,14 @@ main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		STREAMOPTS_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct session_conf sc;
 	struct worker w;
-	struct plugin *plugin;
+	struct plugin *plugin = NULL;
+	/* Static: an early exit (a usage error) leaves nothing unreachable. */
+	static struct streamopts so = STREAMOPTS_INIT;
 	struct err e, init_err;
 	char file[PATH_MAX], digest[PLUGIN_DIGEST_MAX];
 	const char *sock = NULL, *coordinator = NULL, *secret_file = NULL;
@@ -470,12 +539,43 @@ main(int argc, char **argv)
 			    MR_VERSION, MR_PROTOCOL_VERSION, MR_ABI_VERSION);
 			return 0;
 		default:
+			if ((status = streamopts_take(&so, ch, optarg)) == 1)
+				break;
+			if (status == 2)
+				return 2;
 			return opts_bad(ch, argv, opts);
 		}
 	}
-	if (argc - optind != 1)
-		return opts_usage(argc - optind == 0 ? "no plugin given" :
-		    "one plugin expected");
+	if ((status = streamopts_usage(&so)) != 0)
+		return status;
+	if (streamopts_streaming(&so)) {
+		if (argc - optind != 0)
+			return opts_usage("a streaming job (--mapper) takes no "
+			    "plugin, but '%s' was given", argv[optind]);
+		if (streamopts_check(&so, &e) == -1 ||
+		    streamopts_digest(&so, digest, sizeof digest, &e) == -1 ||
+		    (worker_stream = streaming_new(&so, &e)) == NULL)
+			fatal("%s", e.msg);
+		worker_pid = getpid();
+		atexit(worker_stream_cleanup);
+		signal(SIGTERM, worker_on_signal);
+		signal(SIGINT, worker_on_signal);
+		signal(SIGHUP, worker_on_signal);
+		w.conf.app = &worker_stream_app;
+		w.conf.stream = worker_stream;
+		log_debug("streaming job: mapper `%s', working folder %s",
+		    so.mapper, worker_stream->dir);
+	} else {
+		if (argc - optind != 1)
+			return opts_usage(argc - optind == 0 ? "no plugin given" :
+			    "one plugin expected");
+		if (plugin_find(argv[optind], file, sizeof file, &e) == -1 ||
+		    (plugin = plugin_load(file, &e)) == NULL ||
+		    plugin_digest(file, digest, sizeof digest, &e) == -1)
+			fatal("%s", e.msg);
+		w.conf.app = plugin_app(plugin);
+		log_debug("application %s from %s", w.conf.app->name, file);
+	}
 	if (coordinator != NULL) {
 		if (addr_parse(coordinator, 0, &remote, &e) == -1)
 			return opts_invalid("coordinator", "tcp:HOST:PORT or "
@@ -489,12 +589,6 @@ main(int argc, char **argv)
 			sc.auth = &auth;
 		}
 	}
-	if (plugin_find(argv[optind], file, sizeof file, &e) == -1 ||
-	    (plugin = plugin_load(file, &e)) == NULL ||
-	    plugin_digest(file, digest, sizeof digest, &e) == -1)
-		fatal("%s", e.msg);
-	w.conf.app = plugin_app(plugin);
-	log_debug("application %s from %s", w.conf.app->name, file);
 	sc.app = w.conf.app->name;
 	sc.digest = digest;
 	sc.sample = w.conf.app->partition == mr_partition_total_order;
@@ -532,5 +626,6 @@ main(int argc, char **argv)
 	session_close(w.session);
 	welcome_free();
 	plugin_close(plugin);
+	streamopts_free(&so);
 	return status;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "groups.h"
 #include "log.h"
 #include "mapout.h"
 #include "maptable.h"
@@ -111,6 +112,46 @@ mapout_foreach_group(struct mapout *mo, uint32_t part, mapout_group_fn fn,
     void *arg)
 {
 	return maptable_foreach_group(mo->table, part, fn, arg);
+}
+
+uint32_t
+mapout_nparts(const struct mapout *mo)
+{
+	return mo->nparts;
+}
+
+int
+mapout_walk(struct mapout *mo, mapout_group_fn fn, void *arg, struct err *e)
+{
+	struct merge *m;
+	struct groups g;
+	mr_values *values;
+	const char *key;
+	size_t keylen;
+	int rc;
+
+	e->msg[0] = '\0';
+	if (maptable_error(mo->table, e))
+		return -1;
+	if (spill_count(mo->spill) == 0) {
+		maptable_sort(mo->table);
+		return maptable_foreach_group_all(mo->table, fn, arg);
+	}
+	if (maptable_keys(mo->table) > 0 && maptable_drain(mo->table) == -1) {
+		maptable_error(mo->table, e);
+		return -1;
+	}
+	if ((m = spill_open(mo->spill, SPILL_ALL, e)) == NULL)
+		return -1;
+	groups_init(&g, m);
+	while ((rc = groups_next(&g, &key, &keylen, &values)) == 1)
+		if (fn(arg, key, keylen, values) == -1)
+			break;
+	if (groups_error(&g, e))
+		rc = -1;
+	groups_free(&g);
+	merge_free(m);
+	return rc == 0 ? 0 : -1;
 }
 
 int

@@ -81,6 +81,19 @@ int	mapout_foreach_group(struct mapout *mo, uint32_t part,
 	    mapout_group_fn fn, void *arg);
 
 /*
+ * Walks the distinct keys of every partition at once in key order
+ * (bytewise), each with its values, wherever they are: in memory, or
+ * merged from the runs spilled (what the table still held is spilled as
+ * one more run first). No more records may be emitted after. Returns 0,
+ * or -1 when fn did (0 with nothing in e) or reading a run failed (e set).
+ */
+int	mapout_walk(struct mapout *mo, mapout_group_fn fn, void *arg,
+	    struct err *e);
+
+/* The number of partitions. */
+uint32_t mapout_nparts(const struct mapout *mo);
+
+/*
  * Writes mr-<map_id>-<p> for every partition p (empty ones too), combining
  * when `combine` is not NULL, merging spilled runs if there are any. Adds
  * the bytes written to *bytes. Returns 0, or -1 with e set (files already

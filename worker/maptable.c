@@ -504,6 +504,91 @@ maptable_foreach_group(struct maptable *mt, uint32_t part,
 	return 0;
 }
 
+/*
+ * Whether key a sorts before key b: bytewise, a shorter key before those
+ * it starts (their prefixes are their first 8 bytes, big-endian, 0-padded).
+ */
+static int
+maptable_key_before(const struct maptable *mt, const struct maptable_key *a,
+    const struct maptable_key *b)
+{
+	size_t n;
+	int c;
+
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix;
+	n = a->keylen < b->keylen ? a->keylen : b->keylen;
+	c = n > 0 ? memcmp(maptable_key_bytes(mt, a->rec),
+	    maptable_key_bytes(mt, b->rec), n) : 0;
+	if (c != 0)
+		return c < 0;
+	return a->keylen < b->keylen;
+}
+
+/* Moves heap[i] down the heap of n partitions, ordered by their next key. */
+static void
+maptable_heap_down(const struct maptable *mt, uint32_t *heap, size_t n,
+    size_t i, const size_t *next)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		uint32_t t;
+
+		if (l < n && maptable_key_before(mt, &mt->keys[next[heap[l]]],
+		    &mt->keys[next[heap[m]]]))
+			m = l;
+		if (l + 1 < n && maptable_key_before(mt,
+		    &mt->keys[next[heap[l + 1]]], &mt->keys[next[heap[m]]]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+int
+maptable_foreach_group_all(struct maptable *mt, maptable_group_fn fn,
+    void *arg)
+{
+	struct maptable_iter it;
+	mr_values values;
+	size_t *next, n = 0;
+	uint32_t *heap;
+	int rc = 0;
+
+	next = xcalloc((size_t)mt->nparts + 1, sizeof *next);
+	heap = xcalloc((size_t)mt->nparts + 1, sizeof *heap);
+	/* Each partition is sorted: a merge of them by their next key. */
+	for (uint32_t p = 0; p < mt->nparts; p++) {
+		next[p] = mt->partstart[p];
+		if (next[p] < mt->partstart[p + 1])
+			heap[n++] = p;
+	}
+	for (size_t i = n; i-- > 0; )
+		maptable_heap_down(mt, heap, n, i, next);
+	while (n > 0 && rc == 0) {
+		uint32_t p = heap[0];
+		struct maptable_key *k = &mt->keys[next[p]++];
+
+		maptable_iter_init(&it, mt, k);
+		values.next = maptable_iter_next;
+		values.ctx = &it;
+		values.failed = 0;
+		if (fn(arg, maptable_key_bytes(mt, k->rec), k->keylen,
+		    &values) == -1)
+			rc = -1;
+		if (next[p] == mt->partstart[p + 1])
+			heap[0] = heap[--n];
+		maptable_heap_down(mt, heap, n, 0, next);
+	}
+	free(next);
+	free(heap);
+	return rc;
+}
+
 /* Forgets the keys and values held (after a drain). */
 static void
 maptable_reset(struct maptable *mt)

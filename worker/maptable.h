@@ -104,6 +104,14 @@ int	maptable_foreach_group(struct maptable *t, uint32_t part,
 	    maptable_group_fn fn, void *arg);
 
 /*
+ * The same over every partition at once: all the distinct keys in key
+ * order (bytewise), whatever their partitions (a merge of the sorted
+ * partitions). Needs maptable_sort() first.
+ */
+int	maptable_foreach_group_all(struct maptable *t, maptable_group_fn fn,
+	    void *arg);
+
+/*
  * The same for a table of sums (maptable_sums()), each key with its sum,
  * without an iterator: what mr_combine_sum would make of its values
  * (maptable_sum.c).

@@ -72,6 +72,18 @@ output_emit_tsv(void *ctx, const void *key, size_t keylen, const void *value,
 	return 0;
 }
 
+int
+output_write(struct output *o, const void *p, size_t n)
+{
+	if (o->failed)
+		return -1;
+	if (safefile_write(o->file, p, n, &o->err) == -1) {
+		o->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
 struct output *
 output_open(const char *path, enum outfmt f, struct err *e)
 {

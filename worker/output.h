@@ -1,6 +1,7 @@
 /*
  * output.h - a job output file mr-out-Y: a line per record, "key value\n"
- * or, in tsv, "key\tvalue\n" escaped (common/outfmt.h).
+ * or, in tsv, "key\tvalue\n" escaped (common/outfmt.h); or, of a
+ * streaming command, its lines as it wrote them.
  *
  * The file is written through safefile.h, so it appears complete or not at
  * all, and is durable once committed (fsynced, and its folder after the
@@ -24,6 +25,12 @@ struct output	*output_open(const char *path, enum outfmt f, struct err *e);
 
 /* The emitter to hand to reduce; a failed write is remembered. */
 mr_emitter	*output_emitter(struct output *o);
+
+/*
+ * Writes p[0..n) as it is (a streaming command's output lines); -1 when
+ * the write fails, which is remembered as an emit's failure is.
+ */
+int	output_write(struct output *o, const void *p, size_t n);
 
 /* Whether an emit failed, and why. */
 int	output_failed(const struct output *o, struct err *e);

@@ -22,12 +22,14 @@
 #include "merge.h"
 #include "output.h"
 #include "sdk.h"
+#include "streamreduce.h"
 #include "task.h"
 
 struct reducetask {
 	const struct mr_app	*app;
 	struct output		*out;
 	struct err		*e;
+	struct streamreduce	*sr;	/* a streaming job's reducer, or NULL */
 };
 
 /* Calls reduce for one key; a failure is described in rt->e. */
@@ -37,6 +39,8 @@ reducetask_reduce(void *arg, const char *key, size_t keylen,
 {
 	struct reducetask *rt = arg;
 
+	if (rt->sr != NULL)
+		return streamreduce_group(rt->sr, key, keylen, values, rt->e);
 	sdk_error_clear();
 	if (rt->app->reduce(output_emitter(rt->out), key, keylen, values) != 0 ||
 	    output_failed(rt->out, rt->e)) {
@@ -180,7 +184,8 @@ int
 reducetask_run(const struct mr_app *app, const struct task_spec *t,
     struct task_result *res, struct err *e)
 {
-	struct reducetask rt = { app, NULL, e };
+	struct reducetask rt = { app, NULL, e, NULL };
+	struct streaming_task st;
 	char name[PATH_MAX + 32];
 	uint64_t total;
 	int rc;
@@ -195,10 +200,29 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 	rt.out = output_open(name, (enum outfmt)t->output_format, e);
 	if (rt.out == NULL)
 		return -1;
-	if (total <= t->memory / 2)
+	if (t->stream != NULL) {
+		memset(&st, 0, sizeof st);
+		st.job = t->job;
+		st.id = t->id;
+		st.attempt = t->attempt;
+		st.params = t->params;
+		st.nparams = t->nparams;
+		if ((rt.sr = streamreduce_start(t->stream, &st, rt.out,
+		    e)) == NULL) {
+			output_abort(rt.out);
+			return -1;
+		}
+	}
+	if (total <= t->memory / 2 && t->stream == NULL)
 		rc = reducetask_hash(&rt, t, res);
 	else
 		rc = reducetask_merge(&rt, t, res);
+	if (rt.sr != NULL) {
+		if (rc == 0)
+			rc = streamreduce_finish(rt.sr, e);
+		else
+			streamreduce_abort(rt.sr);
+	}
 	/* A plugin that misused its counters fails before its output is final. */
 	if (sdk_counters_check(e) == -1)
 		rc = -1;

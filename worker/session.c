@@ -35,6 +35,7 @@ struct session {
 	int		 startdir;	/* the starting folder, for a relative
 					   socket path; -1 when absolute */
 	int		 joined;	/* a Welcome was had: job is known */
+	int		 progress;	/* the coordinator takes TaskProgress */
 	uint64_t	 job;
 	char		 out_dir[PATH_MAX];
 	struct buf	 out;		/* frames waiting to be sent */
@@ -193,6 +194,7 @@ session_join(struct session *s, int fd, struct err *e)
 		    "incarnation %u)", w->worker_id, w->job_dir,
 		    (unsigned long long)w->job_id, w->incarnation);
 	s->job = w->job_id;
+	s->progress = w->progress;
 	s->joined = 1;
 	rc = 1;
 done:
@@ -273,6 +275,20 @@ session_request(struct session *s)
 	/* A request always fits in a frame. */
 	if (frame_pack(&s->out, &env, &e) == -1 ||
 	    session_flush(s, &e) == -1) {
+		s->broken = 1;
+		snprintf(s->why, sizeof s->why, "%s", e.msg);
+	}
+}
+
+void
+session_progress(struct session *s, const uint8_t *frame, size_t len)
+{
+	struct err e;
+
+	if (!s->progress || s->broken)
+		return;
+	buf_add(&s->out, frame, len);
+	if (session_flush(s, &e) == -1) {
 		s->broken = 1;
 		snprintf(s->why, sizeof s->why, "%s", e.msg);
 	}

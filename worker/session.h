@@ -83,6 +83,14 @@ void		 session_queue(struct session *s, const uint8_t *frame,
  */
 void		 session_request(struct session *s);
 
+/*
+ * Sends the frame of a TaskProgress now, if the coordinator takes them
+ * (its Welcome said so); else drops it. A failure to send is kept as
+ * session_request() keeps it.
+ */
+void		 session_progress(struct session *s, const uint8_t *frame,
+		    size_t len);
+
 /* Sends what is queued; -1 with e set when it cannot. */
 int		 session_flush(struct session *s, struct err *e);
 

@@ -75,27 +75,41 @@ spill_count(const struct spill *s)
 	return s->nruns;
 }
 
-int
-spill_merge(struct spill *s, uint32_t part, const char *path,
-    mr_reduce_fn combine, uint64_t *bytes, struct err *e)
+struct merge *
+spill_open(struct spill *s, uint32_t part, struct err *e)
 {
+	uint32_t first = part == SPILL_ALL ? 0 : part;
+	uint32_t last = part == SPILL_ALL ? s->nparts : part + 1;
+	size_t n = (size_t)s->nruns * (last - first), i = 0;
 	struct kvreader **r;
 	struct merge *m;
 	char name[SPILL_NAME_MAX];
 
-	r = xcalloc(s->nruns, sizeof *r);
-	for (unsigned i = 0; i < s->nruns; i++) {
-		spill_name(s->id, i, part, name, sizeof name);
-		r[i] = kvreader_open(name, s->job, e);
-		if (r[i] == NULL) {
-			while (i-- > 0)
-				kvreader_close(r[i]);
-			free(r);
-			return -1;
+	r = xcalloc(n != 0 ? n : 1, sizeof *r);
+	for (unsigned run = 0; run < s->nruns; run++)
+		for (uint32_t p = first; p < last; p++) {
+			spill_name(s->id, run, p, name, sizeof name);
+			if ((r[i] = kvreader_open(name, s->job, e)) == NULL) {
+				while (i-- > 0)
+					kvreader_close(r[i]);
+				free(r);
+				return NULL;
+			}
+			i++;
 		}
-	}
-	m = merge_new(r, s->nruns);
+	m = merge_new(r, n);
 	free(r);
+	return m;
+}
+
+int
+spill_merge(struct spill *s, uint32_t part, const char *path,
+    mr_reduce_fn combine, uint64_t *bytes, struct err *e)
+{
+	struct merge *m = spill_open(s, part, e);
+
+	if (m == NULL)
+		return -1;
 	return partwrite_merge(m, path, s->job, combine, bytes, e);
 }
 

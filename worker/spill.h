@@ -22,6 +22,7 @@
 #include "err.h"
 #include "mapreduce.h"
 #include "maptable.h"
+#include "merge.h"
 
 struct spill;
 
@@ -50,6 +51,14 @@ unsigned	spill_count(const struct spill *s);
  */
 int	spill_merge(struct spill *s, uint32_t part, const char *path,
 	    mr_reduce_fn combine, uint64_t *bytes, struct err *e);
+
+/*
+ * The merge of partition `part` of every run (to merge_free()), or NULL
+ * with e set when a run cannot be opened. With part SPILL_ALL, of every
+ * partition of every run: all the records in key order.
+ */
+#define SPILL_ALL UINT32_MAX
+struct merge	*spill_open(struct spill *s, uint32_t part, struct err *e);
 
 /* Removes every run; the output then takes a new number. */
 void	spill_clear(struct spill *s);

@@ -16,6 +16,8 @@
 /* Memory a task may hold records in, unless told otherwise (--memory). */
 #define TASK_MEMORY_DEFAULT ((size_t)32 << 20)
 
+struct streaming;
+
 /* One input of a map task: a whole file or a split of one. */
 struct task_input {
 	const char	*name;		/* input name as given */
@@ -36,15 +38,26 @@ struct task_spec {
 					   in pieces of this size (0: default) */
 	const struct stamp *stamp;	/* map: the input as planned, or NULL */
 	int		 allow_changes;	/* map: read a changed input as it is */
-	uint32_t	 nreduce;	/* map: partitions to write */
+	uint32_t	 nreduce;	/* map: partitions to write; 0: a
+					   map-only job, whose map task X
+					   writes mr-out-X */
 	uint32_t	 nmap;		/* reduce: map outputs to read */
-	const char	*out_dir;	/* reduce: folder of mr-out-Y; NULL: here */
+	const char	*out_dir;	/* folder of mr-out-Y; NULL: here */
 	size_t		 memory;	/* bytes of records held in memory */
 	uint64_t	 job;		/* job id, written in and checked in mr-X-Y */
 	const struct sample_piece *sample;	/* map: what to sample for a
 					   total order (sample.h) ... */
 	size_t		 nsample;	/* ... and how many pieces */
-	int		 output_format;	/* reduce: enum outfmt (outfmt.h) */
+	int		 output_format;	/* enum outfmt (outfmt.h) of mr-out-Y,
+					   and of a map-only job's mr-out-X */
+	const struct streaming *stream;	/* a streaming job's commands
+					   (streaming.h), or NULL: the
+					   plugin's functions */
+	uint64_t	 attempt;	/* for the commands' environment */
+	const char *const *params;	/* the job's parameters, NAME and
+					   VALUE pairs, for the commands'
+					   environment (streaming.h) ... */
+	size_t		 nparams;	/* ... and how many pairs */
 };
 
 /* What a task attempt produced, for its report. */
@@ -57,8 +70,9 @@ struct task_result {
 					   input changed): fail the job */
 	char		 changed[ERR_MAX];	/* map with allow_changes: how the
 					   input differed from its stamp, or "" */
-	uint64_t	 output_size;	/* reduce: size and CRC-32C of all the */
-	uint32_t	 output_crc;	/* bytes of the mr-out-Y it linked */
+	uint64_t	 output_size;	/* reduce, or map of a map-only job: */
+	uint32_t	 output_crc;	/* size and CRC-32C of all the bytes
+					   of the mr-out-Y it linked */
 };
 
 /*
@@ -75,7 +89,13 @@ struct task_result {
  * mr_partition_total_order, with the job's split points, sampled first
  * from t->sample when no task of the job did it yet (sample.h). A map
  * that fails after mr_error() fails the attempt with "INPUT: TEXT".
- * Returns 0, or -1 with e set.
+ * With t->stream, the mapper command gets every input's lines instead
+ * (streammap.h), and the combiner command the task's sorted records
+ * (streamcombine.h). With t->nreduce 0 (a map-only job), the records are
+ * written as lines of mr-out-X in t->out_dir, in t->output_format, in the
+ * order they come (a mapper's lines as it wrote them), and
+ * res->output_size and res->output_crc say what it holds. Returns 0, or
+ * -1 with e set.
  */
 int	maptask_run(const struct mr_app *app, const struct task_spec *t,
 	    struct task_result *res, struct err *e);
@@ -85,7 +105,9 @@ int	maptask_run(const struct mr_app *app, const struct task_spec *t,
  * when set, else in the current folder), grouping in a hash table when
  * they fit in t->memory and by a streaming k-way merge otherwise; on
  * success res->output_size and res->output_crc say what mr-out-Y holds
- * (worker/output.h), written in t->output_format. Returns 0, or -1 with e set; when intermediate files
+ * (worker/output.h), written in t->output_format. With t->stream, the
+ * reducer command gets the records instead, and its lines are mr-out-Y
+ * (streamreduce.h). Returns 0, or -1 with e set; when intermediate files
  * are missing, corrupt or of another job than t->job, res->bad_maps names
  * their map tasks, to be run again.
  */

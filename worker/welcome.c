@@ -14,6 +14,7 @@
 
 static struct {
 	struct params		*params;
+	const char		**pairs;	/* NAME, VALUE, ... of params */
 	int			 format;
 	struct sample_piece	*sample;
 	struct stamp		*stamps;
@@ -47,6 +48,10 @@ welcome_take(const Mr__Welcome *w, struct err *e)
 			return -1;
 		}
 	sdk_set_params(welcome.params);
+	welcome.pairs = xcalloc(2 * w->n_params + 1, sizeof *welcome.pairs);
+	for (size_t i = 0; i < params_count(welcome.params); i++)
+		params_get(welcome.params, i, &welcome.pairs[2 * i],
+		    &welcome.pairs[2 * i + 1]);
 	if (w->n_sample == 0)
 		return 0;
 	welcome.nsample = w->n_sample;
@@ -78,6 +83,13 @@ welcome_output_format(void)
 	return welcome.format;
 }
 
+const char *const *
+welcome_params(size_t *n)
+{
+	*n = params_count(welcome.params);
+	return welcome.pairs;
+}
+
 const struct sample_piece *
 welcome_sample(size_t *n)
 {
@@ -90,6 +102,7 @@ welcome_free(void)
 {
 	sdk_set_params(NULL);
 	params_free(welcome.params);
+	free(welcome.pairs);
 	for (size_t i = 0; i < welcome.nsample; i++)
 		free(welcome.names[i]);
 	free(welcome.names);

@@ -23,6 +23,12 @@ int	welcome_take(const Mr__Welcome *w, struct err *e);
 /* The job's output format (enum outfmt). */
 int	welcome_output_format(void);
 
+/*
+ * The job's parameters as NAME, VALUE pairs in name order, *n pairs, for
+ * a streaming job's environment (streaming.h); none: *n is 0.
+ */
+const char *const *welcome_params(size_t *n);
+
 /* The pieces to sample for a total order, *n of them (none: NULL, 0). */
 const struct sample_piece *welcome_sample(size_t *n);
 
