@@ -347,13 +347,14 @@ t_reporter() {
 t_env() {
 	local f x start len total=0 size job_ids
 
-	# A map task: its input and split, Hadoop's names, --cmdenv.
+	# A map task: its input and split, Hadoop's names, --cmdenv, -D.
 	head -c 250000 "${INPUTS_ABS[0]}" >"$T/big.txt"
 	size=$(wc -c <"$T/big.txt")
 	printf 'a few\nwords\n' >"$T/small.txt"
 	run job env mapreduce_map_input_file=stale "$MRRUN" -n 2 -p 0 \
 	    --split-size 100000 --reducer NONE --cmdenv MYVAR='a b' \
-	    --mapper 'cat >/dev/null; env | grep -E "^(mapreduce_|map_input_file=|MYVAR=)" | sort' \
+	    -D my.param='x y' -D job-name=wc \
+	    --mapper 'cat >/dev/null; env | grep -E "^(mapreduce_|map_input_file=|MYVAR=|my_param=|job_name=)" | sort' \
 	    "$T/big.txt" "$T/small.txt"
 	expect_rc 0 mrrun || return 1
 	for f in mr-out-*; do
@@ -362,7 +363,9 @@ t_env() {
 		    grep -qE "^mapreduce_task_id=task_[0-9a-f]{16}_0001_m_0*$x\$" "$f" &&
 		    grep -qE "^mapreduce_task_attempt_id=attempt_[0-9a-f]{16}_0001_m_0*${x}_[0-9]+\$" "$f" &&
 		    grep -qx 'mapreduce_task_ismap=true' "$f" &&
-		    grep -qx 'MYVAR=a b' "$f" ||
+		    grep -qx 'MYVAR=a b' "$f" &&
+		    grep -qx 'my_param=x y' "$f" &&
+		    grep -qx 'job_name=wc' "$f" ||
 			{ REASON="$f: $(tr '\n' ' ' <"$f")"; return 1; }
 		if grep -qx "mapreduce_map_input_file=$T/big.txt" "$f"; then
 			grep -qx "map_input_file=$T/big.txt" "$f" ||
@@ -384,11 +387,13 @@ t_env() {
 	job_ids=$(sed -n 's/^mapreduce_job_id=//p' mr-out-* | sort -u)
 	[[ $job_ids =~ ^job_[0-9a-f]{16}_0001$ ]] ||
 		{ REASON="job ids '$job_ids'"; return 1; }
-	# A reduce task: its partition, none of the input's variables.
+	# A reduce task: its partition, none of the input's variables;
+	# --cmdenv wins over a -D of the same name.
 	mkdir ../env-reduce && cd ../env-reduce || return 1
 	run job env mapreduce_map_input_file=stale map_input_file=stale \
 	    "$MRRUN" -n 2 -p 0 --reduces 3 --cmdenv MYVAR=r --mapper cat \
-	    --reducer 'cat >/dev/null; env | grep -E "^(mapreduce_|map_input_file=|MYVAR=)" | sort' \
+	    -D my.param=r2 -D MYVAR=from-D \
+	    --reducer 'cat >/dev/null; env | grep -E "^(mapreduce_|map_input_file=|MYVAR=|my_param=)" | sort' \
 	    "${INPUTS[0]}"
 	expect_rc 0 mrrun || return 1
 	for x in 0 1 2; do
@@ -397,6 +402,7 @@ t_env() {
 		    grep -qE "^mapreduce_task_id=task_[0-9a-f]{16}_0001_r_0*$x\$" "$f" &&
 		    grep -qx 'mapreduce_task_ismap=false' "$f" &&
 		    grep -qx 'MYVAR=r' "$f" &&
+		    grep -qx 'my_param=r2' "$f" &&
 		    ! grep -q 'map_input' "$f" ||
 			{ REASON="$f: $(tr '\n' ' ' <"$f")"; return 1; }
 	done
