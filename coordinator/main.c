@@ -577,6 +577,10 @@ main(int argc, char **argv)
 	}
 	if (argc == 0 && io.from == NULL)
 		return opts_usage("no input files");
+	if (streamopts_streaming(&so) && output_format != OUTFMT_TEXT)
+		return opts_usage("--output-format %s: a streaming job's outputs "
+		    "are its commands' lines, written as they are",
+		    outfmt_name(output_format));
 	/* What the job's workers must run, checked now. */
 	if (streamopts_streaming(&so) && (streamopts_check(&so, &e) == -1 ||
 	    streamopts_digest(&so, digest, sizeof digest, &e) == -1)) {

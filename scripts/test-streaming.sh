@@ -624,7 +624,15 @@ t_usage() {
 	    "mrworker --help" || return 1
 	run j "$MRRUN" --reduces -1 wc "${INPUTS[0]}"
 	expect_rc 2 "mrrun --reduces -1" || return 1
-	expect_msg j "expected a number from 0 to 100000" mrrun
+	expect_msg j "expected a number from 0 to 100000" mrrun || return 1
+	# The commands' lines are the outputs: no format is put on them.
+	run k "$MRRUN" --output-format tsv --mapper cat "${INPUTS[0]}"
+	expect_rc 2 "mrrun --output-format tsv --mapper cat" || return 1
+	expect_msg k "--output-format tsv: a streaming job's outputs are its commands' lines" \
+	    mrcoordinator || return 1
+	run l "$MRRUN" -q --output-format text --mapper cat --reducer NONE \
+	    "${INPUTS[0]}"
+	expect_rc 0 "mrrun --output-format text --mapper cat"
 }
 
 # ---------------------------------------------------------------------------
