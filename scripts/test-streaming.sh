@@ -629,6 +629,10 @@ t_usage() {
 	run k "$MRRUN" --output-format tsv --mapper cat "${INPUTS[0]}"
 	expect_rc 2 "mrrun --output-format tsv --mapper cat" || return 1
 	expect_msg k "--output-format tsv: a streaming job's outputs are its commands' lines" \
+	    mrrun || return 1
+	run k2 "$COORD" --output-format tsv --mapper cat "${INPUTS[0]}"
+	expect_rc 2 "mrcoordinator --output-format tsv --mapper cat" || return 1
+	expect_msg k2 "--output-format tsv: a streaming job's outputs are its commands' lines" \
 	    mrcoordinator || return 1
 	run l "$MRRUN" -q --output-format text --mapper cat --reducer NONE \
 	    "${INPUTS[0]}"

@@ -539,6 +539,11 @@ main(int argc, char **argv)
 	    strcmp(reduces, "0") != 0)
 		return opts_usage("--reducer NONE is a map-only job, but "
 		    "--reduces %s was given", reduces);
+	if (streamopts_streaming(&so) && output_format != NULL &&
+	    strcmp(output_format, "text") != 0)
+		return opts_usage("--output-format %s: a streaming job's outputs "
+		    "are its commands' lines, written as they are",
+		    output_format);
 	if (streamopts_streaming(&so)) {
 		/* No APP: every argument is an input. */
 		first_input = optind;
