@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
+#include "jobfiles.h"
 #include "kvfile.h"
 #include "log.h"
 #include "outcheck.h"
@@ -72,19 +73,13 @@ int
 outcheck_map(const char *dir, uint32_t map_id, uint32_t nreduce,
     uint64_t job, struct err *e)
 {
-	int bare = dir == NULL || *dir == '\0' ||
-	    (dir[0] == '.' && dir[1] == '\0');
 	char path[PATH_MAX];
 	struct stat st;
 	int fd, rc;
 
 	for (uint32_t y = 0; y < nreduce; y++) {
-		if (bare)
-			rc = snprintf(path, sizeof path, "mr-%u-%u", map_id, y);
-		else
-			rc = snprintf(path, sizeof path, "%s/mr-%u-%u", dir,
-			    map_id, y);
-		if (rc < 0 || (size_t)rc >= sizeof path) {
+		if (jobfiles_intermediate(path, sizeof path, dir, map_id,
+		    y) == -1) {
 			err_set(e, "%s: folder name too long", dir);
 			return -1;
 		}

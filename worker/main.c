@@ -25,6 +25,7 @@
 #include "child.h"
 #include "dial.h"
 #include "frame.h"
+#include "jobfiles.h"
 #include "log.h"
 #include "opts.h"
 #include "plugin.h"
@@ -304,7 +305,8 @@ worker_shutdown(struct worker *w, const Mr__Shutdown *sd)
 	}
 	for (uint32_t y = 0; sd->remove_intermediates && w->last_map.valid &&
 	    y < w->last_map.nreduce; y++) {
-		snprintf(name, sizeof name, "mr-%u-%u", w->last_map.id, y);
+		(void)jobfiles_intermediate(name, sizeof name, NULL,
+		    w->last_map.id, y);
 		if (unlink(name) == -1 && errno != ENOENT)
 			log_warn("%s: %s", name, strerror(errno));
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "groups.h"
+#include "jobfiles.h"
 #include "log.h"
 #include "mapout.h"
 #include "maptable.h"
@@ -171,7 +172,7 @@ mapout_write(struct mapout *mo, uint32_t map_id, mr_reduce_fn combine,
 	}
 	maptable_sort(mo->table);
 	for (uint32_t p = 0; p < mo->nparts; p++) {
-		snprintf(name, sizeof name, "mr-%u-%u", map_id, p);
+		(void)jobfiles_intermediate(name, sizeof name, NULL, map_id, p);
 		if (spilled) {
 			if (spill_merge(mo->spill, p, name, combine, bytes,
 			    e) == -1)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "jobfiles.h"
 #include "mapout.h"
 #include "output.h"
 #include "sample.h"
@@ -181,12 +182,12 @@ maptask_stream_task(const struct task_spec *t, const struct task_input *in,
 static struct output *
 maptask_open_output(const struct task_spec *t, struct err *e)
 {
-	char name[PATH_MAX + 32];
+	char name[JOBFILES_PATH_MAX];
 
-	if (t->out_dir != NULL && *t->out_dir != '\0')
-		snprintf(name, sizeof name, "%s/mr-out-%u", t->out_dir, t->id);
-	else
-		snprintf(name, sizeof name, "mr-out-%u", t->id);
+	if (jobfiles_output(name, sizeof name, t->out_dir, t->id) == -1) {
+		err_set(e, "%s: folder name too long", t->out_dir);
+		return NULL;
+	}
 	return output_open(name, (enum outfmt)t->output_format, e);
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "groups.h"
+#include "jobfiles.h"
 #include "kvfile.h"
 #include "log.h"
 #include "mapout.h"
@@ -77,7 +78,7 @@ reducetask_stat(const struct task_spec *t, uint64_t *total,
 
 	*total = 0;
 	for (uint32_t x = 0; x < t->nmap; x++) {
-		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
+		(void)jobfiles_intermediate(name, sizeof name, NULL, x, t->id);
 		if (stat(name, &st) == -1) {
 			if (res->nbad == 0)
 				err_sys(e, "%s", name);
@@ -110,7 +111,7 @@ reducetask_hash(struct reducetask *rt, const struct task_spec *t,
 
 	/* One file open at a time, however many map tasks there were. */
 	for (uint32_t x = 0; x < t->nmap; x++) {
-		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
+		(void)jobfiles_intermediate(name, sizeof name, NULL, x, t->id);
 		r = kvreader_open(name, t->job, rt->e);
 		if (r == NULL) {
 			reducetask_bad(res, x);
@@ -151,7 +152,7 @@ reducetask_merge(struct reducetask *rt, const struct task_spec *t,
 	int rc;
 
 	for (uint32_t x = 0; x < t->nmap; x++) {
-		snprintf(name, sizeof name, "mr-%u-%u", x, t->id);
+		(void)jobfiles_intermediate(name, sizeof name, NULL, x, t->id);
 		r[x] = kvreader_open(name, t->job, rt->e);
 		if (r[x] == NULL) {
 			reducetask_bad(res, x);
@@ -186,17 +187,17 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 {
 	struct reducetask rt = { app, NULL, e, NULL };
 	struct streaming_task st;
-	char name[PATH_MAX + 32];
+	char name[JOBFILES_PATH_MAX];
 	uint64_t total;
 	int rc;
 
 	if (reducetask_stat(t, &total, res, e) == -1)
 		return -1;
 	res->bytes_in = total;
-	if (t->out_dir != NULL && *t->out_dir != '\0')
-		snprintf(name, sizeof name, "%s/mr-out-%u", t->out_dir, t->id);
-	else
-		snprintf(name, sizeof name, "mr-out-%u", t->id);
+	if (jobfiles_output(name, sizeof name, t->out_dir, t->id) == -1) {
+		err_set(e, "%s: folder name too long", t->out_dir);
+		return -1;
+	}
 	rt.out = output_open(name, (enum outfmt)t->output_format, e);
 	if (rt.out == NULL)
 		return -1;
