@@ -79,6 +79,14 @@ struct job_event {
 };
 
 /*
+ * How the attempt an event ends ended: for JOB_EV_DONE, _STALE, _FAILED,
+ * _LOST and _CANCELLED (OUTCOME_BACKUP_LOST for a backup's, else
+ * OUTCOME_CANCELLED) returns 0 with *o set; -1 for an event that ends no
+ * attempt (a timeout included: the attempt may still report).
+ */
+int	job_event_outcome(const struct job_event *ev, enum tasks_outcome *o);
+
+/*
  * A subscriber: 0, or -1 with e set when it could not do its part; the job
  * then fails with that error (and the change is not acted on).
  */
