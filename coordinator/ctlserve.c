@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctlserve.h"
+#include "history.h"
 #include "log.h"
 #include "mapreduce.h"
 #include "peercred.h"
@@ -26,6 +27,7 @@ struct ctlserve {
 	void			*arg;
 	const struct tasks	*tasks;		/* the job's, to read */
 	struct status_tally	*tally;
+	struct history		*history;	/* the changes of cfg.attempts */
 };
 
 struct ctlserve *
@@ -40,6 +42,7 @@ ctlserve_new(const struct ctlserve_config *cfg, const struct ctlserve_ops *ops,
 	cs->tasks = job_tasks(cfg->job);
 	cs->tally = status_tally_new();
 	job_subscribe(cfg->job, status_tally_on_event, cs->tally);
+	cs->history = history_new(cfg->attempts, cfg->started);
 	return cs;
 }
 
@@ -49,6 +52,7 @@ ctlserve_free(struct ctlserve *cs)
 	if (cs == NULL)
 		return;
 	status_tally_free(cs->tally);
+	history_free(cs->history);
 	free(cs);
 }
 
@@ -135,7 +139,7 @@ ctlserve_send_history(struct ctlserve *cs, struct ctlserve_client *c,
 
 	/* A client that is far behind may need several frames at the end. */
 	do {
-		h = history_build(cs->cfg.history, since,
+		h = history_build(cs->history, since,
 		    MR_HISTORY_FRAME_MAX - 64, cs->ops->now(cs->arg));
 		failure = NULL;
 		outcome = cs->ops->outcome(cs->arg, &failure);
@@ -151,7 +155,7 @@ ctlserve_send_history(struct ctlserve *cs, struct ctlserve_client *c,
 		since = c->history_seq = h->seq;
 		history_msg_free(h);	/* leaves the static strings */
 	} while (rc == 0 && outcome != NULL &&
-	    since < history_seq(cs->cfg.history));
+	    since < history_seq(cs->history));
 	return rc;
 }
 

@@ -4,7 +4,8 @@
  * change (mrctl web), and a CancelRequest (mrctl cancel, the web page's
  * button).
  *
- *	cs = ctlserve_new(&cfg, &ops, arg);	subscribes its tally to the job
+ *	cs = ctlserve_new(&cfg, &ops, arg);	subscribes its tally to the job,
+ *						observes cfg.attempts
  *	...					the server admits a client, then
  *	rc = ctlserve_status(cs, &client, env->status_request);
  *	rc = ctlserve_history(cs, &client, env->history_request);
@@ -29,8 +30,8 @@
 
 #include "mr.pb-c.h"
 
+#include "attempts.h"
 #include "conn.h"
-#include "history.h"
 #include "job.h"
 #include "progress.h"
 #include "status.h"
@@ -44,7 +45,8 @@ struct ctlserve_config {
 						   its monotonic clock */
 	struct job		*job;		/* its tasks, and its events for
 						   the tally of tasks done */
-	const struct history	*history;	/* what a History is made of */
+	struct attempts		*attempts;	/* every attempt and worker: a
+						   History's records */
 };
 
 /* What the server answers for; arg is ctlserve_new()'s. */
@@ -79,13 +81,14 @@ struct ctlserve_client {
 struct ctlserve;
 
 /*
- * Answers for the job cfg->job (which, with cfg->history, outlives it);
- * subscribes the tally of tasks done per worker to the job's events.
+ * Answers for the job cfg->job (which, with cfg->attempts, outlives it):
+ * subscribes the tally of tasks done per worker to the job's events, and
+ * numbers the changes of cfg->attempts for the History (its observer).
  */
 struct ctlserve	*ctlserve_new(const struct ctlserve_config *cfg,
 		    const struct ctlserve_ops *ops, void *arg);
 
-/* Frees cs and its tally. NULL is fine. */
+/* Frees cs, its tally and its history. NULL is fine. */
 void	ctlserve_free(struct ctlserve *cs);
 
 /*

@@ -4,7 +4,7 @@
  *
  *	j = job_new(tasks, &cfg);		takes the tasks over
  *	job_subscribe(j, journal_on_event, jn);	in the order they must hear
- *	job_subscribe(j, report_on_event, r);
+ *	job_subscribe(j, attempts_on_event, a);
  *	...
  *	job_worker_joined(j, id, pid, now);	the server, as workers speak
  *	job_lease(j, id, now, &l);

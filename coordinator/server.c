@@ -5,8 +5,9 @@
  * TCP ones (tcpserve.c, their peers proving themselves first: handshake.c), one
  * peer per connected worker (its connection, conn.c, plus what the worker
  * is doing) and the timers; it turns each message into a call of the job
- * (job.c), which owns the tasks and tells its subscribers (the report, the
- * progress line, the status tally) what changed. Messages are dispatched
+ * (job.c), which owns the tasks and tells its subscribers (the store of
+ * attempts that the report and the history read, the progress line, the
+ * status tally) what changed. Messages are dispatched
  * with one switch; a control client's requests (status, history, cancel)
  * are answered by ctlserve.c once this file made the connection a client.
  * A worker that asks for work when none is free waits on its open
@@ -25,7 +26,7 @@
 
 #include "conn.h"
 #include "ctlserve.h"
-#include "history.h"
+#include "attempts.h"
 #include "handshake.h"
 #include "job.h"
 #include "listener.h"
@@ -109,7 +110,7 @@ struct server {
 	int			 status;
 	double			 started;
 	struct progress		*progress;
-	struct history		*history;	/* of attempts and workers */
+	struct attempts		*attempts;	/* every attempt and worker */
 	struct ctlserve		*ctl;		/* answers control clients */
 	double			 ended;		/* when server_finish() ran */
 	int			 interrupted;
@@ -194,7 +195,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	w.progress = 1;
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
-	history_worker_host(p->srv->history, p->worker, p->host);
+	attempts_worker_host(p->srv->attempts, p->worker, p->host);
 	rc = conn_send(p->conn, &env);
 	taskmsg_welcome_clear(&tw);
 	return rc;
@@ -810,7 +811,8 @@ server_write_report(struct server *s)
 	job.intermediate_bytes = tasks_nreduce(s->tasks) > 0 ? tot.map_bytes : 0;
 	job.output_bytes = tasks_nreduce(s->tasks) > 0 ? tot.reduce_bytes :
 	    tot.map_bytes;
-	if (report_write(s->cfg->report, s->tasks, &job, &e) == -1) {
+	if (report_write(s->cfg->report, s->attempts, s->tasks, &job,
+	    &e) == -1) {
 		log_warn("report not written: %s", e.msg);
 		return -1;
 	}
@@ -994,21 +996,21 @@ server_new(const struct server_config *cfg, struct job *j)
 	s->deadline.data = s->linger.data = s;
 	s->progress = progress_new(s->loop, cfg->progress_mode,
 	    cfg->progress_interval, server_snapshot, s);
-	s->history = history_new(s->started);
+	/* The report writes a failed attempt's error whole; the web, cut. */
+	s->attempts = attempts_new(cfg->report != NULL ? ATTEMPTS_ERROR_WHOLE :
+	    MR_HISTORY_ERROR_MAX);
 	ctl.socket = cfg->addr.sun_path;
 	ctl.job_dir = cfg->job_dir;
 	ctl.incarnation = cfg->incarnation;
 	ctl.started = s->started;
 	ctl.job = j;
-	ctl.history = s->history;
+	ctl.attempts = s->attempts;
 	s->ctl = ctlserve_new(&ctl, &server_ctl_ops, s);
-	job_subscribe(j, history_on_event, s->history);
+	job_subscribe(j, attempts_on_event, s->attempts);
 	job_subscribe(j, server_progress_event, s);
 	job_subscribe(j, server_on_event, s);
-	if (cfg->report != NULL) {
+	if (cfg->report != NULL)
 		report_begin(cfg->report, s->started);
-		job_subscribe(j, report_on_event, cfg->report);
-	}
 	return s;
 }
 
@@ -1095,7 +1097,7 @@ server_free(struct server *s)
 	ev_timer_stop(s->loop, &s->linger);
 	progress_free(s->progress);
 	ctlserve_free(s->ctl);
-	history_free(s->history);
+	attempts_free(s->attempts);
 	ev_loop_destroy(s->loop);
 	free(s);
 }
