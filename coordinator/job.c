@@ -195,6 +195,39 @@ job_accepted(struct job *j, const struct tasks_event *tev,
 	}
 }
 
+int
+job_event_outcome(const struct job_event *ev, enum tasks_outcome *o)
+{
+	switch (ev->type) {
+	case JOB_EV_DONE:
+		*o = OUTCOME_DONE;
+		return 0;
+	case JOB_EV_STALE:
+		*o = OUTCOME_STALE;
+		return 0;
+	case JOB_EV_FAILED:
+		*o = OUTCOME_FAILED;
+		return 0;
+	case JOB_EV_LOST:
+		*o = OUTCOME_LOST;
+		return 0;
+	case JOB_EV_CANCELLED:
+		/* job_observe() made one event of the two outcomes. */
+		*o = ev->backup ? OUTCOME_BACKUP_LOST : OUTCOME_CANCELLED;
+		return 0;
+	case JOB_EV_WORKER_JOINED:
+	case JOB_EV_WORKER_LEFT:
+	case JOB_EV_LEASED:
+	case JOB_EV_TIMED_OUT:
+	case JOB_EV_MAP_RESET:
+	case JOB_EV_PHASE:
+	case JOB_EV_KEPT:
+	case JOB_EV_PLUGIN:
+		break;
+	}
+	return -1;
+}
+
 /* Each attempt event of the tasks, as a job event. */
 static void
 job_observe(void *arg, const struct tasks_event *tev)

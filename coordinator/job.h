@@ -4,7 +4,7 @@
  *
  *	j = job_new(tasks, &cfg);		takes the tasks over
  *	job_subscribe(j, journal_on_event, jn);	in the order they must hear
- *	job_subscribe(j, report_on_event, r);
+ *	job_subscribe(j, attempts_on_event, a);
  *	...
  *	job_worker_joined(j, id, pid, now);	the server, as workers speak
  *	job_lease(j, id, now, &l);
@@ -77,6 +77,14 @@ struct job_event {
 	const struct job_kept	*kept;		/* KEPT */
 	const char		*app, *digest;	/* PLUGIN */
 };
+
+/*
+ * How the attempt an event ends ended: for JOB_EV_DONE, _STALE, _FAILED,
+ * _LOST and _CANCELLED (OUTCOME_BACKUP_LOST for a backup's, else
+ * OUTCOME_CANCELLED) returns 0 with *o set; -1 for an event that ends no
+ * attempt (a timeout included: the attempt may still report).
+ */
+int	job_event_outcome(const struct job_event *ev, enum tasks_outcome *o);
 
 /*
  * A subscriber: 0, or -1 with e set when it could not do its part; the job

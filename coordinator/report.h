@@ -4,13 +4,16 @@
  *	r = report_new(path);
  *	report_inputs(r, names, sizes, n);
  *	report_begin(r, started);			the job starts
- *	job_subscribe(j, report_on_event, r);		workers and attempts
- *	report_write(r, t, &job, &e);			once, at the end
+ *	...						the job runs, its
+ *							events in a store
+ *	report_write(r, attempts, t, &job, &e);		once, at the end
  *	report_free(r);
  *
- * Times are given on the caller's monotonic clock and written as seconds
- * since `started`. Nothing is written before report_write(), which makes
- * the file appear whole (common/safefile.h) or not at all.
+ * The workers and attempts are those of the store (attempts.h), which
+ * must keep errors whole (ATTEMPTS_ERROR_WHOLE). Times are given on the
+ * caller's monotonic clock and written as seconds since `started`.
+ * Nothing is written before report_write(), which makes the file appear
+ * whole (common/safefile.h) or not at all.
  */
 #ifndef MR_REPORT_H
 #define MR_REPORT_H
@@ -18,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attempts.h"
 #include "err.h"
-#include "job.h"
 #include "tasks.h"
 
 /* How the job ended and what it moved, for the report's "job" object. */
@@ -45,7 +48,8 @@ void	report_begin(struct report *r, double started);
  * This run is coordinator `incarnation` of the job, which first started
  * `offset` seconds before it (a resumed job): times are written as seconds
  * since then, so that the tasks kept from earlier runs (JOB_EV_KEPT) keep
- * theirs. A fresh job is incarnation 1 at offset 0, the default.
+ * theirs, and this run's attempts are of that incarnation. A fresh job is
+ * incarnation 1 at offset 0, the default.
  */
 void	report_set_run(struct report *r, uint32_t incarnation, double offset);
 
@@ -54,19 +58,13 @@ void	report_inputs(struct report *r, char *const *names,
 	    const uint64_t *sizes, size_t n);
 
 /*
- * A job subscriber (job.h), arg being the report: workers joining and
- * leaving, attempts starting, timing out and ending, with the bytes and
- * error their reports gave. Never fails.
- */
-int	report_on_event(void *arg, const struct job_event *ev, struct err *e);
-
-/*
  * Writes the report: the job (with t's counters and re-execution counts),
- * every worker, every attempt. Attempts still running end at job->end, as
- * "timeout" if their deadline had passed, else "cancelled". Returns 0, or
- * -1 with e set.
+ * every worker and every attempt of st (a map attempt's inputs named from
+ * t). Attempts still running end at job->end, as "timeout" if their
+ * deadline had passed, else "cancelled". Returns 0, or -1 with e set.
  */
-int	report_write(struct report *r, const struct tasks *t,
-	    const struct report_job *job, struct err *e);
+int	report_write(struct report *r, const struct attempts *st,
+	    const struct tasks *t, const struct report_job *job,
+	    struct err *e);
 
 #endif

@@ -5,11 +5,13 @@
  * TCP ones (tcpserve.c, their peers proving themselves first: handshake.c), one
  * peer per connected worker (its connection, conn.c, plus what the worker
  * is doing) and the timers; it turns each message into a call of the job
- * (job.c), which owns the tasks and tells its subscribers (the report, the
- * progress line, the status tally) what changed. Messages are dispatched
- * with one switch. A
- * worker that asks for work when none is free waits on its open connection
- * until a task frees up or the job ends; nothing sleeps or polls.
+ * (job.c), which owns the tasks and tells its subscribers (the store of
+ * attempts that the report and the history read, the progress line, the
+ * status tally) what changed. Messages are dispatched
+ * with one switch; a control client's requests (status, history, cancel)
+ * are answered by ctlserve.c once this file made the connection a client.
+ * A worker that asks for work when none is free waits on its open
+ * connection until a task frees up or the job ends; nothing sleeps or polls.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -23,16 +25,15 @@
 #include <unistd.h>
 
 #include "conn.h"
-#include "history.h"
+#include "ctlserve.h"
+#include "attempts.h"
 #include "handshake.h"
 #include "job.h"
 #include "listener.h"
 #include "log.h"
 #include "progress.h"
 #include "mapreduce.h"
-#include "peercred.h"
 #include "server.h"
-#include "status.h"
 #include "summary.h"
 #include "taskmsg.h"
 #include "tcpserve.h"
@@ -81,8 +82,7 @@ struct peer {
 	double			 since;		/* when it was handed that attempt */
 	double			 joined;	/* when it said Hello */
 	char			 host[MR_HOST_MAX + 1];	/* Hello.host */
-	uint64_t		 history_seq;	/* a client: the last change sent */
-	int			 follow;	/* a client told of the job's end */
+	struct ctlserve_client	 ctl;		/* a control client's */
 };
 
 TAILQ_HEAD(peer_list, peer);
@@ -110,18 +110,16 @@ struct server {
 	int			 status;
 	double			 started;
 	struct progress		*progress;
-	struct status_tally	*tally;
-	struct history		*history;	/* for HistoryRequest */
+	struct attempts		*attempts;	/* every attempt and worker */
+	struct ctlserve		*ctl;		/* answers control clients */
 	double			 ended;		/* when server_finish() ran */
 	int			 interrupted;
 };
 
 static void	server_serve(struct server *);
 static void	server_snapshot(void *, struct progress_snapshot *);
-static int	peer_on_status(struct peer *, const Mr__StatusRequest *);
-static int	peer_on_history(struct peer *, const Mr__HistoryRequest *);
-static int	peer_on_cancel(struct peer *, const Mr__CancelRequest *);
-static void	server_farewell(struct server *, struct peer *);
+static int	peer_client(struct peer *, const char *);
+static void	server_interrupt(struct server *, const char *);
 
 /* Seconds on a monotonic clock: task deadlines must not follow the wall clock. */
 static double
@@ -197,7 +195,7 @@ peer_on_hello(struct peer *p, const Mr__Hello *m)
 	w.progress = 1;
 	log_debug("%s joined", p->name);
 	job_worker_joined(p->srv->job, p->worker, p->pid, server_now());
-	history_worker_host(p->srv->history, p->worker, p->host);
+	attempts_worker_host(p->srv->attempts, p->worker, p->host);
 	rc = conn_send(p->conn, &env);
 	taskmsg_welcome_clear(&tw);
 	return rc;
@@ -385,6 +383,20 @@ peer_on_progress(struct peer *p, const Mr__TaskProgress *m)
 	return 0;
 }
 
+/*
+ * A control client's request was answered (ctlserve.h): one that may ask
+ * again is closed if it stays silent, as one that never says hello.
+ */
+static int
+peer_answered(struct peer *p, int rc)
+{
+	if (rc != 1)
+		return rc;
+	ev_timer_set(&p->hello_timer, MR_STATUS_IDLE_TIMEOUT, 0.);
+	ev_timer_start(p->srv->loop, &p->hello_timer);
+	return 0;
+}
+
 /* One handler per message a worker may send; anything else is a violation. */
 static int
 peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
@@ -409,13 +421,17 @@ peer_message(struct conn *c, const Mr__Envelope *env, void *arg)
 		rc = peer_on_failed(p, env->failed);
 		break;
 	case MR__ENVELOPE__MSG_STATUS_REQUEST:
-		rc = peer_on_status(p, env->status_request);
+		rc = peer_client(p, "status") == -1 ? -1 : peer_answered(p,
+		    ctlserve_status(p->srv->ctl, &p->ctl, env->status_request));
 		break;
 	case MR__ENVELOPE__MSG_HISTORY_REQUEST:
-		rc = peer_on_history(p, env->history_request);
+		rc = peer_client(p, "history") == -1 ? -1 : peer_answered(p,
+		    ctlserve_history(p->srv->ctl, &p->ctl,
+		    env->history_request));
 		break;
 	case MR__ENVELOPE__MSG_CANCEL_REQUEST:
-		rc = peer_on_cancel(p, env->cancel_request);
+		rc = peer_client(p, "cancel") == -1 ? -1 : peer_answered(p,
+		    ctlserve_cancel(p->srv->ctl, &p->ctl, env->cancel_request));
 		break;
 	case MR__ENVELOPE__MSG_PROGRESS:
 		rc = peer_on_progress(p, env->progress);
@@ -555,6 +571,8 @@ server_adopt_peer(struct server *s, int fd)
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	s->npeers++;
 	p->conn = conn_new(s->loop, fd, MR_WORKER_FRAME_MAX, &peer_handler, p);
+	p->ctl.conn = p->conn;
+	p->ctl.name = p->name;
 	return p;
 }
 
@@ -645,8 +663,8 @@ server_finish(struct server *s)
 	env.task = &task;
 	/* Before anyone goes: a following client is told how it ended. */
 	TAILQ_FOREACH(p, &s->peers, entry)
-		if (p->state == PEER_CLIENT && p->follow)
-			server_farewell(s, p);
+		if (p->state == PEER_CLIENT && ctlserve_follows(&p->ctl))
+			ctlserve_farewell(s->ctl, &p->ctl);
 	TAILQ_FOREACH_SAFE(p, &s->peers, entry, next) {
 		/* A status client gets what it asked for, then the end. */
 		if (p->state == PEER_CLIENT) {
@@ -793,7 +811,8 @@ server_write_report(struct server *s)
 	job.intermediate_bytes = tasks_nreduce(s->tasks) > 0 ? tot.map_bytes : 0;
 	job.output_bytes = tasks_nreduce(s->tasks) > 0 ? tot.reduce_bytes :
 	    tot.map_bytes;
-	if (report_write(s->cfg->report, s->tasks, &job, &e) == -1) {
+	if (report_write(s->cfg->report, s->attempts, s->tasks, &job,
+	    &e) == -1) {
 		log_warn("report not written: %s", e.msg);
 		return -1;
 	}
@@ -893,10 +912,71 @@ server_progress_event(void *arg, const struct job_event *ev, struct err *e)
 	return 0;
 }
 
+/* What ctlserve.c asks of the server (ctlserve.h). */
+static double
+server_ctl_now(void *arg)
+{
+	(void)arg;
+	return server_now();
+}
+
+/* The introduced workers, as a Status lists them. */
+static size_t
+server_ctl_workers(void *arg, struct status_worker **wp)
+{
+	struct server *s = arg;
+	struct status_worker *w = xcalloc(s->npeers != 0 ? s->npeers : 1,
+	    sizeof *w);
+	struct peer *p;
+	size_t n = 0;
+
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
+		if (p->worker == 0)
+			continue;
+		w[n].id = p->worker;
+		w[n].pid = p->pid;
+		w[n].state = p->state == PEER_BUSY ||
+		    p->state == PEER_CANCELLED ?
+		    MR__WORKER_STATE__WORKER_WORKING :
+		    p->state == PEER_WAITING ?
+		    MR__WORKER_STATE__WORKER_WAITING :
+		    MR__WORKER_STATE__WORKER_IDLE;
+		w[n].joined = p->joined;
+		w[n].busy = p->state == PEER_BUSY ||
+		    p->state == PEER_CANCELLED;
+		w[n].kind = p->kind;
+		w[n].task = p->task_id;
+		w[n].host = p->host;
+		n++;
+	}
+	*wp = w;
+	return n;
+}
+
+static const char *
+server_ctl_outcome(void *arg, const char **failure)
+{
+	struct server *s = arg;
+
+	return s->finishing ? server_outcome(s, failure) : NULL;
+}
+
+static void
+server_ctl_cancel(void *arg, const char *why)
+{
+	server_interrupt(arg, why);
+}
+
+static const struct ctlserve_ops server_ctl_ops = {
+	server_ctl_now, server_snapshot, server_ctl_workers,
+	server_ctl_outcome, server_ctl_cancel
+};
+
 struct server *
 server_new(const struct server_config *cfg, struct job *j)
 {
 	struct server *s = xcalloc(1, sizeof *s);
+	struct ctlserve_config ctl;
 
 	s->cfg = cfg;
 	s->job = j;
@@ -916,16 +996,21 @@ server_new(const struct server_config *cfg, struct job *j)
 	s->deadline.data = s->linger.data = s;
 	s->progress = progress_new(s->loop, cfg->progress_mode,
 	    cfg->progress_interval, server_snapshot, s);
-	s->tally = status_tally_new();
-	job_subscribe(j, status_tally_on_event, s->tally);
-	s->history = history_new(s->started);
-	job_subscribe(j, history_on_event, s->history);
+	/* The report writes a failed attempt's error whole; the web, cut. */
+	s->attempts = attempts_new(cfg->report != NULL ? ATTEMPTS_ERROR_WHOLE :
+	    MR_HISTORY_ERROR_MAX);
+	ctl.socket = cfg->addr.sun_path;
+	ctl.job_dir = cfg->job_dir;
+	ctl.incarnation = cfg->incarnation;
+	ctl.started = s->started;
+	ctl.job = j;
+	ctl.attempts = s->attempts;
+	s->ctl = ctlserve_new(&ctl, &server_ctl_ops, s);
+	job_subscribe(j, attempts_on_event, s->attempts);
 	job_subscribe(j, server_progress_event, s);
 	job_subscribe(j, server_on_event, s);
-	if (cfg->report != NULL) {
+	if (cfg->report != NULL)
 		report_begin(cfg->report, s->started);
-		job_subscribe(j, report_on_event, cfg->report);
-	}
 	return s;
 }
 
@@ -1011,8 +1096,8 @@ server_free(struct server *s)
 	ev_timer_stop(s->loop, &s->speculate);
 	ev_timer_stop(s->loop, &s->linger);
 	progress_free(s->progress);
-	status_tally_free(s->tally);
-	history_free(s->history);
+	ctlserve_free(s->ctl);
+	attempts_free(s->attempts);
 	ev_loop_destroy(s->loop);
 	free(s);
 }
@@ -1055,68 +1140,6 @@ server_snapshot(void *arg, struct progress_snapshot *snap)
 	}
 }
 
-/* Sends one Status to a client: the job, its tasks and its workers now. */
-static int
-server_send_status(struct server *s, struct peer *client)
-{
-	Mr__Envelope env = MR__ENVELOPE__INIT;
-	struct progress_snapshot snap;
-	struct status_job job;
-	struct status_worker *w;
-	struct peer *p;
-	Mr__Status *st;
-	size_t n = 0;
-	int rc;
-
-	server_snapshot(s, &snap);
-	job.socket = s->cfg->addr.sun_path;
-	job.job_dir = s->cfg->job_dir;
-	job.pid = (int)getpid();
-	job.incarnation = s->cfg->incarnation;
-	job.snap = &snap;
-	w = xcalloc(s->npeers, sizeof *w);
-	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = TAILQ_NEXT(p, entry)) {
-		if (p->worker == 0)
-			continue;
-		w[n].id = p->worker;
-		w[n].pid = p->pid;
-		w[n].state = p->state == PEER_BUSY ||
-		    p->state == PEER_CANCELLED ?
-		    MR__WORKER_STATE__WORKER_WORKING :
-		    p->state == PEER_WAITING ?
-		    MR__WORKER_STATE__WORKER_WAITING :
-		    MR__WORKER_STATE__WORKER_IDLE;
-		w[n].tasks_done = status_tally_done(s->tally, p->worker);
-		w[n].joined = p->joined;
-		w[n].busy = p->state == PEER_BUSY ||
-		    p->state == PEER_CANCELLED;
-		w[n].kind = p->kind;
-		w[n].task = p->task_id;
-		w[n].host = p->host;
-		n++;
-	}
-	st = status_build(&job, s->tasks, w, n, server_now());
-	free(w);
-	/* Static strings, which status_free() leaves alone. */
-	if (s->finishing)
-		st->outcome = (char *)server_outcome(s, (const char **)
-		    &st->failure);
-	if (st->failure == NULL)
-		st->failure = (char *)"";
-	env.msg_case = MR__ENVELOPE__MSG_STATUS;
-	env.status = st;
-	if (mr__envelope__get_packed_size(&env) > MR_STATUS_FRAME_MAX)
-		status_omit_tasks(st);
-	rc = conn_send_max(client->conn, &env, MR_STATUS_FRAME_MAX);
-	status_free(st);
-	return rc;
-}
-
-/*
- * A StatusRequest makes a new connection a status client; a client may ask
- * again once it has read the answer. A worker asking is dropped: it is not
- * a client, and a worker has no use for it.
- */
 /*
  * Makes a new connection a status client, or lets a client ask again:
  * 0, or -1 to drop it (a worker asking, an answer still unread, too many
@@ -1148,140 +1171,5 @@ peer_client(struct peer *p, const char *what)
 		snprintf(p->name, sizeof p->name, "status client %d",
 		    conn_fd(p->conn));
 	}
-	return 0;
-}
-
-static int
-peer_on_status(struct peer *p, const Mr__StatusRequest *m)
-{
-	Mr__Envelope env = MR__ENVELOPE__INIT;
-	Mr__Status st = MR__STATUS__INIT;
-
-	if (peer_client(p, "status") == -1)
-		return -1;
-	if (m->version != MR_PROTOCOL_VERSION) {
-		log_warn("%s: protocol version %u, expected %u; refused",
-		    p->name, m->version, MR_PROTOCOL_VERSION);
-		st.version = MR_PROTOCOL_VERSION;
-		env.msg_case = MR__ENVELOPE__MSG_STATUS;
-		env.status = &st;
-		conn_send(p->conn, &env);
-		conn_close_after_flush(p->conn);
-		return 0;
-	}
-	if (server_send_status(p->srv, p) == -1)
-		return -1;
-	/* A client that stays silent is closed, as one that never says hello. */
-	ev_timer_set(&p->hello_timer, MR_STATUS_IDLE_TIMEOUT, 0.);
-	ev_timer_start(p->srv->loop, &p->hello_timer);
-	return 0;
-}
-
-/*
- * Sends `client` the changes of the history after its last answer: one
- * History, or as many as it takes once the job is over (`outcome` set).
- */
-static int
-server_send_history(struct server *s, struct peer *client, uint64_t since)
-{
-	Mr__Envelope env = MR__ENVELOPE__INIT;
-	Mr__History *h;
-	int rc;
-
-	/* A client that is far behind may need several frames at the end. */
-	do {
-		h = history_build(s->history, since,
-		    MR_HISTORY_FRAME_MAX - 64, server_now());
-		if (s->finishing && !h->more)
-			h->outcome = (char *)server_outcome(s,
-			    (const char **)&h->failure);
-		if (h->failure == NULL)
-			h->failure = (char *)"";
-		env.msg_case = MR__ENVELOPE__MSG_HISTORY;
-		env.history = h;
-		rc = conn_send_max(client->conn, &env, MR_HISTORY_FRAME_MAX);
-		since = client->history_seq = h->seq;
-		history_msg_free(h);	/* leaves the static strings */
-	} while (rc == 0 && s->finishing && since < history_seq(s->history));
-	return rc;
-}
-
-/*
- * A HistoryRequest: a status client (as for StatusRequest) gets what
- * changed since the last History it read; with `follow`, it is also sent
- * the last Status and History when the job ends.
- */
-static int
-peer_on_history(struct peer *p, const Mr__HistoryRequest *m)
-{
-	Mr__Envelope env = MR__ENVELOPE__INIT;
-	Mr__History h = MR__HISTORY__INIT;
-
-	if (peer_client(p, "history") == -1)
-		return -1;
-	if (m->version != MR_PROTOCOL_VERSION) {
-		log_warn("%s: protocol version %u, expected %u; refused",
-		    p->name, m->version, MR_PROTOCOL_VERSION);
-		h.version = MR_PROTOCOL_VERSION;
-		env.msg_case = MR__ENVELOPE__MSG_HISTORY;
-		env.history = &h;
-		conn_send(p->conn, &env);
-		conn_close_after_flush(p->conn);
-		return 0;
-	}
-	p->follow = m->follow;
-	if (server_send_history(p->srv, p, m->since) == -1)
-		return -1;
-	ev_timer_set(&p->hello_timer, MR_STATUS_IDLE_TIMEOUT, 0.);
-	ev_timer_start(p->srv->loop, &p->hello_timer);
-	return 0;
-}
-
-/* The job is over: a following client gets its last Status and History. */
-static void
-server_farewell(struct server *s, struct peer *client)
-{
-	if (server_send_status(s, client) == 0)
-		server_send_history(s, client, client->history_seq);
-}
-
-/*
- * A CancelRequest (mrctl cancel, or the web page's button through mrctl
- * web) ends the job as SIGINT does. The socket admits only our own user
- * (listener.c), who may as well press Ctrl-C; a worker may not ask.
- */
-static int
-peer_on_cancel(struct peer *p, const Mr__CancelRequest *m)
-{
-	Mr__Envelope env = MR__ENVELOPE__INIT;
-	Mr__CancelAnswer a = MR__CANCEL_ANSWER__INIT;
-	struct err e;
-	char why[256];
-	uid_t uid;
-	pid_t pid = 0;
-
-	if (peer_client(p, "cancel") == -1)
-		return -1;
-	a.version = MR_PROTOCOL_VERSION;
-	env.msg_case = MR__ENVELOPE__MSG_CANCEL_ANSWER;
-	env.cancel_answer = &a;
-	if (m->version != MR_PROTOCOL_VERSION) {
-		log_warn("%s: protocol version %u, expected %u; refused",
-		    p->name, m->version, MR_PROTOCOL_VERSION);
-		a.why = (char *)"another protocol version";
-	} else if (p->srv->finishing)
-		a.why = (char *)"the job is already over";
-	else
-		a.cancelled = 1;
-	conn_send(p->conn, &env);
-	if (!a.cancelled) {
-		conn_close_after_flush(p->conn);
-		return 0;
-	}
-	if (peercred_get(conn_fd(p->conn), &uid, &pid, &e) == -1)
-		pid = 0;
-	snprintf(why, sizeof why, "cancelled by pid %d (%.160s)", (int)pid,
-	    m->from != NULL && *m->from != '\0' ? m->from : "a client");
-	server_interrupt(p->srv, why);	/* closes p after the answer */
 	return 0;
 }

@@ -57,7 +57,8 @@ struct server;
 
 /*
  * A server for the job j; both stay owned by the caller. It subscribes the
- * status tally, the progress line and cfg->report (if any) to the job.
+ * store of attempts and workers (read by cfg->report, if any, and the
+ * history), the status tally and the progress line to the job.
  */
 struct server	*server_new(const struct server_config *cfg, struct job *j);
 

@@ -1,6 +1,7 @@
 /*
  * check_history - the history of attempts and workers a client reads
- * change by change (coordinator/history.h): each changed record once, as
+ * change by change (coordinator/history.h), over the records of a store
+ * (coordinator/attempts.h) fed the job's events: each changed record once, as
  * it is now; nothing after the last change; answers cut to a size with
  * `more`; outcomes named as the report names them; errors and hosts cut
  * to their bounds; events of attempts it never heard of ignored.
@@ -12,6 +13,7 @@
 #include "protocol.h"
 #include "../coordinator/history.h"
 
+static struct attempts *st;		/* the records it numbers */
 static struct history *h;
 
 static void
@@ -30,19 +32,21 @@ ev(enum job_event_type type, uint64_t attempt, uint32_t worker, double now)
 	e.pid = 100 + (int)worker;
 	e.why = "connection lost during a task";
 	e.error = "";
-	ck_assert_int_eq(history_on_event(h, &e, &er), 0);
+	ck_assert_int_eq(attempts_on_event(st, &e, &er), 0);
 }
 
 static void
 setup(void)
 {
-	h = history_new(10.0);
+	st = attempts_new(ATTEMPTS_ERROR_WHOLE);
+	h = history_new(st, 10.0);
 }
 
 static void
 teardown(void)
 {
 	history_free(h);
+	attempts_free(st);
 }
 
 /* The record of attempt index i in m, or NULL. */
@@ -60,7 +64,7 @@ START_TEST(test_changes_once)
 	Mr__History *m;
 
 	ev(JOB_EV_WORKER_JOINED, 0, 1, 10.5);
-	history_worker_host(h, 1, "node-a");
+	attempts_worker_host(st, 1, "node-a");
 	ev(JOB_EV_LEASED, 1, 1, 11);
 	ev(JOB_EV_LEASED, 2, 1, 11.5);
 	ev(JOB_EV_DONE, 1, 1, 12);
@@ -167,22 +171,22 @@ START_TEST(test_outcomes)
 	e.attempt = 4;
 	e.backup = 1;
 	e.now = 13;
-	history_on_event(h, &e, &er);
+	attempts_on_event(st, &e, &er);
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	e.type = JOB_EV_FAILED;
 	e.attempt = 5;
 	e.backup = 0;
 	e.error = big;
-	history_on_event(h, &e, &er);
+	attempts_on_event(st, &e, &er);
 	/* Unknown attempts are not ours: ignored. */
 	ev(JOB_EV_DONE, 99, 1, 13);
 	ev(JOB_EV_LEASED, 50, 1, 13);		/* not the next id */
 	ev(JOB_EV_WORKER_JOINED, 0, 1, 10);
 	memset(host, 'h', sizeof host - 1);
 	host[sizeof host - 1] = '\0';
-	history_worker_host(h, 1, host);
-	history_worker_host(h, 7, "nobody");	/* no such worker */
+	attempts_worker_host(st, 1, host);
+	attempts_worker_host(st, 7, "nobody");	/* no such worker */
 
 	m = history_build(h, 0, MR_HISTORY_FRAME_MAX, 14);
 	ck_assert_uint_eq(m->n_attempts, 6);
@@ -224,19 +228,19 @@ START_TEST(test_backup_kept)
 	memset(&e, 0, sizeof e);
 	e.type = JOB_EV_KEPT;
 	e.kept = &k;
-	history_on_event(h, &e, &er);
+	attempts_on_event(st, &e, &er);
 	memset(&e, 0, sizeof e);
 	e.type = JOB_EV_LEASED;
 	e.attempt = 1;
 	e.backup = 1;
 	e.now = 11;
-	history_on_event(h, &e, &er);
+	attempts_on_event(st, &e, &er);
 	e.type = JOB_EV_DONE;
 	e.now = 12;
 	e.has_bytes = 1;
 	e.bytes_in = 7;
 	e.bytes_out = 8;
-	history_on_event(h, &e, &er);
+	attempts_on_event(st, &e, &er);
 	m = history_build(h, 0, MR_HISTORY_FRAME_MAX, 14);
 	ck_assert_uint_eq(m->n_attempts, 2);
 	ck_assert(find(m, 1)->kept);

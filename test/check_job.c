@@ -2,7 +2,8 @@
  * check_job - the job layer (coordinator/job.h): one typed event stream to
  * any number of subscribers, heard in order, with what the reports said;
  * phase changes published once; a map reset by a failing reduce; a
- * subscriber that fails fails the job; totals of accepted attempts only.
+ * subscriber that fails fails the job; totals of accepted attempts only;
+ * the outcome an ending event tells.
  */
 #include <check.h>
 #include <stdio.h>
@@ -287,6 +288,41 @@ START_TEST(test_lost)
 }
 END_TEST
 
+/* The outcome an event tells; none for an event that ends no attempt. */
+START_TEST(test_event_outcome)
+{
+	static const struct {
+		enum job_event_type type;
+		int		 backup, rc;
+		enum tasks_outcome want;
+	} c[] = {
+		{ JOB_EV_DONE, 0, 0, OUTCOME_DONE },
+		{ JOB_EV_DONE, 1, 0, OUTCOME_DONE },
+		{ JOB_EV_STALE, 0, 0, OUTCOME_STALE },
+		{ JOB_EV_FAILED, 1, 0, OUTCOME_FAILED },
+		{ JOB_EV_LOST, 0, 0, OUTCOME_LOST },
+		{ JOB_EV_CANCELLED, 0, 0, OUTCOME_CANCELLED },
+		{ JOB_EV_CANCELLED, 1, 0, OUTCOME_BACKUP_LOST },
+		{ JOB_EV_LEASED, 0, -1, OUTCOME_DONE },
+		{ JOB_EV_TIMED_OUT, 0, -1, OUTCOME_DONE },
+		{ JOB_EV_KEPT, 0, -1, OUTCOME_DONE },
+		{ JOB_EV_WORKER_LEFT, 0, -1, OUTCOME_DONE },
+		{ JOB_EV_PHASE, 0, -1, OUTCOME_DONE },
+	};
+	struct job_event e;
+	enum tasks_outcome o;
+
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		memset(&e, 0, sizeof e);
+		e.type = c[i].type;
+		e.backup = c[i].backup;
+		o = OUTCOME_DONE;
+		ck_assert_int_eq(job_event_outcome(&e, &o), c[i].rc);
+		ck_assert_int_eq(o, c[i].want);
+	}
+}
+END_TEST
+
 static Suite *
 job_suite(void)
 {
@@ -300,6 +336,7 @@ job_suite(void)
 	tcase_add_test(tc, test_failing_subscriber_fails_job);
 	tcase_add_test(tc, test_job_fail);
 	tcase_add_test(tc, test_lost);
+	tcase_add_test(tc, test_event_outcome);
 	suite_add_tcase(s, tc);
 	return s;
 }
