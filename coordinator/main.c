@@ -575,6 +575,13 @@ main(int argc, char **argv)
 			    "--reduces %llu was given", nreduce);
 		nreduce = 0;
 	}
+	/* No reduce task would run them: refused rather than dropped. */
+	if (nreduce == 0 && !streamopts_map_only(&so) && so.reducer != NULL)
+		return opts_usage("--reduces 0 is a map-only job, but --reducer "
+		    "'%s' was given", so.reducer);
+	if (nreduce == 0 && so.combiner != NULL)
+		return opts_usage("--reduces 0 is a map-only job, but "
+		    "--combiner '%s' was given", so.combiner);
 	if (argc == 0 && io.from == NULL)
 		return opts_usage("no input files");
 	if (streamopts_streaming(&so) && output_format != OUTFMT_TEXT)

@@ -625,6 +625,15 @@ t_usage() {
 	run j "$MRRUN" --reduces -1 wc "${INPUTS[0]}"
 	expect_rc 2 "mrrun --reduces -1" || return 1
 	expect_msg j "expected a number from 0 to 100000" mrrun || return 1
+	# A map-only job runs no reducer nor combiner: given one, refused.
+	run m "$MRRUN" --reduces 0 --mapper cat --reducer 'tr a-z A-Z' "${INPUTS[0]}"
+	expect_rc 2 "mrrun --reduces 0 --reducer CMD" || return 1
+	expect_msg m "--reduces 0 is a map-only job, but --reducer 'tr a-z A-Z' was given" \
+	    mrrun || return 1
+	run n "$COORD" --reduces 0 --mapper cat --combiner cat "${INPUTS[0]}"
+	expect_rc 2 "mrcoordinator --reduces 0 --combiner CMD" || return 1
+	expect_msg n "--reduces 0 is a map-only job, but --combiner 'cat' was given" \
+	    mrcoordinator || return 1
 	# The commands' lines are the outputs: no format is put on them.
 	run k "$MRRUN" --output-format tsv --mapper cat "${INPUTS[0]}"
 	expect_rc 2 "mrrun --output-format tsv --mapper cat" || return 1

@@ -34,7 +34,7 @@ export LC_ALL=C
 PROG=${0##*/}
 ALL_TESTS=(cancel cancel-named stale-cancel shutdown shutdown-failed
 	worker-killed reconnect-waiting reconnect-task reconnect-timeout
-	incarnation hello refused many-tasks)
+	incarnation hello refused over-at-hello many-tasks)
 TIMEOUT=(timeout -k 2s 60s)
 CANCEL_MS=1000		# a stopped attempt: asked again (or gone) within this
 EMIT=200000		# records a map emits before it sleeps: runs spill
@@ -438,6 +438,25 @@ t_refused() {
 	fake_ok fake || return 1
 	worker_exit 1 || return 1
 	worker_said "^mrworker: the coordinator refused this worker: $why\$"
+}
+
+# A Shutdown in answer to the Hello (the job ended as the worker joined):
+# the worker ends with the job's status, quietly, with no protocol error.
+t_over_at_hello() {
+	fake fake accept hello shutdown failed=1 eof || return 1
+	worker -- --reconnect 10
+	fake_ok fake || return 1
+	worker_exit 1 || return 1
+	worker_said '^mrworker: the job failed$' || return 1
+	if grep -q 'answered hello' "$LOGS/worker.log"; then
+		REASON="the worker said: $(grep 'answered hello' "$LOGS/worker.log")"
+		return 1
+	fi
+	rm -f -- "$LOGS/worker.rc" "$LOGS/fake.rc"
+	fake fake accept hello shutdown eof || return 1
+	worker -- --reconnect 10
+	fake_ok fake || return 1
+	worker_exit 0
 }
 
 # Tasks back to back with a plugin that does almost nothing: every one is

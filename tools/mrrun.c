@@ -539,6 +539,15 @@ main(int argc, char **argv)
 	    strcmp(reduces, "0") != 0)
 		return opts_usage("--reducer NONE is a map-only job, but "
 		    "--reduces %s was given", reduces);
+	/* No reduce task would run them: refused rather than dropped. */
+	if (reduces != NULL && strcmp(reduces, "0") == 0 &&
+	    !streamopts_map_only(&so) && so.reducer != NULL)
+		return opts_usage("--reduces 0 is a map-only job, but --reducer "
+		    "'%s' was given", so.reducer);
+	if (reduces != NULL && strcmp(reduces, "0") == 0 &&
+	    so.combiner != NULL)
+		return opts_usage("--reduces 0 is a map-only job, but "
+		    "--combiner '%s' was given", so.combiner);
 	if (streamopts_streaming(&so) && output_format != NULL &&
 	    strcmp(output_format, "text") != 0)
 		return opts_usage("--output-format %s: a streaming job's outputs "

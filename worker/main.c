@@ -293,8 +293,9 @@ worker_shutdown(struct worker *w, const Mr__Shutdown *sd)
 	char name[64];
 
 	if (w->child != NULL) {
+		/* Said by the coordinator, why included: not again here. */
 		if (sd->failed)
-			log_warn("the job failed while attempt %llu ran; "
+			log_info("the job failed while attempt %llu ran; "
 			    "attempt abandoned",
 			    (unsigned long long)child_attempt(w->child));
 		else
@@ -602,9 +603,12 @@ main(int argc, char **argv)
 		return ch;
 	}
 	worker_raise_nofile();
-	if ((ch = session_open(&w.session, &sc, &e)) == 0) {
+	if ((ch = session_open(&w.session, &sc, &e)) == 0 || ch == 2) {
+		/* Over before it began: the job's status, as a Shutdown's. */
+		if (ch == 2)
+			log_info("the job failed");
 		plugin_close(plugin);
-		return 0;
+		return ch == 2 ? 1 : 0;
 	}
 	if (ch == -1)
 		fatal("%s", e.msg);

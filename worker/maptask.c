@@ -246,6 +246,12 @@ maptask_run(const struct mr_app *app, const struct task_spec *t,
 	if (k.sm != NULL) {
 		rc = streammap_finish(k.sm, e);
 		k.sm = NULL;
+		/* The mapper saw every input: the task's, as a plugin's say. */
+		if (rc == -1 && n == 1)
+			err_prefix(e, "%s", inputs[0].name);
+		else if (rc == -1)
+			err_prefix(e, "%s and %zu more inputs", inputs[0].name,
+			    n - 1);
 		if (rc == -1 || sdk_counters_check(e) == -1)
 			goto fail;
 	}

@@ -107,11 +107,16 @@ session_sleep(double secs)
 		;
 }
 
+/* session_join(): the job ended as the worker joined (a Shutdown). */
+#define SESSION_OVER		2
+#define SESSION_OVER_FAILED	3
+
 /*
  * Hello, then the Welcome, on the new connection fd (which s then owns).
  * Returns 1 once in the job folder; 0 when the connection went before the
- * Welcome (e says how: another may come); -1 with e set when the answer
- * ends the worker.
+ * Welcome (e says how: another may come); SESSION_OVER or
+ * SESSION_OVER_FAILED when a Shutdown came instead; -1 with e set when
+ * the answer ends the worker.
  */
 static int
 session_join(struct session *s, int fd, struct err *e)
@@ -147,6 +152,15 @@ session_join(struct session *s, int fd, struct err *e)
 	rc = -1;
 	if (reply == NULL) {
 		err_set(e, "coordinator answered hello with %s", fe.msg);
+		goto done;
+	}
+	/* A job ending as we joined: no Welcome, its Shutdown. */
+	if (reply->msg_case == MR__ENVELOPE__MSG_TASK && reply->task != NULL &&
+	    reply->task->kind_case == MR__TASK__KIND_SHUTDOWN) {
+		err_set(e, "the job %s as this worker joined",
+		    reply->task->shutdown->failed ? "failed" : "ended");
+		rc = reply->task->shutdown->failed ? SESSION_OVER_FAILED :
+		    SESSION_OVER;
 		goto done;
 	}
 	if (reply->msg_case != MR__ENVELOPE__MSG_WELCOME) {
@@ -230,9 +244,13 @@ session_open(struct session **sp, const struct session_conf *conf,
 		return -1;
 	}
 	if ((rc = session_join(s, fd, e)) != 1) {
+		session_close(s);
+		if (rc == SESSION_OVER || rc == SESSION_OVER_FAILED) {
+			log_debug("%s", e->msg);
+			return rc == SESSION_OVER ? 0 : 2;
+		}
 		if (rc == 0)
 			err_prefix(e, "lost the coordinator");
-		session_close(s);
 		return -1;
 	}
 	*sp = s;
@@ -419,7 +437,7 @@ session_rejoin(struct session *s, const char *why, struct err *e)
 		rc = session_join(s, fd, &ce);
 		if (rc == 1)
 			return 0;
-		if (rc == -1) {
+		if (rc != 0) {
 			session_drop(s);
 			err_set(e, "%s", ce.msg);
 			return -1;

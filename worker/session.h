@@ -58,7 +58,9 @@ struct session;
  * Connects (waiting up to conf->wait seconds; with conf->if_running, not
  * at all), says Hello and enters the job folder the Welcome names. conf is
  * copied. Returns 1 with *sp set; 0 when, with conf->if_running, nobody
- * listens (the job is over); -1 with e set: nobody within the wait, a
+ * listens, or when the coordinator answers with its Shutdown (the job is
+ * over); 2 when that Shutdown says the job failed; -1 with e set: nobody
+ * within the wait, a
  * socket of another user, a Welcome refusing this worker (its text), of
  * another protocol version, or naming a folder that cannot be entered.
  */
