@@ -625,6 +625,11 @@ t_usage() {
 	run j "$MRRUN" --reduces -1 wc "${INPUTS[0]}"
 	expect_rc 2 "mrrun --reduces -1" || return 1
 	expect_msg j "expected a number from 0 to 100000" mrrun || return 1
+	# An APP with --mapper: said so, not taken for a missing input.
+	run o "$MRRUN" --mapper cat wc "${INPUTS[0]}"
+	expect_rc 2 "mrrun --mapper cat wc" || return 1
+	expect_msg o "a streaming job (--mapper) takes no APP, but 'wc' was given" \
+	    mrrun || return 1
 	# A map-only job runs no reducer nor combiner: given one, refused.
 	run m "$MRRUN" --reduces 0 --mapper cat --reducer 'tr a-z A-Z' "${INPUTS[0]}"
 	expect_rc 2 "mrrun --reduces 0 --reducer CMD" || return 1

@@ -561,6 +561,12 @@ main(int argc, char **argv)
 		first_input = optind;
 		if (argc - optind < (inputs_from != NULL ? 0 : 1))
 			return opts_usage("no input files");
+		/* An APP out of habit: not an input that is missing. */
+		if (argc > optind && access(argv[optind], F_OK) == -1 &&
+		    errno == ENOENT && plugin_find(argv[optind], app,
+		    sizeof app, &e) == 0)
+			return opts_usage("a streaming job (--mapper) takes no "
+			    "APP, but '%s' was given", argv[optind]);
 		if (streamopts_check(&so, &e) == -1)
 			fatal("%s", e.msg);
 		/* The workers' folder is not ours: their paths are absolute. */
