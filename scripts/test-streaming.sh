@@ -652,7 +652,7 @@ expect_folders() {
 }
 
 t_kill9() {
-	local i pid tpid mark=$((RANDOM + 40000)) cmd tmp=$T/kill9-tmp
+	local i p pid tpid mark=$((RANDOM + 40000)) cmd tmp=$T/kill9-tmp
 
 	mkdir -p "$tmp" || return 1
 	printf 'a\n' >"$T/one.txt"
@@ -689,8 +689,13 @@ t_kill9() {
 	(TMPDIR=$tmp "${TIMEOUT[@]}" "$WORKER" --socket "$SOCK" --mapper "$cmd" \
 	    >"$LOGS/worker.log" 2>&1; true) 2>/dev/null &
 	for ((i = 0; i < 50; i++)); do
-		pid=$(find_procs "$WORKER" --socket "$SOCK" --mapper "$cmd")
-		[ -n "$pid" ] && break
+		# The worker, not its task's process (the same command line).
+		pid=$(for p in $(find_procs "$WORKER" --socket "$SOCK" \
+		    --mapper "$cmd"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = mrworker ] &&
+			    echo "$p"
+		done)
+		[ -n "$pid" ] && [ -n "$(find_procs sleep "$mark")" ] && break
 		sleep 0.1
 	done
 	[ -n "$pid" ] || { REASON="no worker found"; return 1; }
