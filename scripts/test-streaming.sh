@@ -26,13 +26,21 @@
 # (the input and its split) and reduce tasks (none of the input's, even
 # inherited), --cmdenv. files: --file puts a file in the commands' working
 # folder under its name, which goes with the worker; a missing one is one
-# line before anything starts. one-per-task: one mapper per map task
+# line before anything starts. file-copy: the commands get read-only
+# copies of the --files (a script stays executable): one that makes its
+# copy writable and writes to it leaves the user's file intact. not-found:
+# a command that is not found (status 127) fails with a hint naming the
+# working folder and what a command must be. one-per-task: one mapper per map task
 # (packed inputs, a split input, a compressed one read in pieces) and one
 # reducer per reduce task. by-hand: a coordinator and workers started by
 # hand; a worker running other commands, or a plugin, is refused. resume:
 # a map-only job's journal keeps the map tasks whose mr-out-X are intact;
 # other commands do not resume it. stop: the commands and what they
-# started in the background die with an interrupted job. usage: the
+# started in the background die with an interrupted job. kill9: kill -9
+# of mrrun, or of a worker alone, leaves no process of the task (the
+# command's own sleep and the one it left in the background); the working
+# folders the killed workers left are removed by the next job's worker.
+# usage: the
 # options' usage errors.
 #
 # Prints one line per test, "PASS: NAME (SECONDSs)" or "FAIL: NAME:
@@ -47,8 +55,8 @@ export LC_ALL=C
 
 PROG=${0##*/}
 ALL_TESTS=(python-wc awk-wc sh-wc mrpipe-wc identity crlf map-only map-only-c
-	failing crashing reporter env files one-per-task by-hand resume stop
-	usage)
+	failing crashing reporter env files file-copy not-found one-per-task
+	by-hand resume stop kill9 usage)
 TIMEOUT=(timeout -k 2s 120s)
 
 # shellcheck source=scripts/testlib.sh
@@ -595,6 +603,118 @@ t_stop() {
 	wait
 	expect_msg worker "the job failed while attempt 1 ran; attempt abandoned" \
 	    mrworker
+}
+
+t_file_copy() {
+	local check='[ "$(stat -c %a data.txt tag.sh | tr "\n" " ")" = "444 555 " ] || exit 3'
+
+	printf 'original\n' >"$T/data.txt"
+	printf '#!/bin/sh\nexec cat\n' >"$T/tag.sh"
+	chmod 644 "$T/data.txt"
+	chmod 755 "$T/tag.sh"
+	printf 'a\nb\n' >"$T/one.txt"
+	NREDUCE=1
+	job --reducer NONE --file "$T/data.txt" --file "$T/tag.sh" \
+	    --mapper "$check; chmod u+w data.txt && echo clobbered >data.txt && ./tag.sh" \
+	    "$T/one.txt" || return 1
+	if [ "$(cat "$T/data.txt")" != original ]; then
+		REASON="the user's data.txt became '$(cat "$T/data.txt")'"
+		return 1
+	fi
+	[ "$(cat mr-out-0)" = "$(printf 'a\nb')" ] ||
+		{ REASON="mr-out-0 is '$(cat mr-out-0)'"; return 1; }
+	check_clean
+}
+
+t_not_found() {
+	printf 'a\n' >"$T/one.txt"
+	NREDUCE=1
+	run job "$MRRUN" -n 1 -p 0 --reducer NONE \
+	    --mapper '../nosuch/mrpipe map wc' "$T/one.txt"
+	expect_rc 1 "mrrun with a mapper not found" || return 1
+	expect_msg job "../nosuch/mrpipe: not found" mrrun || return 1
+	if ! grep -qE "commands run in the worker's working folder /[^ ]*/mrworker-[0-9]+-[A-Za-z0-9]{6}, so a command must be an absolute path, a name in PATH, or shipped with --file" \
+	    "$LOGS/job.log"; then
+		REASON="no hint about the working folder: $(grep -m 1 'status 127' "$LOGS/job.log")"
+		return 1
+	fi
+}
+
+# expect_folders N WHAT: fails unless TMPDIR $tmp holds N working folders.
+expect_folders() {
+	local n
+
+	n=$(find "$tmp" -mindepth 1 -maxdepth 1 -name 'mrworker-*' | wc -l)
+	if [ "$n" -ne "$1" ]; then
+		REASON="$n working folders in TMPDIR $2, not $1: $(ls -A "$tmp" | tr '\n' ' ')"
+		return 1
+	fi
+}
+
+t_kill9() {
+	local i p pid tpid mark=$((RANDOM + 40000)) cmd tmp=$T/kill9-tmp
+
+	mkdir -p "$tmp" || return 1
+	printf 'a\n' >"$T/one.txt"
+	printf 'b\n' >"$T/two.txt"
+	cmd="cat >/dev/null; sleep $((mark + 1)) & exec sleep $mark"
+	# kill -9 of mrrun: nothing of its job's tasks stays.
+	# (In a subshell whose stderr is not the script's: no "Killed".)
+	(TMPDIR=$tmp "${TIMEOUT[@]}" "$MRRUN" -n 2 -p 0 --reduces 1 \
+	    --mapper "$cmd" "$T/one.txt" "$T/two.txt" >"$LOGS/job.log" 2>&1
+	    true) 2>/dev/null &
+	tpid=$!
+	for ((i = 0; i < 50; i++)); do
+		pid=$(find_procs "$MRRUN" -n 2 -p 0 --reduces 1 --mapper "$cmd" \
+		    "$T/one.txt" "$T/two.txt")
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || { REASON="no mrrun found"; return 1; }
+	# Both workers in a task: both have made their folders.
+	for ((i = 0; i < 100; i++)); do
+		[ "$(find_procs sleep "$mark" | wc -l)" -eq 2 ] && break
+		sleep 0.1
+	done
+	stop_job kill -KILL "$pid" || return 1
+	wait "$tpid"
+	# The killed workers' folders, there until a later worker comes.
+	expect_folders 2 "after kill -9 of mrrun" || return 1
+	# kill -9 of a worker alone: its task goes with it.
+	mark=$((mark + 2))
+	cmd="cat >/dev/null; sleep $((mark + 1)) & exec sleep $mark"
+	spawn coordinator "$COORD" --socket "$SOCK" -p 0 --mapper "$cmd" \
+	    "$T/one.txt"
+	wait_socket || return 1
+	(TMPDIR=$tmp "${TIMEOUT[@]}" "$WORKER" --socket "$SOCK" --mapper "$cmd" \
+	    >"$LOGS/worker.log" 2>&1; true) 2>/dev/null &
+	for ((i = 0; i < 50; i++)); do
+		# The worker, not its task's process (the same command line).
+		pid=$(for p in $(find_procs "$WORKER" --socket "$SOCK" \
+		    --mapper "$cmd"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = mrworker ] &&
+			    echo "$p"
+		done)
+		[ -n "$pid" ] && [ -n "$(find_procs sleep "$mark")" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || { REASON="no worker found"; return 1; }
+	stop_job kill -KILL "$pid" || return 1
+	# Its folder stays too, and the killed mrrun's are there yet: the
+	# worker removes other workers' folders only when it starts.
+	expect_folders 3 "after kill -9 of a worker" || return 1
+	pid=$(find_procs "$COORD" --socket "$SOCK" -p 0 --mapper "$cmd" \
+	    "$T/one.txt")
+	[ -n "$pid" ] && kill -TERM "$pid"
+	wait
+	# A later job's worker removes the dead workers' folders, then its own.
+	rm -f mr-out-* .mr-journal
+	run later env TMPDIR="$tmp" "$MRRUN" -n 1 -p 0 --reducer NONE \
+	    --mapper cat "$T/one.txt"
+	expect_rc 0 "the later job" || return 1
+	expect_folders 0 "after a later job" || return 1
+	expect_msg later "the working folder of worker" mrworker || return 1
+	DETAIL="3 dead workers' folders removed"
 }
 
 t_usage() {

@@ -5,7 +5,8 @@
  * megabytes before it reads, a line longer than the read buffer, its
  * environment and folder, reporter:counter: and reporter:status: lines,
  * and how it fails: an exit status, a signal, an input not read to its
- * end, a failing handler, with the last lines of its stderr.
+ * end, a failing handler, with the last lines of its stderr; a command
+ * not found (status 127), with the folder it ran in and what it must be.
  */
 #include <check.h>
 #include <stdio.h>
@@ -258,6 +259,26 @@ START_TEST(test_counter_parse)
 }
 END_TEST
 
+START_TEST(test_not_found)
+{
+	struct seen s = { BUF_INIT, 0, "", 0 };
+	struct err e;
+
+	ck_assert_int_eq(run("../nosuch/mrpipe map wc", "", 0, 1, &s, NULL,
+	    "/tmp", &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "exited with status 127; its "
+	    "stderr ended: "));
+	ck_assert_ptr_nonnull(strstr(e.msg, "../nosuch/mrpipe: not found"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "commands run in the worker's "
+	    "working folder /tmp, so a command must be an absolute path, a "
+	    "name in PATH, or shipped with --file"));
+	/* Another status: no hint. */
+	ck_assert_int_eq(run("exit 126", "", 0, 1, &s, NULL, "/tmp", &e), -1);
+	ck_assert_ptr_null(strstr(e.msg, "working folder"));
+	buf_free(&s.out);
+}
+END_TEST
+
 START_TEST(test_failures)
 {
 	struct seen s = { BUF_INIT, 0, "", 0 };
@@ -321,6 +342,7 @@ streamcmd_suite(void)
 	tcase_add_test(tc, test_reporter);
 	tcase_add_test(tc, test_counter_parse);
 	tcase_add_test(tc, test_failures);
+	tcase_add_test(tc, test_not_found);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,7 +1,8 @@
 /*
  * check_streaming - a worker's streaming job (worker/streaming.h): the
- * working folder with a link to each --file (absolute, whatever folder
- * the worker moves to) and its removal; the commands' environment for a
+ * working folder (absolute, whatever folder the worker moves to, named
+ * after the worker's pid) with a read-only copy of each --file and its
+ * removal; the commands' environment for a
  * map task (Hadoop's names) and a reduce task (no input variables, even
  * inherited ones), --cmdenv overriding, job parameters' names.
  */
@@ -38,10 +39,9 @@ START_TEST(test_folder)
 	struct streamopts so = STREAMOPTS_INIT;
 	struct streaming *s;
 	char dir[] = "/tmp/check_streaming.XXXXXX", path[PATH_MAX];
-	char link[PATH_MAX], target[PATH_MAX], cwd[PATH_MAX];
+	char link[PATH_MAX], target[PATH_MAX], cwd[PATH_MAX], s_dir[PATH_MAX];
 	struct stat st;
 	struct err e;
-	ssize_t n;
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -49,7 +49,9 @@ START_TEST(test_folder)
 	ck_assert_int_eq(chdir(dir), 0);
 	f = fopen("map.py", "w");
 	ck_assert_ptr_nonnull(f);
+	fputs("print(1)\n", f);
 	fclose(f);
+	ck_assert_int_eq(chmod("map.py", 0755), 0);
 	ck_assert_int_eq(setenv("TMPDIR", ".", 1), 0);
 	so.mapper = "python3 map.py";
 	ck_assert_int_eq(streamopts_take(&so, STREAMOPTS_FILE, "map.py"), 1);
@@ -60,14 +62,23 @@ START_TEST(test_folder)
 	ck_assert_int_eq(strncmp(s->dir, dir, strlen(dir)), 0);
 	ck_assert_int_eq(stat(s->dir, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	/* Named after the worker's pid. */
+	snprintf(path, sizeof path, "%s/mrworker-%ld-", dir, (long)getpid());
+	ck_assert_int_eq(strncmp(s->dir, path, strlen(path)), 0);
+	/* A copy, read-only, with the file's execute bits. */
 	snprintf(link, sizeof link, "%s/map.py", s->dir);
-	n = readlink(link, target, sizeof target - 1);
-	ck_assert_int_gt(n, 0);
-	target[n] = '\0';
-	snprintf(path, sizeof path, "%s/map.py", dir);
-	ck_assert_str_eq(target, path);
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 07777, 0555);
+	f = fopen(link, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(target, sizeof target, f));
+	ck_assert_str_eq(target, "print(1)\n");
+	fclose(f);
+	snprintf(s_dir, sizeof s_dir, "%s", s->dir);
 	streaming_free(s);
 	ck_assert_int_eq(lstat(link, &st), -1);
+	ck_assert_int_eq(lstat(s_dir, &st), -1);
 	/* A file that cannot be found fails, and leaves no folder. */
 	so.files[0] = "gone.py";
 	ck_assert_ptr_null(streaming_new(&so, &e));

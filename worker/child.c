@@ -54,6 +54,16 @@ static int child_watch = -1;
 /* In the child: its end of the report pipe. */
 static int child_wr = -1;
 
+/* In the child: the worker's pid, whose death it is told of. */
+static pid_t child_parent;
+
+/*
+ * The signal a streaming task's process gets when its worker dies, in
+ * place of SIGKILL (child_group_dies_with_parent()): a real-time signal,
+ * which nothing of the worker uses and no terminal sends.
+ */
+#define CHILD_DEATHSIG	(SIGRTMIN + 1)
+
 /*
  * In the child: what child_start() made, kept reachable for a leak checker
  * that runs when the child ends (valgrind follows a fork); volatile, as
@@ -142,6 +152,7 @@ child_main(pid_t parent, int rd, int wr, int watch,
 	int status = 0;
 
 	/* Dies with the worker; a worker gone already is not waited for. */
+	child_parent = parent;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(1);
 	close(rd);
@@ -227,6 +238,50 @@ int
 child_report_fd(void)
 {
 	return child_wr;
+}
+
+/*
+ * The worker died: the group goes, this process included. Only
+ * async-signal-safe calls. The group is this process's own (child_main()
+ * made it before anything could call child_group_dies_with_parent()), so
+ * -getpid() is it; should it not be (it always is), this process dies
+ * alone rather than killing a group of someone else's.
+ */
+static void
+child_on_parent_death(int sig)
+{
+	(void)sig;
+	kill(-getpid(), SIGKILL);
+	kill(getpid(), SIGKILL);
+}
+
+int
+child_group_dies_with_parent(struct err *e)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	if (child_wr == -1) {
+		err_set(e, "not in a task's process");
+		return -1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = child_on_parent_death;
+	sigfillset(&sa.sa_mask);
+	sigemptyset(&set);
+	sigaddset(&set, CHILD_DEATHSIG);
+	/* The handler first, unblocked: the signal may come at once. */
+	if (sigaction(CHILD_DEATHSIG, &sa, NULL) == -1 ||
+	    sigprocmask(SIG_UNBLOCK, &set, NULL) == -1 ||
+	    prctl(PR_SET_PDEATHSIG, CHILD_DEATHSIG) == -1) {
+		err_sys(e, "the task's death with its worker");
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		return -1;
+	}
+	/* A worker that died before the switch sent SIGKILL, or nothing. */
+	if (getppid() != child_parent)
+		child_on_parent_death(CHILD_DEATHSIG);
+	return 0;
 }
 
 /* SIGKILL to the child and what it started (its process group). */

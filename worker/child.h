@@ -70,6 +70,32 @@ struct child	*child_start(uint64_t attempt, int watch,
 		    int (*run)(void *arg, struct buf *report), void *arg,
 		    struct err *e);
 
+/*
+ * In a child, before it starts a process of its own (a streaming task's
+ * commands): from then on, when the worker dies, by whatever means, the
+ * child kills its whole process group with SIGKILL, itself included, so
+ * that what its commands started (and left in the group) dies with the
+ * worker too, not only the commands (whose own PR_SET_PDEATHSIG is the
+ * task's process). Returns 0, or -1 with e set (the child then still dies
+ * alone with its worker).
+ *
+ * Why this way: a process that gets SIGKILL runs nothing more, so the
+ * only process that can kill the group at the worker's death is one that
+ * survives that instant, and the task's process is the one of ours there
+ * (a command's sh is someone else's program). Its PR_SET_PDEATHSIG
+ * becomes a signal it catches (a real-time one, CHILD_DEATHSIG in
+ * child.c), whose handler does kill(-getpid(), SIGKILL), async-signal-
+ * safe. Nothing else in that process blocks or catches it: it runs only
+ * our code (the commands are exec'd, which resets the handler). A
+ * plugin's task does not call this and keeps plain SIGKILL, as a plugin
+ * may catch or block any other signal and so outlive its worker. Not
+ * chosen: a PID namespace (kills all at its init's death, but needs
+ * privileges or user namespaces, often disabled), a cgroup (needs one
+ * delegated). What leaves the group (setsid(), a daemon) escapes, as it
+ * would any of these but a cgroup.
+ */
+int		 child_group_dies_with_parent(struct err *e);
+
 /* In a child: its end of the report pipe, for TaskProgress; else -1. */
 int		 child_report_fd(void);
 

@@ -196,6 +196,10 @@ worker_attempt(void *arg, struct buf *report)
 	struct worker *w = arg;
 	struct err e;
 
+	/* Before the first command: all of them go with the worker. */
+	if (w->conf.stream != NULL && child_group_dies_with_parent(&e) == -1)
+		log_warn("attempt %llu: %s", (unsigned long long)
+		    w->task->attempt, e.msg);
 	if (attempt_run(&w->conf, w->task, report, &e) == -1) {
 		log_warn("attempt %llu: %s",
 		    (unsigned long long)w->task->attempt, e.msg);

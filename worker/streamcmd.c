@@ -566,6 +566,23 @@ streamcmd_tail(const struct streamcmd *s, struct err *e)
 }
 
 /*
+ * The hint for sh's "not found": a relative path that worked where the
+ * job was started means nothing in the working folder.
+ */
+static void
+streamcmd_hint(const struct streamcmd *s, struct err *e)
+{
+	size_t used = strlen(e->msg);
+
+	snprintf(e->msg + used, sizeof e->msg - used, "; status %d is the "
+	    "shell's \"not found\": commands run in %s%s, so a command must "
+	    "be an absolute path, a name in PATH, or shipped with --file",
+	    STREAMCMD_NOT_FOUND, s->conf.dir != NULL ? "the worker's working "
+	    "folder " : "the worker's folder", s->conf.dir != NULL ?
+	    s->conf.dir : "");
+}
+
+/*
  * The end of a command whose stdin is closed: its output read to the end
  * (for at most STREAMCMD_GRACE seconds when it closed its stdin early),
  * reaped, and judged into e. Returns 0 or -1.
@@ -606,6 +623,8 @@ streamcmd_conclude(struct streamcmd *s, struct err *e)
 	else
 		return 0;
 	streamcmd_tail(s, e);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == STREAMCMD_NOT_FOUND)
+		streamcmd_hint(s, e);
 	return -1;
 }
 

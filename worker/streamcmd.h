@@ -37,7 +37,9 @@
  * A command that exits with a status other than 0, is killed by a signal,
  * or ends without reading all of its standard input fails: the error
  * names the command, says which, and quotes the last lines of its
- * standard error. (A read end of its standard input is kept open here,
+ * standard error; one that exits with STREAMCMD_NOT_FOUND, the shell's
+ * status for a command it could not find, gets a hint after that: the
+ * folder it runs in, and what a command must be to be found there. (A read end of its standard input is kept open here,
  * so that a write never fails with EPIPE: an input not read to its end
  * shows as the command ending while there is more to write, or as bytes
  * left in the pipe once it has exited.)
@@ -51,6 +53,9 @@
 
 /* Bytes asked of the kernel for each of a command's pipes (F_SETPIPE_SZ). */
 #define STREAMCMD_PIPE_SIZE	(1 << 20)
+
+/* The status sh exits with when it cannot find the command (POSIX). */
+#define STREAMCMD_NOT_FOUND	127
 
 /* Bytes gathered before a write, and read at a time. */
 #define STREAMCMD_BUF		(1 << 20)

@@ -18,6 +18,7 @@
 #include "streamcmd.h"
 #include "streaming.h"
 #include "taskstatus.h"
+#include "workdir.h"
 
 extern char **environ;
 
@@ -32,7 +33,7 @@ streaming_new(const struct streamopts *so, struct err *e)
 {
 	struct streaming *s = xcalloc(1, sizeof *s);
 	const char *tmp = getenv("TMPDIR");
-	char path[PATH_MAX], abs[PATH_MAX];
+	char path[PATH_MAX];
 	const char *name;
 
 	s->mapper = so->mapper;
@@ -41,41 +42,25 @@ streaming_new(const struct streamopts *so, struct err *e)
 	s->reducer = s->map_only ? NULL : so->reducer;
 	s->cmdenv = so->cmdenv;
 	s->ncmdenv = so->ncmdenv;
+	s->lock = -1;
 	if (tmp == NULL || *tmp == '\0')
 		tmp = "/tmp";
-	if ((size_t)snprintf(path, sizeof path, "%s/mrworker-XXXXXX", tmp) >=
-	    sizeof path) {
-		err_set(e, "TMPDIR is too long for the commands' working folder");
+	/* What workers of ours killed by SIGKILL left behind. */
+	workdir_sweep(tmp);
+	if (workdir_make(tmp, path, sizeof path, &s->lock, e) == -1) {
 		free(s);
 		return NULL;
 	}
-	if (mkdtemp(path) == NULL) {
-		err_sys(e, "the commands' working folder %s", path);
-		free(s);
-		return NULL;
-	}
-	/* Absolute: the worker moves to the job folder. */
-	if (realpath(path, abs) == NULL) {
-		err_sys(e, "the commands' working folder %s", path);
-		rmdir(path);
-		free(s);
-		return NULL;
-	}
-	s->dir = xstrdup(abs);
-	s->links = xcalloc(so->nfiles + 1, sizeof *s->links);
+	s->dir = xstrdup(path);
+	s->copies = xcalloc(so->nfiles + 1, sizeof *s->copies);
+	/* Copies, once per worker: a command may write to its file. */
 	for (size_t i = 0; i < so->nfiles; i++) {
-		if (realpath(so->files[i], abs) == NULL) {
-			err_sys(e, "--file %s", so->files[i]);
-			goto fail;
-		}
 		name = streamopts_file_name(so->files[i]);
 		snprintf(path, sizeof path, "%s/%.*s", s->dir,
 		    (int)strcspn(name, "/"), name);
-		if (symlink(abs, path) == -1) {
-			err_sys(e, "--file %s: link %s", so->files[i], path);
+		if (workdir_copy(so->files[i], path, e) == -1)
 			goto fail;
-		}
-		s->links[s->nlinks++] = xstrdup(path);
+		s->copies[s->ncopies++] = xstrdup(path);
 	}
 	return s;
 
@@ -87,8 +72,8 @@ fail:
 void
 streaming_remove(const struct streaming *s)
 {
-	for (size_t i = 0; i < s->nlinks; i++)
-		unlink(s->links[i]);
+	for (size_t i = 0; i < s->ncopies; i++)
+		unlink(s->copies[i]);
 	/* What a command left there (a scratch file) stays, and so does it. */
 	rmdir(s->dir);
 }
@@ -104,9 +89,11 @@ streaming_free(struct streaming *s)
 			log_warn("%s: not removed: the commands left files "
 			    "there", s->dir);
 	}
-	for (size_t i = 0; i < s->nlinks; i++)
-		free(s->links[i]);
-	free(s->links);
+	if (s->lock != -1)
+		close(s->lock);
+	for (size_t i = 0; i < s->ncopies; i++)
+		free(s->copies[i]);
+	free(s->copies);
 	free(s->dir);
 	free(s);
 }

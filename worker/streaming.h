@@ -3,11 +3,14 @@
  * combiner and reducer (common/streamopts.h), the folder they run in, and
  * the environment each task gives them.
  *
- * The working folder is made once per worker, `mrworker-XXXXXX` in
- * $TMPDIR (else /tmp), mode 0700, holding a symbolic link to each --file
- * under its last name, so that `--file mapper.py --mapper 'python3
- * mapper.py'` finds it there as a Hadoop task finds its -file beside it;
- * the worker removes it when it exits (on SIGTERM, SIGINT and SIGHUP too).
+ * The working folder is made once per worker, `mrworker-<pid>-XXXXXX` in
+ * $TMPDIR (else /tmp), mode 0700 (workdir.h), holding a copy of each
+ * --file under its last name, so that `--file mapper.py --mapper 'python3
+ * mapper.py'` finds it there as a Hadoop task finds its localized -file
+ * beside it, and a command writing to it leaves the user's file as it
+ * was; the copies are read-only, with the file's execute bits. The worker
+ * removes it when it exits (on SIGTERM, SIGINT and SIGHUP too); the next
+ * streaming worker of the user removes it when a SIGKILL left it.
  *
  * A command's environment is the worker's, then what Hadoop Streaming
  * sets for a task (its job configuration's names, dots made
@@ -45,19 +48,21 @@ struct streaming {
 	const char	**cmdenv;	/* "NAME=VALUE", in order */
 	size_t		 ncmdenv;
 	char		*dir;		/* the working folder */
-	char		**links;	/* the links in it */
-	size_t		 nlinks;
+	char		**copies;	/* the --files' copies in it */
+	size_t		 ncopies;
+	int		 lock;		/* its flock(); -1 none */
 };
 
 /*
- * Makes the working folder of the options so (which must outlive the
- * result) with a link to each --file. Returns NULL with e set when the
- * folder or a link cannot be made (or a file's absolute path found).
+ * Removes the folders dead workers left (workdir_sweep()), then makes the
+ * working folder of the options so (which must outlive the result) with a
+ * copy of each --file. Returns NULL with e set (naming the file) when the
+ * folder or a copy cannot be made, leaving nothing.
  */
 struct streaming *streaming_new(const struct streamopts *so, struct err *e);
 
 /*
- * Removes the working folder (the links, then the folder); only
+ * Removes the working folder (the copies, then the folder); only
  * async-signal-safe calls, for a signal handler too.
  */
 void	streaming_remove(const struct streaming *s);
