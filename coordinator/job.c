@@ -250,6 +250,9 @@ job_observe(void *arg, const struct tasks_event *tev)
 		break;
 	case TASKS_EV_TIMEOUT:
 		ev.type = JOB_EV_TIMED_OUT;
+		ev.requeued = tev->requeued;
+		ev.secs = tev->now - tev->start;
+		ev.quiet = tev->now - tev->armed;
 		break;
 	case TASKS_EV_END:
 		switch (tev->outcome) {
@@ -347,9 +350,9 @@ job_done(struct job *j, uint32_t worker, const struct job_done_report *r,
 
 enum tasks_verdict
 job_status_line(struct job *j, uint32_t worker, uint64_t attempt,
-    const char *status)
+    const char *status, double now)
 {
-	return tasks_set_status(j->tasks, worker, attempt, status);
+	return tasks_set_status(j->tasks, worker, attempt, status, now);
 }
 
 enum tasks_verdict
