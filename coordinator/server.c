@@ -701,6 +701,7 @@ server_serve(struct server *s)
 			break;
 		TAILQ_REMOVE(&s->waiting, p, wentry);
 		task.attempt = l.attempt;
+		task.attempt_index = l.index;
 		task.incarnation = s->cfg->incarnation;
 		if (l.kind == TASK_MAP) {
 			taskmsg_map(&mt, &l, s->cfg->allow_changes);
