@@ -252,4 +252,11 @@ int	job_plugin(struct job *j, const char *app, const char *digest,
 	    double now, struct err *e);
 void	job_set_plugin(struct job *j, const char *app, const char *digest);
 
+/*
+ * A streaming job's commands as a refused worker is told them
+ * (streamopts_describe(), copied), so that its user sees what differs;
+ * without it a refusal gives the digests alone.
+ */
+void	job_set_streaming_shown(struct job *j, const char *shown);
+
 #endif

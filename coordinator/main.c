@@ -718,9 +718,15 @@ main(int argc, char **argv)
 		status = job_restore(job, kept, nkept, server_started(s), &e);
 	}
 	/* A streaming job's workers must run its commands, from the first. */
-	if (status == 0 && streamopts_streaming(&so) && job_plugin(job,
-	    STREAMOPTS_APP, digest, server_started(s), &e) == -1)
-		status = -1;
+	if (status == 0 && streamopts_streaming(&so)) {
+		char shown[320];
+
+		streamopts_describe(&so, shown, sizeof shown);
+		job_set_streaming_shown(job, shown);
+		if (job_plugin(job, STREAMOPTS_APP, digest, server_started(s),
+		    &e) == -1)
+			status = -1;
+	}
 	if (status == -1) {
 		log_warn("%s", e.msg);
 		status = 1;
