@@ -269,3 +269,39 @@ streamopts_free(struct streamopts *so)
 	so->files = so->cmdenv = NULL;
 	so->nfiles = so->ncmdenv = 0;
 }
+
+/* Appends " OPT 'CMD'" (CMD cut) to out[len] at *n. */
+static void
+streamopts_show(char *out, size_t len, size_t *n, const char *opt,
+    const char *cmd)
+{
+	size_t cl = strlen(cmd);
+	int w;
+
+	if (*n >= len)
+		return;
+	w = snprintf(out + *n, len - *n, "%s%s '%.*s%s'", *n > 0 ? " " : "",
+	    opt, (int)(cl > STREAMOPTS_SHOW_MAX ? STREAMOPTS_SHOW_MAX : cl),
+	    cmd, cl > STREAMOPTS_SHOW_MAX ? "..." : "");
+	if (w > 0)
+		*n += (size_t)w;
+}
+
+void
+streamopts_describe(const struct streamopts *so, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	if (so->mapper != NULL)
+		streamopts_show(out, len, &n, "--mapper", so->mapper);
+	if (so->combiner != NULL)
+		streamopts_show(out, len, &n, "--combiner", so->combiner);
+	if (so->reducer != NULL)
+		streamopts_show(out, len, &n, "--reducer", so->reducer);
+	if (n < len)
+		snprintf(out + n, len - n, ", %zu --file, %zu --cmdenv",
+		    so->nfiles, so->ncmdenv);
+}

@@ -116,6 +116,16 @@ int	streamopts_digest(const struct streamopts *so, char *out, size_t len,
 void	streamopts_args(const struct streamopts *so, char **argv, int *i,
 	    char *const *abs);
 
+/*
+ * What the options are, for a user to compare with another worker's, into
+ * out[len] (cut to fit): "--mapper 'awk -f map.awk' --reducer 'cat', 2
+ * --file, 1 --cmdenv"; each command cut at STREAMOPTS_SHOW_MAX bytes
+ * ("..." after it). Files and settings are counted, not shown.
+ */
+#define STREAMOPTS_SHOW_MAX 48
+void	streamopts_describe(const struct streamopts *so, char *out,
+	    size_t len);
+
 /* Frees the arrays (not the strings, argv's). */
 void	streamopts_free(struct streamopts *so);
 

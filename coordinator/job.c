@@ -38,6 +38,8 @@ struct job {
 	struct changes	*changes;	/* what accepted maps read */
 	uint64_t	 input_bytes;
 	char		*app, *digest;	/* the plugin, once known */
+	char		*shown;		/* a streaming job's commands as a
+					   refusal names them, or NULL */
 	/* The report being handled, for the events it causes. */
 	const struct job_done_report *cur_done;
 	const struct job_failed_report *cur_failed;
@@ -69,6 +71,7 @@ job_free(struct job *j)
 	free(j->start);
 	free(j->app);
 	free(j->digest);
+	free(j->shown);
 	free(j);
 }
 
@@ -250,6 +253,9 @@ job_observe(void *arg, const struct tasks_event *tev)
 		break;
 	case TASKS_EV_TIMEOUT:
 		ev.type = JOB_EV_TIMED_OUT;
+		ev.requeued = tev->requeued;
+		ev.secs = tev->now - tev->start;
+		ev.quiet = tev->now - tev->armed;
 		break;
 	case TASKS_EV_END:
 		switch (tev->outcome) {
@@ -347,9 +353,9 @@ job_done(struct job *j, uint32_t worker, const struct job_done_report *r,
 
 enum tasks_verdict
 job_status_line(struct job *j, uint32_t worker, uint64_t attempt,
-    const char *status)
+    const char *status, double now)
 {
-	return tasks_set_status(j->tasks, worker, attempt, status);
+	return tasks_set_status(j->tasks, worker, attempt, status, now);
 }
 
 enum tasks_verdict
@@ -500,6 +506,13 @@ job_set_plugin(struct job *j, const char *app, const char *digest)
 	j->digest = xstrdup(digest);
 }
 
+void
+job_set_streaming_shown(struct job *j, const char *shown)
+{
+	free(j->shown);
+	j->shown = xstrdup(shown);
+}
+
 /* How a Hello's app reads in a refusal: "plugin wc", "streaming commands". */
 static const char *
 job_what(const char *app, char *buf, size_t len)
@@ -531,9 +544,10 @@ job_plugin(struct job *j, const char *app, const char *digest, double now,
 		if (strcmp(j->app, STREAMOPTS_APP) == 0 &&
 		    strcmp(app, STREAMOPTS_APP) == 0)
 			err_set(e, "this job runs other streaming commands, "
-			    "--file contents or --cmdenv settings (%s) than "
-			    "this worker (%s): every worker of a job must run "
-			    "the same", j->digest, digest);
+			    "--file contents or --cmdenv settings (%s; %s) "
+			    "than this worker (%s): every worker of a job must "
+			    "run the same", j->shown != NULL ? j->shown :
+			    "those of its first worker", j->digest, digest);
 		else
 			err_set(e, "this job runs %s (%s); this worker runs "
 			    "%s (%s): every worker of a job, and every "

@@ -37,7 +37,8 @@ enum job_event_type {
 	JOB_EV_WORKER_JOINED,	/* worker, pid */
 	JOB_EV_WORKER_LEFT,	/* worker, why */
 	JOB_EV_LEASED,		/* an attempt handed out: attempt, lease */
-	JOB_EV_TIMED_OUT,	/* its deadline passed; it may still report */
+	JOB_EV_TIMED_OUT,	/* its deadline passed; it may still report:
+				   requeued, secs, quiet */
 	JOB_EV_DONE,		/* accepted: bytes, counters, output, secs */
 	JOB_EV_STALE,		/* reported done, but another attempt counts */
 	JOB_EV_FAILED,		/* reported a failure: error */
@@ -63,7 +64,12 @@ struct job_event {
 	uint32_t		 id;		/* map task X or partition Y */
 	const struct lease	*lease;		/* LEASED */
 	int			 backup;	/* attempt events of a backup */
-	double			 secs;		/* DONE: since it was leased */
+	double			 secs;		/* DONE, TIMED_OUT: since it
+						   was leased */
+	double			 quiet;		/* TIMED_OUT: without progress */
+	int			 requeued;	/* TIMED_OUT: its task is queued
+						   again (else the other attempt
+						   of its pair runs on) */
 	uint64_t		 bytes_in;	/* DONE, STALE: from the report */
 	uint64_t		 bytes_out;
 	int			 has_bytes;	/* a report gave them */
@@ -154,12 +160,14 @@ struct job	*job_new(struct tasks *t, uint64_t input_bytes);
 void		 job_free(struct job *j);
 
 /*
- * `worker` says that `attempt` has the status line `status` (a streaming
- * command's reporter:status:): as tasks_set_status(). No event: the line
- * is read where the status is built.
+ * `worker` says at `now` that `attempt` makes progress, with the status
+ * line `status` (a streaming command's reporter:status:; "" progress
+ * alone): as tasks_set_status(), which moves the attempt's deadline on.
+ * No event: the line is read where the status is built, and the caller
+ * arms its timer for the next deadline (job_expire()).
  */
 enum tasks_verdict job_status_line(struct job *j, uint32_t worker,
-	    uint64_t attempt, const char *status);
+	    uint64_t attempt, const char *status, double now);
 
 /* Adds a subscriber, heard after those added before it. */
 void	job_subscribe(struct job *j, job_subscriber fn, void *arg);
@@ -243,5 +251,12 @@ int	job_restore(struct job *j, const struct job_kept *kept, size_t n,
 int	job_plugin(struct job *j, const char *app, const char *digest,
 	    double now, struct err *e);
 void	job_set_plugin(struct job *j, const char *app, const char *digest);
+
+/*
+ * A streaming job's commands as a refused worker is told them
+ * (streamopts_describe(), copied), so that its user sees what differs;
+ * without it a refusal gives the digests alone.
+ */
+void	job_set_streaming_shown(struct job *j, const char *shown);
 
 #endif

@@ -158,7 +158,8 @@ usage(FILE *f)
 "  -r, --reduces N           number of reduce partitions (default 10); 0: a\n"
 "                            map-only job, map task X writing mr-out-X\n"
 "  -t, --task-timeout SECS   hand a task to another worker when it is not\n"
-"                            done within SECS seconds (default 10)\n"
+"                            done within SECS seconds (default 10) of its\n"
+"                            hand-out or its last progress\n"
 "  -b, --split-size BYTES    cut inputs larger than this into several map\n"
 "                            tasks at line boundaries (a line longer than\n"
 "                            64K between words); K, M, G suffixes\n"
@@ -728,9 +729,15 @@ main(int argc, char **argv)
 		status = job_restore(job, kept, nkept, server_started(s), &e);
 	}
 	/* A streaming job's workers must run its commands, from the first. */
-	if (status == 0 && streamopts_streaming(&so) && job_plugin(job,
-	    STREAMOPTS_APP, digest, server_started(s), &e) == -1)
-		status = -1;
+	if (status == 0 && streamopts_streaming(&so)) {
+		char shown[320];
+
+		streamopts_describe(&so, shown, sizeof shown);
+		job_set_streaming_shown(job, shown);
+		if (job_plugin(job, STREAMOPTS_APP, digest, server_started(s),
+		    &e) == -1)
+			status = -1;
+	}
 	if (status == -1) {
 		log_warn("%s", e.msg);
 		status = 1;

@@ -26,6 +26,7 @@
 
 #include "conn.h"
 #include "ctlserve.h"
+#include "eventlog.h"
 #include "attempts.h"
 #include "handshake.h"
 #include "job.h"
@@ -378,7 +379,7 @@ peer_on_progress(struct peer *p, const Mr__TaskProgress *m)
 	    "status")) != 1)
 		return v;
 	if (job_status_line(p->srv->job, p->worker, m->attempt,
-	    m->status) == VERDICT_INVALID)
+	    m->status, server_now()) == VERDICT_INVALID)
 		return -1;
 	return 0;
 }
@@ -581,13 +582,9 @@ static void
 server_arm_deadline(struct server *s)
 {
 	double now = server_now(), next;
-	uint64_t n;
 
-	next = job_expire(s->job, now, &n);
-	if (n > 0)
-		log_info("%llu task%s timed out and %s requeued",
-		    (unsigned long long)n, n == 1 ? "" : "s",
-		    n == 1 ? "was" : "were");
+	/* Each timeout is logged as it happens (eventlog.h). */
+	next = job_expire(s->job, now, NULL);
 	ev_timer_stop(s->loop, &s->deadline);
 	if (next > 0) {
 		ev_timer_set(&s->deadline, next - now + 0.001, 0.);
@@ -704,6 +701,7 @@ server_serve(struct server *s)
 			break;
 		TAILQ_REMOVE(&s->waiting, p, wentry);
 		task.attempt = l.attempt;
+		task.attempt_index = l.index;
 		task.incarnation = s->cfg->incarnation;
 		if (l.kind == TASK_MAP) {
 			taskmsg_map(&mt, &l, s->cfg->allow_changes);
@@ -892,10 +890,6 @@ server_on_event(void *arg, const struct job_event *ev, struct err *e)
 	(void)e;
 	if (ev->type == JOB_EV_CANCELLED && !s->finishing)
 		server_cancel(s, ev->attempt, ev->backup);
-	if (ev->type == JOB_EV_LEASED && ev->backup)
-		log_info("%s task %u runs slowly: backup attempt %llu on "
-		    "worker %u", ev->kind == TASK_MAP ? "map" : "reduce",
-		    ev->id, (unsigned long long)ev->attempt, ev->worker);
 	return 0;
 }
 
@@ -1009,6 +1003,7 @@ server_new(const struct server_config *cfg, struct job *j)
 	job_subscribe(j, attempts_on_event, s->attempts);
 	job_subscribe(j, server_progress_event, s);
 	job_subscribe(j, server_on_event, s);
+	job_subscribe(j, eventlog_on_event, j);
 	if (cfg->report != NULL)
 		report_begin(cfg->report, s->started);
 	return s;

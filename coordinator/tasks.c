@@ -1,9 +1,11 @@
 /*
  * tasks.c - task and attempt bookkeeping of one job (see tasks.h).
  *
- * Attempts are kept in an array in the order they were handed out; since
- * every attempt gets the same timeout, that is also deadline order, so
- * expiry walks a cursor forward instead of searching.
+ * Attempts are kept in an array in the order they were handed out. Those
+ * running are also linked in deadline order: every attempt gets the same
+ * timeout from its start or its last progress, and time never goes back,
+ * so one that starts or makes progress goes to the end of that list, and
+ * expiry takes from its head instead of searching.
  *
  * Plugin counters are kept per task, those of its accepted attempt, and
  * added to job totals as attempts are accepted (subtracted when a done map
@@ -64,6 +66,7 @@ struct task {
 	uint32_t	 ncounters;
 	int		 kept;		/* done by tasks_restore() */
 	char		*status;	/* the last status line, or NULL */
+	uint32_t	 handed;	/* attempts handed out so far */
 };
 
 /* A task's counter: its name is names[name] of struct tasks. */
@@ -86,6 +89,9 @@ struct attempt {
 	uint64_t	 original;	/* a backup: the attempt it backs up;
 					   else 0 */
 	uint64_t	 prev, next;	/* ATTEMPT_RUNNING: the running list */
+	uint64_t	 dprev, dnext;	/* ATTEMPT_RUNNING: the deadline list */
+	double		 armed;		/* its start or its last progress */
+	uint32_t	 index;		/* attempts of its task before it */
 };
 
 /* Backups of the tasks of one kind, and the durations they are judged by. */
@@ -108,7 +114,7 @@ struct tasks {
 	struct queue	 idle_map, idle_reduce;
 	struct attempt	*attempt;	/* attempt id i is attempt[i - 1] */
 	size_t		 nattempt, capattempt;
-	size_t		 cursor;	/* first attempt that may still expire */
+	uint64_t	 dl_head, dl_tail;	/* running attempts, by deadline */
 	double		 timeout;
 	uint32_t	 max_failures;
 	uint64_t	 timeouts, lost, failures;
@@ -122,6 +128,8 @@ struct tasks {
 	int		 speculation;
 	struct backups	 backups[2];	/* indexed by enum task_kind */
 	uint64_t	 run_head, run_tail;	/* running attempts, by start */
+	int		 requeued;	/* the timeout being told queues its
+					   task again */
 };
 
 /* Tells the observer about attempt a (index into t->attempt). */
@@ -145,6 +153,10 @@ tasks_notify(struct tasks *t, enum tasks_event_type type, size_t a,
 	ev.lease = l;
 	ev.backup = t->attempt[a].original != 0;
 	ev.original = t->attempt[a].original;
+	ev.index = t->attempt[a].index;
+	ev.requeued = type == TASKS_EV_TIMEOUT && t->requeued;
+	ev.start = t->attempt[a].start;
+	ev.armed = t->attempt[a].armed;
 	t->observer(t->observer_arg, &ev);
 }
 
@@ -186,6 +198,37 @@ tasks_run_unlink(struct tasks *t, uint64_t id)
 	a->prev = a->next = 0;
 }
 
+/* Links attempt `id`, whose deadline is the latest, at the end of its list. */
+static void
+tasks_dl_append(struct tasks *t, uint64_t id)
+{
+	struct attempt *a = &t->attempt[id - 1];
+
+	a->dprev = t->dl_tail;
+	a->dnext = 0;
+	if (t->dl_tail != 0)
+		t->attempt[t->dl_tail - 1].dnext = id;
+	else
+		t->dl_head = id;
+	t->dl_tail = id;
+}
+
+static void
+tasks_dl_unlink(struct tasks *t, uint64_t id)
+{
+	struct attempt *a = &t->attempt[id - 1];
+
+	if (a->dprev != 0)
+		t->attempt[a->dprev - 1].dnext = a->dnext;
+	else
+		t->dl_head = a->dnext;
+	if (a->dnext != 0)
+		t->attempt[a->dnext - 1].dprev = a->dprev;
+	else
+		t->dl_tail = a->dprev;
+	a->dprev = a->dnext = 0;
+}
+
 /*
  * Moves attempt `id` to state `s`: out of the running list when it leaves
  * ATTEMPT_RUNNING; a backup that ends no longer runs, nor is its task's.
@@ -196,8 +239,10 @@ tasks_attempt_set(struct tasks *t, uint64_t id, enum attempt_state s)
 	struct attempt *a = &t->attempt[id - 1];
 	struct task *k = &t->task[a->task];
 
-	if (a->state == ATTEMPT_RUNNING)
+	if (a->state == ATTEMPT_RUNNING) {
 		tasks_run_unlink(t, id);
+		tasks_dl_unlink(t, id);
+	}
 	if (attempt_live(a) && s != ATTEMPT_TIMEDOUT) {
 		if (a->original != 0)
 			t->backups[k->kind].running--;
@@ -422,10 +467,12 @@ tasks_start(struct tasks *t, uint32_t i, uint32_t worker, double now,
 	a->task = i;
 	a->worker = worker;
 	a->state = ATTEMPT_RUNNING;
-	a->start = now;
+	a->start = a->armed = now;
 	a->deadline = now + t->timeout;
 	a->original = original;
+	a->index = k->handed;
 	tasks_run_append(t, t->nattempt);
+	tasks_dl_append(t, t->nattempt);
 	if (original == 0) {
 		k->state = TASK_RUNNING;
 		k->current = t->nattempt;
@@ -442,6 +489,7 @@ tasks_start(struct tasks *t, uint32_t i, uint32_t worker, double now,
 	l->nmap = t->nmap;
 	l->nreduce = t->nreduce;
 	l->backup = original != 0;
+	l->index = k->handed++;
 	tasks_notify(t, TASKS_EV_START, t->nattempt - 1, OUTCOME_DONE, now, l);
 }
 
@@ -596,7 +644,7 @@ tasks_attempt(struct tasks *t, uint32_t worker, uint64_t attempt)
 
 enum tasks_verdict
 tasks_set_status(struct tasks *t, uint32_t worker, uint64_t attempt,
-    const char *status)
+    const char *status, double now)
 {
 	struct attempt *a = tasks_attempt(t, worker, attempt);
 	struct task *k;
@@ -605,6 +653,19 @@ tasks_set_status(struct tasks *t, uint32_t worker, uint64_t attempt,
 		return VERDICT_INVALID;
 	if (!attempt_live(a))
 		return VERDICT_STALE;
+	/*
+	 * Progress: the timeout counts from now (Hadoop's
+	 * mapreduce.task.timeout counts time without progress). Not past
+	 * its deadline: its task may be queued again already.
+	 */
+	if (a->state == ATTEMPT_RUNNING && now > a->armed) {
+		a->armed = now;
+		a->deadline = now + t->timeout;
+		tasks_dl_unlink(t, attempt);
+		tasks_dl_append(t, attempt);
+	}
+	if (*status == '\0')
+		return VERDICT_ACCEPTED;	/* progress alone */
 	k = &t->task[a->task];
 	free(k->status);
 	k->status = xstrdup(status);
@@ -800,21 +861,23 @@ tasks_lost(struct tasks *t, uint64_t attempt, double now)
 double
 tasks_expire(struct tasks *t, double now)
 {
-	while (t->cursor < t->nattempt) {
-		struct attempt *a = &t->attempt[t->cursor];
+	while (t->dl_head != 0) {
+		uint64_t id = t->dl_head;
+		struct attempt *a = &t->attempt[id - 1];
 		struct task *k = &t->task[a->task];
+		int requeue;
 
 		if (a->deadline > now)
 			return a->deadline;
-		t->cursor++;
-		if (a->state != ATTEMPT_RUNNING)
-			continue;
 		/* A late report from it still counts (first completion wins). */
-		tasks_attempt_set(t, t->cursor, ATTEMPT_TIMEDOUT);
-		tasks_notify(t, TASKS_EV_TIMEOUT, t->cursor - 1, OUTCOME_DONE,
-		    a->deadline, NULL);
+		tasks_attempt_set(t, id, ATTEMPT_TIMEDOUT);
 		/* Not while the other attempt of its pair still runs. */
-		if (tasks_counts_for(k, t->cursor) && !tasks_task_runs(t, k)) {
+		requeue = tasks_counts_for(k, id) && !tasks_task_runs(t, k);
+		t->requeued = requeue;
+		tasks_notify(t, TASKS_EV_TIMEOUT, id - 1, OUTCOME_DONE,
+		    a->deadline, NULL);
+		t->requeued = 0;
+		if (requeue) {
 			t->timeouts++;
 			tasks_requeue(t, a->task);
 		}

@@ -3,7 +3,8 @@
  *
  * A job is nmap map tasks (each one or more inputs, as coordinator/plan.h
  * planned them) then nreduce reduce tasks. Each
- * hand-out of a task is an attempt with its own id and deadline. The first
+ * hand-out of a task is an attempt with its own id and deadline, which
+ * progress it reports (tasks_set_status()) moves on. The first
  * attempt reported done wins; a task whose current attempt times out, is
  * lost with its worker or fails goes back to the queue. Reduce tasks are
  * handed out only once every map task is done; a reduce task that finds a
@@ -77,6 +78,9 @@ struct lease {
 	uint32_t	 nmap;
 	uint32_t	 nreduce;
 	int		 backup;	/* a backup of a running attempt */
+	uint32_t	 index;		/* attempts of this task handed out
+					   before it (0: its first), backups
+					   included */
 };
 
 struct tasks_counts {
@@ -92,7 +96,8 @@ struct tasks;
 
 /*
  * A job over `ninputs` inputs (names are copied) and `nreduce` partitions.
- * A task's attempt expires `timeout` seconds after it starts; a task whose
+ * A task's attempt expires `timeout` seconds after it starts or last
+ * reported progress (tasks_set_status()); a task whose
  * attempts fail (reported failures, not timeouts or crashes) `max_failures`
  * times fails the job.
  */
@@ -183,7 +188,8 @@ enum tasks_verdict tasks_report_fatal(struct tasks *t, uint32_t worker,
 void	tasks_lost(struct tasks *t, uint64_t attempt, double now);
 
 /*
- * Queues again every task whose current attempt passed its deadline (once
+ * Queues again every task whose current attempt passed its deadline, its
+ * timeout since it started or last made progress (once
  * its backup's has passed too, if it has one). Returns the time of the
  * next deadline to check, or 0 when none.
  */
@@ -246,14 +252,18 @@ struct tasks_view {
 };
 
 /*
- * `worker` says that `attempt`, which it runs, has the status line
- * `status` (copied): the task's status line from now on, until another
- * (an attempt run again, or its backup, says another). VERDICT_STALE when
- * the attempt has ended (it changes nothing), VERDICT_INVALID when the
- * worker was never given it.
+ * `worker` says at `now` that `attempt`, which it runs, makes progress,
+ * with the status line `status` (copied): the task's status line from now
+ * on, until another (an attempt run again, or its backup, says another);
+ * "" is progress alone and leaves the line as it was. An attempt within
+ * its deadline expires `timeout` seconds from `now` (Hadoop's
+ * mapreduce.task.timeout: time without progress); one past it stays
+ * timed out (its task may run elsewhere), its line still taken.
+ * VERDICT_STALE when the attempt has ended (it changes nothing),
+ * VERDICT_INVALID when the worker was never given it.
  */
 enum tasks_verdict tasks_set_status(struct tasks *t, uint32_t worker,
-	    uint64_t attempt, const char *status);
+	    uint64_t attempt, const char *status, double now);
 
 /* Records the input bytes of map task `map` (0 until set), for progress. */
 void	tasks_set_input_bytes(struct tasks *t, uint32_t map, uint64_t bytes);
@@ -350,6 +360,12 @@ struct tasks_event {
 	int			 backup;	/* every event of a backup */
 	uint64_t		 original;	/* a backup's: the attempt it
 						   backs up; else 0 */
+	uint32_t		 index;		/* lease.index of the attempt */
+	double			 start;		/* when it was handed out */
+	double			 armed;		/* start, or its last progress */
+	int			 requeued;	/* TASKS_EV_TIMEOUT: its task is
+						   queued again (else the other
+						   attempt of its pair runs) */
 };
 
 typedef void (*tasks_observer)(void *arg, const struct tasks_event *ev);

@@ -425,8 +425,8 @@ t_stop_worker() {
 		REASON="map task $HTASK moved $(secs "$from_handout")s after it was handed out ($(secs "$from_stop")s after SIGSTOP); expected about the 2 s timeout (1.8 to 5 s)"
 		return 1
 	fi
-	if ! log_has '^mrcoordinator: 1 task timed out and was requeued$'; then
-		REASON="the coordinator did not log the timeout"
+	if ! log_has "^mrcoordinator: map task $HTASK \(.*\) timed out after 2 s on worker [0-9]*; requeued\$"; then
+		REASON="the coordinator did not log the timeout of map task $HTASK, naming it"
 		return 1
 	fi
 	DETAIL="map task $HTASK moved $(secs "$from_handout")s after hand-out, $(secs "$from_stop")s after SIGSTOP (task timeout 2 s)"

@@ -55,8 +55,8 @@ export LC_ALL=C
 
 PROG=${0##*/}
 ALL_TESTS=(python-wc awk-wc sh-wc mrpipe-wc identity crlf map-only map-only-c
-	failing crashing reporter env files file-copy not-found one-per-task
-	by-hand resume stop kill9 usage)
+	failing crashing reporter progress env files file-copy not-found
+	one-per-task by-hand resume stop kill9 usage)
 TIMEOUT=(timeout -k 2s 120s)
 
 # shellcheck source=scripts/testlib.sh
@@ -352,6 +352,37 @@ t_reporter() {
 	    "the worker's log"
 }
 
+# Progress keeps a task from timing out (status lines, or counter lines
+# alone, more often than --task-timeout); a silent one still times out,
+# its log line naming it.
+t_progress() {
+	local quiet
+
+	printf 'one\n' >"$T/one.txt"
+	run status "$MRRUN" -n 1 -p 0 -t 3 --reducer NONE --mapper \
+	    'cat >/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do echo "reporter:status:at $i" >&2; sleep 0.5; done; echo ok' \
+	    "$T/one.txt"
+	expect_rc 0 "mrrun with a mapper saying its status" || return 1
+	run counter "$MRRUN" -n 1 -p 0 -t 3 --overwrite --reducer NONE --mapper \
+	    'cat >/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do echo "reporter:counter:g,c,1" >&2; sleep 0.5; done; echo ok' \
+	    "$T/one.txt"
+	expect_rc 0 "mrrun with a mapper adding to a counter" || return 1
+	for quiet in status counter; do
+		if grep -q "timed out after" "$LOGS/$quiet.log" ||
+		    ! grep -q "run again (0 timed out" "$LOGS/$quiet.log"; then
+			REASON="a mapper reporting ${quiet}es timed out: $(grep -m 1 'timed out' "$LOGS/$quiet.log")"
+			return 1
+		fi
+	done
+	expect_msg counter "counters: g.c 10" mrcoordinator || return 1
+	run silent "$MRRUN" -n 1 -p 0 -t 3 --overwrite --reducer NONE --mapper \
+	    'cat >/dev/null; sleep 4.5; echo ok' "$T/one.txt"
+	expect_rc 0 "mrrun with a silent mapper" || return 1
+	expect_msg silent "mrcoordinator: map task 0 ($T/one.txt) timed out after 3 s on worker 1; requeued" \
+	    mrcoordinator || return 1
+	expect_msg silent "run again (1 timed out" mrcoordinator
+}
+
 t_env() {
 	local f x start len total=0 size job_ids
 
@@ -369,7 +400,7 @@ t_env() {
 		x=${f#mr-out-}
 		grep -qx "mapreduce_task_partition=$x" "$f" &&
 		    grep -qE "^mapreduce_task_id=task_[0-9a-f]{16}_0001_m_0*$x\$" "$f" &&
-		    grep -qE "^mapreduce_task_attempt_id=attempt_[0-9a-f]{16}_0001_m_0*${x}_[0-9]+\$" "$f" &&
+		    grep -qE "^mapreduce_task_attempt_id=attempt_[0-9a-f]{16}_0001_m_0*${x}_0\$" "$f" &&
 		    grep -qx 'mapreduce_task_ismap=true' "$f" &&
 		    grep -qx 'MYVAR=a b' "$f" &&
 		    grep -qx 'my_param=x y' "$f" &&
@@ -416,6 +447,16 @@ t_env() {
 	done
 	grep -qx "mapreduce_job_id=$job_ids" mr-out-0 &&
 		{ REASON="two jobs with the same id"; return 1; }
+	# A retry: Hadoop's attempt index, 1 (its first try failed); the
+	# worker's log keeps the coordinator's attempt number.
+	mkdir ../env-retry && cd ../env-retry || return 1
+	run job "$MRRUN" -n 1 -p 0 --reducer NONE --mapper \
+	    "cat >/dev/null; if [ ! -e '$T/env-marker' ]; then touch '$T/env-marker'; exit 1; fi; echo \$mapreduce_task_attempt_id" \
+	    "$T/small.txt"
+	expect_rc 0 "mrrun with a mapper failing once" || return 1
+	grep -qE "^attempt_[0-9a-f]{16}_0001_m_000000_1\$" mr-out-0 ||
+		{ REASON="the retried attempt's id: $(cat mr-out-0)"; return 1; }
+	expect_msg job "attempt 1 failed" "the worker's log" || return 1
 	return 0
 }
 
@@ -502,6 +543,9 @@ t_by_hand() {
 	expect_rc 1 "a worker with another --cmdenv" || return 1
 	expect_msg other "this job runs other streaming commands" mrworker ||
 		return 1
+	# Naming the job's commands, so that its user sees what differs.
+	expect_msg other "(--mapper 'awk -f map.awk' --reducer 'awk -f reduce.awk', 2 --file, 0 --cmdenv; crc32c:" \
+	    mrworker || return 1
 	run plugin "$WORKER" --socket "$SOCK" wc
 	expect_rc 1 "a wc worker" || return 1
 	expect_msg plugin "this job runs streaming commands" mrworker || return 1

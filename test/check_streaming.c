@@ -112,6 +112,7 @@ START_TEST(test_env_map)
 	t.map = 1;
 	t.id = 7;
 	t.attempt = 31;
+	t.attempt_index = 2;
 	t.input = "../in/a.txt";
 	t.start = 1048576;
 	t.length = 4096;
@@ -125,7 +126,7 @@ START_TEST(test_env_map)
 	ck_assert_str_eq(env_get(env, "mapreduce_task_id"),
 	    "task_00ab00cd00ef0012_0001_m_000007");
 	ck_assert_str_eq(env_get(env, "mapreduce_task_attempt_id"),
-	    "attempt_00ab00cd00ef0012_0001_m_000007_31");
+	    "attempt_00ab00cd00ef0012_0001_m_000007_2");
 	ck_assert_str_eq(env_get(env, "mapreduce_task_partition"), "7");
 	ck_assert_str_eq(env_get(env, "mapreduce_map_input_file"),
 	    "../in/a.txt");

@@ -142,6 +142,31 @@ START_TEST(test_args)
 }
 END_TEST
 
+/* What a refused worker is told of the job's commands: cut, bounded. */
+START_TEST(test_describe)
+{
+	struct streamopts so = STREAMOPTS_INIT;
+	char out[320], big[200];
+
+	so.mapper = "awk -f map.awk";
+	ck_assert_int_eq(streamopts_take(&so, STREAMOPTS_FILE, "a/map.awk"), 1);
+	ck_assert_int_eq(streamopts_take(&so, STREAMOPTS_CMDENV, "X=1"), 1);
+	streamopts_describe(&so, out, sizeof out);
+	ck_assert_str_eq(out, "--mapper 'awk -f map.awk', 1 --file, 1 --cmdenv");
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	so.combiner = big;
+	so.reducer = "NONE";
+	streamopts_describe(&so, out, sizeof out);
+	ck_assert_ptr_nonnull(strstr(out, "--combiner 'xxx"));
+	ck_assert_ptr_nonnull(strstr(out, "x...' --reducer 'NONE', 1 --file"));
+	ck_assert_uint_le(strlen(out), 3 * (STREAMOPTS_SHOW_MAX + 20) + 40);
+	streamopts_describe(&so, out, 10);
+	ck_assert_uint_eq(strlen(out), 9);
+	streamopts_free(&so);
+}
+END_TEST
+
 static Suite *
 streamopts_suite(void)
 {
@@ -152,6 +177,7 @@ streamopts_suite(void)
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_check_digest);
 	tcase_add_test(tc, test_args);
+	tcase_add_test(tc, test_describe);
 	suite_add_tcase(s, tc);
 	return s;
 }

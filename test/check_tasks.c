@@ -1800,17 +1800,17 @@ START_TEST(test_status_lines)
 	ck_assert_uint_eq(lease_ok(t, 2, 0, TASK_MAP, 1), 2);
 	tasks_views(t, v);
 	ck_assert_str_eq(v[0].status, "");
-	ck_assert_int_eq(tasks_set_status(t, 1, 1, "half"), VERDICT_ACCEPTED);
-	ck_assert_int_eq(tasks_set_status(t, 1, 1, "most"), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "half", 0.5), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "most", 0.5), VERDICT_ACCEPTED);
 	/* Not its attempt, or no attempt at all. */
-	ck_assert_int_eq(tasks_set_status(t, 2, 1, "x"), VERDICT_INVALID);
-	ck_assert_int_eq(tasks_set_status(t, 1, 9, "x"), VERDICT_INVALID);
+	ck_assert_int_eq(tasks_set_status(t, 2, 1, "x", 0.5), VERDICT_INVALID);
+	ck_assert_int_eq(tasks_set_status(t, 1, 9, "x", 0.5), VERDICT_INVALID);
 	tasks_views(t, v);
 	ck_assert_str_eq(v[0].status, "most");
 	ck_assert_str_eq(v[1].status, "");
 	/* Kept once done; an ended attempt says nothing more. */
 	ck_assert_int_eq(tasks_report_done(t, 1, 1, 1), VERDICT_ACCEPTED);
-	ck_assert_int_eq(tasks_set_status(t, 1, 1, "late"), VERDICT_STALE);
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "late", 1.5), VERDICT_STALE);
 	tasks_views(t, v);
 	ck_assert_str_eq(v[0].status, "most");
 	ck_assert_int_eq(tasks_phase(t), PHASE_MAP);
@@ -1818,6 +1818,120 @@ START_TEST(test_status_lines)
 	/* No reduce task: the job is done with its maps. */
 	ck_assert_int_eq(tasks_phase(t), PHASE_DONE);
 	ck_assert_uint_eq(tasks_nreduce(t), 0);
+	tasks_free(t);
+}
+END_TEST
+
+/* What the last timeout told its observer. */
+struct timeout_seen {
+	int		 n;
+	struct tasks_event ev;
+};
+
+static void
+record_timeout(void *arg, const struct tasks_event *ev)
+{
+	struct timeout_seen *ts = arg;
+
+	if (ev->type != TASKS_EV_TIMEOUT)
+		return;
+	ts->n++;
+	ts->ev = *ev;
+}
+
+/*
+ * Progress moves an attempt's deadline on (Hadoop's mapreduce.task.timeout
+ * counts time without progress); an attempt that says nothing times out
+ * as before, and one past its deadline is not brought back.
+ */
+START_TEST(test_status_rearms)
+{
+	char *inputs[] = { "a.txt", "b.txt" };
+	struct tasks *t = tasks_new(inputs, 2, 1, 10, 3);
+	struct timeout_seen ts = { 0 };
+	struct tasks_view v[3];
+
+	tasks_set_observer(t, record_timeout, &ts);
+	ck_assert_uint_eq(lease_ok(t, 1, 0, TASK_MAP, 0), 1);	/* deadline 10 */
+	ck_assert_uint_eq(lease_ok(t, 2, 1, TASK_MAP, 1), 2);	/* deadline 11 */
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "x", 8), VERDICT_ACCEPTED);
+	/* Attempt 1 now expires at 18: attempt 2, silent, first, at 11. */
+	ck_assert(tasks_expire(t, 9) == 11);
+	ck_assert(tasks_expire(t, 10) == 11);
+	expect_counts(t, 1, 2, 0);
+	ck_assert(tasks_expire(t, 11) == 18);
+	ck_assert_int_eq(ts.n, 1);
+	ck_assert_uint_eq(ts.ev.attempt, 2);
+	ck_assert_int_eq(ts.ev.requeued, 1);
+	ck_assert(ts.ev.armed == 1 && ts.ev.start == 1 && ts.ev.now == 11);
+	expect_counts(t, 2, 1, 0);
+	ck_assert_uint_eq(tasks_timeouts(t), 1);
+	/* Progress alone (""): the line stays, the deadline moves to 27. */
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "", 17), VERDICT_ACCEPTED);
+	tasks_views(t, v);
+	ck_assert_str_eq(v[0].status, "x");
+	ck_assert(tasks_expire(t, 26.9) == 27);
+	/* A timed-out attempt's line is taken, its task stays queued. */
+	ck_assert_int_eq(tasks_set_status(t, 2, 2, "late", 20), VERDICT_ACCEPTED);
+	ck_assert(tasks_expire(t, 26.9) == 27);
+	expect_counts(t, 2, 1, 0);
+	/* Time without progress counts from the last report. */
+	ck_assert(tasks_expire(t, 27) == 0);
+	ck_assert_int_eq(ts.n, 2);
+	ck_assert_uint_eq(ts.ev.attempt, 1);
+	ck_assert(ts.ev.armed == 17 && ts.ev.start == 0 && ts.ev.now == 27);
+	ck_assert_uint_eq(tasks_timeouts(t), 2);
+	expect_counts(t, 3, 0, 0);
+	tasks_free(t);
+}
+END_TEST
+
+/* Re-armed deadlines keep expiry in deadline order among many attempts. */
+START_TEST(test_status_rearm_order)
+{
+	char *inputs[] = { "a", "b", "c", "d" };
+	struct tasks *t = tasks_new(inputs, 4, 1, 10, 3);
+
+	for (uint32_t i = 0; i < 4; i++)
+		ck_assert_uint_eq(lease_ok(t, i + 1, i, TASK_MAP, i), i + 1);
+	/* Deadlines 10, 11, 12, 13; attempts 1 and 3 report at 5 and 4. */
+	ck_assert_int_eq(tasks_set_status(t, 3, 3, "c", 4), VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_set_status(t, 1, 1, "a", 5), VERDICT_ACCEPTED);
+	/* Now 2 at 11, 4 at 13, 3 at 14, 1 at 15. */
+	ck_assert(tasks_expire(t, 10.5) == 11);
+	ck_assert(tasks_expire(t, 11) == 13);
+	ck_assert(tasks_expire(t, 13) == 14);
+	ck_assert(tasks_expire(t, 14) == 15);
+	ck_assert_uint_eq(tasks_timeouts(t), 3);
+	ck_assert(tasks_expire(t, 15) == 0);
+	ck_assert_uint_eq(tasks_timeouts(t), 4);
+	tasks_free(t);
+}
+END_TEST
+
+/* lease.index: attempts of the task handed out before, backups included. */
+START_TEST(test_lease_index)
+{
+	char *inputs[] = { "a.txt" };
+	struct tasks *t = tasks_new(inputs, 1, 1, 10, 3);
+	struct lease l;
+
+	ck_assert_int_eq(tasks_lease(t, 1, 0, &l), 1);
+	ck_assert_uint_eq(l.index, 0);
+	ck_assert_int_eq(tasks_report_failed(t, 1, l.attempt, NULL, 0, 1),
+	    VERDICT_ACCEPTED);
+	ck_assert_int_eq(tasks_lease(t, 2, 1, &l), 1);
+	ck_assert_uint_eq(l.id, 0);
+	ck_assert_uint_eq(l.index, 1);
+	tasks_expire(t, 11);
+	ck_assert_int_eq(tasks_lease(t, 1, 11, &l), 1);
+	ck_assert_uint_eq(l.index, 2);
+	ck_assert_int_eq(tasks_report_done(t, 1, l.attempt, 12),
+	    VERDICT_ACCEPTED);
+	/* Each task counts its own. */
+	ck_assert_int_eq(tasks_lease(t, 1, 12, &l), 1);
+	ck_assert_int_eq(l.kind, TASK_REDUCE);
+	ck_assert_uint_eq(l.index, 0);
 	tasks_free(t);
 }
 END_TEST
@@ -1882,6 +1996,9 @@ tasks_suite(void)
 	tcase_add_test(tc, test_spec_counters_once);
 	tcase_add_test(tc, test_spec_fatal_after_cancel);
 	tcase_add_test(tc, test_status_lines);
+	tcase_add_test(tc, test_status_rearms);
+	tcase_add_test(tc, test_status_rearm_order);
+	tcase_add_test(tc, test_lease_index);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -102,6 +102,38 @@ START_TEST(test_cut)
 }
 END_TEST
 
+/* A counter line is progress: the last line again, at the same rate. */
+START_TEST(test_touch)
+{
+	char buf[MR_TASK_STATUS_MAX + 8];
+	int ms;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	taskstatus_init(fds[1], 7, 2);
+	/* No line yet: "" says progress alone. */
+	taskstatus_touch();
+	ck_assert_str_eq(next_status(0, buf, sizeof buf), "");
+	taskstatus_touch();
+	taskstatus_touch();
+	ck_assert_ptr_null(next_status(0, buf, sizeof buf));
+	ms = taskstatus_wait_ms();
+	ck_assert_int_gt(ms, 0);
+	usleep((useconds_t)ms * 1000 + 10000);
+	taskstatus_tick();
+	ck_assert_str_eq(next_status(0, buf, sizeof buf), "");
+	ck_assert_ptr_null(next_status(0, buf, sizeof buf));
+	taskstatus_set("half", 4);
+	usleep((useconds_t)(MR_PROGRESS_INTERVAL * 1e6) + 10000);
+	taskstatus_tick();
+	ck_assert_str_eq(next_status(0, buf, sizeof buf), "half");
+	usleep((useconds_t)(MR_PROGRESS_INTERVAL * 1e6) + 10000);
+	taskstatus_touch();
+	ck_assert_str_eq(next_status(0, buf, sizeof buf), "half");
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 static Suite *
 taskstatus_suite(void)
 {
@@ -110,6 +142,7 @@ taskstatus_suite(void)
 
 	tcase_add_test(tc, test_rate);
 	tcase_add_test(tc, test_cut);
+	tcase_add_test(tc, test_touch);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -72,6 +72,7 @@ attempt_run(const struct attempt_conf *c, const Mr__Task *task,
 	spec.job = c->job;
 	spec.stream = c->stream;
 	spec.attempt = task->attempt;
+	spec.attempt_index = task->attempt_index;
 	spec.out_dir = c->out_dir;
 	spec.output_format = welcome_output_format();
 	spec.params = welcome_params(&spec.nparams);

@@ -164,6 +164,7 @@ maptask_stream_task(const struct task_spec *t, const struct task_input *in,
 	st->map = 1;
 	st->id = t->id;
 	st->attempt = t->attempt;
+	st->attempt_index = t->attempt_index;
 	st->params = t->params;
 	st->nparams = t->nparams;
 	st->input = in->name;

@@ -206,6 +206,7 @@ reducetask_run(const struct mr_app *app, const struct task_spec *t,
 		st.job = t->job;
 		st.id = t->id;
 		st.attempt = t->attempt;
+		st.attempt_index = t->attempt_index;
 		st.params = t->params;
 		st.nparams = t->nparams;
 		if ((rt.sr = streamreduce_start(t->stream, &st, rt.out,

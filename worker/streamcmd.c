@@ -295,9 +295,12 @@ streamcmd_errline(struct streamcmd *s, char *line, size_t len)
 	n = strlen(STREAMCMD_COUNTER);
 	if (len >= n && memcmp(line, STREAMCMD_COUNTER, n) == 0) {
 		if (streamcmd_counter(line + n, len - n, name, &amount) == 0 &&
-		    name[0] != '\0')
+		    name[0] != '\0') {
 			mr_counter_add(name, amount);
-		else
+			/* Progress, as in Hadoop: the task is not stuck. */
+			if (s->conf.progress != NULL)
+				s->conf.progress(s->conf.arg);
+		} else
 			log_warn("%s: cannot parse counter line: %s",
 			    streamcmd_label(s), line);
 		return;

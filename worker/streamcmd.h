@@ -94,6 +94,8 @@ struct streamcmd_conf {
 			    struct err *e);
 	/* A reporter:status: line's text (NUL-terminated); may be NULL. */
 	void		(*status)(void *arg, const char *text, size_t len);
+	/* A reporter:counter: line was counted: progress; may be NULL. */
+	void		(*progress)(void *arg);
 	/*
 	 * Milliseconds until status wants to be called back by tick (-1:
 	 * never), so that a wait does not last past it; both may be NULL.

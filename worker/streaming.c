@@ -179,9 +179,10 @@ streaming_env(const struct streaming *s, const struct streaming_task *t)
 	streaming_setf(env, &n, "mapreduce_job_id", "job_%s", id);
 	streaming_setf(env, &n, "mapreduce_task_id", "task_%s_%c_%06" PRIu32,
 	    id, t->map ? 'm' : 'r', t->id);
+	/* Hadoop's last number: the attempt's place among its task's tries. */
 	streaming_setf(env, &n, "mapreduce_task_attempt_id",
-	    "attempt_%s_%c_%06" PRIu32 "_%" PRIu64, id, t->map ? 'm' : 'r',
-	    t->id, t->attempt);
+	    "attempt_%s_%c_%06" PRIu32 "_%" PRIu32, id, t->map ? 'm' : 'r',
+	    t->id, t->attempt_index);
 	streaming_setf(env, &n, "mapreduce_task_partition", "%" PRIu32, t->id);
 	streaming_setf(env, &n, "mapreduce_task_ismap", "%s",
 	    t->map ? "true" : "false");
@@ -226,6 +227,13 @@ streaming_status(void *arg, const char *text, size_t len)
 	taskstatus_set(text, len);
 }
 
+static void
+streaming_progress(void *arg)
+{
+	(void)arg;
+	taskstatus_touch();
+}
+
 static int
 streaming_wait_ms(void *arg)
 {
@@ -253,6 +261,7 @@ streaming_cmd_conf(const struct streaming *s, const char *role,
 	c->env = env;
 	c->label = label;
 	c->status = streaming_status;
+	c->progress = streaming_progress;
 	c->wait_ms = streaming_wait_ms;
 	c->tick = streaming_tick;
 }

@@ -18,7 +18,9 @@
  *
  *	mapreduce_job_id           job_<16 hex digits of the job id>_0001
  *	mapreduce_task_id          task_<...>_0001_m_000003 (m or r, X or Y)
- *	mapreduce_task_attempt_id  attempt_<...>_0001_m_000003_<attempt>
+ *	mapreduce_task_attempt_id  attempt_<...>_0001_m_000003_<N>, N the
+ *	                           attempts of the task handed out before
+ *	                           this one (Task.attempt_index)
  *	mapreduce_task_partition   X of a map task, Y of a reduce task
  *	mapreduce_task_ismap       true or false
  *	mapreduce_map_input_file   (and map_input_file, its older name) the
@@ -75,7 +77,8 @@ struct streaming_task {
 	uint64_t	 job;		/* the job id */
 	int		 map;		/* 1 map, 0 reduce */
 	uint32_t	 id;		/* X or Y */
-	uint64_t	 attempt;
+	uint64_t	 attempt;	/* the coordinator's, for logs */
+	uint32_t	 attempt_index;	/* tries of the task before it */
 	const char	*input;		/* map: the (first) input's name */
 	uint64_t	 start, length;	/* map: its split */
 	/* Job parameters (NAME, VALUE pairs), as environment variables. */

@@ -53,7 +53,9 @@ struct task_spec {
 	const struct streaming *stream;	/* a streaming job's commands
 					   (streaming.h), or NULL: the
 					   plugin's functions */
-	uint64_t	 attempt;	/* for the commands' environment */
+	uint64_t	 attempt;	/* for logs */
+	uint32_t	 attempt_index;	/* attempts of the task before this
+					   one, for the commands' environment */
 	const char *const *params;	/* the job's parameters, NAME and
 					   VALUE pairs, for the commands'
 					   environment (streaming.h) ... */

@@ -99,6 +99,17 @@ taskstatus_set(const char *text, size_t len)
 		taskstatus.waiting = 1;
 }
 
+void
+taskstatus_touch(void)
+{
+	double now = taskstatus_now();
+
+	if (taskstatus.sent == 0 || now - taskstatus.sent >= MR_PROGRESS_INTERVAL)
+		taskstatus_send(now);
+	else
+		taskstatus.waiting = 1;
+}
+
 const char *
 taskstatus_last(void)
 {

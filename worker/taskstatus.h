@@ -26,6 +26,14 @@ void	taskstatus_init(int fd, uint64_t attempt, uint32_t incarnation);
 /* A new status line, text[0..len). */
 void	taskstatus_set(const char *text, size_t len);
 
+/*
+ * Progress without a new line (a counter was added to): the last line
+ * ("" none, which the coordinator takes for progress alone) is sent again,
+ * at once or when the interval is over, so that the coordinator does not
+ * time the attempt out.
+ */
+void	taskstatus_touch(void);
+
 /* The last line set ("" none), as cut. */
 const char *taskstatus_last(void);
 
