@@ -233,6 +233,34 @@ workdir_empty(int fd, dev_t dev, int depth)
 	return rc;
 }
 
+/*
+ * Whether process pid may still be the worker of its folder. A zombie is
+ * not: it holds no lock and runs nothing, and the process that adopts a
+ * killed mrrun's workers (init in a container) may reap them seconds late.
+ */
+static int
+workdir_alive(pid_t pid)
+{
+	char path[64], stat[256], *end;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno != ENOENT;
+	n = read(fd, stat, sizeof stat - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	stat[n] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold anything, ")" included. */
+	if ((end = strrchr(stat, ')')) == NULL || end[1] != ' ')
+		return 1;
+	return end[2] != 'Z' && end[2] != 'X';
+}
+
 /* Removes tmp's folder `name` if it is a dead worker's; 1 if removed. */
 static int
 workdir_reap(int tmpfd, const char *tmp, const char *name)
@@ -242,7 +270,7 @@ workdir_reap(int tmpfd, const char *tmp, const char *name)
 	int fd, rc = 0;
 
 	if (!workdir_parse(name, &pid) || pid == getpid() ||
-	    kill(pid, 0) == 0 || errno != ESRCH)
+	    workdir_alive(pid))
 		return 0;
 	fd = openat(tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
