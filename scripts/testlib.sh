@@ -105,6 +105,26 @@ is_alive() {
 	[ "${line%% *}" != Z ]
 }
 
+# Sets UNNAMED to the number of files of folder $1 without a name (O_TMPFILE
+# files, and those removed since they were opened: /proc shows their links
+# as "FOLDER/NAME (deleted)") that process $2 and its descendants hold open.
+unnamed_held() {
+	local dir p fd target rest
+
+	dir=$(cd -- "$1" && pwd -P) || return 1
+	scan_procs
+	tree_of "$2"
+	UNNAMED=0
+	for p in "$2" ${TREE[@]+"${TREE[@]}"}; do
+		for fd in /proc/"$p"/fd/*; do
+			target=$(readlink -- "$fd" 2>/dev/null) || continue
+			[[ $target == "$dir/"*" (deleted)" ]] || continue
+			rest=${target#"$dir/"}
+			[[ $rest == */* ]] || UNNAMED=$((UNNAMED + 1))
+		done
+	done
+}
+
 # Kills every descendant of this shell, then reaps all its children, so
 # that nothing outlives a test and no finished job is left for the next
 # test's `wait -n` either.

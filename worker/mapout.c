@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "groups.h"
+#include "kvfile.h"
 #include "log.h"
 #include "mapout.h"
 #include "maptable.h"
@@ -159,6 +160,7 @@ mapout_write(struct mapout *mo, uint32_t map_id, mr_reduce_fn combine,
     uint64_t *bytes, struct err *e)
 {
 	int spilled = spill_count(mo->spill) > 0;
+	struct kvwriter *w;
 	char name[64];
 
 	if (maptable_error(mo->table, e))
@@ -176,8 +178,8 @@ mapout_write(struct mapout *mo, uint32_t map_id, mr_reduce_fn combine,
 			if (spill_merge(mo->spill, p, name, combine, bytes,
 			    e) == -1)
 				return -1;
-		} else if (partwrite_table(mo->table, p, name, mo->job, combine,
-		    bytes, e) == -1)
+		} else if ((w = kvwriter_open(name, mo->job, e)) == NULL ||
+		    partwrite_table(mo->table, p, w, combine, bytes, e) == -1)
 			return -1;
 	}
 	return 0;
