@@ -1072,16 +1072,9 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
 	die "build them first (make, then make test or make ${BUILD%/}/test/fixtures/NAME.so)"
 fi
 
-# A sanitized mrworker loads AddressSanitizer's runtime, which must come
-# first among the libraries: the LD_PRELOAD shim is then preloaded after it.
-ASAN_PRELOAD=""
-if grep -q -a __asan_init "$WORKER" 2>/dev/null; then
-	ASAN_PRELOAD=$(ldd "$WORKER" 2>/dev/null |
-		sed -n 's/^[[:space:]]*libasan[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
-	if [ -z "$ASAN_PRELOAD" ] || [ ! -f "$ASAN_PRELOAD" ]; then
-		ASAN_PRELOAD=unavailable
-	fi
-fi
+# The LD_PRELOAD shim goes after AddressSanitizer's runtime in a sanitized
+# mrworker.
+asan_preload "$WORKER"
 
 make_temp_folder test-faults
 make_inputs "$NINPUTS" '*.txt' --files "$NINPUTS" --bytes-per-file "$INPUT_BYTES"
