@@ -319,17 +319,52 @@ jobdir_remove(const char *dir, int kinds, size_t *n, struct err *e)
 	return rc;
 }
 
-int
-jobdir_holds(const char *dir, int kinds, const char *path)
+/*
+ * Whether the real name of path ends in the last part of path as given:
+ * that part is a name ("", "." and ".." are not) and no symbolic link.
+ * Then realpath() has nothing to change in it. A path that cannot be
+ * looked at says 0: realpath() then fails on it too.
+ */
+static int
+jobdir_named_as_given(const char *path, const char **last)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	*last = slash != NULL ? slash + 1 : path;
+	if (**last == '\0' || strcmp(*last, ".") == 0 ||
+	    strcmp(*last, "..") == 0)
+		return 0;
+	return lstat(path, &st) == 0 && !S_ISLNK(st.st_mode);
+}
+
+const char *
+jobdir_holding(const char *path, const char *out, int out_kinds,
+    const char *job, int job_kinds)
 {
 	char real[PATH_MAX], *slash;
+	const char *last, *parent;
+	int kinds = out_kinds | (job != NULL ? job_kinds : 0);
 
+	/*
+	 * realpath() reads every part of the path (3.5 us an input, 35 ms
+	 * for 10 000 inputs): needed only when the name the path resolves to
+	 * could be a job file's.
+	 */
+	if (jobdir_named_as_given(path, &last) &&
+	    (jobdir_kind(last) & kinds) == 0)
+		return NULL;
 	if (realpath(path, real) == NULL || (slash = strrchr(real, '/')) ==
 	    NULL)
-		return 0;
+		return NULL;
 	*slash = '\0';
-	return strcmp(real[0] != '\0' ? real : "/", dir) == 0 &&
-	    (jobdir_kind(slash + 1) & kinds) != 0;
+	parent = real[0] != '\0' ? real : "/";
+	if (strcmp(parent, out) == 0 && (jobdir_kind(slash + 1) & out_kinds))
+		return out;
+	if (job != NULL && strcmp(parent, job) == 0 &&
+	    (jobdir_kind(slash + 1) & job_kinds))
+		return job;
+	return NULL;
 }
 
 struct jobdir {
@@ -398,13 +433,9 @@ jobdir_start(const struct jobdir_job *j, struct jobdir **out, struct err *e)
 	    (!same && jobdir_start_lock(j, jd->out, &jd->out_lock, e) == -1))
 		goto fail;
 	for (int i = 0; i < j->ninputs; i++) {
-		const char *dir = NULL;
+		const char *dir = jobdir_holding(j->inputs[i], jd->out,
+		    JOBDIR_OUTPUTS, jd->job, JOBDIR_INTERMEDIATES);
 
-		if (jobdir_holds(jd->out, JOBDIR_OUTPUTS, j->inputs[i]))
-			dir = jd->out;
-		else if (jobdir_holds(jd->job, JOBDIR_INTERMEDIATES,
-		    j->inputs[i]))
-			dir = jd->job;
 		if (dir != NULL) {
 			err_set(e, "%s: an input of this job is a file of an "
 			    "earlier job in %s, which this job would replace; "

@@ -104,12 +104,17 @@ int	jobdir_check_stale(const char *dir, int kinds, struct err *e);
 int	jobdir_remove(const char *dir, int kinds, size_t *n, struct err *e);
 
 /*
- * Whether file `path` (as the user gave it) is one of the job files of the
- * given kinds in `dir` (same file, by device and inode): removing the
- * files of an earlier job must not remove an input of this one. Returns
- * 1 or 0.
+ * Which folder holds file `path` (as the user gave it) as one of its job
+ * files, once its symbolic links are followed (realpath(3)): `out` when it
+ * is a file of `out_kinds` there, else `job` when it is one of `job_kinds`
+ * there (`job` may be NULL for none), else NULL; both folders absolute and
+ * symlink-free, as jobdir_prepare() writes them. Removing the files of an
+ * earlier job must not remove an input of this one. One lstat(2) for a
+ * path whose last part is no link and not a job file's name; otherwise
+ * one realpath(3), whichever folder it is in.
  */
-int	jobdir_holds(const char *dir, int kinds, const char *path);
+const char	*jobdir_holding(const char *path, const char *out, int out_kinds,
+		    const char *job, int job_kinds);
 
 /*
  * The rules above for one whole job, as its programs apply them at start

@@ -58,6 +58,15 @@ journal_record_crc(const uint8_t *hdr, const void *p, size_t n)
 	return crc32c(crc32c(0, hdr, 5), p, n);
 }
 
+/* The length, type and checksum that go before payload p[0..n). */
+static void
+journal_record_header(uint8_t *hdr, uint8_t type, const void *p, size_t n)
+{
+	journal_put32(hdr, (uint32_t)n);
+	hdr[4] = type;
+	journal_put32(hdr + 5, journal_record_crc(hdr, p, n));
+}
+
 static void
 journal_header(uint8_t *hdr, uint32_t version)
 {
@@ -328,29 +337,57 @@ out:
 	return rc;
 }
 
+/* A record too long for a journal: e says so, with EFBIG. */
+static int
+journal_too_long(const char *path, size_t n, struct err *e)
+{
+	if (n <= JOURNAL_RECORD_MAX)
+		return 0;
+	err_set(e, "%s: record of %zu bytes, more than the %u a journal takes",
+	    path, n, JOURNAL_RECORD_MAX);
+	errno = EFBIG;
+	return -1;
+}
+
 int
-journal_create(const char *path, uint32_t version, struct journal **jp,
+journal_create(const char *path, uint32_t version,
+    const struct journal_record *recs, size_t nrecs, struct journal **jp,
     struct err *e)
 {
 	struct journal_reader r = { -1, NULL, 0, 0 };
-	uint8_t hdr[JOURNAL_HEADER_LEN];
+	uint8_t hdr[JOURNAL_HEADER_LEN], rh[JOURNAL_RECORD_HEADER_LEN];
+	uint64_t size = JOURNAL_HEADER_LEN;
 	struct safefile *f;
 	struct stat st;
 
+	for (size_t i = 0; i < nrecs; i++)
+		if (journal_too_long(path, recs[i].len, e) == -1)
+			return -1;
 	journal_header(hdr, version);
 	if ((f = safefile_open(path, 0, e)) == NULL)
 		return -1;
-	if (safefile_write(f, hdr, sizeof hdr, e) == -1) {
-		safefile_abort(f);
-		return -1;
+	if (safefile_write(f, hdr, sizeof hdr, e) == -1)
+		goto abort;
+	for (size_t i = 0; i < nrecs; i++) {
+		journal_record_header(rh, recs[i].type, recs[i].payload,
+		    recs[i].len);
+		if (safefile_write(f, rh, sizeof rh, e) == -1 ||
+		    (recs[i].len > 0 && safefile_write(f, recs[i].payload,
+		    recs[i].len, e) == -1))
+			goto abort;
+		size += sizeof rh + recs[i].len;
 	}
+	/*
+	 * The file's one fsync, before the link: the name never shows a
+	 * header or a first record a power loss could tear. Then the
+	 * folder's, after it: the name itself survives. Nothing more is
+	 * needed for the journal to be there, whole, after a machine crash.
+	 */
 	if (safefile_commit(f, e) == -1)
-		return -1;
-	if (journal_sync_dir(path, e) == -1)
 		return -1;
 	/*
 	 * Opened again by name: safefile closes its file. What is opened is
-	 * checked to be the header just written, and nothing else.
+	 * checked to be the journal just written, and nothing else.
 	 */
 	if ((r.fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
 		err_sys(e, "%s: cannot open journal", path);
@@ -363,13 +400,16 @@ journal_create(const char *path, uint32_t version, struct journal **jp,
 		err_sys(e, "%s: fstat", path);
 		goto fail;
 	}
-	if (st.st_size != JOURNAL_HEADER_LEN) {
+	if ((uint64_t)st.st_size != size) {
 		err_set(e, "%s: journal changed while being created", path);
 		goto fail;
 	}
 	free(r.buf);
-	*jp = journal_new(r.fd, path, JOURNAL_HEADER_LEN, 0);
+	*jp = journal_new(r.fd, path, size, nrecs);
 	return 0;
+abort:
+	safefile_abort(f);
+	return -1;
 fail:
 	free(r.buf);
 	close(r.fd);
@@ -409,23 +449,16 @@ journal_append(struct journal *j, uint8_t type, const void *p, size_t n,
 		errno = EIO;
 		return -1;
 	}
-	if (n > JOURNAL_RECORD_MAX) {
-		err_set(e, "%s: record of %zu bytes, more than the %u a journal "
-		    "takes", j->path, n, JOURNAL_RECORD_MAX);
-		errno = EFBIG;
+	if (journal_too_long(j->path, n, e) == -1)
 		return -1;
-	}
 	if (total > j->cap) {
 		free(j->buf);
 		j->buf = xmalloc(total);
 		j->cap = total;
 	}
-	journal_put32(j->buf, (uint32_t)n);
-	j->buf[4] = type;
+	journal_record_header(j->buf, type, p, n);
 	if (n > 0)
 		memcpy(j->buf + JOURNAL_RECORD_HEADER_LEN, p, n);
-	journal_put32(j->buf + 5, journal_record_crc(j->buf,
-	    j->buf + JOURNAL_RECORD_HEADER_LEN, n));
 	/* One write: a process that dies leaves the record whole or torn. */
 	if (journal_write(j, j->buf, total, j->end, e) == -1)
 		goto fail;

@@ -34,7 +34,7 @@
  *	if (journal_open(path, 1, replay, &state, &j, &info, &e) == -1) {
  *		if (errno != ENOENT)
  *			goto fail;		(refused: e says why)
- *		if (journal_create(path, 1, &j, &e) == -1)
+ *		if (journal_create(path, 1, first, nfirst, &j, &e) == -1)
  *			goto fail;
  *	}
  *	...
@@ -80,17 +80,28 @@ struct journal_info {
 typedef int journal_record_fn(void *arg, uint8_t type, const void *payload,
     size_t len, struct err *e);
 
+/* A record for journal_create(): its type and payload. */
+struct journal_record {
+	uint8_t		 type;
+	const void	*payload;
+	size_t		 len;		/* at most JOURNAL_RECORD_MAX */
+};
+
 /*
- * Makes a new journal at `path` holding only its header, of format
- * `version`, and sets *jp to it, open for appending. The file is written
- * in full, fsynced, and given its name through safefile.h (an unnamed or
- * temporary file in the same folder, so subject to the guard a process
- * may have set there), then the folder is fsynced: once this returns 0,
- * the empty journal survives a machine crash. An existing file at `path`
- * is replaced in one step; a failure before that leaves it as it was.
- * Returns 0, or -1 with e set (and *jp untouched).
+ * Makes a new journal at `path` of format `version` holding its header and
+ * the nrecs records recs[] (none when 0), and sets *jp to it, open for
+ * appending after them. The file is written in full, fsynced once, and
+ * given its name through safefile.h (an unnamed or temporary file in the
+ * same folder, so subject to the guard a process may have set there),
+ * then the folder is fsynced: once this returns 0, the journal and those
+ * records survive a machine crash, and no crash ever leaves the name on a
+ * journal without them. An existing file at `path` is replaced in one
+ * step; a failure before that leaves it as it was. Returns 0, or -1 with e
+ * set (and *jp untouched): a record over JOURNAL_RECORD_MAX is refused
+ * with EFBIG before anything is written.
  */
-int	journal_create(const char *path, uint32_t version, struct journal **jp,
+int	journal_create(const char *path, uint32_t version,
+	    const struct journal_record *recs, size_t nrecs, struct journal **jp,
 	    struct err *e);
 
 /*

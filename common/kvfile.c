@@ -18,7 +18,10 @@
 #define KVFILE_CHUNK (32 * 1024)
 
 struct kvwriter {
-	struct safefile	*file;
+	struct safefile	*file;		/* NULL when writing to fd */
+	int		 fd;
+	char		*name;		/* fd's, in errors */
+	uint64_t	 size;		/* bytes handed to fd */
 	uint32_t	 crc;
 	uint64_t	 count;
 	uint8_t		*buf;
@@ -27,9 +30,11 @@ struct kvwriter {
 
 struct kvreader {
 	int		 fd;
+	int		 own;		/* fd is closed with the reader */
 	char		*path;
-	uint64_t	 size;		/* of the file, bounds every length */
-	uint64_t	 pos;		/* file offset of buf[off] */
+	uint64_t	 base;		/* where the image starts in fd */
+	uint64_t	 size;		/* of the image, bounds every length */
+	uint64_t	 pos;		/* image offset of buf[off] */
 	uint8_t		*buf;
 	size_t		 cap, off, len;
 	size_t		 crcdone;	/* buf[0..crcdone) already checksummed */
@@ -85,12 +90,36 @@ kvfile_get_le(const uint8_t *p, int n)
 	return v;
 }
 
-/* Hands the buffered bytes to the file, checksumming them on the way. */
+/* Hands n bytes to the safe file, or writes them all to fd. */
+static int
+kvwriter_out(struct kvwriter *w, const void *p, size_t n, struct err *e)
+{
+	const uint8_t *b = p;
+
+	if (w->file != NULL)
+		return safefile_write(w->file, p, n, e);
+	while (n > 0) {
+		ssize_t r = write(w->fd, b, n);
+
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			err_sys(e, "%s: write", w->name);
+			return -1;
+		}
+		b += r;
+		n -= (size_t)r;
+		w->size += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* Hands the buffered bytes on, checksumming them on the way. */
 static int
 kvwriter_flush(struct kvwriter *w, struct err *e)
 {
 	w->crc = crc32c(w->crc, w->buf, w->used);
-	if (safefile_write(w->file, w->buf, w->used, e) == -1)
+	if (kvwriter_out(w, w->buf, w->used, e) == -1)
 		return -1;
 	w->used = 0;
 	return 0;
@@ -104,7 +133,7 @@ kvwriter_put(struct kvwriter *w, const void *p, size_t n, struct err *e)
 			return -1;
 		if (n > KVFILE_CHUNK) {
 			w->crc = crc32c(w->crc, p, n);
-			return safefile_write(w->file, p, n, e);
+			return kvwriter_out(w, p, n, e);
 		}
 	}
 	memcpy(w->buf + w->used, p, n);
@@ -112,21 +141,39 @@ kvwriter_put(struct kvwriter *w, const void *p, size_t n, struct err *e)
 	return 0;
 }
 
-struct kvwriter *
-kvwriter_open(const char *path, uint64_t job, struct err *e)
+/* A writer with its header buffered; its output is the caller's to set. */
+static struct kvwriter *
+kvwriter_new(uint64_t job)
 {
-	struct kvwriter *w;
+	struct kvwriter *w = xcalloc(1, sizeof *w);
 
-	w = xcalloc(1, sizeof *w);
-	w->file = safefile_open(path, SAFEFILE_NOSYNC, e);
-	if (w->file == NULL) {
-		free(w);
-		return NULL;
-	}
+	w->fd = -1;
 	w->buf = xmalloc(KVFILE_CHUNK);
 	memcpy(w->buf, KVFILE_MAGIC, KVFILE_MAGIC_LEN);
 	kvfile_put_le(w->buf + KVFILE_MAGIC_LEN, job, 8);
 	w->used = KVFILE_HEADER_LEN;
+	return w;
+}
+
+struct kvwriter *
+kvwriter_open(const char *path, uint64_t job, struct err *e)
+{
+	struct kvwriter *w = kvwriter_new(job);
+
+	if ((w->file = safefile_open(path, SAFEFILE_NOSYNC, e)) == NULL) {
+		kvwriter_abort(w);
+		return NULL;
+	}
+	return w;
+}
+
+struct kvwriter *
+kvwriter_open_fd(int fd, const char *name, uint64_t job)
+{
+	struct kvwriter *w = kvwriter_new(job);
+
+	w->fd = fd;
+	w->name = xstrdup(name);
 	return w;
 }
 
@@ -172,8 +219,14 @@ kvwriter_commit(struct kvwriter *w, uint64_t *bytes, struct err *e)
 	if (kvwriter_put(w, trailer, 9, e) == -1 || kvwriter_flush(w, e) == -1)
 		goto out;
 	kvfile_put_le(trailer, w->crc, 4);
-	if (safefile_write(w->file, trailer, 4, e) == -1)
+	if (kvwriter_out(w, trailer, 4, e) == -1)
 		goto out;
+	if (w->file == NULL) {
+		if (bytes != NULL)
+			*bytes = w->size;
+		rc = 0;
+		goto out;
+	}
 	if (bytes != NULL)
 		*bytes = safefile_size(w->file);
 	rc = safefile_commit(w->file, e);
@@ -189,40 +242,60 @@ kvwriter_abort(struct kvwriter *w)
 	if (w == NULL)
 		return;
 	safefile_abort(w->file);
+	free(w->name);
 	free(w->buf);
 	free(w);
+}
+
+/* A reader of the image of `size` bytes at `base` in fd; NULL if too short. */
+static struct kvreader *
+kvreader_new(int fd, int own, uint64_t base, uint64_t size, const char *path,
+    uint64_t job, struct err *e)
+{
+	struct kvreader *r;
+
+	if (size < KVFILE_HEADER_LEN + KVFILE_TRAILER_LEN) {
+		err_set(e, "%s: truncated (%llu bytes)", path,
+		    (unsigned long long)size);
+		if (own)
+			close(fd);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->fd = fd;
+	r->own = own;
+	r->path = xstrdup(path);
+	r->base = base;
+	r->size = size;
+	r->job = job;
+	r->cap = KVFILE_CHUNK;
+	r->buf = xmalloc(r->cap);
+	return r;
 }
 
 struct kvreader *
 kvreader_open(const char *path, uint64_t job, struct err *e)
 {
-	struct kvreader *r;
 	struct stat st;
+	int fd;
 
-	r = xcalloc(1, sizeof *r);
-	r->path = xstrdup(path);
-	r->job = job;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		err_sys(e, "%s", path);
-		goto fail;
+		return NULL;
 	}
-	if (fstat(r->fd, &st) == -1) {
+	if (fstat(fd, &st) == -1) {
 		err_sys(e, "%s: stat", path);
-		goto fail;
+		close(fd);
+		return NULL;
 	}
-	r->size = st.st_size;
-	if (r->size < KVFILE_HEADER_LEN + KVFILE_TRAILER_LEN) {
-		err_set(e, "%s: truncated (%llu bytes)", path,
-		    (unsigned long long)r->size);
-		goto fail;
-	}
-	r->cap = KVFILE_CHUNK;
-	r->buf = xmalloc(r->cap);
-	return r;
-fail:
-	kvreader_close(r);
-	return NULL;
+	return kvreader_new(fd, 1, 0, (uint64_t)st.st_size, path, job, e);
+}
+
+struct kvreader *
+kvreader_open_fd(int fd, uint64_t off, uint64_t size, const char *name,
+    uint64_t job, struct err *e)
+{
+	return kvreader_new(fd, 0, off, size, name, job, e);
 }
 
 /*
@@ -245,7 +318,16 @@ kvreader_fill(struct kvreader *r, size_t need, struct err *e)
 		r->buf = xrealloc(r->buf, r->cap);
 	}
 	while (r->len < need) {
-		ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
+		/* Never past the image: fd may hold more after it. */
+		uint64_t left = r->size - (r->pos + r->len);
+		size_t want = r->cap - r->len;
+		ssize_t n;
+
+		if (want > left)
+			want = (size_t)left;
+		/* pread: readers of images of one fd share its offset. */
+		n = want == 0 ? 0 : pread(r->fd, r->buf + r->len, want,
+		    (off_t)(r->base + r->pos + r->len));
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -449,7 +531,7 @@ kvreader_close(struct kvreader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->fd != -1)
+	if (r->own)
 		close(r->fd);
 	free(r->buf);
 	free(r->path);

@@ -42,6 +42,16 @@ struct kvreader;
  */
 struct kvwriter	*kvwriter_open(const char *path, uint64_t job, struct err *e);
 
+/*
+ * Starts writing an intermediate file's bytes to fd, open for writing, at
+ * its current offset: one file among others in a file the caller owns and
+ * never names (a spilled run, worker/spill.h); `name` stands for it in
+ * errors. kvwriter_commit() then writes the trailer and leaves fd open
+ * after it; a failure or kvwriter_abort() leaves what was written, for
+ * the caller to discard with the file. Cannot fail.
+ */
+struct kvwriter	*kvwriter_open_fd(int fd, const char *name, uint64_t job);
+
 /* Appends one record. Returns 0 or -1. */
 int	kvwriter_add(struct kvwriter *w, const void *key, size_t keylen,
 	    const void *value, size_t valuelen, struct err *e);
@@ -49,7 +59,11 @@ int	kvwriter_add(struct kvwriter *w, const void *key, size_t keylen,
 /* Records written so far. */
 uint64_t kvwriter_count(const struct kvwriter *w);
 
-/* Writes the trailer and renames the file into place; frees w. Sets *bytes when not NULL. */
+/*
+ * Writes the trailer and renames the file into place (only the trailer for
+ * kvwriter_open_fd()); frees w. Sets *bytes to the file's size when not
+ * NULL.
+ */
 int	kvwriter_commit(struct kvwriter *w, uint64_t *bytes, struct err *e);
 
 /* Discards the file; frees w. NULL is fine. */
@@ -60,6 +74,14 @@ void	kvwriter_abort(struct kvwriter *w);
  * failure.
  */
 struct kvreader	*kvreader_open(const char *path, uint64_t job, struct err *e);
+
+/*
+ * The same for the intermediate file of `size` bytes at offset `off` of fd
+ * (as kvwriter_open_fd() wrote it), named `name` in errors. The reader
+ * uses pread(2), so that several may share fd, and leaves fd open.
+ */
+struct kvreader	*kvreader_open_fd(int fd, uint64_t off, uint64_t size,
+	    const char *name, uint64_t job, struct err *e);
 
 /*
  * Reads the next record. Returns 1 with the pointers set (valid until the
@@ -88,7 +110,7 @@ int	kvfile_probe(int fd, uint64_t size, const char *path, uint64_t job,
 /* Name the reader was opened with. */
 const char *kvreader_path(const struct kvreader *r);
 
-/* Closes the file; NULL is fine. */
+/* Closes the file (not one given to kvreader_open_fd()); NULL is fine. */
 void	kvreader_close(struct kvreader *r);
 
 #endif

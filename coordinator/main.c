@@ -755,7 +755,7 @@ main(int argc, char **argv)
 		status = server_run(s);
 	}
 	netjob_end(&nj, status == 0 || status == 3);
-	recovery_end(rec);	/* uses the loop */
+	recovery_end(rec, status == 0 || status == 3);	/* uses the loop */
 	server_free(s);
 	main_remove_sock_dir();
 	job_free(job);

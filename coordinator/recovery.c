@@ -720,15 +720,25 @@ recovery_kept(struct recovery *r, const struct job_kept **kept)
 	return r->nkept;
 }
 
+/* Packs one record after what r->out holds; returns its length. */
+static size_t
+recovery_pack(struct recovery *r, const Mrj__Record *rec)
+{
+	size_t n = mrj__record__get_packed_size(rec);
+
+	mrj__record__pack(rec, buf_reserve(&r->out, n));
+	buf_commit(&r->out, n);
+	return n;
+}
+
 /* Appends one record, packed. */
 static int
 recovery_append(struct recovery *r, const Mrj__Record *rec, struct err *e)
 {
-	size_t n = mrj__record__get_packed_size(rec);
+	size_t n;
 
 	buf_consume(&r->out, buf_len(&r->out));
-	mrj__record__pack(rec, buf_reserve(&r->out, n));
-	buf_commit(&r->out, n);
+	n = recovery_pack(r, rec);
 	if (journal_append(r->journal, RECOVERY_RECORD, buf_head(&r->out), n,
 	    e) == -1)
 		return -1;
@@ -774,9 +784,9 @@ recovery_sync_soon(struct recovery *r, double now, struct err *e)
 	return 0;
 }
 
-/* The job's identity as a record. */
-static int
-recovery_write_identity(struct recovery *r, struct err *e)
+/* The job's identity as a record, packed after what r->out holds. */
+static size_t
+recovery_pack_identity(struct recovery *r)
 {
 	Mrj__Record rec = MRJ__RECORD__INIT;
 	Mrj__JobIdentity id = MRJ__JOB_IDENTITY__INIT;
@@ -787,7 +797,7 @@ recovery_write_identity(struct recovery *r, struct err *e)
 	Mrj__Param *pa = xcalloc(np + 1, sizeof *pa);
 	Mrj__Param **pap = xcalloc(np + 1, sizeof *pap);
 	const char *name, *value;
-	int rc;
+	size_t n;
 
 	id.job_id = r->job_id;
 	id.n_reduce = r->nreduce;
@@ -830,12 +840,38 @@ recovery_write_identity(struct recovery *r, struct err *e)
 	}
 	rec.r_case = MRJ__RECORD__R_JOB;
 	rec.job = &id;
-	rc = recovery_append(r, &rec, e);
+	n = recovery_pack(r, &rec);
 	free(in);
 	free(inp);
 	free(pa);
 	free(pap);
-	return rc;
+	return n;
+}
+
+/*
+ * A new journal, its first records in it before it gets its name: the
+ * identity and this coordinator's incarnation. journal_create() syncs the
+ * file and its folder, which the first task handed out needs: a power loss
+ * after it must neither lose the job's journal nor this incarnation (a
+ * resumed coordinator taking the same number could take a report of this
+ * one's workers for one of its own).
+ */
+static int
+recovery_create(struct recovery *r, const Mrj__Record *inc, struct err *e)
+{
+	struct journal_record first[2];
+	size_t nid, ninc;
+
+	buf_consume(&r->out, buf_len(&r->out));
+	nid = recovery_pack_identity(r);
+	ninc = recovery_pack(r, inc);
+	first[0].type = first[1].type = RECOVERY_RECORD;
+	first[0].payload = buf_head(&r->out);
+	first[0].len = nid;
+	first[1].payload = buf_head(&r->out) + nid;
+	first[1].len = ninc;
+	return journal_create(r->path, RECOVERY_FORMAT, first, 2, &r->journal,
+	    e);
 }
 
 int
@@ -859,21 +895,16 @@ recovery_begin(struct recovery *r, struct ev_loop *loop, double started,
 	}
 	if (r->no_journal)
 		return 0;
-	if (r->resuming) {
-		if (journal_open(r->path, RECOVERY_FORMAT, NULL, NULL,
-		    &r->journal, &info, e) == -1)
-			return -1;
-	} else {
-		if (journal_create(r->path, RECOVERY_FORMAT, &r->journal,
-		    e) == -1)
-			return -1;
-		if (recovery_write_identity(r, e) == -1)
-			return -1;
-	}
 	inc.number = r->incarnation;
 	inc.wall_start_ns = now;
 	rec.r_case = MRJ__RECORD__R_INCARNATION;
 	rec.incarnation = &inc;
+	if (!r->resuming)
+		return recovery_create(r, &rec, e);
+	if (journal_open(r->path, RECOVERY_FORMAT, NULL, NULL, &r->journal,
+	    &info, e) == -1)
+		return -1;
+	/* Durable before the first task, for the reason recovery_create says. */
 	if (recovery_append(r, &rec, e) == -1)
 		return -1;
 	return recovery_sync(r, started, e);
@@ -955,6 +986,16 @@ recovery_on_event(void *arg, const struct job_event *ev, struct err *e)
 			goto fail;
 		return recovery_sync(r, ev->now, e);
 	case JOB_EV_PHASE:
+		/*
+		 * Done: the journal is removed next (recovery_remove()), so
+		 * nothing more of it needs to reach the disk; recovery_end()
+		 * syncs it should it stay after all.
+		 */
+		if (ev->phase == PHASE_DONE) {
+			if (r->loop != NULL)
+				ev_timer_stop(r->loop, &r->sync_timer);
+			return 0;
+		}
 		return recovery_sync(r, ev->now, e);
 	default:
 		return 0;
@@ -972,7 +1013,7 @@ fail:
 }
 
 void
-recovery_end(struct recovery *r)
+recovery_end(struct recovery *r, int done)
 {
 	struct err e;
 
@@ -982,7 +1023,8 @@ recovery_end(struct recovery *r)
 	if (r->loop != NULL)
 		ev_timer_stop(r->loop, &r->sync_timer);
 	r->loop = NULL;
-	if (r->dirty && journal_sync(r->journal, &e) == -1)
+	/* A journal that stays keeps what it was told, through a power loss. */
+	if (!done && r->dirty && journal_sync(r->journal, &e) == -1)
 		log_warn("%s", e.msg);
 	journal_close(r->journal);
 	r->journal = NULL;

@@ -11,7 +11,7 @@
  *	job_restore(j, kept, n, now, &e);
  *	job_subscribe(j, recovery_on_event, r);		before any other
  *	... the job runs ...
- *	recovery_end(r);				durable, closed
+ *	recovery_end(r, done);				closed (durable unless done)
  *	jobdir_finish(jd, ...);				the job's files go
  *	recovery_remove(r);				if the job is done
  *	recovery_free(r);
@@ -29,9 +29,14 @@
  * job ends. So a coordinator that dies, however (kill -9 included), loses
  * no task it accepted: the journal has it, and the kernel writes it out.
  * Records are made durable (fdatasync) at most RECOVERY_SYNC_SECONDS after
- * they are written, and at once at each phase change and at the end: a
- * power loss costs at most the tasks accepted in that last second, which
- * run again. A record torn by the crash is ignored from there on.
+ * they are written, at once at each phase change, and at the end of a job
+ * that is not done: a power loss costs at most the tasks accepted in that
+ * last second, which run again. A record torn by the crash is ignored from
+ * there on. The journal is made with its first records in it, the job's
+ * identity and the incarnation, durable before the first task is handed
+ * out. A job done needs no more syncs: its journal is removed (and the
+ * removal made durable) once its files are final, and until then a power
+ * loss costs at most the tasks accepted in its last second.
  *
  * Resuming trusts no record blindly: a map task is kept only while its
  * mr-X-Y all carry this job's id and are whole at their ends, a reduce task
@@ -161,10 +166,11 @@ int	recovery_on_event(void *arg, const struct job_event *ev,
 	    struct err *e);
 
 /*
- * The job is over: the journal is made durable and closed (before the
- * event loop goes: its sync timer is on it).
+ * The job is over: the journal is closed (before the event loop goes: its
+ * sync timer is on it), and made durable first unless `done` says the job
+ * is done and recovery_remove() is to follow.
  */
-void	recovery_end(struct recovery *r);
+void	recovery_end(struct recovery *r, int done);
 
 /*
  * The job is done: its journal goes, last of all (after the intermediate

@@ -739,7 +739,8 @@ t_plugin_crash() {
 # must abandon the attempt at once (with --reconnect 0, exit 1, saying so)
 # and link nothing into the job folder, neither then nor when its map
 # would have ended. Its map emitted enough first for runs to spill with
-# --memory 1 (files named .mrtmp-run-PID-*): those must go with the
+# --memory 1 (files without a name, held open by its task's process):
+# those must never have a name in the job folder, and go with the
 # attempt. (Waiting for another coordinator is test-worker.sh's.)
 t_coordinator_killed() {
 	local kill_at left runs
@@ -750,11 +751,14 @@ t_coordinator_killed() {
 		--reconnect 0 "$FIX/slow.so"
 	wait_first_handout || return 1
 	sleep_until $((HTIME + 1000000))
-	runs=$(find . -maxdepth 1 -name '.mrtmp-run-*' | wc -l)
+	unnamed_held . "${WPID[A]}" || { REASON="cannot read the job folder"; return 1; }
+	runs=$UNNAMED
 	if [ "$runs" -eq 0 ]; then
-		REASON="worker A spilled no run in its first second"
+		REASON="worker A held no unnamed run in its first second"
 		return 1
 	fi
+	left=$(find . -maxdepth 1 -name '.mrtmp-run-*' | wc -l)
+	[ "$left" -eq 0 ] || { REASON="$left runs with a name in the job folder while worker A held $runs"; return 1; }
 	kill_coordinator KILL || return 1
 	now
 	kill_at=$NOW
@@ -775,7 +779,7 @@ t_coordinator_killed() {
 	[ -z "$left" ] || { REASON="files linked after the coordinator died: $left"; return 1; }
 	left=$(find . -maxdepth 1 -name '.mrtmp-*' | wc -l)
 	[ "$left" -eq 0 ] || { REASON="$left temporary files left by the abandoned attempt (it had spilled $runs runs): $(find . -maxdepth 1 -name '.mrtmp-*' | head -n 2 | tr '\n' ' ')"; return 1; }
-	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, 1 s into its 3 s map; nothing linked, its $runs spilled runs removed"
+	DETAIL="worker A left $(msecs $((SEEN - kill_at))) ms after the coordinator's SIGKILL, 1 s into its 3 s map; nothing linked, its $runs spilled runs, never named, gone with it"
 }
 
 # Worker A's map writes to A's stderr, a pipe nobody reads, until the map
@@ -1068,16 +1072,9 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
 	die "build them first (make, then make test or make ${BUILD%/}/test/fixtures/NAME.so)"
 fi
 
-# A sanitized mrworker loads AddressSanitizer's runtime, which must come
-# first among the libraries: the LD_PRELOAD shim is then preloaded after it.
-ASAN_PRELOAD=""
-if grep -q -a __asan_init "$WORKER" 2>/dev/null; then
-	ASAN_PRELOAD=$(ldd "$WORKER" 2>/dev/null |
-		sed -n 's/^[[:space:]]*libasan[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
-	if [ -z "$ASAN_PRELOAD" ] || [ ! -f "$ASAN_PRELOAD" ]; then
-		ASAN_PRELOAD=unavailable
-	fi
-fi
+# The LD_PRELOAD shim goes after AddressSanitizer's runtime in a sanitized
+# mrworker.
+asan_preload "$WORKER"
 
 make_temp_folder test-faults
 make_inputs "$NINPUTS" '*.txt' --files "$NINPUTS" --bytes-per-file "$INPUT_BYTES"

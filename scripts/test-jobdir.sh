@@ -390,7 +390,7 @@ t_dash_dash() {
 }
 
 # --overwrite never removes an input of the job: an earlier job's output
-# given as an input is refused, and kept.
+# given as an input, by its name or through a link, is refused, and kept.
 t_input_kept() {
 	run first "$MRRUN" -q -n 1 -r 2 wc "${INPUTS[@]}"
 	[ "$RC" -eq 0 ] || { REASON="first job: status $RC"; return 1; }
@@ -405,6 +405,11 @@ t_input_kept() {
 	run second "$SEQ" --overwrite wc mr-out-0
 	refused second "mrsequential --overwrite over its input" \
 		"^mrsequential: mr-out-0: an input of this job" || return 1
+	ln -s mr-out-1 counts.txt || { REASON="cannot make a link"; return 1; }
+	run second "$COORD" --socket "$SOCK" --overwrite counts.txt
+	refused second "coordinator --overwrite over its input through a link" \
+		"^mrcoordinator: counts.txt: an input of this job is a file of an earlier job in $DIR" ||
+		return 1
 	[ -s mr-out-0 ] && [ -s mr-out-1 ] || { REASON="an input was removed"; return 1; }
 }
 

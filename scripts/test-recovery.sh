@@ -14,7 +14,11 @@
 # is refused with the job's plugin named; mrrun killed with SIGKILL and run
 # again resumes, saying how many tasks it kept; the report of a resumed job
 # lists the kept tasks and counts them in its totals; --no-journal writes
-# none.
+# none; the journal's syncs (the synclog shim around the coordinator): made
+# with its first records in it and its folder synced once, both before
+# the coordinator listens, synced at the phase change, not just before it
+# is removed, and synced to its last byte when an interrupted job keeps
+# it.
 #
 # usage: scripts/test-recovery.sh [TEST...]
 #
@@ -30,7 +34,8 @@ set -u
 export LC_ALL=C
 
 PROG=${0##*/}
-ALL_TESTS=(kills torn-tail other-job other-plugin mrrun-resume report no-journal)
+ALL_TESTS=(kills torn-tail other-job other-plugin mrrun-resume report no-journal
+	syncs)
 TIMEOUT=(timeout -k 2s 120s)
 KILLS=${KILLS:-20}
 
@@ -41,6 +46,8 @@ install_cleanup
 MRRUN=$BIN/mrrun
 FIX=$BIN/test/fixtures
 RECOUNT=$FIX/recount.so
+SYNCLOG_SO=$FIX/synclog.so
+COORD_ENV=()		# a command the coordinator runs under (env ...)
 NREDUCE=4
 SPLIT=64K
 COORD_PID=""
@@ -70,8 +77,9 @@ start_coordinator() {
 	local log=$1
 
 	shift
-	spawn "$log" "$COORD" -v --socket "$SOCK" --reduces "$NREDUCE" \
-		--split-size "$SPLIT" --progress 0 "$@" -- "${INPUTS[@]}"
+	spawn "$log" ${COORD_ENV[@]+"${COORD_ENV[@]}"} "$COORD" -v \
+		--socket "$SOCK" --reduces "$NREDUCE" --split-size "$SPLIT" \
+		--progress 0 "$@" -- "${INPUTS[@]}"
 	COORD_PID=$STARTED
 	wait_socket "$LOGS/$log.rc"
 }
@@ -424,6 +432,126 @@ t_no_journal() {
 	check_result a
 }
 
+# read_synclog LOG: the lines of the synclog shim's LOG about the job
+# folder, in CALLS, PATHS and SIZES (one entry a line: the call, "folder",
+# "journal" or the path, the size); LISTEN and UNLINK are the indexes of
+# the coordinator's listen and of the journal's removal (-1: none). Fails
+# on a sync of another file of the job folder than the journal.
+read_synclog() {
+	local dir line call rest path size n=0
+
+	dir=$(pwd -P)
+	CALLS=() PATHS=() SIZES=() LISTEN=-1 UNLINK=-1
+	while IFS= read -r line; do
+		call=${line%% *}
+		rest=${line#* }
+		if [ "$call" = listen ]; then
+			LISTEN=$n
+			CALLS+=(listen) PATHS+=("") SIZES+=(0)
+			n=$((n + 1))
+			continue
+		fi
+		size=${rest##* }
+		path=${rest% *}
+		case $path in
+		"$dir") path=folder ;;
+		"$dir/.mr-journal" | "$dir/#"*" (deleted)" | "$dir/.mrtmp-.mr-journal-"*)
+			path=journal ;;
+		"$dir/"*)
+			[ "$call" = unlink ] && continue
+			REASON="the coordinator synced $path"
+			return 1 ;;
+		*) continue ;;
+		esac
+		[ "$call" = unlink ] && [ "$path" = journal ] && UNLINK=$n
+		CALLS+=("$call") PATHS+=("$path") SIZES+=("$size")
+		n=$((n + 1))
+	done <"$1"
+}
+
+# A done job: its journal made with its first records in it (no sync of
+# its header alone), its folder synced once, both before the coordinator
+# listens; a sync at the phase change; none of the journal after the last
+# task, which only its removal follows, and the removal synced. Then an
+# interrupted job, whose journal stays: synced to its last byte at the end.
+t_syncs() {
+	local log=$LOGS/sync.log i folder=0 created=0 phase=0 last=-1 size
+	local dirty=0 pre=$SYNCLOG_SO
+	local -a COORD_ENV	# this test's coordinators only
+
+	asan_preload "$COORD"
+	if [ "$ASAN_PRELOAD" = unavailable ]; then
+		SKIP="the LD_PRELOAD shim cannot be combined with this sanitized build (libasan not found by ldd)"
+		return 0
+	fi
+	[ -z "$ASAN_PRELOAD" ] || pre="$ASAN_PRELOAD $pre"
+	COORD_ENV=(env "LD_PRELOAD=$pre" "SYNCLOG=$log")
+	expect_recount || return 1
+	start_coordinator a || return 1
+	start_workers 3
+	wait_coordinator a || return 1
+	wait_workers || return 1
+	check_result a || return 1
+	read_synclog "$log" || return 1
+	[ "$LISTEN" -ge 0 ] && [ "$UNLINK" -gt "$LISTEN" ] ||
+		{ REASON="the shim saw no listen, or no removal of the journal after it"; return 1; }
+	for ((i = 0; i < LISTEN; i++)); do
+		case ${PATHS[i]} in
+		folder) folder=$((folder + 1)) ;;
+		journal)
+			if [ "${SIZES[i]}" -le 17 ]; then
+				REASON="the journal synced holding its header alone (${SIZES[i]} bytes)"
+				return 1
+			fi
+			created=$((created + 1)) ;;
+		esac
+	done
+	[ "$created" -ge 1 ] || { REASON="the journal was not synced before the coordinator listened"; return 1; }
+	[ "$folder" -eq 1 ] || { REASON="the job folder synced $folder times before the coordinator listened (once is enough)"; return 1; }
+	for ((i = LISTEN + 1; i < UNLINK; i++)); do
+		[ "${PATHS[i]}" = journal ] || continue
+		phase=$((phase + 1))
+		last=$i
+	done
+	[ "$phase" -ge 1 ] || { REASON="no sync of the journal while the job ran (the phase change)"; return 1; }
+	if [ "${SIZES[last]}" -ge "${SIZES[UNLINK]}" ]; then
+		REASON="the journal was synced to its last byte (${SIZES[last]}) just to be removed"
+		return 1
+	fi
+	[ "${PATHS[UNLINK + 1]-}" = folder ] || { REASON="the journal's removal was not synced"; return 1; }
+	DETAIL="$created + $folder syncs at creation before the listen, $phase while the job ran, the last at ${SIZES[last]} of the ${SIZES[UNLINK]} bytes removed"
+
+	# Interrupted while a record is written but not yet synced.
+	rm -f -- "$log" mr-* .mr-journal
+	start_coordinator b || return 1
+	start_workers 3
+	for ((i = 0; i < 500 && dirty == 0; i++)); do
+		read_synclog "$log" 2>/dev/null || return 1
+		size=$(stat -c %s .mr-journal 2>/dev/null) || size=0
+		if [ "${#SIZES[@]}" -gt 0 ] && [ "$LISTEN" -ge 0 ] &&
+		    [ "$size" -gt "${SIZES[-1]}" ]; then
+			dirty=$size
+			break
+		fi
+		sleep 0.01
+	done
+	[ "$dirty" -gt 0 ] || { REASON="never saw the journal hold a record not yet synced"; return 1; }
+	# Its workers wait for another coordinator; the test's end stops them.
+	kill -TERM "$(coordinator_pid)" 2>/dev/null
+	wait "$COORD_PID" 2>/dev/null
+	[ -e .mr-journal ] || { REASON="the interrupted job left no journal"; return 1; }
+	size=$(stat -c %s .mr-journal)
+	read_synclog "$log" || return 1
+	for ((i = ${#PATHS[@]} - 1; i >= 0; i--)); do
+		[ "${PATHS[i]}" = journal ] && break
+	done
+	if [ "$i" -lt 0 ] || [ "${SIZES[i]}" -ne "$size" ]; then
+		REASON="the interrupted job's journal of $size bytes was last synced at ${SIZES[i]-none}"
+		return 1
+	fi
+	DETAIL+="; interrupted with $dirty bytes written, synced to its $size at the end"
+}
+
 # ---------------------------------------------------------------------------
 
 POST_CHECK=sanitizer_check
@@ -432,7 +560,7 @@ select_tests "$@"
 require_system
 command -v jq >/dev/null 2>&1 || die "jq not found (scripts/install-deps --test)"
 find_missing "$GENCORPUS" "$COORD" "$WORKER" "$SEQ" "$MRRUN" "$RECOUNT" \
-	"$APPS/wc.so"
+	"$APPS/wc.so" "$SYNCLOG_SO"
 if [ "${#MISSING[@]}" -gt 0 ]; then
 	die "missing ${MISSING[*]}: run make and make test first"
 fi

@@ -32,7 +32,8 @@ set -u
 export LC_ALL=C
 
 PROG=${0##*/}
-ALL_TESTS=(cancel cancel-named stale-cancel shutdown shutdown-failed
+ALL_TESTS=(cancel cancel-no-tmpfile cancel-named stale-cancel shutdown
+	shutdown-failed
 	worker-killed reconnect-waiting reconnect-task reconnect-timeout
 	incarnation hello refused over-at-hello many-tasks)
 TIMEOUT=(timeout -k 2s 60s)
@@ -169,28 +170,49 @@ fake_saw_none() {
 	return 1
 }
 
-# The number of sorted runs the fake saw spilled right before it stopped
-# the attempt (its last "files .mrtmp-run- N" line with N > 0), in RUNS.
+# The number of sorted runs the fake saw the task's process hold right
+# before it stopped the attempt (its last "unnamed N" line with N > 0), in
+# RUNS; fails unless none of them had a name meanwhile (the fake's first
+# "files .mrtmp-run- N" line, taken while they were held, says 0).
 runs_seen() {
-	MATCH=$(grep -E '^files \.mrtmp-run- [1-9]' "$LOGS/fake.log" | tail -n 1)
-	[ -n "$MATCH" ] || { REASON="the attempt spilled no run before it was stopped"; return 1; }
-	RUNS=${MATCH#files .mrtmp-run- }
+	MATCH=$(grep -E '^unnamed [1-9]' "$LOGS/fake.log" | tail -n 1)
+	[ -n "$MATCH" ] || { REASON="the attempt held no unnamed run before it was stopped"; return 1; }
+	RUNS=${MATCH#unnamed }
 	RUNS=${RUNS%% *}
+	fake_has fake '^files \.mrtmp-run- ' || return 1
+	[[ $MATCH == "files .mrtmp-run- 0" ]] && return 0
+	REASON="runs with a name in the job folder while the attempt ran: ${MATCH#files .mrtmp-run- }"
+	return 1
+}
+
+# The worker's environment for the failwrite shim to refuse O_TMPFILE, as
+# a file system without it does, in PRELOAD; fails with DETAIL set when
+# this build cannot take the shim.
+no_tmpfile() {
+	local pre=$FIX/failwrite.so
+
+	if [ "$ASAN_PRELOAD" = unavailable ]; then
+		DETAIL="skipped: the LD_PRELOAD shim cannot be combined with this sanitized build (libasan not found by ldd)"
+		return 1
+	fi
+	[ -z "$ASAN_PRELOAD" ] || pre="$ASAN_PRELOAD $pre"
+	PRELOAD=("LD_PRELOAD=$pre" FAILWRITE_PREFIX=.none)
 }
 
 # ---------------------------------------------------------------------------
 # The tests.
 
-# A Cancel for the running attempt, 1 s into a map that sleeps 30 s after
-# spilling runs: the worker asks for a task again within a second, its
-# task's process is gone, and nothing of the attempt is left.
-t_cancel() {
+# cancel_test [VAR=VALUE...]: a Cancel for the running attempt, 1 s into a
+# map that sleeps 30 s after spilling runs: the worker asks for a task
+# again within a second, its task's process is gone, and nothing of the
+# attempt is left; its runs never had a name.
+cancel_test() {
 	fake fake accept hello welcome request map input=in.txt \
-		await prefix=.mrtmp-run- sleep ms=200 children \
+		unnamed wait=1 sleep ms=200 children unnamed \
 		files prefix=.mrtmp-run- cancel request \
 		gone children files prefix=.mrtmp- files prefix=mr- \
 		sleep ms=500 files prefix=mr- shutdown eof || return 1
-	worker MR_TEST_SLEEP=30 MR_TEST_EMIT=$EMIT -- --memory 1
+	worker "$@" MR_TEST_SLEEP=30 MR_TEST_EMIT=$EMIT -- --memory 1
 	fake_ok fake || return 1
 	fake_has fake '^children 1 [0-9]+$' || { REASON="no task process while the map ran: $REASON"; return 1; }
 	fake_has fake '^children 0$' || { REASON="the task's process is still there after the next request"; return 1; }
@@ -199,24 +221,30 @@ t_cancel() {
 	fake_saw_none .mrtmp- && fake_saw_none mr- || return 1
 	worker_exit 0 || return 1
 	worker_said '^mrworker: attempt 1 cancelled; its process \(pid [0-9]+\) is stopped$' || return 1
-	DETAIL="asked again $MS ms after the Cancel; its process gone, the $RUNS runs it had spilled removed"
+	DETAIL="asked again $MS ms after the Cancel; its process gone, with the $RUNS runs it had spilled, none of them named"
+}
+
+t_cancel() {
+	cancel_test
+}
+
+# The same where O_TMPFILE is refused: each run is named for an instant,
+# removed at once, and held open without a name all the same.
+t_cancel_no_tmpfile() {
+	no_tmpfile || return 0
+	cancel_test "${PRELOAD[@]}" || return 1
+	DETAIL+=" (O_TMPFILE refused)"
 }
 
 # The same for a reduce whose output has a temporary name (O_TMPFILE
 # refused by the failwrite shim): the name goes with the attempt.
 t_cancel_named() {
-	local pre=$FIX/failwrite.so
-
-	if [ "$ASAN_PRELOAD" = unavailable ]; then
-		DETAIL="skipped: the LD_PRELOAD shim cannot be combined with this sanitized build (libasan not found by ldd)"
-		return 0
-	fi
-	[ -z "$ASAN_PRELOAD" ] || pre="$ASAN_PRELOAD $pre"
+	no_tmpfile || return 0
 	fake fake accept hello welcome request map input=in.txt report \
 		request reduce await prefix=.mrtmp-mr-out-0- children cancel \
 		request gone files prefix=.mrtmp- files prefix=mr-out- \
 		shutdown eof || return 1
-	worker "LD_PRELOAD=$pre" FAILWRITE_PREFIX=.none MR_TEST_SLEEP=0 \
+	worker "${PRELOAD[@]}" MR_TEST_SLEEP=0 \
 		MR_TEST_REDUCE_SLEEP=30 --
 	fake_ok fake || return 1
 	fake_has fake '^files \.mrtmp-mr-out-0- 1 ' || return 1
@@ -246,7 +274,7 @@ t_stale_cancel() {
 # process gone and nothing of the attempt left.
 shutdown_test() {
 	fake fake accept hello welcome request map input=in.txt \
-		await prefix=.mrtmp-run- children files prefix=.mrtmp-run- \
+		unnamed wait=1 children unnamed files prefix=.mrtmp-run- \
 		shutdown failed="$1" remove=1 \
 		eof gone files prefix=.mrtmp- files prefix=mr- || return 1
 	worker MR_TEST_SLEEP=30 MR_TEST_EMIT=$EMIT -- --memory 1
@@ -257,7 +285,7 @@ shutdown_test() {
 	runs_seen || return 1
 	fake_saw_none .mrtmp- && fake_saw_none mr- || return 1
 	worker_exit "$2" || return 1
-	DETAIL="gone $MS ms after the Shutdown; its process gone, the $RUNS runs it had spilled removed"
+	DETAIL="gone $MS ms after the Shutdown; its process gone, with the $RUNS runs it had spilled, none of them named"
 }
 
 t_shutdown() {
@@ -276,7 +304,7 @@ t_worker_killed() {
 	local wpid kid i
 
 	fake fake accept hello welcome request map input=in.txt \
-		await prefix=.mrtmp-run- children eof || return 1
+		unnamed wait=1 children eof || return 1
 	# The shell's notice of the SIGKILL goes to the log, not to our output.
 	worker MR_TEST_SLEEP=30 MR_TEST_EMIT=$EMIT -- --memory 1 \
 		2>>"$LOGS/worker.log"
@@ -334,7 +362,7 @@ t_reconnect_waiting() {
 # which it then serves (the same job: nothing said about it).
 t_reconnect_task() {
 	fake fake --keep-socket accept hello welcome request map input=in.txt \
-		await prefix=.mrtmp-run- children files prefix=.mrtmp-run- \
+		unnamed wait=1 children unnamed files prefix=.mrtmp-run- \
 		close sleep ms=500 gone \
 		files prefix=.mrtmp- files prefix=mr- || return 1
 	worker MR_TEST_SLEEP=30 MR_TEST_EMIT=$EMIT -- --memory 1 --reconnect 10
@@ -348,7 +376,7 @@ t_reconnect_task() {
 	worker_said '^mrworker: lost the coordinator while attempt 1 ran; attempt abandoned$' || return 1
 	! grep -q 'joined another job' "$LOGS/worker.log" ||
 		{ REASON="the worker said the job changed; it did not"; return 1; }
-	DETAIL="attempt stopped, the $RUNS runs it had spilled removed; the same worker joined the next coordinator"
+	DETAIL="attempt stopped, with the $RUNS runs it had spilled, none of them named; the same worker joined the next coordinator"
 }
 
 # The cpu ticks (user + system) process $1 has used, in TICKS.
@@ -481,16 +509,9 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
 	die "build them first (make test builds them all)"
 fi
 
-# A sanitized mrworker loads AddressSanitizer's runtime, which must come
-# first among the libraries: the LD_PRELOAD shim is then preloaded after it.
-ASAN_PRELOAD=""
-if grep -q -a __asan_init "$WORKER" 2>/dev/null; then
-	ASAN_PRELOAD=$(ldd "$WORKER" 2>/dev/null |
-		sed -n 's/^[[:space:]]*libasan[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
-	if [ -z "$ASAN_PRELOAD" ] || [ ! -f "$ASAN_PRELOAD" ]; then
-		ASAN_PRELOAD=unavailable
-	fi
-fi
+# The LD_PRELOAD shim goes after AddressSanitizer's runtime in a sanitized
+# mrworker.
+asan_preload "$WORKER"
 
 POST_CHECK=sanitizer_check
 make_temp_folder test-worker

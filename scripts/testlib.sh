@@ -105,6 +105,40 @@ is_alive() {
 	[ "${line%% *}" != Z ]
 }
 
+# Sets ASAN_PRELOAD to what LD_PRELOAD must name before a shim for program
+# $1: nothing for a build without AddressSanitizer; for a sanitized one the
+# path of its runtime, which must come first among the libraries, or
+# "unavailable" when ldd does not find it.
+asan_preload() {
+	ASAN_PRELOAD=""
+	grep -q -a __asan_init "$1" 2>/dev/null || return 0
+	ASAN_PRELOAD=$(ldd "$1" 2>/dev/null |
+		sed -n 's/^[[:space:]]*libasan[^ ]* => \([^ ]*\) .*/\1/p' | head -n 1)
+	if [ -z "$ASAN_PRELOAD" ] || [ ! -f "$ASAN_PRELOAD" ]; then
+		ASAN_PRELOAD=unavailable
+	fi
+}
+
+# Sets UNNAMED to the number of files of folder $1 without a name (O_TMPFILE
+# files, and those removed since they were opened: /proc shows their links
+# as "FOLDER/NAME (deleted)") that process $2 and its descendants hold open.
+unnamed_held() {
+	local dir p fd target rest
+
+	dir=$(cd -- "$1" && pwd -P) || return 1
+	scan_procs
+	tree_of "$2"
+	UNNAMED=0
+	for p in "$2" ${TREE[@]+"${TREE[@]}"}; do
+		for fd in /proc/"$p"/fd/*; do
+			target=$(readlink -- "$fd" 2>/dev/null) || continue
+			[[ $target == "$dir/"*" (deleted)" ]] || continue
+			rest=${target#"$dir/"}
+			[[ $rest == */* ]] || UNNAMED=$((UNNAMED + 1))
+		done
+	done
+}
+
 # Kills every descendant of this shell, then reaps all its children, so
 # that nothing outlives a test and no finished job is left for the next
 # test's `wait -n` either.

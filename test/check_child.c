@@ -24,7 +24,6 @@
 #include "safefile.h"
 #include "../worker/attempt.h"
 #include "../worker/child.h"
-#include "../worker/spill.h"
 
 #define ATTEMPT 7
 
@@ -358,7 +357,10 @@ touch(const char *name)
 		close(fd);
 }
 
-/* Leaves a run, a temporary name here and one in "out", then sleeps. */
+/*
+ * Leaves the name a run has for an instant where files cannot be unnamed
+ * (scratch.h), a temporary name here and one in "out", then sleeps.
+ */
 static int
 run_leave_files(void *arg, struct buf *out)
 {
@@ -366,7 +368,7 @@ run_leave_files(void *arg, struct buf *out)
 
 	(void)arg;
 	(void)out;
-	spill_name(0, 0, 0, name, sizeof name);
+	snprintf(name, sizeof name, SAFEFILE_PREFIX "run-%d-0", (int)getpid());
 	touch(name);
 	snprintf(name, sizeof name, SAFEFILE_PREFIX "mr-0-0-%d-0",
 	    (int)getpid());
@@ -382,7 +384,7 @@ run_leave_files(void *arg, struct buf *out)
 /* The stop removes the child's named files, and nobody else's. */
 START_TEST(test_stop_removes)
 {
-	static const char *const others[] = { SAFEFILE_PREFIX "run-1-0-0-0",
+	static const char *const others[] = { SAFEFILE_PREFIX "run-1-0",
 	    SAFEFILE_PREFIX "mr-0-0-1-0", "out/" SAFEFILE_PREFIX "mr-out-0-1-3",
 	    "mr-0-0" };
 	char name[128];
@@ -399,7 +401,7 @@ START_TEST(test_stop_removes)
 	ck_assert_ptr_nonnull(c);
 	pid = child_pid(c);
 	heard();
-	snprintf(name, sizeof name, SAFEFILE_PREFIX "run-%d-0-0-0", (int)pid);
+	snprintf(name, sizeof name, SAFEFILE_PREFIX "run-%d-0", (int)pid);
 	ck_assert_int_eq(access(name, F_OK), 0);
 	child_stop(c, "out");
 	child_free(c);

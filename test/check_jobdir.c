@@ -228,20 +228,53 @@ START_TEST(test_find_remove)
 }
 END_TEST
 
-START_TEST(test_holds)
+/* In dir: which folder holds an input, through links and relative names. */
+START_TEST(test_holding)
 {
-	char path[PATH_MAX + 64], cwd[PATH_MAX];
+	char path[PATH_MAX + 64], cwd[PATH_MAX], out[PATH_MAX + 8];
+	const int O = JOBDIR_OUTPUTS, I = JOBDIR_INTERMEDIATES;
 
 	touch("mr-out-1");
+	touch("mr-0-1");
 	touch("in.txt");
 	snprintf(path, sizeof path, "%s/mr-out-1", dir);
-	ck_assert_int_eq(jobdir_holds(dir, JOBDIR_OUTPUTS, path), 1);
-	ck_assert_int_eq(jobdir_holds(dir, JOBDIR_INTERMEDIATES, path), 0);
+	ck_assert_ptr_eq(jobdir_holding(path, dir, O, dir, I), dir);
+	ck_assert_ptr_null(jobdir_holding(path, dir, I, NULL, 0));
+	snprintf(path, sizeof path, "%s/mr-0-1", dir);
+	ck_assert_ptr_eq(jobdir_holding(path, dir, O, dir, I), dir);
+	ck_assert_ptr_null(jobdir_holding(path, dir, O, NULL, 0));
+	/* Outputs in another folder: only each folder's own kind counts. */
+	snprintf(out, sizeof out, "%s/out", dir);
+	ck_assert_int_eq(mkdir(out, 0755), 0);
+	touch("out/mr-out-2");
+	touch("out/mr-0-2");
+	snprintf(path, sizeof path, "%s/mr-out-2", out);
+	ck_assert_ptr_eq(jobdir_holding(path, out, O, dir, I), out);
+	snprintf(path, sizeof path, "%s/mr-0-2", out);
+	ck_assert_ptr_null(jobdir_holding(path, out, O, dir, I));
+	snprintf(path, sizeof path, "%s/mr-0-1", dir);
+	ck_assert_ptr_eq(jobdir_holding(path, out, O, dir, I), dir);
+	snprintf(path, sizeof path, "%s/mr-out-1", dir);
+	ck_assert_ptr_null(jobdir_holding(path, out, O, dir, I));
+
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
 	ck_assert_int_eq(chdir(dir), 0);
-	ck_assert_int_eq(jobdir_holds(dir, JOBDIR_OUTPUTS, "./mr-out-1"), 1);
-	ck_assert_int_eq(jobdir_holds(dir, JOBDIR_OUTPUTS, "in.txt"), 0);
-	ck_assert_int_eq(jobdir_holds(dir, JOBDIR_OUTPUTS, "missing"), 0);
+	ck_assert_ptr_eq(jobdir_holding("./mr-out-1", dir, O, NULL, 0), dir);
+	ck_assert_ptr_eq(jobdir_holding("out/../mr-out-1", dir, O, NULL, 0),
+	    dir);
+	ck_assert_ptr_null(jobdir_holding("in.txt", dir, O, dir, I));
+	ck_assert_ptr_null(jobdir_holding("missing", dir, O, dir, I));
+	ck_assert_ptr_null(jobdir_holding("mr-out-9", dir, O, dir, I));
+	/* A link is what it points to, whatever its own name. */
+	ck_assert_int_eq(symlink("mr-out-1", "link.txt"), 0);
+	ck_assert_ptr_eq(jobdir_holding("link.txt", dir, O, dir, I), dir);
+	ck_assert_int_eq(symlink("out/mr-out-2", "link2"), 0);
+	ck_assert_ptr_eq(jobdir_holding("link2", out, O, dir, I), out);
+	ck_assert_int_eq(symlink("in.txt", "mr-out-3"), 0);
+	ck_assert_ptr_null(jobdir_holding("mr-out-3", dir, O, dir, I));
+	/* The name "." stands for is its folder's. */
+	ck_assert_int_eq(mkdir("mr-out-4", 0755), 0);
+	ck_assert_ptr_eq(jobdir_holding("mr-out-4/.", dir, O, NULL, 0), dir);
 	ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST
@@ -372,7 +405,7 @@ jobdir_suite(void)
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_lock_stale);
 	tcase_add_test(tc, test_find_remove);
-	tcase_add_test(tc, test_holds);
+	tcase_add_test(tc, test_holding);
 	tcase_add_test(tc, test_prepare);
 	tcase_add_test(tc, test_start_finish);
 	tcase_add_test(tc, test_output_dir);

@@ -2,7 +2,9 @@
  * check_journal - the append-only journal (common/journal.h): its byte
  * format, round trips, a torn tail at every byte offset, a flipped bit at
  * every bit, foreign and damaged files refused, bounded lengths, failed
- * appends undone, and creation replacing a file in one step.
+ * appends undone, and creation replacing a file in one step, with its
+ * first records in it, byte for byte as appended ones (one too long
+ * refused before anything is written).
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -161,7 +163,7 @@ create(const char *file)
 	struct err e = { "" };
 	struct journal *j = NULL;
 
-	if (journal_create(file, VERSION, &j, &e) != 0)
+	if (journal_create(file, VERSION, NULL, 0, &j, &e) != 0)
 		ck_abort_msg("journal_create: %s", e.msg);
 	ck_assert_ptr_nonnull(j);
 	return j;
@@ -505,7 +507,7 @@ START_TEST(test_foreign_version)
 	struct err e = { "" };
 	char want[512];
 
-	ck_assert_int_eq(journal_create(jpath, 7, &j, &e), 0);
+	ck_assert_int_eq(journal_create(jpath, 7, NULL, 0, &j, &e), 0);
 	append_rec(j, 1, 10, 1);
 	journal_close(j);
 	j = NULL;
@@ -810,6 +812,88 @@ START_TEST(test_create_replaces)
 }
 END_TEST
 
+/*
+ * A journal created with its first records holds them as if they had been
+ * appended, byte for byte, and takes more after them.
+ */
+START_TEST(test_create_records)
+{
+	static const size_t lens[] = { 0, 70000, 5 };
+	struct journal_record first[3];
+	char other[256];
+	uint8_t *p[3], *a, *b;
+	struct journal *j = NULL;
+	struct journal_info info;
+	struct recs r = { 0 };
+	struct err e = { "" };
+	size_t alen, blen;
+
+	for (size_t i = 0; i < 3; i++) {
+		p[i] = xmalloc(lens[i] + 1);
+		fill(p[i], lens[i], (uint32_t)i);
+		first[i].type = (uint8_t)(i + 1);
+		first[i].payload = p[i];
+		first[i].len = lens[i];
+	}
+	ck_assert_int_eq(journal_create(jpath, VERSION, first, 3, &j, &e), 0);
+	ck_assert_uint_eq(journal_records(j), 3);
+	ck_assert_uint_eq(journal_size(j), JOURNAL_HEADER_LEN +
+	    3 * JOURNAL_RECORD_HEADER_LEN + 70005);
+	ck_assert_uint_eq((uint64_t)file_size(jpath), journal_size(j));
+	append_rec(j, 9, 12, 3);
+	journal_close(j);
+
+	snprintf(other, sizeof other, "%s/appended", tmpdir);
+	j = create(other);
+	for (size_t i = 0; i < 3; i++)
+		append_rec(j, (uint8_t)(i + 1), lens[i], (uint32_t)i);
+	append_rec(j, 9, 12, 3);
+	journal_close(j);
+	a = slurp(jpath, &alen);
+	b = slurp(other, &blen);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert_msg(memcmp(a, b, alen) == 0, "file bytes differ");
+	free(a);
+	free(b);
+	ck_assert_int_eq(unlink(other), 0);
+
+	j = open_ok(jpath, &r, &info);
+	ck_assert_uint_eq(r.n, 4);
+	for (size_t i = 0; i < 3; i++)
+		expect_rec(&r.v[i], (uint8_t)(i + 1), lens[i], (uint32_t)i);
+	expect_rec(&r.v[3], 9, 12, 3);
+	journal_close(j);
+	recs_free(&r);
+	for (size_t i = 0; i < 3; i++)
+		free(p[i]);
+	ck_assert_int_eq(count_others(), 0);
+}
+END_TEST
+
+/* A first record too long: refused, nothing written, the old file kept. */
+START_TEST(test_create_too_big)
+{
+	struct journal_record first[2] = { { 1, "ab", 2 },
+	    { 1, NULL, (size_t)JOURNAL_RECORD_MAX + 1 } };
+	struct journal *j = create(jpath);
+	struct err e = { "" };
+	uint64_t size;
+
+	append_rec(j, 1, 3, 1);
+	size = journal_size(j);
+	journal_close(j);
+	j = NULL;
+	errno = 0;
+	/* The payload is never read: the length is refused first. */
+	ck_assert_int_eq(journal_create(jpath, VERSION, first, 2, &j, &e), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_ptr_null(j);
+	ck_assert_ptr_nonnull(strstr(e.msg, "more than the 67108864"));
+	ck_assert_uint_eq((uint64_t)file_size(jpath), size);
+	ck_assert_int_eq(count_others(), 0);
+}
+END_TEST
+
 START_TEST(test_create_fails)
 {
 	struct journal *j = NULL;
@@ -817,7 +901,7 @@ START_TEST(test_create_fails)
 	char bad[256];
 
 	snprintf(bad, sizeof bad, "%s/no/such/folder/j", tmpdir);
-	ck_assert_int_eq(journal_create(bad, VERSION, &j, &e), -1);
+	ck_assert_int_eq(journal_create(bad, VERSION, NULL, 0, &j, &e), -1);
 	ck_assert_ptr_null(j);
 	ck_assert_ptr_nonnull(strstr(e.msg, bad));
 	ck_assert_int_eq(count_others(), 0);
@@ -879,6 +963,8 @@ journal_suite(void)
 	tcase_add_unchecked_fixture(tc, root_setup, root_teardown);
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_create_replaces);
+	tcase_add_test(tc, test_create_records);
+	tcase_add_test(tc, test_create_too_big);
 	tcase_add_test(tc, test_create_fails);
 	tcase_add_test(tc, test_remove);
 	suite_add_tcase(s, tc);

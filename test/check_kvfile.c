@@ -1,7 +1,9 @@
 /*
  * check_kvfile - intermediate files (common/kvfile.h): writer/reader round
  * trips, detection of truncated, corrupted and foreign files, the writer's
- * commit/abort behaviour through safefile; the k-way merge over them
+ * commit/abort behaviour through safefile; files written one after
+ * another into one descriptor and read back side by side, each within its
+ * bounds, a damaged one caught by its name; the k-way merge over them
  * (common/merge.h); and the CRC-32C they are checksummed with (crc32c.h).
  */
 #include <sys/stat.h>
@@ -666,6 +668,93 @@ START_TEST(test_other_job)
 }
 END_TEST
 
+/*
+ * Three files written one after another into one unnamed descriptor (as a
+ * spilled run holds its partitions), read back by readers sharing it,
+ * record by record in turn: each ends at its own end, not the next one's.
+ */
+START_TEST(test_fd_images)
+{
+	static const struct rec two[] = { R("x", "2"), R("y", "22") };
+	const struct rec *recs[3] = { small, NULL, two };
+	size_t nrec[3] = { NSMALL, 0, 2 }, got[3] = { 0, 0, 0 };
+	struct kvreader *r[3];
+	uint64_t size[3], off = 0;
+	struct stat st;
+	struct err e;
+	char name[32];
+	uint8_t b;
+	int fd = open(tmpdir, O_RDWR | O_TMPFILE, 0600), left = 3;
+
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 3; i++) {
+		struct kvwriter *w;
+
+		snprintf(name, sizeof name, "image %d", i);
+		w = kvwriter_open_fd(fd, name, TEST_JOB);
+		for (size_t j = 0; j < nrec[i]; j++)
+			ck_assert_int_eq(kvwriter_add(w, recs[i][j].k,
+			    recs[i][j].kl, recs[i][j].v, recs[i][j].vl, &e), 0);
+		ck_assert_int_eq(kvwriter_commit(w, &size[i], &e), 0);
+	}
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq(size[0] + size[1] + size[2], (uint64_t)st.st_size);
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "image %d", i);
+		r[i] = kvreader_open_fd(fd, off, size[i], name, TEST_JOB, &e);
+		ck_assert_msg(r[i] != NULL, "%s", e.msg);
+		off += size[i];
+	}
+	while (left > 0)
+		for (int i = 0; i < 3; i++) {
+			const char *k, *v;
+			size_t kl, vl;
+			int rc;
+
+			if (r[i] == NULL)
+				continue;
+			rc = kvreader_next(r[i], &k, &kl, &v, &vl, &e);
+			ck_assert_msg(rc >= 0, "%s", e.msg);
+			if (rc == 0) {
+				ck_assert_uint_eq(got[i], nrec[i]);
+				kvreader_close(r[i]);
+				r[i] = NULL;
+				left--;
+				continue;
+			}
+			ck_assert_uint_lt(got[i], nrec[i]);
+			ck_assert_uint_eq(kl, recs[i][got[i]].kl);
+			ck_assert_int_eq(memcmp(k, recs[i][got[i]].k, kl), 0);
+			ck_assert_uint_eq(vl, recs[i][got[i]].vl);
+			ck_assert_int_eq(memcmp(v, recs[i][got[i]].v, vl), 0);
+			got[i]++;
+		}
+	/* The descriptor stays open; a byte changed in the last file. */
+	ck_assert_int_eq(pread(fd, &b, 1, st.st_size - 6), 1);
+	b ^= 1;
+	ck_assert_int_eq(pwrite(fd, &b, 1, st.st_size - 6), 1);
+	r[0] = kvreader_open_fd(fd, size[0] + size[1], size[2], "image 2",
+	    TEST_JOB, &e);
+	ck_assert_ptr_nonnull(r[0]);
+	{
+		const char *k, *v;
+		size_t kl, vl;
+		int rc;
+
+		while ((rc = kvreader_next(r[0], &k, &kl, &v, &vl, &e)) == 1)
+			;
+		ck_assert_int_eq(rc, -1);
+	}
+	ck_assert_msg(strncmp(e.msg, "image 2: ", 9) == 0, "%s", e.msg);
+	kvreader_close(r[0]);
+	/* Too short for a file, named too. */
+	ck_assert_ptr_null(kvreader_open_fd(fd, 0, 10, "image 0", TEST_JOB,
+	    &e));
+	ck_assert_str_eq(e.msg, "image 0: truncated (10 bytes)");
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_merge_none)
 {
 	struct merge *m = merge_new(NULL, 0);
@@ -963,6 +1052,7 @@ kvfile_suite(void)
 	tcase_add_test(tc, test_writer_abort);
 	tcase_add_test(tc, test_writer_commit);
 	tcase_add_test(tc, test_writer_guard);
+	tcase_add_test(tc, test_fd_images);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("merge");

@@ -400,7 +400,7 @@ START_TEST(test_done_removes)
 	ck_assert_int_eq(adopt(r, &e), JOBDIR_ADOPT_NONE);
 	ck_assert_int_eq(recovery_begin(r, loop, 0.0, &e), 0);
 	ck_assert_int_eq(access(path, F_OK), 0);
-	recovery_end(r);
+	recovery_end(r, 1);
 	ck_assert_int_eq(access(path, F_OK), 0);	/* until told */
 	recovery_remove(r);
 	ck_assert_int_eq(access(path, F_OK), -1);
@@ -412,7 +412,7 @@ START_TEST(test_done_removes)
 	ck_assert_int_eq(recovery_begin(r, loop, 0.0, &e), 0);
 	publish_done(r, TASK_MAP, 0, 0, 0);
 	ck_assert_int_eq(access(path, F_OK), -1);
-	recovery_end(r);
+	recovery_end(r, 0);
 	recovery_free(r);
 	ev_loop_destroy(loop);
 }
@@ -427,7 +427,8 @@ START_TEST(test_foreign_version)
 	struct err e;
 
 	snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_NAME);
-	ck_assert_int_eq(journal_create(path, RECOVERY_FORMAT + 1, &j, &e), 0);
+	ck_assert_int_eq(journal_create(path, RECOVERY_FORMAT + 1, NULL, 0, &j,
+	    &e), 0);
 	journal_close(j);
 	write_map_files(0, 2, JOB_ID);
 	r = recovery_new(&id, 0, 0);

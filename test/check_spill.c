@@ -1,9 +1,9 @@
 /*
  * check_spill - a map output's sorted runs (worker/spill.h): each run one
- * file per partition, named after the process and the output; merged
- * runs make one sorted file per partition, combined; a run that fails
- * half-way leaves nothing of itself; clearing and freeing remove every
- * run, and a cleared output names its runs anew.
+ * file without a name, open in this process and never seen in the folder;
+ * merged runs make one sorted file per partition, combined; a run that
+ * fails half-way leaves nothing of itself; clearing and freeing close
+ * every run, so that its file is gone from the disk.
  */
 #include <sys/stat.h>
 
@@ -77,6 +77,38 @@ count_files(void)
 	return n;
 }
 
+/*
+ * Files this process holds open that have no name (O_TMPFILE files, and
+ * those removed since: /proc shows both as "PATH (deleted)") in the
+ * current folder.
+ */
+static int
+count_unnamed(void)
+{
+	char cwd[4096], fd[320], target[4096 + 64];
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t clen;
+	ssize_t n;
+	int count = 0;
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	clen = strlen(cwd);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		snprintf(fd, sizeof fd, "/proc/self/fd/%s", de->d_name);
+		if ((n = readlink(fd, target, sizeof target - 1)) <= 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, cwd, clen) == 0 && target[clen] == '/' &&
+		    strchr(target + clen + 1, '/') == NULL &&
+		    n > 10 && strcmp(target + n - 10, " (deleted)") == 0)
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+
 /* Emits "k<i>" -> "1" for i in [from, to) into t. */
 static void
 emit_range(struct maptable *t, int from, int to)
@@ -90,18 +122,6 @@ emit_range(struct maptable *t, int from, int to)
 		    0);
 	}
 }
-
-/* The names a run gets: this process, the output, the run, the part. */
-START_TEST(test_names)
-{
-	char name[96], want[96];
-
-	spill_name(7, 2, 1, name, sizeof name);
-	snprintf(want, sizeof want, SAFEFILE_PREFIX "run-%d-7-2-1",
-	    (int)getpid());
-	ck_assert_str_eq(name, want);
-}
-END_TEST
 
 /* Two runs of overlapping keys merge into sorted, summed partitions. */
 START_TEST(test_add_merge)
@@ -120,7 +140,9 @@ START_TEST(test_add_merge)
 	emit_range(t, 30, 90);
 	ck_assert_int_eq(spill_add(s, t, mr_combine_sum, &e), 0);
 	ck_assert_uint_eq(spill_count(s), 2);
-	ck_assert_int_eq(count_files(), 2 * NPARTS);
+	/* Two runs, each one file, neither with a name. */
+	ck_assert_int_eq(count_unnamed(), 2);
+	ck_assert_int_eq(count_files(), 0);
 	for (uint32_t p = 0; p < NPARTS; p++) {
 		char path[32], prev[16] = "";
 		struct kvreader *r;
@@ -155,6 +177,7 @@ START_TEST(test_add_merge)
 	ck_assert_uint_gt(bytes, 0);
 	spill_free(s);
 	/* The runs are gone, the merged files stay. */
+	ck_assert_int_eq(count_unnamed(), 0);
 	ck_assert_int_eq(count_files(), NPARTS);
 	maptable_free(t);
 }
@@ -201,39 +224,55 @@ START_TEST(test_add_fails)
 	ck_assert_msg(strstr(e.msg, "combine failed") != NULL, "%s", e.msg);
 	ck_assert_uint_eq(spill_count(s), 0);
 	ck_assert_int_eq(count_files(), 0);
+	ck_assert_int_eq(count_unnamed(), 0);
 	spill_free(s);
 	maptable_free(t);
 }
 END_TEST
 
-/* Cleared: the runs go, and the next ones have another output number. */
+/* Cleared: the runs go; the output spills and merges again after. */
 START_TEST(test_clear)
 {
 	struct maptable *t = maptable_new(NPARTS, NULL, SIZE_MAX, NULL, NULL);
 	struct spill *s = spill_new(NPARTS);
 	struct err e;
+	int records = 0;
 
 	spill_set_job(s, JOB);
 	emit_range(t, 0, 10);
 	ck_assert_int_eq(spill_add(s, t, NULL, &e), 0);
-	ck_assert_int_eq(count_files(), NPARTS);
+	ck_assert_int_eq(count_unnamed(), 1);
 	spill_clear(s);
 	ck_assert_uint_eq(spill_count(s), 0);
-	ck_assert_int_eq(count_files(), 0);
+	ck_assert_int_eq(count_unnamed(), 0);
+	maptable_clear(t);
+	emit_range(t, 20, 25);
 	ck_assert_int_eq(spill_add(s, t, NULL, &e), 0);
-	ck_assert_int_eq(count_files(), NPARTS);
-	spill_free(s);
-	ck_assert_int_eq(count_files(), 0);
-	/* spill_remove() finds what a process left behind, by its pid. */
-	s = spill_new(NPARTS);
-	spill_set_job(s, JOB);
 	ck_assert_int_eq(spill_add(s, t, NULL, &e), 0);
-	ck_assert_int_eq(count_files(), NPARTS);
-	spill_remove(getpid() + 1);	/* another process's: none */
-	ck_assert_int_eq(count_files(), NPARTS);
-	spill_remove(getpid());
-	ck_assert_int_eq(count_files(), 0);
+	ck_assert_int_eq(count_unnamed(), 2);
+	/* Only what came after the clear, from both runs. */
+	for (uint32_t p = 0; p < NPARTS; p++) {
+		struct merge *m = spill_open(s, p, &e);
+		const char *k, *v;
+		size_t kl, vl;
+		int rc;
+
+		ck_assert_ptr_nonnull(m);
+		while ((rc = merge_next(m, &k, &kl, &v, &vl, &e)) == 1) {
+			char key[16];
+
+			ck_assert_uint_lt(kl, sizeof key);
+			snprintf(key, sizeof key, "%.*s", (int)kl, k);
+			ck_assert_msg(atoi(key + 1) >= 20, "%s", key);
+			records++;
+		}
+		ck_assert_int_eq(rc, 0);
+		merge_free(m);
+	}
+	ck_assert_int_eq(records, 2 * 5);
 	spill_free(s);
+	ck_assert_int_eq(count_unnamed(), 0);
+	ck_assert_int_eq(count_files(), 0);
 	maptable_free(t);
 }
 END_TEST
@@ -245,7 +284,6 @@ spill_suite(void)
 	TCase *tc = tcase_create("spill");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_add_merge);
 	tcase_add_test(tc, test_add_fails);
 	tcase_add_test(tc, test_clear);

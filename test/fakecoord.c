@@ -44,6 +44,11 @@
  *                          P: "files P N NAME..." (the first few)
  *   await prefix=P         waits until some name starts with P, then as
  *                          files, with "+N ms"
+ *   unnamed [wait=1]       the files of the current folder without a name
+ *                          (O_TMPFILE ones, and those removed since they
+ *                          were opened) that the worker's live children
+ *                          hold open: "unnamed N +N ms"; with wait=1,
+ *                          waits until there is one
  *   quiet ms=N             fails if the worker sends anything or closes
  *                          within N ms: "quiet"
  *   eof                    expects the worker to close: "eof +N ms"
@@ -141,8 +146,8 @@ fake_usage(void)
 "       request, report, map input=NAME [id=X] [attempt=A] [inc=I]\n"
 "       [nreduce=R], reduce [partition=Y] [nmap=M] [attempt=A] [inc=I],\n"
 "       cancel [attempt=A], shutdown [failed=1] [remove=1], sleep ms=N,\n"
-"       children, gone, files prefix=P, await prefix=P, quiet ms=N, eof,\n"
-"       close, bench n=N input=NAME\n");
+"       children, gone, files prefix=P, await prefix=P, unnamed [wait=1],\n"
+"       quiet ms=N, eof, close, bench n=N input=NAME\n");
 	exit(2);
 }
 
@@ -339,6 +344,72 @@ fake_step_files(char **args, int n, int wait)
 		fake_say("%s +%ld ms", line, fake_ms());
 	else
 		fake_say("%s", line);
+}
+
+/*
+ * The files in folder `cwd` (its real path) without a name that process
+ * pid holds open: /proc shows their links as "CWD/NAME (deleted)", an
+ * O_TMPFILE file's NAME being "#INODE".
+ */
+static int
+fake_unnamed_of(pid_t pid, const char *cwd)
+{
+	char fds[64], fd[sizeof fds + sizeof ((struct dirent *)0)->d_name];
+	char target[PATH_MAX + 32];
+	static const char gone[] = " (deleted)";
+	size_t clen = strlen(cwd), glen = sizeof gone - 1;
+	struct dirent *de;
+	ssize_t len;
+	int n = 0;
+	DIR *d;
+
+	snprintf(fds, sizeof fds, "/proc/%d/fd", (int)pid);
+	if ((d = opendir(fds)) == NULL)
+		return 0;	/* gone meanwhile */
+	while ((de = readdir(d)) != NULL) {
+		snprintf(fd, sizeof fd, "%s/%s", fds, de->d_name);
+		if ((len = readlink(fd, target, sizeof target - 1)) <= 0)
+			continue;
+		target[len] = '\0';
+		if ((size_t)len > clen + 1 + glen &&
+		    strncmp(target, cwd, clen) == 0 && target[clen] == '/' &&
+		    memchr(target + clen + 1, '/', (size_t)len - clen - 1 -
+		    glen) == NULL && strcmp(target + len - glen, gone) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void
+fake_step_unnamed(char **args, int n)
+{
+	int wait = fake_num(args, n, "wait", 0, 10) != 0, count;
+	double deadline = fake_now() + fake_timeout;
+	struct timespec ts = { 0, 10 * 1000000L };
+	pid_t kept[FAKE_MAX_CHILDREN];
+	int nkept = fake_nkids;
+	char cwd[PATH_MAX];
+
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		fake_fail("error: getcwd: %s", strerror(errno));
+	/* The children "gone" checks stay those "children" listed. */
+	memcpy(kept, fake_kids, sizeof kept);
+	for (;;) {
+		fake_children();
+		count = 0;
+		for (int i = 0; i < fake_nkids; i++)
+			count += fake_unnamed_of(fake_kids[i], cwd);
+		if (count > 0 || !wait)
+			break;
+		if (fake_now() > deadline)
+			fake_fail("timeout: no unnamed file within %g s",
+			    fake_timeout);
+		nanosleep(&ts, NULL);
+	}
+	memcpy(fake_kids, kept, sizeof kept);
+	fake_nkids = nkept;
+	fake_say("unnamed %d +%ld ms", count, fake_ms());
 }
 
 /* Whether pid is gone or a zombie. */
@@ -562,7 +633,7 @@ fake_is_step(const char *s)
 	static const char *const steps[] = { "accept", "hello", "welcome",
 	    "request", "report", "map", "reduce", "cancel", "shutdown",
 	    "sleep", "children", "gone", "quiet", "eof", "close", "bench",
-	    "files", "await", NULL };
+	    "files", "await", "unnamed", NULL };
 
 	for (int i = 0; steps[i] != NULL; i++)
 		if (strcmp(s, steps[i]) == 0)
@@ -639,6 +710,8 @@ fake_step(const char *step, char **args, int n)
 		fake_step_files(args, n, 0);
 	else if (strcmp(step, "await") == 0)
 		fake_step_files(args, n, 1);
+	else if (strcmp(step, "unnamed") == 0)
+		fake_step_unnamed(args, n);
 }
 
 int

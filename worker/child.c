@@ -20,7 +20,6 @@
 #include "frame.h"
 #include "log.h"
 #include "safefile.h"
-#include "spill.h"
 
 /* A task's process's name (comm: ps -o comm, /proc/PID/comm), at most 15. */
 #define CHILD_NAME "mrworker-task"
@@ -480,7 +479,6 @@ child_stop(struct child *c, const char *out_dir)
 	child_wait_end(c);
 	/* Before the reap: until then its pid is nobody else's. */
 	if (!c->reaped) {
-		spill_remove(c->pid);
 		safefile_remove_temps(".", c->pid);
 		if (out_dir != NULL && *out_dir != '\0')
 			safefile_remove_temps(out_dir, c->pid);

@@ -8,9 +8,9 @@
  * ends. Meanwhile the parent watches both the socket and that pipe
  * (worker/main.c), so that a Cancel, a Shutdown or a lost coordinator
  * stops the attempt at once, whatever the plugin is doing: SIGKILL, then
- * the named files it leaves (spilled runs, and the temporary names of
- * files being written where O_TMPFILE is refused) are removed; its
- * unnamed files went with it. The child gets SIGKILL too when the parent
+ * the named files it leaves (the temporary names of files being written
+ * where O_TMPFILE is refused) are removed; its unnamed files, spilled
+ * runs among them (spill.h), went with it. The child gets SIGKILL too when the parent
  * dies (PR_SET_PDEATHSIG), so no attempt outlives its worker. It is named
  * "mrworker-task" (its comm, as ps -o comm shows it), so that whoever
  * counts workers by name does not count it.

@@ -8,6 +8,7 @@
 
 #include "groups.h"
 #include "jobfiles.h"
+#include "kvfile.h"
 #include "log.h"
 #include "mapout.h"
 #include "maptable.h"
@@ -160,6 +161,7 @@ mapout_write(struct mapout *mo, uint32_t map_id, mr_reduce_fn combine,
     uint64_t *bytes, struct err *e)
 {
 	int spilled = spill_count(mo->spill) > 0;
+	struct kvwriter *w;
 	char name[64];
 
 	if (maptable_error(mo->table, e))
@@ -177,8 +179,8 @@ mapout_write(struct mapout *mo, uint32_t map_id, mr_reduce_fn combine,
 			if (spill_merge(mo->spill, p, name, combine, bytes,
 			    e) == -1)
 				return -1;
-		} else if (partwrite_table(mo->table, p, name, mo->job, combine,
-		    bytes, e) == -1)
+		} else if ((w = kvwriter_open(name, mo->job, e)) == NULL ||
+		    partwrite_table(mo->table, p, w, combine, bytes, e) == -1)
 			return -1;
 	}
 	return 0;

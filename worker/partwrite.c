@@ -82,16 +82,15 @@ partwrite_sum(void *arg, const char *key, size_t keylen, const char *sum,
 	return kvwriter_add(s->w, key, keylen, sum, sumlen, s->e);
 }
 
-/* Starts writing path; the records go to s->w. */
-static int
-partwrite_open(struct partwrite *s, const char *path, uint64_t job,
-    mr_reduce_fn combine, struct err *e)
+/* The records go to w. */
+static void
+partwrite_init(struct partwrite *s, struct kvwriter *w, mr_reduce_fn combine,
+    struct err *e)
 {
 	memset(s, 0, sizeof *s);
 	s->combine = combine;
 	s->e = e;
-	s->w = kvwriter_open(path, job, e);
-	return s->w != NULL ? 0 : -1;
+	s->w = w;
 }
 
 /* Commits the file, adding its size to *bytes when bytes is not NULL. */
@@ -108,13 +107,12 @@ partwrite_commit(struct partwrite *s, uint64_t *bytes, struct err *e)
 }
 
 int
-partwrite_table(struct maptable *t, uint32_t part, const char *path,
-    uint64_t job, mr_reduce_fn combine, uint64_t *bytes, struct err *e)
+partwrite_table(struct maptable *t, uint32_t part, struct kvwriter *w,
+    mr_reduce_fn combine, uint64_t *bytes, struct err *e)
 {
 	struct partwrite s;
 
-	if (partwrite_open(&s, path, job, combine, e) == -1)
-		return -1;
+	partwrite_init(&s, w, combine, e);
 	if (maptable_sums(t) && combine == mr_combine_sum ?
 	    maptable_sum_foreach(t, part, partwrite_sum, &s) == -1 :
 	    maptable_foreach_group(t, part, partwrite_group, &s) == -1) {
@@ -125,8 +123,8 @@ partwrite_table(struct maptable *t, uint32_t part, const char *path,
 }
 
 int
-partwrite_merge(struct merge *m, const char *path, uint64_t job,
-    mr_reduce_fn combine, uint64_t *bytes, struct err *e)
+partwrite_merge(struct merge *m, struct kvwriter *w, mr_reduce_fn combine,
+    uint64_t *bytes, struct err *e)
 {
 	struct partwrite s;
 	struct groups g;
@@ -135,10 +133,7 @@ partwrite_merge(struct merge *m, const char *path, uint64_t job,
 	size_t keylen;
 	int rc;
 
-	if (partwrite_open(&s, path, job, combine, e) == -1) {
-		merge_free(m);
-		return -1;
-	}
+	partwrite_init(&s, w, combine, e);
 	groups_init(&g, m);
 	while ((rc = groups_next(&g, &key, &keylen, &values)) == 1)
 		if (partwrite_group(&s, key, keylen, values) == -1)

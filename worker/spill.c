@@ -1,33 +1,38 @@
 /*
  * spill.c - a map output's sorted runs on disk (see spill.h).
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "kvfile.h"
 #include "log.h"
 #include "merge.h"
 #include "partwrite.h"
-#include "safefile.h"
+#include "scratch.h"
 #include "spill.h"
 
-#define SPILL_RUN "run-"
+/* Where runs go: the job folder, the current one of a task's process. */
+#define SPILL_DIR "."
 
-/* Room for a run's name. */
-#define SPILL_NAME_MAX 96
+/* The tag of a run's name where files cannot be unnamed (scratch.h). */
+#define SPILL_TAG "run"
+
+/* Room for a partition's name in errors. */
+#define SPILL_NAME_MAX 64
+
+/* One run: an unnamed file holding its partitions one after another. */
+struct spill_run {
+	int		 fd;
+	uint64_t	*end;		/* partition p ends at end[p] */
+};
 
 struct spill {
 	uint32_t	 nparts;
-	unsigned	 id;		/* OUT in the names of this output's runs */
-	unsigned	 nruns;
+	unsigned	 nruns, cap;
+	struct spill_run *runs;
 	uint64_t	 job;		/* written in every run (kvfile.h) */
 };
-
-/* Numbers the outputs of this process. */
-static unsigned spill_ids;
 
 struct spill *
 spill_new(uint32_t nparts)
@@ -35,7 +40,6 @@ spill_new(uint32_t nparts)
 	struct spill *s = xcalloc(1, sizeof *s);
 
 	s->nparts = nparts;
-	s->id = spill_ids++;
 	return s;
 }
 
@@ -45,26 +49,47 @@ spill_set_job(struct spill *s, uint64_t job)
 	s->job = job;
 }
 
+/* How partition `part` of run `run` is named in errors. */
+static void
+spill_name(unsigned run, uint32_t part, char *buf, size_t len)
+{
+	snprintf(buf, len, "spilled run %u, partition %u", run, part);
+}
+
 int
 spill_add(struct spill *s, struct maptable *t, mr_reduce_fn combine,
     struct err *e)
 {
 	char name[SPILL_NAME_MAX];
+	uint64_t *end, at = 0, n;
+	struct kvwriter *w;
+	int fd;
 
 	maptable_sort(t);
+	if ((fd = scratch_open(SPILL_DIR, SPILL_TAG, e)) == -1) {
+		err_prefix(e, "cannot spill a run");
+		return -1;
+	}
+	end = xcalloc(s->nparts, sizeof *end);
 	for (uint32_t p = 0; p < s->nparts; p++) {
-		spill_name(s->id, s->nruns, p, name, sizeof name);
-		if (partwrite_table(t, p, name, s->job, combine, NULL,
-		    e) == -1) {
-			/* The partitions of this run written so far go too. */
-			while (p-- > 0) {
-				spill_name(s->id, s->nruns, p, name,
-				    sizeof name);
-				unlink(name);
-			}
+		spill_name(s->nruns, p, name, sizeof name);
+		w = kvwriter_open_fd(fd, name, s->job);
+		n = 0;
+		if (partwrite_table(t, p, w, combine, &n, e) == -1) {
+			/* The file goes with its descriptor, and the run. */
+			close(fd);
+			free(end);
 			return -1;
 		}
+		at += n;
+		end[p] = at;
 	}
+	if (s->nruns == s->cap) {
+		s->cap = s->cap != 0 ? 2 * s->cap : 8;
+		s->runs = xrealloc(s->runs, s->cap * sizeof *s->runs);
+	}
+	s->runs[s->nruns].fd = fd;
+	s->runs[s->nruns].end = end;
 	s->nruns++;
 	return 0;
 }
@@ -88,8 +113,12 @@ spill_open(struct spill *s, uint32_t part, struct err *e)
 	r = xcalloc(n != 0 ? n : 1, sizeof *r);
 	for (unsigned run = 0; run < s->nruns; run++)
 		for (uint32_t p = first; p < last; p++) {
-			spill_name(s->id, run, p, name, sizeof name);
-			if ((r[i] = kvreader_open(name, s->job, e)) == NULL) {
+			const struct spill_run *sr = &s->runs[run];
+			uint64_t off = p > 0 ? sr->end[p - 1] : 0;
+
+			spill_name(run, p, name, sizeof name);
+			if ((r[i] = kvreader_open_fd(sr->fd, off,
+			    sr->end[p] - off, name, s->job, e)) == NULL) {
 				while (i-- > 0)
 					kvreader_close(r[i]);
 				free(r);
@@ -107,31 +136,25 @@ spill_merge(struct spill *s, uint32_t part, const char *path,
     mr_reduce_fn combine, uint64_t *bytes, struct err *e)
 {
 	struct merge *m = spill_open(s, part, e);
+	struct kvwriter *w;
 
 	if (m == NULL)
 		return -1;
-	return partwrite_merge(m, path, s->job, combine, bytes, e);
-}
-
-/* Removes the runs written so far. */
-static void
-spill_remove_runs(struct spill *s)
-{
-	char name[SPILL_NAME_MAX];
-
-	for (unsigned r = 0; r < s->nruns; r++)
-		for (uint32_t p = 0; p < s->nparts; p++) {
-			spill_name(s->id, r, p, name, sizeof name);
-			unlink(name);
-		}
-	s->nruns = 0;
+	if ((w = kvwriter_open(path, s->job, e)) == NULL) {
+		merge_free(m);
+		return -1;
+	}
+	return partwrite_merge(m, w, combine, bytes, e);
 }
 
 void
 spill_clear(struct spill *s)
 {
-	spill_remove_runs(s);
-	s->id = spill_ids++;
+	for (unsigned r = 0; r < s->nruns; r++) {
+		close(s->runs[r].fd);
+		free(s->runs[r].end);
+	}
+	s->nruns = 0;
 }
 
 void
@@ -139,38 +162,7 @@ spill_free(struct spill *s)
 {
 	if (s == NULL)
 		return;
-	spill_remove_runs(s);
+	spill_clear(s);
+	free(s->runs);
 	free(s);
-}
-
-void
-spill_name(unsigned out, unsigned run, uint32_t part, char *buf, size_t len)
-{
-	snprintf(buf, len, SAFEFILE_PREFIX SPILL_RUN "%d-%u-%u-%u",
-	    (int)getpid(), out, run, part);
-}
-
-void
-spill_remove(pid_t pid)
-{
-	char mine[64];
-	const char *name;
-	struct dirent *de;
-	size_t n;
-	DIR *d;
-
-	n = (size_t)snprintf(mine, sizeof mine, SAFEFILE_PREFIX SPILL_RUN
-	    "%d-", (int)pid);
-	if ((d = opendir(".")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		name = de->d_name;
-		/* A run's temporary name is its name behind the prefix. */
-		if (strncmp(name, SAFEFILE_PREFIX SAFEFILE_PREFIX,
-		    2 * strlen(SAFEFILE_PREFIX)) == 0)
-			name += strlen(SAFEFILE_PREFIX);
-		if (strncmp(name, mine, n) == 0)
-			unlink(de->d_name);
-	}
-	closedir(d);
 }

@@ -1,20 +1,19 @@
 /*
  * spill.h - the sorted runs a map output writes to disk when it outgrows
- * its memory (worker/mapout.c): writing them, merging them into the
- * task's files at the end, their names and their removal.
+ * its memory (worker/mapout.c): writing them and merging them into the
+ * task's files at the end.
  *
- * A run is one file per partition in the job folder (the current folder),
- * named ".mrtmp-run-PID-OUT-RUN-PART" for partition PART of run RUN of
- * output OUT: the pid keeps two workers sharing the folder apart, OUT the
- * outputs of one process (each struct spill takes a new number), and the
- * coordinator removes leftovers starting with ".mrtmp-" when the job ends.
- * Runs are intermediate files (kvfile.h) of the job, checked on reading;
- * they are read back by name when the task merges them, then removed.
+ * A run is one unnamed file (scratch.h) in the job folder (the current
+ * folder), holding one intermediate file (kvfile.h) of the job per
+ * partition, one after another, checked on reading. Only the process that
+ * wrote a run reads it, through the descriptor it keeps: no run ever has a
+ * name another process could see (where the file system has no unnamed
+ * files, it is removed right after it is made), so none is left behind by
+ * a process that dies, however it dies, and none takes a name from the
+ * folder. A run holds a descriptor until it is cleared or freed.
  */
 #ifndef MR_SPILL_H
 #define MR_SPILL_H
-
-#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +33,7 @@ void	spill_set_job(struct spill *s, uint64_t job);
 
 /*
  * Writes what table t holds (sorted: maptable_sort()) as one more run,
- * one file per partition, combining with `combine` (NULL for none); t is
+ * every partition in turn, combining with `combine` (NULL for none); t is
  * left as it is. Has the maptable_full_fn's contract. Returns 0, or -1 with
  * e set and nothing of this run left on disk.
  */
@@ -53,30 +52,18 @@ int	spill_merge(struct spill *s, uint32_t part, const char *path,
 	    mr_reduce_fn combine, uint64_t *bytes, struct err *e);
 
 /*
- * The merge of partition `part` of every run (to merge_free()), or NULL
- * with e set when a run cannot be opened. With part SPILL_ALL, of every
- * partition of every run: all the records in key order.
+ * The merge of partition `part` of every run (to merge_free(), before the
+ * runs are cleared), or NULL with e set when a run cannot be read. With
+ * part SPILL_ALL, of every partition of every run: all the records in key
+ * order.
  */
 #define SPILL_ALL UINT32_MAX
 struct merge	*spill_open(struct spill *s, uint32_t part, struct err *e);
 
-/* Removes every run; the output then takes a new number. */
+/* Discards every run (closing its file, which takes it off the disk). */
 void	spill_clear(struct spill *s);
 
-/* Removes every run and frees s. NULL is fine. */
+/* Discards every run and frees s. NULL is fine. */
 void	spill_free(struct spill *s);
-
-/* The name of partition `part` of run `run` of output `out`, into buf. */
-void	spill_name(unsigned out, unsigned run, uint32_t part, char *buf,
-	    size_t len);
-
-/*
- * Removes every run of process `pid` from the current folder, and the
- * temporary names of those it was writing (where O_TMPFILE is refused,
- * safefile.h): for a task's process killed without its own cleanup (a
- * stopped attempt, worker/child.h). Errors are ignored: what is left is
- * the coordinator's leftovers at the job's end.
- */
-void	spill_remove(pid_t pid);
 
 #endif
