@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "crc32c.h"
 #include "jobdir.h"
+#include "jobfiles.h"
 #include "journal.h"
 #include "log.h"
 #include "mapreduce.h"
@@ -651,7 +652,7 @@ recovery_kept(struct recovery *r, const struct job_kept **kept)
 {
 	size_t ncounters = 0, used = 0, nmap = 0, nreduce = 0, redo = 0;
 	int all_reduces = 1;
-	char path[PATH_MAX + 32];
+	char path[JOBFILES_PATH_MAX];
 	struct err e;
 
 	*kept = NULL;
@@ -674,7 +675,7 @@ recovery_kept(struct recovery *r, const struct job_kept **kept)
 			all_reduces = 0;
 			continue;
 		}
-		snprintf(path, sizeof path, "%s/mr-out-%u", r->out_dir, y);
+		(void)jobfiles_output(path, sizeof path, r->out_dir, y);
 		if (outcheck_output(path, d->output_size, d->output_crc,
 		    &e) == -1) {
 			log_info("reduce task %u runs again: %s", y, e.msg);
@@ -693,7 +694,7 @@ recovery_kept(struct recovery *r, const struct job_kept **kept)
 		if (d == NULL)
 			continue;
 		/* A map-only job's map tasks wrote its outputs. */
-		snprintf(path, sizeof path, "%s/mr-out-%u", r->out_dir, x);
+		(void)jobfiles_output(path, sizeof path, r->out_dir, x);
 		if (r->nreduce == 0 && outcheck_output(path, d->output_size,
 		    d->output_crc, &e) == -1) {
 			log_info("map task %u runs again: %s", x, e.msg);
