@@ -10,7 +10,7 @@
  *	...
  *	for (i = 0; i < attempts_count(a); i++) {
  *		attempts_get(a, i, &v);
- *		... attempts_outcome_name(attempts_outcome(&v)) ...
+ *		... outcome_name(attempts_outcome(&v)) (outcome.h) ...
  *	}
  *	attempts_free(a);
  *
@@ -135,11 +135,5 @@ void	attempts_worker(const struct attempts *a, size_t i,
  */
 Mr__AttemptOutcome attempts_outcome(const struct attempts_attempt *v);
 
-/*
- * The name of an outcome in the report and on the web page: "running",
- * "done", "backup-won", "cancelled", "backup-lost", "stale", "failed",
- * "timeout", "lost"; "unknown" for another value.
- */
-const char *attempts_outcome_name(Mr__AttemptOutcome o);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "jsontext.h"
 #include "log.h"
+#include "outcome.h"
 #include "report.h"
 #include "safefile.h"
 
@@ -301,7 +302,7 @@ report_attempt_json(const struct report *r, const struct attempts *st,
 	    report_kept_time(a->end) : report_time(r, a->end)));
 	/* Still running when the job ended: given up on, or stopped. */
 	report_set(o, "outcome", json_string(a->ended ?
-	    attempts_outcome_name(attempts_outcome(a)) : a->has_timeout ?
+	    outcome_name(attempts_outcome(a)) : a->has_timeout ?
 	    "timeout" : "cancelled"));
 	if (a->kept)
 		report_set(o, "kept", json_true());

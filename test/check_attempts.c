@@ -13,6 +13,7 @@
 
 #include "protocol.h"
 #include "../coordinator/attempts.h"
+#include "outcome.h"
 
 static struct attempts *st;
 
@@ -376,9 +377,9 @@ START_TEST(test_outcomes)
 		a.backup = c[i].backup;
 		a.has_timeout = c[i].timeout;
 		ck_assert_int_eq(attempts_outcome(&a), c[i].want);
-		ck_assert_str_eq(attempts_outcome_name(c[i].want), c[i].name);
+		ck_assert_str_eq(outcome_name(c[i].want), c[i].name);
 	}
-	ck_assert_str_eq(attempts_outcome_name((Mr__AttemptOutcome)99),
+	ck_assert_str_eq(outcome_name((Mr__AttemptOutcome)99),
 	    "unknown");
 }
 END_TEST

@@ -14,6 +14,7 @@
 #include "jsontext.h"
 #include "log.h"
 #include "statusview.h"
+#include "outcome.h"
 #include "webdata.h"
 
 /* One task of the status, as the sort and the filters see it. */
@@ -160,34 +161,6 @@ webdata_set_status(struct webdata *wd, json_t *status)
 	pthread_mutex_unlock(&wd->lock);
 }
 
-/* The report's name of an outcome. */
-static const char *
-webdata_outcome(Mr__AttemptOutcome o)
-{
-	switch (o) {
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_RUNNING:
-		return "running";
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_DONE:
-		return "done";
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_BACKUP_WON:
-		return "backup-won";
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_CANCELLED:
-		return "cancelled";
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_BACKUP_LOST:
-		return "backup-lost";
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_STALE:
-		return "stale";
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_FAILED:
-		return "failed";
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_TIMEOUT:
-		return "timeout";
-	case MR__ATTEMPT_OUTCOME__ATTEMPT_LOST:
-		return "lost";
-	default:
-		return "unknown";
-	}
-}
-
 /* Stores attempt object o (taken over) at place `index` (1, 2, ...). */
 static void
 webdata_put_attempt(struct webdata *wd, size_t index, json_t *o)
@@ -248,7 +221,7 @@ webdata_attempt_json(const Mr__AttemptRecord *r)
 	webdata_set(o, "end", r->outcome ==
 	    MR__ATTEMPT_OUTCOME__ATTEMPT_RUNNING ? json_null() :
 	    json_real(r->end));
-	webdata_set(o, "outcome", json_string(webdata_outcome(r->outcome)));
+	webdata_set(o, "outcome", json_string(outcome_name(r->outcome)));
 	if (r->kept)
 		webdata_set(o, "kept", json_true());
 	if (r->backup)
