@@ -790,8 +790,8 @@ unused_reduce(mr_emitter *out, const char *key, size_t keylen,
 
 START_TEST(test_map_fails)
 {
-	struct mr_app app = { MR_ABI_VERSION, "badmap", failing_map,
-	    unused_reduce, NULL };
+	struct mr_app app = { .abi_version = MR_ABI_VERSION,
+	    .name = "badmap", .map = failing_map, .reduce = unused_reduce };
 	struct task_result res = { 0 };
 	struct err e = { "" };
 	uint64_t counts[NVOCAB] = { 0 };
@@ -1047,7 +1047,8 @@ read_text(const char *name, char *buf, size_t size)
 static void
 reduce_expect(mr_reduce_fn fn, const char *want)
 {
-	struct mr_app app = { MR_ABI_VERSION, "test", noop_map, fn, NULL };
+	struct mr_app app = { .abi_version = MR_ABI_VERSION,
+	    .name = "test", .map = noop_map, .reduce = fn };
 	struct task_result res = { 0 };
 	struct err e = { "" };
 	char got[1024];
@@ -1081,8 +1082,8 @@ END_TEST
 
 START_TEST(test_reduce_no_maps)
 {
-	struct mr_app app = { MR_ABI_VERSION, "test", noop_map, join_reduce,
-	    NULL };
+	struct mr_app app = { .abi_version = MR_ABI_VERSION,
+	    .name = "test", .map = noop_map, .reduce = join_reduce };
 	struct task_result res = { 0 };
 	struct err e = { "" };
 
@@ -1097,8 +1098,8 @@ END_TEST
 
 START_TEST(test_reduce_fails)
 {
-	struct mr_app app = { MR_ABI_VERSION, "failapp", noop_map,
-	    failing_reduce, NULL };
+	struct mr_app app = { .abi_version = MR_ABI_VERSION,
+	    .name = "failapp", .map = noop_map, .reduce = failing_reduce };
 	struct task_result res = { 0 };
 	struct err e = { "" };
 
@@ -1439,8 +1440,8 @@ START_TEST(test_split_lines)
 	static const char text[] = "first line\nsecond\n\nfourth, longer line"
 	    "\nx\nlast line without newline";
 	static const size_t sizes[] = { 1, 2, 3, 5, 8, 13, 40, 1000 };
-	const struct mr_app app = { MR_ABI_VERSION, "lines", lines_map,
-	    sum_combine, NULL };
+	const struct mr_app app = { .abi_version = MR_ABI_VERSION,
+	    .name = "lines", .map = lines_map, .reduce = sum_combine };
 	FILE *f = fopen("in.txt", "w");
 
 	ck_assert_ptr_nonnull(f);
