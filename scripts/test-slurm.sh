@@ -102,8 +102,14 @@ cluster_up() {
 		return
 	fi
 	host=$(hostname)
-	# Ports of its own, away from Slurm's defaults (6817, 6818).
-	port=$((40000 + $$ % 10000 * 2))
+	# Ports of its own, away from Slurm's defaults (6817, 6818) and below
+	# the kernel's ephemeral range, where another test's outgoing
+	# connection could hold one; one nobody listens on.
+	port=$((20000 + $$ % 5000 * 2))
+	while ss -Htan 2>/dev/null | awk '{ print $4 }' |
+		grep -qE ":($port|$((port + 1)))\$"; do
+		port=$((port + 2))
+	done
 	cat >"$c/slurm.conf" <<EOF
 ClusterName=mrtest
 SlurmctldHost=$host
@@ -142,8 +148,11 @@ EOF
 		CLUSTER_SKIP="slurmctld or slurmd does not start: $(tail -n 1 "$T/logs/slurmctld.log" "$T/logs/slurmd.log" | tr '\n' ' ')"
 		return
 	fi
+	# At most 30 s, and not a moment once slurmctld has died (sinfo
+	# would wait for it seconds a call).
 	for ((i = 0; i < 150; i++)); do
-		sinfo -h -o %t 2>/dev/null | grep -q idle && return
+		kill -0 "$(cat "$c/slurmctld.pid" 2>/dev/null)" 2>/dev/null || break
+		timeout 2 sinfo -h -o %t 2>/dev/null | grep -q idle && return
 		sleep 0.2
 	done
 	CLUSTER_SKIP="the node never became idle: $(tail -n 2 "$c/slurmctld.log" | tr '\n' ' ')"
